@@ -1,0 +1,80 @@
+import { setup } from 'xstate';
+
+/**
+ * The dispatcher: the parent of every request actor. It owns the receive loop and request
+ * correlation. Transport events arrive as events and are routed:
+ * - a response to the request actor with that id;
+ * - `notifications/progress` to the request that owns the token;
+ * - `notifications/cancelled` to the inbound request it names;
+ * - a server request to a new inbound-request actor;
+ * - any other notification to the session's handler;
+ * - a stream exception to the session's message handler.
+ * It never throws on bad input; what it cannot route becomes a diagnostic.
+ */
+export type DispatcherEvent =
+  | { type: 'start' }
+  | { type: 'message'; message: unknown }
+  | { type: 'exception'; error: unknown }
+  | { type: 'transportClosed'; reason: unknown }
+  | { type: 'close'; reason: unknown };
+
+export type DispatcherEventType = DispatcherEvent['type'];
+
+export const dispatcherEventTypes: readonly DispatcherEventType[] = [
+  'start',
+  'message',
+  'exception',
+  'transportClosed',
+  'close',
+];
+
+export const dispatcherMachine = setup({
+  types: {
+    events: {} as DispatcherEvent,
+  },
+  actions: {
+    /** Start the transport's delivery. */
+    startTransport: () => {},
+    /** Classify a message and send it to the actor that owns it. */
+    route: () => {},
+    /** Hand a stream exception to the session's message handler. */
+    reportException: () => {},
+    /** Report a message that arrived after the dispatcher closed. */
+    reportLate: () => {},
+    /** Send `closed` to every request actor, inbound and outbound, and clear the timer. */
+    closeChildren: () => {},
+    /** Close the transport. */
+    closeTransport: () => {},
+    /** Tell the listeners that the dispatcher closed. */
+    announceClosed: () => {},
+  },
+}).createMachine({
+  id: 'dispatcher',
+  initial: 'idle',
+  states: {
+    idle: {
+      description: 'Built; the transport is not started. Requests are refused.',
+      on: {
+        start: { target: 'open', actions: 'startTransport' },
+        close: { target: 'closed', actions: ['closeChildren', 'closeTransport', 'announceClosed'] },
+        transportClosed: { target: 'closed', actions: ['closeChildren', 'announceClosed'] },
+      },
+    },
+    open: {
+      on: {
+        message: { actions: 'route' },
+        exception: { actions: 'reportException' },
+        close: { target: 'closed', actions: ['closeChildren', 'closeTransport', 'announceClosed'] },
+        transportClosed: { target: 'closed', actions: ['closeChildren', 'announceClosed'] },
+      },
+    },
+    closed: {
+      description: 'Terminal. Not a final state, so that a late message can still be reported.',
+      on: {
+        message: { actions: 'reportLate' },
+      },
+    },
+  },
+});
+
+export type DispatcherMachine = typeof dispatcherMachine;

@@ -1,0 +1,70 @@
+import { setup } from 'xstate';
+
+/**
+ * One request from the server to the client (ping, sampling, elicitation, roots, extensions):
+ * the handler runs, and exactly one response is written, or none when the server cancelled it
+ * (MCP basic/utilities/cancellation: the receiver SHOULD NOT respond to a cancelled request) or
+ * the connection closed first.
+ */
+export interface InboundRequestContext {
+  readonly method: string;
+}
+
+export type InboundRequestEvent =
+  /** The handler returned a result. */
+  | { type: 'resolved'; result: unknown }
+  /** The handler threw, returned a JSON-RPC error, or the request was refused before it ran. */
+  | { type: 'rejected'; error: unknown }
+  /** The server sent `notifications/cancelled` naming this request. */
+  | { type: 'cancelled'; reason: unknown }
+  /** The connection closed while the handler ran. */
+  | { type: 'closed'; reason: unknown };
+
+export type InboundRequestEventType = InboundRequestEvent['type'];
+
+export const inboundRequestEventTypes: readonly InboundRequestEventType[] = [
+  'resolved',
+  'rejected',
+  'cancelled',
+  'closed',
+];
+
+export const inboundRequestMachine = setup({
+  types: {
+    context: {} as InboundRequestContext,
+    input: {} as InboundRequestContext,
+    events: {} as InboundRequestEvent,
+  },
+  actions: {
+    /** Start the handler with a fresh AbortSignal. */
+    runHandler: () => {},
+    /** Write the result response. */
+    respondResult: () => {},
+    /** Write the error response. */
+    respondError: () => {},
+    /** Abort the handler's signal so that its work stops. */
+    abortHandler: () => {},
+    /** Forget the request. */
+    release: () => {},
+  },
+}).createMachine({
+  id: 'inboundRequest',
+  context: ({ input }) => input,
+  initial: 'handling',
+  states: {
+    handling: {
+      entry: 'runHandler',
+      on: {
+        resolved: { target: 'responded', actions: 'respondResult' },
+        rejected: { target: 'responded', actions: 'respondError' },
+        cancelled: { target: 'cancelled', actions: 'abortHandler' },
+        closed: { target: 'abandoned', actions: 'abortHandler' },
+      },
+    },
+    responded: { type: 'final', entry: 'release' },
+    cancelled: { type: 'final', entry: 'release' },
+    abandoned: { type: 'final', entry: 'release' },
+  },
+});
+
+export type InboundRequestMachine = typeof inboundRequestMachine;

@@ -1,0 +1,144 @@
+import { setup } from 'xstate';
+
+/**
+ * One outbound JSON-RPC request, from creation to exactly one outcome.
+ *
+ * The machine is the single source of a request's behaviour. The session runs it through the
+ * compiled form built by `compileMachine` (see `compile.ts`), which a test proves equivalent to
+ * XState's own interpretation on every reachable state and event.
+ *
+ * Actions are placeholders here: the dispatcher provides the implementations (write the message,
+ * settle the caller's promise, release the slot). Guards are real and read only the context.
+ */
+export interface RequestContext {
+  /** The JSON-RPC method. */
+  readonly method: string;
+  /**
+   * Whether `notifications/cancelled` may be sent for this request.
+   * MCP 2024-11-05..2025-11-25 basic/utilities/cancellation: `initialize` MUST NOT be cancelled;
+   * 2026-07-28 `server/discover` is a probe the client abandons by disconnecting, not by cancelling.
+   */
+  readonly cancellable: boolean;
+  /** Whether an incoming `notifications/progress` resets the idle timeout. */
+  readonly resetTimeoutOnProgress: boolean;
+}
+
+export type RequestEvent =
+  /** The message was handed to the transport. */
+  | { type: 'send' }
+  /** The peer answered with a result. */
+  | { type: 'result'; result: unknown }
+  /** The peer answered with a JSON-RPC error. */
+  | { type: 'error'; error: unknown }
+  /** The peer reported progress for this request's token. */
+  | { type: 'progress'; progress: unknown }
+  /** The idle timeout (`kind: 'idle'`) or the maximum total time (`kind: 'total'`) ran out. */
+  | { type: 'timeout'; kind: 'idle' | 'total' }
+  /** The caller's `AbortSignal` fired. */
+  | { type: 'abort'; reason: unknown }
+  /** The transport refused the write. */
+  | { type: 'sendFailed'; error: unknown }
+  /** The connection closed before an answer. */
+  | { type: 'closed'; reason: unknown };
+
+export type RequestEventType = RequestEvent['type'];
+
+export const requestEventTypes: readonly RequestEventType[] = [
+  'send',
+  'result',
+  'error',
+  'progress',
+  'timeout',
+  'abort',
+  'sendFailed',
+  'closed',
+];
+
+/** The final states, one per outcome. */
+export const requestOutcomes = ['succeeded', 'failed', 'timedOut', 'cancelled', 'closed'] as const;
+export type RequestOutcome = (typeof requestOutcomes)[number];
+
+export const requestMachine = setup({
+  types: {
+    context: {} as RequestContext,
+    input: {} as RequestContext,
+    events: {} as RequestEvent,
+  },
+  actions: {
+    /** Write the request to the transport and arm its timers. */
+    write: () => {},
+    /** Tell the caller about progress. */
+    reportProgress: () => {},
+    /** Restart the idle timeout (the maximum total time is never restarted). */
+    restartIdleTimer: () => {},
+    /** Write `notifications/cancelled` naming this request, with the reason. */
+    sendCancelled: () => {},
+    /** Fulfil the caller's promise with the result. */
+    resolve: () => {},
+    /** Reject with the peer's JSON-RPC error. */
+    rejectWithError: () => {},
+    /** Reject with a timeout error (distinct from cancellation). */
+    rejectTimedOut: () => {},
+    /** Reject with a cancellation error carrying the caller's reason. */
+    rejectCancelled: () => {},
+    /** Reject with a connection-closed error. */
+    rejectClosed: () => {},
+    /** Forget the request: its id slot, its progress token, its timers, its abort listener. */
+    release: () => {},
+  },
+  guards: {
+    cancellable: ({ context }) => context.cancellable,
+    resetsOnProgress: ({ context }) => context.resetTimeoutOnProgress,
+  },
+}).createMachine({
+  id: 'request',
+  context: ({ input }) => input,
+  initial: 'created',
+  states: {
+    created: {
+      description: 'Built but not yet written. An abort here writes nothing.',
+      on: {
+        send: { target: 'inFlight', actions: 'write' },
+        abort: { target: 'cancelled', actions: 'rejectCancelled' },
+        closed: { target: 'closed', actions: 'rejectClosed' },
+      },
+    },
+    inFlight: {
+      description: 'Written; waiting for exactly one answer.',
+      on: {
+        result: { target: 'succeeded', actions: 'resolve' },
+        error: { target: 'failed', actions: 'rejectWithError' },
+        sendFailed: { target: 'failed', actions: 'rejectWithError' },
+        progress: [
+          { guard: 'resetsOnProgress', actions: ['restartIdleTimer', 'reportProgress'] },
+          { actions: 'reportProgress' },
+        ],
+        // MCP lifecycle (2025-03-26+) §Timeouts: on timeout the sender SHOULD cancel.
+        timeout: [
+          {
+            guard: 'cancellable',
+            target: 'timedOut',
+            actions: ['sendCancelled', 'rejectTimedOut'],
+          },
+          { target: 'timedOut', actions: 'rejectTimedOut' },
+        ],
+        abort: [
+          {
+            guard: 'cancellable',
+            target: 'cancelled',
+            actions: ['sendCancelled', 'rejectCancelled'],
+          },
+          { target: 'cancelled', actions: 'rejectCancelled' },
+        ],
+        closed: { target: 'closed', actions: 'rejectClosed' },
+      },
+    },
+    succeeded: { type: 'final', entry: 'release' },
+    failed: { type: 'final', entry: 'release' },
+    timedOut: { type: 'final', entry: 'release' },
+    cancelled: { type: 'final', entry: 'release' },
+    closed: { type: 'final', entry: 'release' },
+  },
+});
+
+export type RequestMachine = typeof requestMachine;

@@ -1,0 +1,24 @@
+/**
+ * Time, injected. Every timer of the engine goes through a `Clock`, so tests drive time with fake
+ * timers or a clock of their own, and nothing sleeps.
+ */
+export interface Clock {
+  /** Milliseconds on a monotonic-enough scale; only differences are used. */
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/**
+ * The default clock: `Date.now` and the global timer functions, looked up at each call so that
+ * fake timers installed after the session was built still take effect.
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(callback, ms) {
+    return globalThis.setTimeout(callback, ms);
+  },
+  clearTimeout(handle) {
+    globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]);
+  },
+};

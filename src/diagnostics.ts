@@ -1,0 +1,31 @@
+/**
+ * Diagnostics: things the dispatcher received and could not route. None of them stops the
+ * session; each is dropped and reported once, with the message that caused it.
+ */
+export type DiagnosticCode =
+  /** A response whose id was never issued by this client. */
+  | 'UNKNOWN_RESPONSE_ID'
+  /** A response for a request that already settled (answered, timed out, cancelled): late or duplicate. */
+  | 'LATE_RESPONSE'
+  /** A response with `id: null` (the peer could not read a request's id). */
+  | 'NULL_ID_RESPONSE'
+  /** Not a JSON-RPC 2.0 request, notification or response. */
+  | 'INVALID_MESSAGE'
+  /** `notifications/progress` for a token no in-flight request owns (for example just after its response). */
+  | 'UNKNOWN_PROGRESS_TOKEN'
+  /** A server request reusing the id of one still being handled. */
+  | 'DUPLICATE_REQUEST_ID'
+  /** A message that arrived after the dispatcher closed. */
+  | 'MESSAGE_AFTER_CLOSE'
+  /** A user callback (progress, notification or message handler) threw. */
+  | 'CALLBACK_FAILED'
+  /** Writing a response, a cancellation or a notification failed. */
+  | 'WRITE_FAILED';
+
+export interface Diagnostic {
+  readonly code: DiagnosticCode;
+  /** What happened, for a person. */
+  readonly message: string;
+  /** The message or value that caused it. */
+  readonly payload?: unknown;
+}

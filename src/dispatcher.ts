@@ -1,0 +1,1063 @@
+import type { AnyActorRef, AnyStateMachine, InspectionEvent } from 'xstate';
+import { dispatcherMachine, type DispatcherEvent } from '../machines/dispatcher.js';
+import { inboundRequestMachine, type InboundRequestEvent } from '../machines/inbound-request.js';
+import { requestMachine, type RequestEvent } from '../machines/request.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
+import {
+  ConnectionClosedError,
+  ErrorCode,
+  InvalidArgumentError,
+  InvalidStateError,
+  JsonRpcError,
+  RequestCancelledError,
+  RequestTimeoutError,
+  SendFailedError,
+  StreamError,
+  reasonText,
+  type JsonRpcErrorObject,
+  type RequestRef,
+} from './errors.js';
+import {
+  isErrorObject,
+  isRequestId,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type RequestId,
+} from './jsonrpc.js';
+import {
+  bindProgram,
+  compileMachine,
+  emitInspection,
+  nextLiteSessionId,
+  startActor,
+  step,
+  type ActionImpl,
+  type BoundState,
+  type CompiledMachine,
+  type InspectionSink,
+  type LiteActorRef,
+  type LiteSnapshot,
+  type Program,
+} from './runtime/compiled-machine.js';
+import type { Transport } from './transport.js';
+
+/** The default idle timeout of a request: 60 s, changeable per session and per call (`Infinity` for none). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+export type ProgressToken = string | number;
+
+/** The params of `notifications/progress`. */
+export interface Progress {
+  readonly progressToken: ProgressToken;
+  readonly progress: number;
+  readonly total?: number;
+  readonly message?: string;
+  readonly [key: string]: unknown;
+}
+
+/** Per-call options of every request. */
+export interface RequestOptions {
+  /**
+   * Idle timeout in ms: the request fails with `REQUEST_TIMEOUT` when neither an answer nor (with
+   * `resetTimeoutOnProgress`) progress arrives for this long. `Infinity` for none. Default: the
+   * session's `requestTimeout`.
+   */
+  readonly timeout?: number;
+  /** Hard cap on the request's whole life in ms, never reset by progress. Default: the session's (`Infinity`). */
+  readonly maxTotalTimeout?: number;
+  /** Restart the idle timeout whenever the server reports progress. Works without `onProgress`. */
+  readonly resetTimeoutOnProgress?: boolean;
+  /** Aborting it cancels the request: `notifications/cancelled` is sent and the call rejects with `REQUEST_CANCELLED`. */
+  readonly signal?: AbortSignal;
+  /** Called with each `notifications/progress` the server sends for this request. */
+  readonly onProgress?: (progress: Progress) => void;
+  /** Extra `_meta` fields for the request's params. */
+  readonly _meta?: Readonly<Record<string, unknown>>;
+}
+
+/** A request from the server, as handed to the session's handler. */
+export interface InboundRequest {
+  readonly id: RequestId;
+  readonly method: string;
+  readonly params: Readonly<Record<string, unknown>> | undefined;
+  /** Aborted when the server cancels the request or the connection closes. */
+  readonly signal: AbortSignal;
+}
+
+/** What the dispatcher hands upwards: the session sets these. */
+export interface DispatcherHandlers {
+  /**
+   * Answers a server request. Returns the result, or a JSON-RPC error (a `JsonRpcError` or a plain
+   * `{ code, message, data? }`), or throws. `ping` never reaches it.
+   */
+  request?(request: InboundRequest): unknown;
+  /** A notification the dispatcher did not route itself. */
+  notification?(notification: JsonRpcNotification): void;
+  /** A stream exception from the transport. */
+  exception?(error: Error): void;
+  /** Something dropped and reported. */
+  diagnostic?(diagnostic: Diagnostic): void;
+}
+
+export interface DispatcherOptions {
+  /** Default idle timeout of requests, ms. Default 60 000; `Infinity` for none. */
+  readonly requestTimeout?: number;
+  /** Default hard cap on a request's life, ms. Default `Infinity`. */
+  readonly maxTotalTimeout?: number;
+  /** Default for `RequestOptions.resetTimeoutOnProgress`. Default false. */
+  readonly resetTimeoutOnProgress?: boolean;
+  /** Time source. Default: the system clock. */
+  readonly clock?: Clock;
+}
+
+/** Methods that are never cancelled with `notifications/cancelled` (see `RequestContext.cancellable`). */
+const UNCANCELLABLE = new Set(['initialize', 'server/discover']);
+
+type RequestProgram = Program<OutboundRequest, RequestEvent>;
+type InboundProgram = Program<InboundRequestActor, InboundRequestEvent>;
+type SelfProgram = Program<DispatcherActor, DispatcherEvent>;
+
+let compiled:
+  { request: CompiledMachine; inbound: CompiledMachine; dispatcher: CompiledMachine } | undefined;
+
+/** Compiled once per process, on first use, so that importing the package stays cheap. */
+function machines(): NonNullable<typeof compiled> {
+  compiled ??= {
+    request: compileMachine(requestMachine),
+    inbound: compileMachine(inboundRequestMachine),
+    dispatcher: compileMachine(dispatcherMachine),
+  };
+  return compiled;
+}
+
+function checkTimeout(name: string, value: number | undefined): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new InvalidArgumentError(
+      `${name} must be a number of milliseconds ≥ 0, or Infinity for none; got ${String(value)}.`,
+    );
+  }
+}
+
+/** Shared parts of the light actors' inspection surface. */
+abstract class LiteActor implements LiteActorRef {
+  abstract state: BoundState<never, never>;
+  abstract readonly id: string;
+  abstract readonly logic: AnyStateMachine;
+  #sessionId: string | undefined;
+  _parent: LiteActorRef | undefined = undefined;
+  get sessionId(): string {
+    this.#sessionId ??= nextLiteSessionId('mcp');
+    return this.#sessionId;
+  }
+  send(_event: { type: string }): void {
+    // Light actors are driven by their dispatcher; an inspector's send is ignored.
+  }
+  abstract get context(): unknown;
+  getSnapshot(): LiteSnapshot {
+    return {
+      status: this.state.final ? 'done' : 'active',
+      value: this.state.key,
+      context: this.context,
+    };
+  }
+}
+
+/**
+ * An outbound request actor: an instance of `requestMachine`, run by its compiled table. It is its
+ * own context (the guards read `cancellable` and `resetTimeoutOnProgress`).
+ */
+class OutboundRequest extends LiteActor {
+  state: BoundState<OutboundRequest, RequestEvent>;
+  readonly requestId: number;
+  readonly method: string;
+  readonly cancellable: boolean;
+  readonly resetTimeoutOnProgress: boolean;
+  readonly timeout: number;
+  readonly maxTotalTimeout: number;
+  message: JsonRpcMessage | undefined;
+  resolve: (value: unknown) => void = noop;
+  reject: (reason: unknown) => void = noop;
+  onProgress: ((progress: Progress) => void) | undefined;
+  signal: AbortSignal | undefined = undefined;
+  abortListener: (() => void) | undefined = undefined;
+  customToken: ProgressToken | undefined = undefined;
+  idleDeadline = Infinity;
+  totalDeadline = Infinity;
+
+  constructor(
+    initial: BoundState<OutboundRequest, RequestEvent>,
+    id: number,
+    method: string,
+    message: JsonRpcMessage,
+    timeout: number,
+    maxTotalTimeout: number,
+    resetTimeoutOnProgress: boolean,
+    onProgress: ((progress: Progress) => void) | undefined,
+  ) {
+    super();
+    this.state = initial;
+    this.requestId = id;
+    this.method = method;
+    this.message = message;
+    this.cancellable = !UNCANCELLABLE.has(method);
+    this.timeout = timeout;
+    this.maxTotalTimeout = maxTotalTimeout;
+    this.resetTimeoutOnProgress = resetTimeoutOnProgress;
+    this.onProgress = onProgress;
+  }
+
+  get id(): string {
+    return `request:${this.requestId}`;
+  }
+  get logic(): AnyStateMachine {
+    return requestMachine;
+  }
+  get context(): this {
+    return this;
+  }
+  get ref(): RequestRef {
+    return { method: this.method, id: this.requestId };
+  }
+  override getSnapshot(): LiteSnapshot {
+    return {
+      status: this.state.final ? 'done' : 'active',
+      value: this.state.key,
+      context: { id: this.requestId, method: this.method },
+    };
+  }
+}
+
+class InboundRequestActor extends LiteActor {
+  state: BoundState<InboundRequestActor, InboundRequestEvent>;
+  readonly requestId: RequestId;
+  readonly method: string;
+  readonly params: Record<string, unknown> | undefined;
+  controller: AbortController | undefined = undefined;
+
+  constructor(
+    initial: BoundState<InboundRequestActor, InboundRequestEvent>,
+    id: RequestId,
+    method: string,
+    params: Record<string, unknown> | undefined,
+  ) {
+    super();
+    this.state = initial;
+    this.requestId = id;
+    this.method = method;
+    this.params = params;
+  }
+  get id(): string {
+    return `inbound:${String(this.requestId)}`;
+  }
+  get logic(): AnyStateMachine {
+    return inboundRequestMachine;
+  }
+  get context(): { id: RequestId; method: string } {
+    return { id: this.requestId, method: this.method };
+  }
+}
+
+class DispatcherActor extends LiteActor {
+  state: BoundState<DispatcherActor, DispatcherEvent>;
+  readonly id = 'dispatcher';
+  constructor(initial: BoundState<DispatcherActor, DispatcherEvent>) {
+    super();
+    this.state = initial;
+  }
+  get logic(): AnyStateMachine {
+    return dispatcherMachine;
+  }
+  get context(): undefined {
+    return undefined;
+  }
+}
+
+function noop(): void {}
+
+const SEND: RequestEvent = { type: 'send' };
+const START: DispatcherEvent = { type: 'start' };
+
+/**
+ * The dispatcher: owns the receive loop and request correlation over one transport. It is the
+ * parent of every request actor. Build it with `createDispatcher`, or let the session build it.
+ */
+export class Dispatcher {
+  readonly #transport: Transport;
+  readonly #clock: Clock;
+  readonly #requestTimeout: number;
+  readonly #maxTotalTimeout: number;
+  readonly #resetTimeoutOnProgress: boolean;
+  readonly #self: DispatcherActor;
+  readonly #selfProgram: SelfProgram;
+  readonly #requests: RequestProgram;
+  readonly #inboundProgram: InboundProgram;
+  /** In-flight outbound requests by id. Ids are issued from 0 upwards, so `id < #nextId` means "was issued". */
+  readonly #pending = new Map<number, OutboundRequest>();
+  /** Caller-chosen progress tokens, when a caller set `_meta.progressToken` itself. */
+  #tokens: Map<ProgressToken, OutboundRequest> | undefined;
+  readonly #inbound = new Map<RequestId, InboundRequestActor>();
+  #nextId = 0;
+  #handlers: DispatcherHandlers = {};
+  #timer: unknown = undefined;
+  #armedAt = Infinity;
+  #closing: Promise<void> | undefined;
+  #closeReason: unknown = undefined;
+  readonly #closeListeners = new Set<(reason: unknown) => void>();
+  #inspection: InspectionSink | undefined;
+
+  constructor(transport: Transport, options: DispatcherOptions = {}) {
+    checkTimeout('requestTimeout', options.requestTimeout);
+    checkTimeout('maxTotalTimeout', options.maxTotalTimeout);
+    this.#transport = transport;
+    this.#clock = options.clock ?? systemClock;
+    this.#requestTimeout = options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#maxTotalTimeout = options.maxTotalTimeout ?? Infinity;
+    this.#resetTimeoutOnProgress = options.resetTimeoutOnProgress ?? false;
+    const m = machines();
+    this.#requests = bindProgram(m.request, this.#requestActions());
+    this.#inboundProgram = bindProgram(m.inbound, this.#inboundActions());
+    this.#selfProgram = bindProgram(m.dispatcher, this.#selfActions());
+    this.#self = new DispatcherActor(this.#selfProgram.initial);
+  }
+
+  /** The dispatcher's state: `idle`, `open` or `closed`. */
+  get state(): 'idle' | 'open' | 'closed' {
+    return this.#self.state.key as 'idle' | 'open' | 'closed';
+  }
+
+  /** The number of outbound requests in flight. */
+  get pendingRequests(): number {
+    return this.#pending.size;
+  }
+
+  /** The number of server requests being handled. */
+  get pendingInboundRequests(): number {
+    return this.#inbound.size;
+  }
+
+  /** Whether a timeout timer is armed. */
+  get timerArmed(): boolean {
+    return this.#timer !== undefined;
+  }
+
+  /**
+   * Reports the dispatcher and every request actor to an XState inspection observer, as children
+   * of `parent` (the session's connection actor) in the system `rootId`.
+   */
+  inspect(sink: InspectionSink | undefined, parent?: AnyActorRef): void {
+    this.#inspection = sink;
+    if (sink === undefined) return;
+    this.#self._parent = parent as unknown as LiteActorRef | undefined;
+    this.#emitActor(this.#self);
+  }
+
+  /** Subscribes to the dispatcher's close; returns the unsubscribe function. */
+  onClose(listener: (reason: unknown) => void): () => void {
+    if (this.state === 'closed') {
+      listener(this.#closeReason);
+      return noop;
+    }
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  /** Starts the transport and routes its messages to `handlers`. */
+  async start(handlers: DispatcherHandlers = {}): Promise<void> {
+    if (this.state !== 'idle') {
+      throw new InvalidStateError('start the dispatcher', this.state, 'a dispatcher starts once');
+    }
+    this.#handlers = handlers;
+    this.#deliverSelf(START);
+    await this.#started;
+  }
+
+  #started: unknown = undefined;
+
+  /** Sends a request and resolves with its result. */
+  request(
+    method: string,
+    params?: Record<string, unknown>,
+    options?: RequestOptions,
+  ): Promise<unknown> {
+    if (this.#self.state.key !== 'open') {
+      return Promise.reject(this.#refusal(`send ${method}`));
+    }
+    let timeout = this.#requestTimeout;
+    let maxTotal = this.#maxTotalTimeout;
+    let reset = this.#resetTimeoutOnProgress;
+    let onProgress: ((p: Progress) => void) | undefined;
+    let signal: AbortSignal | undefined;
+    let meta: Readonly<Record<string, unknown>> | undefined;
+    if (options !== undefined) {
+      try {
+        checkTimeout('timeout', options.timeout);
+        checkTimeout('maxTotalTimeout', options.maxTotalTimeout);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      timeout = options.timeout ?? timeout;
+      maxTotal = options.maxTotalTimeout ?? maxTotal;
+      reset = options.resetTimeoutOnProgress ?? reset;
+      onProgress = options.onProgress;
+      signal = options.signal;
+      meta = options._meta;
+    }
+    const id = this.#nextId++;
+    let customToken: ProgressToken | undefined;
+    if (onProgress !== undefined || reset || meta !== undefined) {
+      // MCP basic/utilities/progress: the token rides in params._meta and must be unique among
+      // active requests, which the request id is. A token the caller chose is kept as given.
+      const baseMeta = isRecord(params?._meta) ? params._meta : undefined;
+      const mergedMeta: Record<string, unknown> = { ...baseMeta, ...meta };
+      const given = mergedMeta.progressToken;
+      if (typeof given === 'string' || typeof given === 'number') customToken = given;
+      else if (onProgress !== undefined || reset) mergedMeta.progressToken = id;
+      params = { ...params, _meta: mergedMeta };
+    }
+    const message: JsonRpcMessage =
+      params === undefined
+        ? { jsonrpc: '2.0', id, method }
+        : { jsonrpc: '2.0', id, method, params };
+    const req = new OutboundRequest(
+      this.#requests.initial,
+      id,
+      method,
+      message,
+      timeout,
+      maxTotal,
+      reset,
+      onProgress,
+    );
+    const promise = new Promise<unknown>((resolve, reject) => {
+      req.resolve = resolve;
+      req.reject = reject;
+    });
+    this.#pending.set(id, req);
+    if (customToken !== undefined) {
+      this.#tokens ??= new Map();
+      this.#tokens.set(customToken, req);
+      req.customToken = customToken;
+    }
+    if (this.#inspection !== undefined) {
+      req._parent = this.#self;
+      this.#emitActor(req);
+    }
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        // An already aborted signal writes nothing: the machine goes created → cancelled.
+        this.#deliver(req, { type: 'abort', reason: signal.reason });
+        return promise;
+      }
+      const listener = (): void => this.#deliver(req, { type: 'abort', reason: signal.reason });
+      req.signal = signal;
+      req.abortListener = listener;
+      signal.addEventListener('abort', listener, { once: true });
+    }
+    this.#deliver(req, SEND);
+    return promise;
+  }
+
+  /** Sends a notification. Resolves when the transport has taken it. */
+  async notify(method: string, params?: Record<string, unknown>): Promise<void> {
+    if (this.#self.state.key !== 'open') throw this.#refusal(`send ${method}`);
+    const message: JsonRpcNotification =
+      params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+    try {
+      await this.#transport.send(message);
+    } catch (cause) {
+      throw new SendFailedError({ method, id: '(notification)' }, cause);
+    }
+  }
+
+  /**
+   * Closes the dispatcher: every pending request rejects with `CONNECTION_CLOSED`, every server
+   * request being handled is aborted, the timer is cleared and the transport is closed.
+   */
+  close(reason?: unknown): Promise<void> {
+    this.#deliverSelf({ type: 'close', reason });
+    return this.#closing ?? Promise.resolve();
+  }
+
+  #refusal(what: string): Error {
+    const state = this.#self.state.key;
+    if (state === 'closed') {
+      return new ConnectionClosedError(undefined, { cause: this.#closeReason });
+    }
+    return new InvalidStateError(what, `${state} (dispatcher)`, 'start the dispatcher first');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Stepping actors, with inspection when it is on.
+
+  #deliver(req: OutboundRequest, event: RequestEvent): void {
+    if (this.#inspection === undefined) {
+      step(req, event);
+      return;
+    }
+    this.#emitEvent(req, event);
+    step(req, event);
+    this.#emitSnapshot(req, event);
+  }
+
+  #deliverInbound(actor: InboundRequestActor, event: InboundRequestEvent): void {
+    if (this.#inspection !== undefined) this.#emitEvent(actor, event);
+    step(actor, event);
+    if (this.#inspection !== undefined) this.#emitSnapshot(actor, event);
+  }
+
+  #deliverSelf(event: DispatcherEvent): void {
+    if (this.#inspection !== undefined) this.#emitEvent(this.#self, event);
+    step(this.#self, event);
+    if (this.#inspection !== undefined) this.#emitSnapshot(this.#self, event);
+  }
+
+  #emitActor(actor: LiteActor): void {
+    const sink = this.#inspection;
+    if (sink === undefined) return;
+    emitInspection(sink, {
+      type: '@xstate.actor',
+      actorRef: actor as unknown as AnyActorRef,
+      rootId: sink.rootId,
+    } as InspectionEvent);
+    emitInspection(sink, {
+      type: '@xstate.snapshot',
+      actorRef: actor as unknown as AnyActorRef,
+      event: { type: 'xstate.init' },
+      snapshot: actor.getSnapshot(),
+      rootId: sink.rootId,
+    } as unknown as InspectionEvent);
+  }
+
+  #emitEvent(actor: LiteActor, event: { type: string }): void {
+    const sink = this.#inspection as InspectionSink;
+    emitInspection(sink, {
+      type: '@xstate.event',
+      sourceRef: actor._parent as unknown as AnyActorRef,
+      actorRef: actor as unknown as AnyActorRef,
+      event,
+      rootId: sink.rootId,
+    } as InspectionEvent);
+  }
+
+  #emitSnapshot(actor: LiteActor, event: { type: string }): void {
+    const sink = this.#inspection;
+    if (sink === undefined) return;
+    emitInspection(sink, {
+      type: '@xstate.snapshot',
+      actorRef: actor as unknown as AnyActorRef,
+      event,
+      snapshot: actor.getSnapshot(),
+      rootId: sink.rootId,
+    } as unknown as InspectionEvent);
+  }
+
+  #diagnose(code: DiagnosticCode, message: string, payload?: unknown): void {
+    const handler = this.#handlers.diagnostic;
+    if (handler === undefined) return;
+    try {
+      handler(payload === undefined ? { code, message } : { code, message, payload });
+    } catch {
+      // A diagnostic handler that throws has nowhere left to report to.
+    }
+  }
+
+  #callback(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#diagnose('CALLBACK_FAILED', `The ${what} threw: ${reasonText(error)}`, error);
+    }
+  }
+
+  /** Writes a message that is not a request (a response, a cancellation); failures become diagnostics. */
+  #write(message: JsonRpcMessage, what: string): void {
+    try {
+      const sent = this.#transport.send(message);
+      if (sent !== undefined) {
+        sent.then(undefined, (error: unknown) =>
+          this.#diagnose('WRITE_FAILED', `Could not write ${what}: ${reasonText(error)}`, message),
+        );
+      }
+    } catch (error) {
+      this.#diagnose('WRITE_FAILED', `Could not write ${what}: ${reasonText(error)}`, message);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Timers: one armed timer for all requests, at the earliest deadline. Arming per request would
+  // cost a timer object and a clear per round trip; a scan at expiry costs nothing on the hot path.
+
+  #arm(deadline: number, now: number): void {
+    if (deadline >= this.#armedAt) return;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#armedAt = deadline;
+    this.#timer = this.#clock.setTimeout(() => this.#expire(), Math.max(0, deadline - now));
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armedAt = Infinity;
+  }
+
+  #expire(): void {
+    this.#timer = undefined;
+    this.#armedAt = Infinity;
+    const now = this.#clock.now();
+    let next = Infinity;
+    for (const req of this.#pending.values()) {
+      const idle = req.idleDeadline;
+      const total = req.totalDeadline;
+      if (idle <= now && idle <= total) {
+        this.#deliver(req, { type: 'timeout', kind: 'idle' });
+      } else if (total <= now) {
+        this.#deliver(req, { type: 'timeout', kind: 'total' });
+      } else {
+        const d = idle < total ? idle : total;
+        if (d < next) next = d;
+      }
+    }
+    // At least 1 ms apart, so that many deadlines a few µs apart cost one scan per ms, not per request.
+    if (next !== Infinity) this.#arm(Math.max(next, now + 1), now);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Action implementations of the request machine.
+
+  #requestActions(): Record<string, ActionImpl<OutboundRequest, RequestEvent>> {
+    return {
+      write: (req) => {
+        const message = req.message as JsonRpcMessage;
+        req.message = undefined;
+        if (req.timeout !== Infinity || req.maxTotalTimeout !== Infinity) {
+          const now = this.#clock.now();
+          req.idleDeadline = now + req.timeout;
+          req.totalDeadline = now + req.maxTotalTimeout;
+          this.#arm(Math.min(req.idleDeadline, req.totalDeadline), now);
+        }
+        try {
+          const sent = this.#transport.send(message);
+          if (sent !== undefined) {
+            sent.then(undefined, (error: unknown) =>
+              this.#deliver(req, {
+                type: 'sendFailed',
+                error: new SendFailedError(req.ref, error),
+              }),
+            );
+          }
+        } catch (error) {
+          // Never step an actor from inside its own transition.
+          queueMicrotask(() =>
+            this.#deliver(req, { type: 'sendFailed', error: new SendFailedError(req.ref, error) }),
+          );
+        }
+      },
+      reportProgress: (req, event) => {
+        const onProgress = req.onProgress;
+        if (onProgress === undefined) return;
+        const progress = (event as Extract<RequestEvent, { type: 'progress' }>)
+          .progress as Progress;
+        this.#callback(`progress callback of ${req.method}`, () => onProgress(progress));
+      },
+      restartIdleTimer: (req) => {
+        if (req.timeout !== Infinity) req.idleDeadline = this.#clock.now() + req.timeout;
+      },
+      sendCancelled: (req, event) => {
+        const reason =
+          event.type === 'timeout'
+            ? `Request timed out after ${event.kind === 'idle' ? req.timeout : req.maxTotalTimeout} ms`
+            : event.type === 'abort'
+              ? reasonText(event.reason)
+              : 'cancelled';
+        this.#write(
+          {
+            jsonrpc: '2.0',
+            method: 'notifications/cancelled',
+            params: { requestId: req.requestId, reason },
+          },
+          `notifications/cancelled for ${req.method} (id ${req.requestId})`,
+        );
+      },
+      resolve: (req, event) => {
+        req.resolve((event as Extract<RequestEvent, { type: 'result' }>).result);
+      },
+      rejectWithError: (req, event) => {
+        req.reject((event as Extract<RequestEvent, { type: 'error' }>).error);
+      },
+      rejectTimedOut: (req, event) => {
+        const kind = (event as Extract<RequestEvent, { type: 'timeout' }>).kind;
+        req.reject(
+          new RequestTimeoutError(
+            req.ref,
+            kind === 'idle' ? req.timeout : req.maxTotalTimeout,
+            kind,
+          ),
+        );
+      },
+      rejectCancelled: (req, event) => {
+        req.reject(
+          new RequestCancelledError(
+            req.ref,
+            (event as Extract<RequestEvent, { type: 'abort' }>).reason,
+          ),
+        );
+      },
+      rejectClosed: (req, event) => {
+        req.reject(
+          new ConnectionClosedError(req.ref, {
+            cause: (event as Extract<RequestEvent, { type: 'closed' }>).reason,
+          }),
+        );
+      },
+      release: (req) => {
+        this.#pending.delete(req.requestId);
+        // With nothing in flight, no timer stays behind to hold the process open.
+        if (this.#pending.size === 0 && this.#timer !== undefined) this.#disarm();
+        if (req.customToken !== undefined) this.#tokens?.delete(req.customToken);
+        if (req.abortListener !== undefined) {
+          req.signal?.removeEventListener('abort', req.abortListener);
+          req.abortListener = undefined;
+          req.signal = undefined;
+        }
+        req.onProgress = undefined;
+        req.resolve = noop;
+        req.reject = noop;
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Action implementations of the inbound request machine.
+
+  #inboundActions(): Record<string, ActionImpl<InboundRequestActor, InboundRequestEvent>> {
+    return {
+      runHandler: (actor) => {
+        // MCP basic/utilities/ping: the receiver MUST promptly answer with an empty result.
+        if (actor.method === 'ping') {
+          queueMicrotask(() => this.#deliverInbound(actor, { type: 'resolved', result: {} }));
+          return;
+        }
+        const controller = new AbortController();
+        actor.controller = controller;
+        const handler = this.#handlers.request;
+        const request: InboundRequest = {
+          id: actor.requestId,
+          method: actor.method,
+          params: actor.params,
+          signal: controller.signal,
+        };
+        // Started in a later microtask: the handler never runs inside the routing of its message.
+        Promise.resolve()
+          .then(() => {
+            if (handler === undefined) {
+              throw new JsonRpcError({
+                code: ErrorCode.MethodNotFound,
+                message: `Method not found: ${actor.method}`,
+              });
+            }
+            return handler(request);
+          })
+          .then(
+            (result) =>
+              this.#deliverInbound(
+                actor,
+                result instanceof JsonRpcError || isBareErrorObject(result)
+                  ? { type: 'rejected', error: result }
+                  : { type: 'resolved', result },
+              ),
+            (error: unknown) => this.#deliverInbound(actor, { type: 'rejected', error }),
+          );
+      },
+      respondResult: (actor, event) => {
+        const result = (event as Extract<InboundRequestEvent, { type: 'resolved' }>).result;
+        this.#write(
+          { jsonrpc: '2.0', id: actor.requestId, result: result === undefined ? {} : result },
+          `the response to ${actor.method}`,
+        );
+      },
+      respondError: (actor, event) => {
+        const error = toWireError(
+          (event as Extract<InboundRequestEvent, { type: 'rejected' }>).error,
+        );
+        this.#write(
+          { jsonrpc: '2.0', id: actor.requestId, error },
+          `the error response to ${actor.method}`,
+        );
+      },
+      abortHandler: (actor, event) => {
+        const reason = (event as Extract<InboundRequestEvent, { type: 'cancelled' | 'closed' }>)
+          .reason;
+        actor.controller?.abort(reason);
+      },
+      release: (actor) => {
+        if (this.#inbound.get(actor.requestId) === actor) this.#inbound.delete(actor.requestId);
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Action implementations of the dispatcher machine.
+
+  #selfActions(): Record<string, ActionImpl<DispatcherActor, DispatcherEvent>> {
+    return {
+      startTransport: () => {
+        try {
+          this.#started = this.#transport.start({
+            message: (message) => this.#deliverSelf({ type: 'message', message }),
+            error: (error) => this.#deliverSelf({ type: 'exception', error }),
+            closed: (reason) => this.#deliverSelf({ type: 'transportClosed', reason }),
+          });
+        } catch (error) {
+          this.#started = Promise.reject(error as Error);
+        }
+      },
+      route: (_self, event) =>
+        this.#route((event as Extract<DispatcherEvent, { type: 'message' }>).message),
+      reportException: (_self, event) => {
+        const error = (event as Extract<DispatcherEvent, { type: 'exception' }>).error;
+        const handler = this.#handlers.exception;
+        if (handler !== undefined) {
+          const err =
+            error instanceof Error
+              ? error
+              : new StreamError('TRANSPORT_ERROR', reasonText(error), { cause: error });
+          this.#callback('message handler', () => handler(err));
+        }
+      },
+      reportLate: (_self, event) => {
+        this.#diagnose(
+          'MESSAGE_AFTER_CLOSE',
+          'A message arrived after the connection closed; it was dropped.',
+          (event as Extract<DispatcherEvent, { type: 'message' }>).message,
+        );
+      },
+      closeChildren: (_self, event) => {
+        const reason = (event as Extract<DispatcherEvent, { type: 'close' | 'transportClosed' }>)
+          .reason;
+        this.#closeReason = reason;
+        this.#disarm();
+        const closed: RequestEvent = { type: 'closed', reason };
+        for (const req of [...this.#pending.values()]) this.#deliver(req, closed);
+        const inboundClosed: InboundRequestEvent = { type: 'closed', reason };
+        for (const actor of [...this.#inbound.values()]) this.#deliverInbound(actor, inboundClosed);
+        this.#tokens = undefined;
+      },
+      closeTransport: () => {
+        let closing: Promise<void>;
+        try {
+          closing = this.#transport.close();
+        } catch (error) {
+          closing = Promise.reject(error as Error);
+        }
+        this.#closing = closing.then(undefined, (error: unknown) =>
+          this.#diagnose(
+            'WRITE_FAILED',
+            `Closing the transport failed: ${reasonText(error)}`,
+            error,
+          ),
+        );
+      },
+      announceClosed: () => {
+        const listeners = [...this.#closeListeners];
+        this.#closeListeners.clear();
+        for (const listener of listeners) {
+          this.#callback('close listener', () => listener(this.#closeReason));
+        }
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Routing: classify cheaply, then hand to the one actor or handler that owns the message.
+
+  #route(message: unknown): void {
+    if (Array.isArray(message)) {
+      // MCP 2025-03-26 basic: implementations MUST support receiving JSON-RPC batches.
+      for (const item of message) this.#route(item);
+      return;
+    }
+    if (typeof message !== 'object' || message === null) {
+      this.#diagnose(
+        'INVALID_MESSAGE',
+        'Received a JSON value that is not a JSON-RPC message.',
+        message,
+      );
+      return;
+    }
+    const m = message as Record<string, unknown>;
+    if (m.jsonrpc !== '2.0') {
+      this.#diagnose('INVALID_MESSAGE', 'Received a message without jsonrpc: "2.0".', message);
+      return;
+    }
+    const method = m.method;
+    if (typeof method === 'string') {
+      if (m.id === undefined) this.#routeNotification(m as unknown as JsonRpcNotification);
+      else this.#routeRequest(m, method);
+      return;
+    }
+    if ('result' in m || 'error' in m) {
+      this.#routeResponse(m);
+      return;
+    }
+    this.#diagnose(
+      'INVALID_MESSAGE',
+      'Received a message that is neither request, notification nor response.',
+      message,
+    );
+  }
+
+  #routeResponse(m: Record<string, unknown>): void {
+    const id = m.id;
+    if (id === null || id === undefined) {
+      this.#diagnose(
+        'NULL_ID_RESPONSE',
+        `Received a response with no request id${isErrorObject(m.error) ? `: error ${m.error.code} ${m.error.message}` : ''}; it was dropped.`,
+        m,
+      );
+      return;
+    }
+    // A string id "7" correlates with the numeric id 7 this client issued.
+    const key =
+      typeof id === 'number' ? id : typeof id === 'string' ? canonicalInteger(id) : undefined;
+    const req = key === undefined ? undefined : this.#pending.get(key);
+    if (req === undefined) {
+      if (key !== undefined && Number.isInteger(key) && key >= 0 && key < this.#nextId) {
+        this.#diagnose(
+          'LATE_RESPONSE',
+          `Received a response for request ${String(id)}, which has already settled; it was dropped.`,
+          m,
+        );
+      } else {
+        this.#diagnose(
+          'UNKNOWN_RESPONSE_ID',
+          `Received a response for request ${JSON.stringify(id)}, which this client never sent; it was dropped.`,
+          m,
+        );
+      }
+      return;
+    }
+    if ('error' in m) {
+      const error = m.error;
+      const wire: JsonRpcErrorObject = isErrorObject(error)
+        ? error
+        : { code: ErrorCode.InternalError, message: `malformed error object ${reasonText(error)}` };
+      this.#deliver(req, { type: 'error', error: new JsonRpcError(wire, req.ref) });
+    } else {
+      this.#deliver(req, { type: 'result', result: m.result });
+    }
+  }
+
+  #routeRequest(m: Record<string, unknown>, method: string): void {
+    const id = m.id;
+    if (!isRequestId(id)) {
+      this.#diagnose(
+        'INVALID_MESSAGE',
+        `Received a ${method} request whose id is neither a string nor an integer; it was dropped.`,
+        m,
+      );
+      return;
+    }
+    if (this.#inbound.has(id)) {
+      this.#diagnose(
+        'DUPLICATE_REQUEST_ID',
+        `Received a ${method} request reusing id ${JSON.stringify(id)}, which is still being handled; it was dropped.`,
+        m,
+      );
+      return;
+    }
+    const params = m.params;
+    const actor = new InboundRequestActor(
+      this.#inboundProgram.initial,
+      id,
+      method,
+      typeof params === 'object' && params !== null
+        ? (params as Record<string, unknown>)
+        : undefined,
+    );
+    this.#inbound.set(id, actor);
+    if (this.#inspection !== undefined) {
+      actor._parent = this.#self;
+      this.#emitActor(actor);
+    }
+    startActor<InboundRequestActor, InboundRequestEvent>(actor);
+  }
+
+  #routeNotification(n: JsonRpcNotification): void {
+    const params = n.params;
+    if (n.method === 'notifications/progress') {
+      const token = params?.progressToken;
+      const req = this.#progressOwner(token);
+      if (req === undefined) {
+        this.#diagnose(
+          'UNKNOWN_PROGRESS_TOKEN',
+          `Received progress for token ${JSON.stringify(token)}, which no request in flight owns; it was dropped.`,
+          n,
+        );
+        return;
+      }
+      this.#deliver(req, { type: 'progress', progress: params });
+      return;
+    }
+    if (n.method === 'notifications/cancelled') {
+      const id = params?.requestId;
+      const actor = isRequestId(id) ? this.#inboundById(id) : undefined;
+      if (actor !== undefined) {
+        this.#deliverInbound(actor, { type: 'cancelled', reason: params?.reason });
+        return;
+      }
+    }
+    const handler = this.#handlers.notification;
+    if (handler !== undefined) this.#callback('notification handler', () => handler(n));
+  }
+
+  #progressOwner(token: unknown): OutboundRequest | undefined {
+    if (typeof token !== 'string' && typeof token !== 'number') return undefined;
+    const custom = this.#tokens?.get(token);
+    if (custom !== undefined) return custom;
+    const key = typeof token === 'number' ? token : canonicalInteger(token);
+    if (key === undefined) return undefined;
+    const req = this.#pending.get(key);
+    return req !== undefined && req.customToken === undefined ? req : undefined;
+  }
+
+  #inboundById(id: RequestId): InboundRequestActor | undefined {
+    const direct = this.#inbound.get(id);
+    if (direct !== undefined) return direct;
+    if (typeof id === 'number') return this.#inbound.get(String(id));
+    const n = canonicalInteger(id);
+    return n === undefined ? undefined : this.#inbound.get(n);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function canonicalInteger(s: string): number | undefined {
+  const n = Number(s);
+  return Number.isInteger(n) && String(n) === s ? n : undefined;
+}
+
+/** A plain `{ code, message, data? }` returned by a handler is a JSON-RPC error, sent as is. */
+function isBareErrorObject(value: unknown): value is JsonRpcErrorObject {
+  if (!isErrorObject(value)) return false;
+  for (const key of Object.keys(value)) {
+    if (key !== 'code' && key !== 'message' && key !== 'data') return false;
+  }
+  return true;
+}
+
+/** Maps what a handler threw or returned to the error object written on the wire. */
+export function toWireError(error: unknown): JsonRpcErrorObject {
+  if (error instanceof JsonRpcError) return error.toJSON();
+  if (isBareErrorObject(error)) return error;
+  const message = error instanceof Error ? error.message : reasonText(error);
+  return { code: ErrorCode.InternalError, message: message === '' ? 'Internal error' : message };
+}
+
+/** Builds a dispatcher over a transport. */
+export function createDispatcher(transport: Transport, options?: DispatcherOptions): Dispatcher {
+  return new Dispatcher(transport, options);
+}

@@ -1,0 +1,209 @@
+/**
+ * Errors. One root class, `McpError`, and two families under it:
+ * - local errors (`McpLocalError`), raised by this library, with a string `code`;
+ * - wire errors (`JsonRpcError`), sent by the peer, with the numeric JSON-RPC `code` and `data`.
+ * A local error never carries a numeric code, so it cannot be mistaken for the peer's answer.
+ */
+
+/** The string codes of local errors. */
+export type LocalErrorCode =
+  | 'CONNECTION_CLOSED'
+  | 'REQUEST_TIMEOUT'
+  | 'REQUEST_CANCELLED'
+  | 'INVALID_STATE'
+  | 'INVALID_ARGUMENT'
+  | 'SEND_FAILED'
+  | 'TRANSPORT_ERROR'
+  | 'INVALID_JSON'
+  | 'MESSAGE_TOO_LARGE'
+  | 'INVALID_MESSAGE'
+  | 'HANDLER_FAILED';
+
+export interface McpErrorOptions {
+  readonly cause?: unknown;
+}
+
+/** The root of every error this library raises or relays. */
+export class McpError extends Error {
+  override name = 'McpError';
+  readonly code: LocalErrorCode | number;
+
+  constructor(code: LocalErrorCode | number, message: string, options?: McpErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+  }
+}
+
+/** An error raised here, not by the peer. */
+export class McpLocalError extends McpError {
+  override name = 'McpLocalError';
+  declare readonly code: LocalErrorCode;
+}
+
+/** Standard JSON-RPC 2.0 and MCP error codes. */
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  /** MCP ≤ 2025-11-25 resource not found; 2026-07-28 uses -32602. */
+  ResourceNotFound: -32002,
+  /** MCP 2025-11-25 URL elicitation required. */
+  UrlElicitationRequired: -32042,
+  /** MCP 2026-07-28 header mismatch. */
+  HeaderMismatch: -32020,
+  /** MCP 2026-07-28 missing required client capability. */
+  MissingRequiredClientCapability: -32021,
+  /** MCP 2026-07-28 unsupported protocol version. */
+  UnsupportedProtocolVersion: -32022,
+} as const;
+
+/** Where a request came from, for error messages. */
+export interface RequestRef {
+  readonly method: string;
+  readonly id: string | number;
+}
+
+function describe(ref: RequestRef | undefined): string {
+  return ref === undefined ? '' : ` (${ref.method}, id ${JSON.stringify(ref.id)})`;
+}
+
+/** A JSON-RPC error object as sent on the wire. */
+export interface JsonRpcErrorObject {
+  readonly code: number;
+  readonly message: string;
+  readonly data?: unknown;
+}
+
+/** The peer answered with a JSON-RPC error. */
+export class JsonRpcError extends McpError {
+  override name = 'JsonRpcError';
+  declare readonly code: number;
+  /** The peer's message, unchanged. */
+  readonly rpcMessage: string;
+  readonly data: unknown;
+  readonly method: string | undefined;
+  readonly requestId: string | number | undefined;
+
+  constructor(error: JsonRpcErrorObject, request?: RequestRef) {
+    super(error.code, `Server error ${error.code}${describe(request)}: ${error.message}`);
+    this.rpcMessage = error.message;
+    this.data = error.data;
+    this.method = request?.method;
+    this.requestId = request?.id;
+  }
+
+  /** The error object to put on the wire. */
+  toJSON(): JsonRpcErrorObject {
+    return this.data === undefined
+      ? { code: this.code, message: this.rpcMessage }
+      : { code: this.code, message: this.rpcMessage, data: this.data };
+  }
+}
+
+/** A request was refused, failed or abandoned because the connection is closed or closing. */
+export class ConnectionClosedError extends McpLocalError {
+  override name = 'ConnectionClosedError';
+  declare readonly code: 'CONNECTION_CLOSED';
+  constructor(request?: RequestRef, options?: McpErrorOptions) {
+    const why = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super(
+      'CONNECTION_CLOSED',
+      `Connection closed${describe(request)}${why}. Create a new session to reconnect.`,
+      options,
+    );
+  }
+}
+
+/** A request timed out. Distinct from a cancellation by the caller. */
+export class RequestTimeoutError extends McpLocalError {
+  override name = 'RequestTimeoutError';
+  declare readonly code: 'REQUEST_TIMEOUT';
+  readonly timeoutMs: number;
+  /** `idle`: no answer or progress for `timeoutMs`; `total`: the maximum total time ran out. */
+  readonly kind: 'idle' | 'total';
+  constructor(request: RequestRef, timeoutMs: number, kind: 'idle' | 'total') {
+    const option = kind === 'idle' ? '`timeout`' : '`maxTotalTimeout`';
+    super(
+      'REQUEST_TIMEOUT',
+      `Request timed out after ${timeoutMs} ms${describe(request)}${kind === 'total' ? ' in total' : ''}. Raise ${option} for this call, or the session's default, if the server needs longer.`,
+    );
+    this.timeoutMs = timeoutMs;
+    this.kind = kind;
+  }
+}
+
+/** The caller aborted a request through its `AbortSignal`. */
+export class RequestCancelledError extends McpLocalError {
+  override name = 'RequestCancelledError';
+  declare readonly code: 'REQUEST_CANCELLED';
+  /** The signal's reason. */
+  readonly reason: unknown;
+  constructor(request: RequestRef, reason: unknown) {
+    super(
+      'REQUEST_CANCELLED',
+      `Request cancelled by the caller${describe(request)}: ${reasonText(reason)}.`,
+      {
+        cause: reason,
+      },
+    );
+    this.reason = reason;
+  }
+}
+
+/** A call that the connection's current state does not allow. */
+export class InvalidStateError extends McpLocalError {
+  override name = 'InvalidStateError';
+  declare readonly code: 'INVALID_STATE';
+  readonly state: string;
+  constructor(what: string, state: string, next: string) {
+    super('INVALID_STATE', `Cannot ${what} while the session is ${state}; ${next}.`);
+    this.state = state;
+  }
+}
+
+/** An option or argument was out of range or of the wrong type; raised before any I/O. */
+export class InvalidArgumentError extends McpLocalError {
+  override name = 'InvalidArgumentError';
+  declare readonly code: 'INVALID_ARGUMENT';
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+/** The transport could not write a message. */
+export class SendFailedError extends McpLocalError {
+  override name = 'SendFailedError';
+  declare readonly code: 'SEND_FAILED';
+  constructor(request: RequestRef | undefined, cause: unknown) {
+    super('SEND_FAILED', `Could not send the message${describe(request)}: ${reasonText(cause)}.`, {
+      cause,
+    });
+  }
+}
+
+/** A problem in the byte stream or message stream: the session goes on, later messages still arrive. */
+export class StreamError extends McpLocalError {
+  override name = 'StreamError';
+  declare readonly code:
+    'TRANSPORT_ERROR' | 'INVALID_JSON' | 'MESSAGE_TOO_LARGE' | 'INVALID_MESSAGE';
+  constructor(
+    code: 'TRANSPORT_ERROR' | 'INVALID_JSON' | 'MESSAGE_TOO_LARGE' | 'INVALID_MESSAGE',
+    message: string,
+    options?: McpErrorOptions,
+  ) {
+    super(code, message, options);
+  }
+}
+
+export function reasonText(reason: unknown): string {
+  if (reason instanceof Error) return reason.message;
+  if (typeof reason === 'string') return reason;
+  if (reason === undefined) return 'no reason given';
+  try {
+    return JSON.stringify(reason);
+  } catch {
+    return String(reason);
+  }
+}

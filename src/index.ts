@@ -1,0 +1,46 @@
+/**
+ * mcp-actors: a Model Context Protocol client session engine built on XState v5 actors.
+ * This entry is runtime-neutral (no Node-only modules); Node-only transports live under
+ * `mcp-actors/node`.
+ */
+export * from './errors.js';
+export * from './jsonrpc.js';
+export type { Diagnostic, DiagnosticCode } from './diagnostics.js';
+export { systemClock, type Clock } from './clock.js';
+export type { Transport, TransportHandlers, ByteChannel, ByteSink } from './transport.js';
+export {
+  Dispatcher,
+  createDispatcher,
+  toWireError,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type DispatcherHandlers,
+  type DispatcherOptions,
+  type InboundRequest,
+  type Progress,
+  type ProgressToken,
+  type RequestOptions,
+} from './dispatcher.js';
+export {
+  ClientSession,
+  createClientSession,
+  UnsupportedVersionError,
+  HANDSHAKE_PROTOCOL_VERSIONS,
+  LATEST_HANDSHAKE_PROTOCOL_VERSION,
+  type ClientSessionOptions,
+  type Implementation,
+  type InitializeResult,
+  type RequestHandler,
+  type RequestHandlerEntry,
+  type RequestHandlerExtra,
+  type SessionMessage,
+  type ValidatedRequestHandler,
+} from './session.js';
+export {
+  LineDecoder,
+  encodeLine,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  type LineDecoderOptions,
+} from './framing/line.js';
+export { createFramedTransport, type FramedTransportOptions } from './transports/framed.js';
+export { createInMemoryTransportPair, createByteChannelPair } from './transports/in-memory.js';
+export type { ConnectionState } from '../machines/connection.js';

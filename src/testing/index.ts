@@ -1,0 +1,2 @@
+/** Test helpers: a scripted peer to run sessions against. */
+export * from './scripted-server.js';

@@ -1,0 +1,175 @@
+import { JsonRpcError, reasonText } from '../errors.js';
+import { isErrorObject, isRequestId, type JsonRpcMessage, type RequestId } from '../jsonrpc.js';
+import type { Transport } from '../transport.js';
+
+/**
+ * A small scripted MCP server for tests and demos: it answers `initialize` and whatever methods
+ * it is given handlers for, records every message it receives, and can send requests and
+ * notifications of its own. It is not a real server; it is a peer whose every move a test chooses.
+ */
+
+/** Returned by a handler to send no response at all (to exercise timeouts and cancellation). */
+export const NO_RESPONSE: unique symbol = Symbol('NO_RESPONSE');
+
+export interface ScriptedCallContext {
+  readonly id: RequestId;
+  readonly method: string;
+  /** Sends a notification to the client (for example progress for this request). */
+  notify(method: string, params?: Record<string, unknown>): void;
+  /** Sends a raw message to the client. */
+  send(message: unknown): void;
+}
+
+export type ScriptedHandler = (
+  params: Record<string, unknown> | undefined,
+  context: ScriptedCallContext,
+) => unknown;
+
+export interface ScriptedServerOptions {
+  /** The revision the server answers `initialize` with. Default: the one the client asked for. */
+  readonly protocolVersion?: string;
+  readonly serverInfo?: { readonly name: string; readonly version: string };
+  readonly capabilities?: Readonly<Record<string, unknown>>;
+  readonly instructions?: string;
+  /** Handlers by method; `initialize` has a default. */
+  readonly handlers?: Readonly<Record<string, ScriptedHandler>>;
+}
+
+export interface ScriptedServer {
+  /** Every message the server received, in order. */
+  readonly received: JsonRpcMessage[];
+  /** Sends a notification to the client. */
+  notify(method: string, params?: Record<string, unknown>): void;
+  /** Sends a request to the client; resolves with its result, rejects with its error. */
+  request(method: string, params?: Record<string, unknown>, id?: RequestId): Promise<unknown>;
+  /** Sends any message, valid or not. */
+  send(message: unknown): void;
+  /** Closes the server's side. */
+  close(): Promise<void>;
+  /** Resolves when the client's side has closed the link. */
+  readonly closed: Promise<void>;
+}
+
+export function startScriptedServer(
+  transport: Transport,
+  options: ScriptedServerOptions = {},
+): ScriptedServer {
+  const received: JsonRpcMessage[] = [];
+  const waiting = new Map<RequestId, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  let nextId = 1000;
+  let markClosed: () => void = () => {};
+  const closed = new Promise<void>((resolve) => {
+    markClosed = resolve;
+  });
+  const send = (message: unknown): void => {
+    try {
+      void transport.send(message as JsonRpcMessage);
+    } catch {
+      // The client went away; a scripted server has nobody to tell.
+    }
+  };
+  const handlers: Record<string, ScriptedHandler> = {
+    initialize: (params) => ({
+      protocolVersion: options.protocolVersion ?? params?.protocolVersion,
+      capabilities: options.capabilities ?? { tools: {} },
+      serverInfo: options.serverInfo ?? { name: 'scripted-server', version: '1.0.0' },
+      ...(options.instructions === undefined ? {} : { instructions: options.instructions }),
+    }),
+    ping: () => ({}),
+    ...options.handlers,
+  };
+
+  const answer = (id: RequestId, method: string, result: unknown): void => {
+    if (result === NO_RESPONSE) return;
+    send({ jsonrpc: '2.0', id, result: result ?? {} });
+    void method;
+  };
+  const fail = (id: RequestId, error: unknown): void => {
+    const wire =
+      error instanceof JsonRpcError
+        ? error.toJSON()
+        : isErrorObject(error)
+          ? error
+          : { code: -32603, message: reasonText(error) };
+    send({ jsonrpc: '2.0', id, error: wire });
+  };
+
+  const onMessage = (raw: unknown): void => {
+    const message = raw as Record<string, unknown>;
+    received.push(message as unknown as JsonRpcMessage);
+    const method = message.method;
+    const id = message.id;
+    if (typeof method !== 'string') {
+      if (isRequestId(id)) {
+        const entry = waiting.get(id);
+        waiting.delete(id);
+        if (entry === undefined) return;
+        if ('error' in message) entry.reject(message.error);
+        else entry.resolve(message.result);
+      }
+      return;
+    }
+    if (!isRequestId(id)) return;
+    const handler = handlers[method];
+    if (handler === undefined) {
+      fail(id, { code: -32601, message: `Method not found: ${method}` });
+      return;
+    }
+    const context: ScriptedCallContext = {
+      id,
+      method,
+      notify: (m, p) =>
+        send(
+          p === undefined
+            ? { jsonrpc: '2.0', method: m }
+            : { jsonrpc: '2.0', method: m, params: p },
+        ),
+      send,
+    };
+    let result: unknown;
+    try {
+      result = handler(message.params as Record<string, unknown> | undefined, context);
+    } catch (error) {
+      fail(id, error);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value: unknown) => answer(id, method, value),
+        (error: unknown) => fail(id, error),
+      );
+    } else {
+      answer(id, method, result);
+    }
+  };
+
+  void transport.start({
+    message: onMessage,
+    error: () => {},
+    closed: () => {
+      for (const entry of waiting.values()) entry.reject(new Error('closed'));
+      waiting.clear();
+      markClosed();
+    },
+  });
+
+  return {
+    received,
+    notify: (method, params) =>
+      send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params }),
+    request: (method, params, id) => {
+      const requestId = id ?? nextId++;
+      return new Promise((resolve, reject) => {
+        waiting.set(requestId, { resolve, reject });
+        send(
+          params === undefined
+            ? { jsonrpc: '2.0', id: requestId, method }
+            : { jsonrpc: '2.0', id: requestId, method, params },
+        );
+      });
+    },
+    send,
+    close: () => transport.close(),
+    closed,
+  };
+}

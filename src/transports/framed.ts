@@ -1,0 +1,36 @@
+import { LineDecoder, encodeLine, type LineDecoderOptions } from '../framing/line.js';
+import type { JsonRpcMessage } from '../jsonrpc.js';
+import type { ByteChannel, Transport, TransportHandlers } from '../transport.js';
+
+export type FramedTransportOptions = LineDecoderOptions;
+
+/** A transport of newline-delimited JSON over a byte channel. */
+export function createFramedTransport(
+  channel: ByteChannel,
+  options: FramedTransportOptions = {},
+): Transport {
+  let decoder: LineDecoder | undefined;
+  let done = false;
+  return {
+    start(handlers: TransportHandlers) {
+      const lines = new LineDecoder(handlers, options);
+      decoder = lines;
+      return channel.start({
+        data: (chunk) => lines.push(chunk),
+        end: (reason) => {
+          if (done) return;
+          done = true;
+          lines.end();
+          handlers.closed(reason);
+        },
+      });
+    },
+    send(message: JsonRpcMessage) {
+      return channel.write(encodeLine(message));
+    },
+    close() {
+      void decoder;
+      return channel.close();
+    },
+  };
+}

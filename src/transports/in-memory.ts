@@ -1,0 +1,108 @@
+import { ConnectionClosedError } from '../errors.js';
+import type { JsonRpcMessage } from '../jsonrpc.js';
+import type { ByteChannel, ByteSink, Transport, TransportHandlers } from '../transport.js';
+
+/**
+ * In-process links, for embedding a server in the same process and for tests.
+ *
+ * Delivery is asynchronous (a microtask after the write), as on a real connection, so that a
+ * handler never runs inside the sender's call stack. Messages sent before the other side started
+ * are queued until it does.
+ */
+class Mailbox<T> {
+  #queue: T[] = [];
+  #scheduled = false;
+  #deliver: ((item: T) => void) | undefined;
+
+  constructor(private readonly onDrain?: () => void) {}
+
+  attach(deliver: (item: T) => void): void {
+    this.#deliver = deliver;
+    if (this.#queue.length > 0) this.#schedule();
+  }
+
+  put(item: T): void {
+    this.#queue.push(item);
+    if (this.#deliver !== undefined) this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => this.#drain());
+  }
+
+  #drain(): void {
+    this.#scheduled = false;
+    const deliver = this.#deliver;
+    if (deliver === undefined) return;
+    const queue = this.#queue;
+    this.#queue = [];
+    for (const item of queue) deliver(item);
+    this.onDrain?.();
+  }
+}
+
+interface LinkEnd<T> {
+  inbox: Mailbox<T>;
+  closed: boolean;
+  onClosed: ((reason?: Error) => void) | undefined;
+}
+
+function link<T>(): [LinkEnd<T>, LinkEnd<T>] {
+  const make = (): LinkEnd<T> => ({ inbox: new Mailbox<T>(), closed: false, onClosed: undefined });
+  return [make(), make()];
+}
+
+/** Ends both sides of a link once, after everything already sent has been delivered. */
+function closeLink<T>(a: LinkEnd<T>, b: LinkEnd<T>): Promise<void> {
+  if (a.closed) return Promise.resolve();
+  a.closed = true;
+  b.closed = true;
+  return new Promise((resolve) => {
+    queueMicrotask(() => {
+      queueMicrotask(() => {
+        a.onClosed?.();
+        b.onClosed?.();
+        resolve();
+      });
+    });
+  });
+}
+
+/**
+ * A linked pair of message transports: what one side sends, the other receives (by reference:
+ * neither side may change a message after sending it).
+ */
+export function createInMemoryTransportPair(): [Transport, Transport] {
+  const [a, b] = link<JsonRpcMessage>();
+  const side = (self: LinkEnd<JsonRpcMessage>, peer: LinkEnd<JsonRpcMessage>): Transport => ({
+    start(handlers: TransportHandlers) {
+      self.onClosed = (reason) => handlers.closed(reason);
+      self.inbox.attach((m) => handlers.message(m));
+    },
+    send(message) {
+      if (self.closed) throw new ConnectionClosedError();
+      peer.inbox.put(message);
+    },
+    close: () => closeLink(self, peer),
+  });
+  return [side(a, b), side(b, a)];
+}
+
+/** A linked pair of byte channels: an in-process stand-in for a pipe or a socket. */
+export function createByteChannelPair(): [ByteChannel, ByteChannel] {
+  const [a, b] = link<Uint8Array>();
+  const side = (self: LinkEnd<Uint8Array>, peer: LinkEnd<Uint8Array>): ByteChannel => ({
+    start(sink: ByteSink) {
+      self.onClosed = (reason) => sink.end(reason);
+      self.inbox.attach((chunk) => sink.data(chunk));
+    },
+    write(chunk) {
+      if (self.closed) throw new ConnectionClosedError();
+      peer.inbox.put(chunk);
+    },
+    close: () => closeLink(self, peer),
+  });
+  return [side(a, b), side(b, a)];
+}
