@@ -91,13 +91,13 @@ export interface DispatcherHandlers {
    * Answers a server request. Returns the result, or a JSON-RPC error (a `JsonRpcError` or a plain
    * `{ code, message, data? }`), or throws. `ping` never reaches it.
    */
-  request?(request: InboundRequest): unknown;
+  request?: (request: InboundRequest) => unknown;
   /** A notification the dispatcher did not route itself. */
-  notification?(notification: JsonRpcNotification): void;
+  notification?: (notification: JsonRpcNotification) => void;
   /** A stream exception from the transport. */
-  exception?(error: Error): void;
+  exception?: (error: Error) => void;
   /** Something dropped and reported. */
-  diagnostic?(diagnostic: Diagnostic): void;
+  diagnostic?: (diagnostic: Diagnostic) => void;
 }
 
 export interface DispatcherOptions {
@@ -520,7 +520,7 @@ export class Dispatcher {
       type: '@xstate.actor',
       actorRef: actor as unknown as AnyActorRef,
       rootId: sink.rootId,
-    } as InspectionEvent);
+    });
     emitInspection(sink, {
       type: '@xstate.snapshot',
       actorRef: actor as unknown as AnyActorRef,
@@ -538,7 +538,7 @@ export class Dispatcher {
       actorRef: actor as unknown as AnyActorRef,
       event,
       rootId: sink.rootId,
-    } as InspectionEvent);
+    });
   }
 
   #emitSnapshot(actor: LiteActor, event: { type: string }): void {
@@ -810,7 +810,7 @@ export class Dispatcher {
             closed: (reason) => this.#deliverSelf({ type: 'transportClosed', reason }),
           });
         } catch (error) {
-          this.#started = Promise.reject(error as Error);
+          this.#started = Promise.reject(error);
         }
       },
       route: (_self, event) =>
@@ -849,7 +849,7 @@ export class Dispatcher {
         try {
           closing = this.#transport.close();
         } catch (error) {
-          closing = Promise.reject(error as Error);
+          closing = Promise.reject(error);
         }
         this.#closing = closing.then(undefined, (error: unknown) =>
           this.#diagnose(
@@ -926,7 +926,7 @@ export class Dispatcher {
       if (key !== undefined && Number.isInteger(key) && key >= 0 && key < this.#nextId) {
         this.#diagnose(
           'LATE_RESPONSE',
-          `Received a response for request ${String(id)}, which has already settled; it was dropped.`,
+          `Received a response for request ${JSON.stringify(id)}, which has already settled; it was dropped.`,
           m,
         );
       } else {

@@ -202,8 +202,8 @@ export function reasonText(reason: unknown): string {
   if (typeof reason === 'string') return reason;
   if (reason === undefined) return 'no reason given';
   try {
-    return JSON.stringify(reason);
+    return JSON.stringify(reason) ?? typeof reason;
   } catch {
-    return String(reason);
+    return Object.prototype.toString.call(reason);
   }
 }

@@ -156,7 +156,7 @@ export class ClientSession implements AsyncDisposable {
       options.inspect === undefined ? {} : { inspect: options.inspect },
     );
     this.#actor.subscribe({
-      next: (snapshot) => this.#enter(snapshot.value as ConnectionState),
+      next: (snapshot) => this.#enter(snapshot.value),
       error: () => {},
     });
     this.#actor.start();

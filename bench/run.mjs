@@ -1,0 +1,427 @@
+// Benchmarks: the same work, side by side in one run, for mcp-actors, the official TypeScript SDK
+// v1 (@modelcontextprotocol/sdk) and v2 (@modelcontextprotocol/client), and a hand-written floor
+// (a Map of pending promises, JSON.parse/stringify, newline framing, no validation), each against
+// one canned responder over one in-process byte duplex with newline framing.
+//
+// Run with `npm run bench` (builds first; needs --expose-gc). Options (environment):
+//   BENCH_REPS=5        repetitions of each workload (the order of contenders rotates)
+//   BENCH_ONLY=W1,W2    run only these workloads
+// Every workload checks every result it gets, so no contender can win by skipping work.
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import {
+  ReadBuffer as ReadBufferV1,
+  serializeMessage as serializeV1,
+} from '@modelcontextprotocol/sdk/shared/stdio.js';
+import {
+  Client as ClientV2,
+  ReadBuffer as ReadBufferV2,
+  serializeMessage as serializeV2,
+} from '@modelcontextprotocol/client';
+
+import { createClientSession, createFramedTransport } from '../dist/src/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const gc = globalThis.gc;
+if (typeof gc !== 'function') {
+  console.error('Run with node --expose-gc (npm run bench does).');
+  process.exit(2);
+}
+
+// ------------------------------------------------------------------------------------------------
+// The in-process byte duplex: what one end writes, the other receives in a later microtask.
+
+function createDuplex() {
+  const make = () => ({ onData: undefined, queue: [], scheduled: false, peer: undefined });
+  const a = make();
+  const b = make();
+  a.peer = b;
+  b.peer = a;
+  const drain = (end) => {
+    end.scheduled = false;
+    const q = end.queue;
+    end.queue = [];
+    for (const chunk of q) end.onData(chunk);
+  };
+  const api = (end) => ({
+    write(chunk) {
+      const peer = end.peer;
+      peer.queue.push(chunk);
+      if (!peer.scheduled) {
+        peer.scheduled = true;
+        queueMicrotask(() => drain(peer));
+      }
+    },
+    set onData(fn) {
+      end.onData = fn;
+    },
+  });
+  return [api(a), api(b)];
+}
+
+/** Linear newline splitting over Buffers, shared by the responder and the floor. */
+function lineSplitter(onLine) {
+  let parts = [];
+  return (chunk) => {
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, start);
+      if (nl === -1) {
+        if (start < buf.length) parts.push(buf.subarray(start));
+        return;
+      }
+      let line;
+      if (parts.length === 0) line = buf.toString('utf8', start, nl);
+      else {
+        parts.push(buf.subarray(start, nl));
+        line = Buffer.concat(parts).toString('utf8');
+        parts = [];
+      }
+      start = nl + 1;
+      if (line.length > 0) onLine(line);
+    }
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+// The canned responder: answers initialize and tools/call (echoing `arguments.text`); holds calls
+// whose arguments say `hold: true` until released.
+
+function startResponder(end) {
+  const held = [];
+  const reply = (msg) => end.write(Buffer.from(`${JSON.stringify(msg)}\n`));
+  const answerCall = (id, args) =>
+    reply({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: args.text }] } });
+  end.onData = lineSplitter((line) => {
+    const m = JSON.parse(line);
+    if (m.id === undefined) return; // notifications
+    if (m.method === 'initialize') {
+      reply({
+        jsonrpc: '2.0',
+        id: m.id,
+        result: {
+          protocolVersion: m.params.protocolVersion,
+          capabilities: { tools: {} },
+          serverInfo: { name: 'canned', version: '1.0.0' },
+        },
+      });
+    } else if (m.method === 'tools/call') {
+      const args = m.params.arguments;
+      if (args.hold) held.push(m.id, args.text);
+      else answerCall(m.id, args);
+    } else {
+      reply({ jsonrpc: '2.0', id: m.id, error: { code: -32601, message: 'Method not found' } });
+    }
+  });
+  return {
+    get heldCount() {
+      return held.length / 2;
+    },
+    releaseAll() {
+      const all = held.splice(0);
+      for (let i = 0; i < all.length; i += 2) answerCall(all[i], { text: all[i + 1] });
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Contenders. Each returns { start(args) → the library's own promise of the result, close() }.
+
+async function floor(end) {
+  const pending = new Map();
+  let nextId = 0;
+  end.onData = lineSplitter((line) => {
+    const m = JSON.parse(line);
+    const p = pending.get(m.id);
+    if (p === undefined) return;
+    pending.delete(m.id);
+    if (m.error !== undefined) p.reject(new Error(m.error.message));
+    else p.resolve(m.result);
+  });
+  const request = (method, params) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      end.write(Buffer.from(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`));
+    });
+  await request('initialize', {
+    protocolVersion: '2025-11-25',
+    capabilities: {},
+    clientInfo: { name: 'floor', version: '1' },
+  });
+  end.write(
+    Buffer.from(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`),
+  );
+  return {
+    start: (args) => request('tools/call', { name: 'echo', arguments: args }),
+    close: async () => {},
+  };
+}
+
+async function mcpActors(end) {
+  const channel = {
+    start(sink) {
+      end.onData = (chunk) => sink.data(chunk);
+    },
+    write(chunk) {
+      end.write(chunk);
+    },
+    async close() {},
+  };
+  const session = createClientSession({ transport: createFramedTransport(channel) });
+  await session.connect();
+  return {
+    start: (args) => session.request('tools/call', { name: 'echo', arguments: args }),
+    close: () => session.close(),
+  };
+}
+
+function sdkTransport(end, ReadBuffer, serialize) {
+  const rb = new ReadBuffer();
+  const t = {
+    onmessage: undefined,
+    onclose: undefined,
+    onerror: undefined,
+    async start() {
+      end.onData = (chunk) => {
+        rb.append(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+        for (;;) {
+          const m = rb.readMessage();
+          if (m === null) break;
+          t.onmessage?.(m);
+        }
+      };
+    },
+    async send(message) {
+      end.write(Buffer.from(serialize(message)));
+    },
+    async close() {
+      t.onclose?.();
+    },
+  };
+  return t;
+}
+
+function sdkContender(Client, ReadBuffer, serialize) {
+  return async (end) => {
+    const client = new Client({ name: 'bench', version: '1.0.0' }, { capabilities: {} });
+    await client.connect(sdkTransport(end, ReadBuffer, serialize));
+    return {
+      start: (args) => client.callTool({ name: 'echo', arguments: args }),
+      close: () => client.close(),
+    };
+  };
+}
+
+const contenders = {
+  floor,
+  'mcp-actors': mcpActors,
+  'sdk v1 1.32.2': sdkContender(ClientV1, ReadBufferV1, serializeV1),
+  'client v2 2.4.0': sdkContender(ClientV2, ReadBufferV2, serializeV2),
+};
+
+async function setup(name) {
+  const [clientEnd, serverEnd] = createDuplex();
+  const responder = startResponder(serverEnd);
+  const raw = await contenders[name](clientEnd);
+  const client = { ...raw, call: async (args) => textOf(await raw.start(args)) };
+  return { client, responder };
+}
+
+const textOf = (result) => result.content[0].text;
+
+function check(actual, expected) {
+  if (actual !== expected)
+    throw new Error(`wrong result: ${JSON.stringify(actual)?.slice(0, 80)} ≠ expected`);
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+// ------------------------------------------------------------------------------------------------
+// Workloads. Each returns a number (ms, or bytes for the heap figure).
+
+const workloads = {
+  async W1(name) {
+    const { client } = await setup(name);
+    for (let i = 0; i < 500; i++) check(await client.call({ text: `w${i}` }), `w${i}`);
+    const t0 = performance.now();
+    for (let i = 0; i < 5000; i++) check(await client.call({ text: `m${i}` }), `m${i}`);
+    const ms = performance.now() - t0;
+    await client.close();
+    return ms;
+  },
+  async W2(name) {
+    const { client } = await setup(name);
+    for (let i = 0; i < 500; i++) check(await client.call({ text: `w${i}` }), `w${i}`);
+    const t0 = performance.now();
+    const all = [];
+    for (let i = 0; i < 10_000; i++) all.push(client.call({ text: `c${i}` }));
+    const results = await Promise.all(all);
+    const ms = performance.now() - t0;
+    results.forEach((r, i) => check(r, `c${i}`));
+    await client.close();
+    return ms;
+  },
+  async W2heap(name) {
+    const { client, responder } = await setup(name);
+    for (let i = 0; i < 200; i++) check(await client.call({ text: `w${i}` }), `w${i}`);
+    const N = 10_000;
+    const all = new Array(N);
+    await flush();
+    gc();
+    gc();
+    const base = process.memoryUsage().heapUsed;
+    for (let i = 0; i < N; i++) all[i] = client.start({ text: `h${i}`, hold: true });
+    await flush();
+    await flush();
+    if (responder.heldCount !== N)
+      throw new Error(`responder holds ${responder.heldCount}, not ${N}`);
+    gc();
+    gc();
+    const used = process.memoryUsage().heapUsed;
+    responder.releaseAll();
+    const results = await Promise.all(all);
+    results.forEach((r, i) => check(textOf(r), `h${i}`));
+    await client.close();
+    return (used - base) / N;
+  },
+  async W2b(name) {
+    // One client; phases alternate between 10 and 10,000 other requests held in flight, and each
+    // times 3,000 sequential round trips. The figure is median(many) / median(few).
+    const { client, responder } = await setup(name);
+    for (let i = 0; i < 300; i++) check(await client.call({ text: `w${i}` }), `w${i}`);
+    const times = { 10: [], 10000: [] };
+    let held = [];
+    for (const others of [10, 10_000, 10, 10_000, 10, 10_000]) {
+      responder.releaseAll();
+      (await Promise.all(held)).forEach((r, i) => check(textOf(r), `o${i}`));
+      held = [];
+      for (let i = 0; i < others; i++) held.push(client.start({ text: `o${i}`, hold: true }));
+      await flush();
+      gc();
+      const t0 = performance.now();
+      for (let i = 0; i < 3000; i++) check(await client.call({ text: `x${i}` }), `x${i}`);
+      times[others].push(performance.now() - t0);
+    }
+    responder.releaseAll();
+    (await Promise.all(held)).forEach((r, i) => check(textOf(r), `o${i}`));
+    await client.close();
+    return median(times[10000]) / median(times[10]);
+  },
+  async W4(name) {
+    const { client } = await setup(name);
+    const big = 'x'.repeat(1024 * 1024 - 2);
+    for (let i = 0; i < 10; i++) check(await client.call({ text: `${i}${big}` }), `${i}${big}`);
+    const t0 = performance.now();
+    for (let i = 0; i < 200; i++) {
+      const text = `${i % 10}${big}`;
+      check(await client.call({ text }), text);
+    }
+    const ms = performance.now() - t0;
+    await client.close();
+    return ms;
+  },
+};
+
+// W0: cold import of each package's entry in a fresh process.
+const importTargets = {
+  floor: path.join(here, 'floor-entry.mjs'),
+  'mcp-actors': path.join(root, 'dist/src/index.js'),
+  'sdk v1 1.32.2': '@modelcontextprotocol/sdk/client/index.js',
+  'client v2 2.4.0': '@modelcontextprotocol/client',
+};
+
+function coldImport(name) {
+  const target = importTargets[name];
+  const spec = target.startsWith('/') ? `file://${target}` : target;
+  const code = `const t=performance.now();await import(${JSON.stringify(spec)});console.log(performance.now()-t);`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`import of ${name} failed: ${r.stderr}`);
+  return Number(r.stdout.trim());
+}
+
+// ------------------------------------------------------------------------------------------------
+
+const fmt = (x, d = 2) => x.toFixed(d);
+
+const names = Object.keys(contenders);
+const results = {};
+
+function rotate(arr, k) {
+  const n = arr.length;
+  return arr.map((_, i) => arr[(i + k) % n]);
+}
+
+async function run(workload, fn) {
+  if (ONLY && !ONLY.includes(workload)) return;
+  results[workload] = Object.fromEntries(names.map((n) => [n, []]));
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const name of rotate(names, rep)) {
+      const value = await fn(name);
+      results[workload][name].push(value);
+    }
+    process.stderr.write(`${workload} rep ${rep + 1}/${REPS}\n`);
+  }
+}
+
+const pkg = (p) =>
+  JSON.parse(readFileSync(path.join(root, 'node_modules', p, 'package.json'), 'utf8')).version;
+
+console.log(`# mcp-actors benchmarks`);
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ` +
+    `node ${process.version}; xstate ${pkg('xstate')}; @modelcontextprotocol/sdk ${pkg('@modelcontextprotocol/sdk')}; ` +
+    `@modelcontextprotocol/client ${pkg('@modelcontextprotocol/client')}; date ${new Date().toISOString().slice(0, 10)}; reps ${REPS}`,
+);
+
+for (const w of ['W1', 'W2', 'W2heap', 'W2b', 'W4']) await run(w, workloads[w]);
+await run('W0', async (name) => coldImport(name));
+
+// Report: per workload, each contender's median, and its ratio to the floor per repetition.
+console.log('');
+console.log('| workload | contender | median | ratio to floor: median (min–max) |');
+console.log('|---|---|---:|---:|');
+const unit = {
+  W1: 'ms',
+  W2: 'ms',
+  W2heap: 'B/request',
+  W2b: '× (10k vs 10 in flight)',
+  W4: 'ms',
+  W0: 'ms',
+};
+for (const [w, byName] of Object.entries(results)) {
+  for (const name of names) {
+    const xs = byName[name];
+    if (w === 'W2b' || w === 'W0' || w === 'W2heap') {
+      console.log(
+        `| ${w} | ${name} | ${fmt(median(xs), w === 'W2heap' ? 0 : 2)} ${unit[w]} (${fmt(Math.min(...xs), w === 'W2heap' ? 0 : 2)}–${fmt(Math.max(...xs), w === 'W2heap' ? 0 : 2)}) | |`,
+      );
+      continue;
+    }
+    const ratios = xs.map((x, i) => x / byName.floor[i]);
+    console.log(
+      `| ${w} | ${name} | ${fmt(median(xs))} ${unit[w]} | ${fmt(median(ratios))}× (${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))}) |`,
+    );
+  }
+}
