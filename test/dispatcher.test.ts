@@ -1,0 +1,308 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createByteChannelPair,
+  createClientSession,
+  createDispatcher,
+  createFramedTransport,
+  createInMemoryTransportPair,
+  encodeLine,
+  JsonRpcError,
+  type JsonRpcNotification,
+  type SessionMessage,
+} from '../src/index.js';
+import { NO_RESPONSE, startScriptedServer } from '../src/testing/index.js';
+import { connected, diagnostics, flush, sent } from './support/harness.js';
+
+/** A connected session whose server answers nothing by itself: the test writes every response. */
+async function manual() {
+  const calls: { id: number | string; method: string }[] = [];
+  const h = await connected(
+    {},
+    {
+      handlers: {
+        'tools/call': (_p, c) => {
+          calls.push({ id: c.id, method: c.method });
+          return NO_RESPONSE;
+        },
+      },
+    },
+  );
+  return { ...h, calls };
+}
+
+describe('dispatcher routing', () => {
+  it('correlates a string id "7" with the numeric id 7', async () => {
+    const { session, server, calls } = await manual();
+    const pending = [];
+    for (let i = 0; i < 8; i++) pending.push(session.request('tools/call', { name: `n${i}` }));
+    // The seven left unanswered reject at close.
+    const rest = pending.slice(0, 7).map((p) => p.catch((e: unknown) => e));
+    await flush();
+    const last = calls[calls.length - 1];
+    expect(typeof last?.id).toBe('number');
+    // Answer the last one with its id written as a string.
+    server.send({ jsonrpc: '2.0', id: String(last?.id), result: { ok: 'string id' } });
+    await expect(pending[7]).resolves.toEqual({ ok: 'string id' });
+    await session.close();
+    for (const r of await Promise.all(rest)) expect(r).toMatchObject({ code: 'CONNECTION_CLOSED' });
+  });
+
+  it('treats id 0 as a valid id in both directions', async () => {
+    const [clientSide, serverSide] = createInMemoryTransportPair();
+    const server = startScriptedServer(serverSide, {
+      handlers: { 'tools/call': () => NO_RESPONSE },
+    });
+    const dispatcher = createDispatcher(clientSide);
+    await dispatcher.start({ request: () => ({ answered: true }) });
+    const first = dispatcher.request('tools/call', {});
+    await flush();
+    expect(server.received[0]).toMatchObject({ id: 0, method: 'tools/call' });
+    server.send({ jsonrpc: '2.0', id: 0, result: { zero: true } });
+    await expect(first).resolves.toEqual({ zero: true });
+    // The server's own request with id 0 gets its response with id 0.
+    await expect(server.request('sampling/createMessage', {}, 0)).resolves.toEqual({
+      answered: true,
+    });
+    await dispatcher.close();
+  });
+
+  it('drops unknown-id, late, duplicate and null-id responses as diagnostics and keeps working', async () => {
+    const { session, server, messages, calls } = await manual();
+    const call = session.request('tools/call', { name: 'a' });
+    await flush();
+    const id = calls[0]?.id as number;
+    server.send({ jsonrpc: '2.0', id, result: { n: 1 } });
+    server.send({ jsonrpc: '2.0', id, result: { n: 2 } }); // duplicate
+    server.send({ jsonrpc: '2.0', id: 9999, result: {} }); // never issued
+    server.send({ jsonrpc: '2.0', id: 'abc', result: {} }); // never issued
+    server.send({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
+    await expect(call).resolves.toEqual({ n: 1 });
+    await flush();
+    expect(diagnostics(messages)).toEqual([
+      'LATE_RESPONSE',
+      'UNKNOWN_RESPONSE_ID',
+      'UNKNOWN_RESPONSE_ID',
+      'NULL_ID_RESPONSE',
+    ]);
+    const nullId = messages.find(
+      (m) => m.type === 'diagnostic' && m.diagnostic.code === 'NULL_ID_RESPONSE',
+    );
+    expect(nullId).toMatchObject({ diagnostic: { message: expect.stringContaining('-32700') } });
+    // Still working.
+    const next = session.request('tools/call', { name: 'b' });
+    await flush();
+    server.send({ jsonrpc: '2.0', id: calls[1]?.id, result: { n: 3 } });
+    await expect(next).resolves.toEqual({ n: 3 });
+    await session.close();
+  });
+
+  it('reports messages that are not JSON-RPC as diagnostics, never throwing', async () => {
+    const { session, server, messages } = await connected();
+    server.send(42);
+    server.send('text');
+    server.send(null);
+    server.send({ id: 1, result: {} }); // no jsonrpc member
+    server.send({ jsonrpc: '2.0' });
+    server.send({ jsonrpc: '2.0', id: null, method: 'x' }); // request with a null id
+    server.send({ jsonrpc: '2.0', id: { o: 1 }, method: 'x' });
+    await flush();
+    expect(diagnostics(messages)).toEqual(Array(7).fill('INVALID_MESSAGE'));
+    await expect(session.ping()).resolves.toBeUndefined();
+    await session.close();
+  });
+
+  it('routes each element of a batch (2025-03-26 receivers MUST accept batches)', async () => {
+    const { session, server, calls, messages } = await manual();
+    const a = session.request('tools/call', { name: 'a' });
+    const b = session.request('tools/call', { name: 'b' });
+    await flush();
+    server.send([
+      { jsonrpc: '2.0', id: calls[1]?.id, result: { which: 'b' } },
+      { jsonrpc: '2.0', method: 'notifications/tools/list_changed' },
+      { jsonrpc: '2.0', id: calls[0]?.id, result: { which: 'a' } },
+    ]);
+    await expect(a).resolves.toEqual({ which: 'a' });
+    await expect(b).resolves.toEqual({ which: 'b' });
+    expect(messages).toContainEqual({
+      type: 'notification',
+      notification: { jsonrpc: '2.0', method: 'notifications/tools/list_changed' },
+    });
+    await session.close();
+  });
+
+  it('hands notifications it does not route to the message handler', async () => {
+    const { session, server, messages } = await connected();
+    server.notify('notifications/message', { level: 'info', data: 'hello' });
+    server.notify('notifications/resources/updated', { uri: 'file:///a' });
+    await flush();
+    const notes = messages.flatMap((m) =>
+      m.type === 'notification' ? [(m.notification as JsonRpcNotification).method] : [],
+    );
+    expect(notes).toEqual(['notifications/message', 'notifications/resources/updated']);
+    await session.close();
+  });
+
+  it('sends progress to the request that owns the token, and drops progress after the response', async () => {
+    const { session, server, calls, messages } = await manual();
+    const seen: number[] = [];
+    const call = session.request(
+      'tools/call',
+      { name: 'p' },
+      { onProgress: (p) => seen.push(p.progress) },
+    );
+    await flush();
+    const [request] = sent(server, 'tools/call');
+    const token = (request?.params as { _meta?: { progressToken?: unknown } })._meta?.progressToken;
+    expect(token).toBe(calls[0]?.id);
+    server.notify('notifications/progress', { progressToken: token, progress: 1, total: 2 });
+    server.notify('notifications/progress', { progressToken: token, progress: 2, total: 2 });
+    server.send({ jsonrpc: '2.0', id: calls[0]?.id, result: { done: true } });
+    // Progress just after the response: not an error (a diagnostic only).
+    server.notify('notifications/progress', { progressToken: token, progress: 3, total: 3 });
+    await expect(call).resolves.toEqual({ done: true });
+    await flush();
+    expect(seen).toEqual([1, 2]);
+    expect(diagnostics(messages)).toEqual(['UNKNOWN_PROGRESS_TOKEN']);
+    await session.close();
+  });
+
+  it('keeps a progress token the caller chose', async () => {
+    const { session, server, calls } = await manual();
+    const seen: unknown[] = [];
+    const call = session.request(
+      'tools/call',
+      { name: 'p' },
+      { onProgress: (p) => seen.push(p.message), _meta: { progressToken: 'mine' } },
+    );
+    await flush();
+    const [request] = sent(server, 'tools/call');
+    expect(request?.params).toMatchObject({ _meta: { progressToken: 'mine' } });
+    server.notify('notifications/progress', {
+      progressToken: 'mine',
+      progress: 1,
+      message: 'half',
+    });
+    server.send({ jsonrpc: '2.0', id: calls[0]?.id, result: {} });
+    await call;
+    expect(seen).toEqual(['half']);
+    await session.close();
+  });
+
+  it('reports a progress callback that throws as a diagnostic, and the request still completes', async () => {
+    const { session, server, calls, messages } = await manual();
+    const call = session.request(
+      'tools/call',
+      {},
+      {
+        onProgress: () => {
+          throw new Error('callback bug');
+        },
+      },
+    );
+    await flush();
+    server.notify('notifications/progress', { progressToken: calls[0]?.id, progress: 1 });
+    server.send({ jsonrpc: '2.0', id: calls[0]?.id, result: { fine: true } });
+    await expect(call).resolves.toEqual({ fine: true });
+    expect(diagnostics(messages)).toEqual(['CALLBACK_FAILED']);
+    await session.close();
+  });
+
+  it('maps a JSON-RPC error response to a JsonRpcError with code, data, method and id', async () => {
+    const { session, server, calls } = await manual();
+    const call = session.request('tools/call', { name: 'x' });
+    await flush();
+    server.send({
+      jsonrpc: '2.0',
+      id: calls[0]?.id,
+      error: { code: -32602, message: 'Unknown tool: x', data: { tool: 'x' } },
+    });
+    const error: unknown = await call.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JsonRpcError);
+    expect(error).toMatchObject({
+      code: -32602,
+      rpcMessage: 'Unknown tool: x',
+      data: { tool: 'x' },
+      method: 'tools/call',
+      requestId: calls[0]?.id,
+    });
+    expect((error as Error).message).toMatch(/tools\/call.*Unknown tool/);
+    await session.close();
+  });
+
+  it('gives transport exceptions to the message handler; later messages still arrive', async () => {
+    const [clientBytes, serverBytes] = createByteChannelPair();
+    const messages: SessionMessage[] = [];
+    const session = createClientSession({
+      transport: createFramedTransport(clientBytes, { maxMessageBytes: 1024 }),
+      messageHandler: (m) => {
+        messages.push(m);
+      },
+    });
+    const encoder = new TextEncoder();
+    let requests = 0;
+    await serverBytes.start({
+      data: (chunk) => {
+        for (const line of new TextDecoder().decode(chunk).split('\n')) {
+          if (line === '') continue;
+          const m = JSON.parse(line) as {
+            id?: number;
+            method: string;
+            params?: { protocolVersion: string };
+          };
+          if (m.id === undefined) continue;
+          requests += 1;
+          if (m.method === 'initialize') {
+            void serverBytes.write(
+              encodeLine({
+                jsonrpc: '2.0',
+                id: m.id,
+                result: {
+                  protocolVersion: m.params?.protocolVersion,
+                  capabilities: {},
+                  serverInfo: { name: 's', version: '1' },
+                },
+              }),
+            );
+          } else {
+            void serverBytes.write(encoder.encode('this is not json\n'));
+            void serverBytes.write(
+              encoder.encode(
+                `{"jsonrpc":"2.0","method":"big","params":{"x":"${'y'.repeat(2000)}"}}\n`,
+              ),
+            );
+            void serverBytes.write(
+              encodeLine({ jsonrpc: '2.0', id: m.id, result: { after: 'noise' } }),
+            );
+          }
+        }
+      },
+      end: () => {},
+    });
+    await session.connect();
+    await expect(session.request('tools/list')).resolves.toEqual({ after: 'noise' });
+    const exceptions = messages.flatMap((m) => (m.type === 'exception' ? [m.error] : []));
+    expect(exceptions.map((e) => (e as { code?: unknown }).code)).toEqual([
+      'INVALID_JSON',
+      'MESSAGE_TOO_LARGE',
+    ]);
+    expect(requests).toBe(2);
+    await session.close();
+  });
+
+  it('routes a message that arrives after close to a diagnostic', async () => {
+    const seen: string[] = [];
+    let deliver: ((m: unknown) => void) | undefined;
+    // A transport that keeps delivering after close, as a slow socket might.
+    const dispatcher = createDispatcher({
+      start: (h) => {
+        deliver = h.message;
+      },
+      send: () => {},
+      close: async () => {},
+    });
+    await dispatcher.start({ diagnostic: (d) => seen.push(d.code) });
+    await dispatcher.close();
+    deliver?.({ jsonrpc: '2.0', id: 1, result: {} });
+    expect(seen).toEqual(['MESSAGE_AFTER_CLOSE']);
+  });
+});

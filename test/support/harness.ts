@@ -1,0 +1,69 @@
+import { vi } from 'vitest';
+import {
+  createClientSession,
+  createInMemoryTransportPair,
+  type ClientSession,
+  type ClientSessionOptions,
+  type SessionMessage,
+  type Transport,
+} from '../../src/index.js';
+import {
+  startScriptedServer,
+  type ScriptedServer,
+  type ScriptedServerOptions,
+} from '../../src/testing/index.js';
+
+/** Lets queued microtasks (in-memory deliveries, handler promises) run. Deterministic: no timers. */
+export async function flush(rounds = 30): Promise<void> {
+  for (let i = 0; i < rounds; i++) await Promise.resolve();
+}
+
+export interface Harness {
+  readonly session: ClientSession;
+  readonly server: ScriptedServer;
+  readonly clientTransport: Transport;
+  /** Everything the session's message handler received. */
+  readonly messages: SessionMessage[];
+}
+
+/** A session over an in-memory link to a scripted server; not yet connected. */
+export function harness(
+  options: Omit<ClientSessionOptions, 'transport' | 'dispatcher'> = {},
+  serverOptions: ScriptedServerOptions = {},
+): Harness {
+  const [clientTransport, serverTransport] = createInMemoryTransportPair();
+  const server = startScriptedServer(serverTransport, serverOptions);
+  const messages: SessionMessage[] = [];
+  const session = createClientSession({
+    ...options,
+    transport: clientTransport,
+    messageHandler: (m) => {
+      messages.push(m);
+      return options.messageHandler?.(m);
+    },
+  });
+  return { session, server, clientTransport, messages };
+}
+
+/** A connected harness. */
+export async function connected(
+  options: Omit<ClientSessionOptions, 'transport' | 'dispatcher'> = {},
+  serverOptions: ScriptedServerOptions = {},
+): Promise<Harness> {
+  const h = harness(options, serverOptions);
+  await h.session.connect();
+  return h;
+}
+
+/** Messages the server received with this method. */
+export function sent(server: ScriptedServer, method: string): Record<string, unknown>[] {
+  return server.received.filter(
+    (m) => (m as { method?: unknown }).method === method,
+  ) as unknown as Record<string, unknown>[];
+}
+
+export function diagnostics(messages: readonly SessionMessage[]): string[] {
+  return messages.flatMap((m) => (m.type === 'diagnostic' ? [m.diagnostic.code] : []));
+}
+
+export { vi };
