@@ -65,13 +65,16 @@ export type RequestHandler = (
   extra: RequestHandlerExtra,
 ) => unknown;
 
-/** A handler with a params check: `parse` throws (or returns a failure) to answer `-32602`. */
+/**
+ * A handler with a params check: `parse` throws to answer `-32602` (invalid params); what it
+ * returns is what `handle` receives.
+ */
 export interface ValidatedRequestHandler<P> {
-  readonly parse: (params: unknown) => P;
-  readonly handle: (params: P, extra: RequestHandlerExtra) => unknown;
+  parse(params: unknown): P;
+  handle(params: P, extra: RequestHandlerExtra): unknown;
 }
 
-export type RequestHandlerEntry = RequestHandler | ValidatedRequestHandler<never>;
+export type RequestHandlerEntry = RequestHandler | ValidatedRequestHandler<unknown>;
 
 export interface ClientSessionOptions extends DispatcherOptions {
   /** The transport to speak over. Give this or `dispatcher`, not both. */
@@ -167,7 +170,9 @@ export class ClientSession implements AsyncDisposable {
       );
     }
     this.#dispatcher.onClose((reason) => {
-      this.#actor.send({ type: 'transportClosed', reason });
+      if (this.#actor.getSnapshot().status === 'active') {
+        this.#actor.send({ type: 'transportClosed', reason });
+      }
     });
   }
 
@@ -369,7 +374,7 @@ export class ClientSession implements AsyncDisposable {
       method: request.method,
     };
     if (typeof entry === 'function') return entry(request.params, extra);
-    let params: never;
+    let params: unknown;
     try {
       params = entry.parse(request.params);
     } catch (error) {

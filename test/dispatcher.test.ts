@@ -7,7 +7,6 @@ import {
   createInMemoryTransportPair,
   encodeLine,
   JsonRpcError,
-  type JsonRpcNotification,
   type SessionMessage,
 } from '../src/index.js';
 import { NO_RESPONSE, startScriptedServer } from '../src/testing/index.js';
@@ -136,7 +135,7 @@ describe('dispatcher routing', () => {
     server.notify('notifications/resources/updated', { uri: 'file:///a' });
     await flush();
     const notes = messages.flatMap((m) =>
-      m.type === 'notification' ? [(m.notification as JsonRpcNotification).method] : [],
+      m.type === 'notification' ? [m.notification.method] : [],
     );
     expect(notes).toEqual(['notifications/message', 'notifications/resources/updated']);
     await session.close();

@@ -5,6 +5,7 @@ import {
   createDispatcher,
   createInMemoryTransportPair,
   InvalidStateError,
+  JsonRpcError,
   RequestTimeoutError,
   UnsupportedVersionError,
   type ConnectionState,
@@ -85,7 +86,7 @@ describe('connection lifecycle', () => {
       {
         handlers: {
           initialize: () => {
-            throw { code: -32602, message: 'Unsupported protocol version' };
+            throw new JsonRpcError({ code: -32602, message: 'Unsupported protocol version' });
           },
         },
       },

@@ -66,8 +66,8 @@ export class LineDecoder {
       }
       if (this.#discarding) {
         this.#discarding = false;
-      } else if (this.#pending + (newline - start) > this.#max) {
-        this.#tooLarge(this.#pending + (newline - start));
+      } else if (this.#contentSize(chunk, start, newline) > this.#max) {
+        this.#tooLarge(this.#contentSize(chunk, start, newline));
       } else {
         this.#line(chunk, start, newline);
       }
@@ -95,10 +95,19 @@ export class LineDecoder {
     this.#discarding = false;
   }
 
+  /** The size of the line ending at `newline`, without a CR before the LF (the cap excludes the line end). */
+  #contentSize(chunk: Uint8Array, start: number, newline: number): number {
+    const size = this.#pending + (newline - start);
+    const last = newline > start ? chunk[newline - 1] : this.#parts[this.#parts.length - 1]?.at(-1);
+    return last === CR ? size - 1 : size;
+  }
+
   #hold(chunk: Uint8Array, start: number, end: number): void {
     if (this.#discarding) return;
     const size = end - start;
-    if (this.#pending + size > this.#max) {
+    // A held CR may be the first half of a CRLF line end, which the cap does not count.
+    const limit = chunk[end - 1] === CR ? this.#max + 1 : this.#max;
+    if (this.#pending + size > limit) {
       this.#tooLarge(this.#pending + size);
       this.#parts = [];
       this.#pending = 0;

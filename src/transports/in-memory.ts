@@ -14,8 +14,6 @@ class Mailbox<T> {
   #scheduled = false;
   #deliver: ((item: T) => void) | undefined;
 
-  constructor(private readonly onDrain?: () => void) {}
-
   attach(deliver: (item: T) => void): void {
     this.#deliver = deliver;
     if (this.#queue.length > 0) this.#schedule();
@@ -38,20 +36,43 @@ class Mailbox<T> {
     if (deliver === undefined) return;
     const queue = this.#queue;
     this.#queue = [];
-    for (const item of queue) deliver(item);
-    this.onDrain?.();
+    for (const item of queue) {
+      try {
+        deliver(item);
+      } catch (error) {
+        // A throwing receiver does not cost the rest of the batch; the error surfaces as uncaught,
+        // as it would from any event source.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 }
 
 interface LinkEnd<T> {
   inbox: Mailbox<T>;
   closed: boolean;
-  onClosed: ((reason?: Error) => void) | undefined;
+  /** Set once the link has closed; an end that starts later is told at once. */
+  announced: boolean;
+  onClosed: (() => void) | undefined;
 }
 
 function link<T>(): [LinkEnd<T>, LinkEnd<T>] {
-  const make = (): LinkEnd<T> => ({ inbox: new Mailbox<T>(), closed: false, onClosed: undefined });
+  const make = (): LinkEnd<T> => ({
+    inbox: new Mailbox<T>(),
+    closed: false,
+    announced: false,
+    onClosed: undefined,
+  });
   return [make(), make()];
+}
+
+/** Attaches an end's receivers; if the link already closed, the end hears of it after its queue. */
+function attach<T>(end: LinkEnd<T>, deliver: (item: T) => void, closed: () => void): void {
+  end.onClosed = closed;
+  end.inbox.attach(deliver);
+  if (end.announced) queueMicrotask(() => queueMicrotask(closed));
 }
 
 /** Ends both sides of a link once, after everything already sent has been delivered. */
@@ -62,6 +83,8 @@ function closeLink<T>(a: LinkEnd<T>, b: LinkEnd<T>): Promise<void> {
   return new Promise((resolve) => {
     queueMicrotask(() => {
       queueMicrotask(() => {
+        a.announced = true;
+        b.announced = true;
         a.onClosed?.();
         b.onClosed?.();
         resolve();
@@ -78,8 +101,11 @@ export function createInMemoryTransportPair(): [Transport, Transport] {
   const [a, b] = link<JsonRpcMessage>();
   const side = (self: LinkEnd<JsonRpcMessage>, peer: LinkEnd<JsonRpcMessage>): Transport => ({
     start(handlers: TransportHandlers) {
-      self.onClosed = (reason) => handlers.closed(reason);
-      self.inbox.attach((m) => handlers.message(m));
+      attach(
+        self,
+        (m) => handlers.message(m),
+        () => handlers.closed(),
+      );
     },
     send(message) {
       if (self.closed) throw new ConnectionClosedError();
@@ -95,8 +121,11 @@ export function createByteChannelPair(): [ByteChannel, ByteChannel] {
   const [a, b] = link<Uint8Array>();
   const side = (self: LinkEnd<Uint8Array>, peer: LinkEnd<Uint8Array>): ByteChannel => ({
     start(sink: ByteSink) {
-      self.onClosed = (reason) => sink.end(reason);
-      self.inbox.attach((chunk) => sink.data(chunk));
+      attach(
+        self,
+        (chunk) => sink.data(chunk),
+        () => sink.end(),
+      );
     },
     write(chunk) {
       if (self.closed) throw new ConnectionClosedError();

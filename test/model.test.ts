@@ -1,0 +1,536 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { EventObject } from 'xstate';
+import { getShortestPaths, getSimplePaths } from 'xstate/graph';
+import { requestOutcomes, type ConnectionStateMeta } from '../machines/index.js';
+import {
+  ConnectionClosedError,
+  createClientSession,
+  createDispatcher,
+  createInMemoryTransportPair,
+  JsonRpcError,
+  RequestCancelledError,
+  RequestTimeoutError,
+  SendFailedError,
+  type ConnectionState,
+  type Transport,
+} from '../src/index.js';
+import { NO_RESPONSE, startScriptedServer } from '../src/testing/index.js';
+import { flush, sent } from './support/harness.js';
+import {
+  compiledCases,
+  connectionEvents,
+  connectionMachine,
+  dispatcherEvents,
+  inboundEvents,
+  reachable,
+  requestEvents,
+  requestInputs,
+  valueOf,
+  xstateInitial,
+  xstateStep,
+} from './support/machines.js';
+import { dispatcherMachine, inboundRequestMachine, requestMachine } from '../machines/index.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+type AnyMachine = Parameters<typeof xstateStep>[0];
+
+/** A path's events, without the initial `xstate.init` step the graph functions include. */
+function eventsOf(path: { steps: readonly { event: EventObject }[] }): EventObject[] {
+  return path.steps.map((s) => s.event).filter((e) => e.type !== 'xstate.init');
+}
+
+/** Runs a path's events from the initial state and returns the actions of every step. */
+function runPath(machine: AnyMachine, input: unknown, events: readonly EventObject[]) {
+  const start = xstateInitial(machine, input);
+  let snapshot: unknown = start.snapshot;
+  const actions: string[][] = [start.actions];
+  const values: string[] = [start.value];
+  for (const event of events) {
+    const [next, acts] = transitionOf(machine, snapshot, event);
+    snapshot = next;
+    actions.push(acts);
+    values.push(valueOf(next));
+  }
+  return { actions, values, final: values[values.length - 1] as string };
+}
+
+import { transition } from 'xstate';
+function transitionOf(
+  machine: AnyMachine,
+  snapshot: unknown,
+  event: EventObject,
+): [unknown, string[]] {
+  const [next, acts] = transition(machine, snapshot as never, event as never);
+  return [next, acts.map((a) => a.type).filter((t) => !t.startsWith('xstate.'))];
+}
+
+/** States from which `target` can be reached, by a fixpoint over the adjacency map. */
+function canReach(
+  machine: AnyMachine,
+  events: readonly EventObject[],
+  input: unknown,
+  isTarget: (v: string) => boolean,
+) {
+  const states = reachable(machine, events, input);
+  const edges = new Map<string, Set<string>>();
+  for (const s of states) {
+    const next = new Set<string>();
+    for (const t of Object.values(s.transitions as Record<string, unknown>))
+      next.add(valueOf((t as { state: unknown }).state));
+    edges.set(s.key, next);
+  }
+  const good = new Set(states.filter((s) => isTarget(s.key)).map((s) => s.key));
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [from, to] of edges) {
+      if (!good.has(from) && [...to].some((t) => good.has(t))) {
+        good.add(from);
+        grew = true;
+      }
+    }
+  }
+  return { all: states.map((s) => s.key), good };
+}
+
+const SETTLE = ['resolve', 'rejectWithError', 'rejectTimedOut', 'rejectCancelled', 'rejectClosed'];
+const finalOf = (m: AnyMachine) =>
+  new Set(
+    Object.entries(m.root.states)
+      .filter(([, n]) => n.type === 'final')
+      .map(([k]) => k),
+  );
+
+describe('request machine invariants, on every simple path', () => {
+  for (const input of requestInputs) {
+    describe(`${input.method}, resetTimeoutOnProgress ${String(input.resetTimeoutOnProgress)}`, () => {
+      const paths = getSimplePaths(requestMachine, {
+        events: requestEvents as never,
+        input,
+        serializeState: valueOf,
+      });
+      const finals = finalOf(requestMachine);
+
+      it('reaches each of the five outcomes', () => {
+        const ends = new Set(paths.map((p) => valueOf(p.state)));
+        for (const outcome of requestOutcomes) expect(ends).toContain(outcome);
+      });
+
+      it('settles exactly once and releases exactly once, on the step that reaches the outcome', () => {
+        let checked = 0;
+        for (const path of paths) {
+          const run = runPath(requestMachine, input, eventsOf(path));
+          const all = run.actions.flat();
+          if (!finals.has(run.final)) {
+            expect(all.filter((a) => SETTLE.includes(a) || a === 'release')).toEqual([]);
+            continue;
+          }
+          expect(all.filter((a) => SETTLE.includes(a))).toHaveLength(1);
+          expect(all.filter((a) => a === 'release')).toHaveLength(1);
+          expect(run.actions[run.actions.length - 1]).toContain('release');
+          checked += 1;
+        }
+        expect(checked).toBeGreaterThan(0);
+      });
+
+      it('writes at most once, and cancels only what it wrote', () => {
+        for (const path of paths) {
+          const run = runPath(requestMachine, input, eventsOf(path));
+          const all = run.actions.flat();
+          expect(all.filter((a) => a === 'write').length).toBeLessThanOrEqual(1);
+          if (all.includes('sendCancelled')) {
+            expect(all.indexOf('write')).toBeGreaterThanOrEqual(0);
+            expect(all.indexOf('write')).toBeLessThan(all.indexOf('sendCancelled'));
+          }
+        }
+      });
+
+      it(
+        input.cancellable
+          ? 'sends notifications/cancelled on abort and timeout'
+          : 'is never cancelled (MCP: initialize MUST NOT be cancelled)',
+        () => {
+          for (const path of paths) {
+            const run = runPath(requestMachine, input, eventsOf(path));
+            const cancelled = run.actions.flat().includes('sendCancelled');
+            if (!input.cancellable) expect(cancelled).toBe(false);
+            else if (
+              run.values.includes('inFlight') &&
+              (run.final === 'timedOut' || run.final === 'cancelled')
+            ) {
+              expect(cancelled).toBe(true);
+            }
+          }
+        },
+      );
+
+      it('can reach an outcome from every state, and the closed event ends every live state', () => {
+        const { all, good } = canReach(requestMachine, requestEvents, input, (v) => finals.has(v));
+        expect([...good].sort()).toEqual([...all].sort());
+        for (const { key, snapshot } of reachable(requestMachine, requestEvents, input)) {
+          if (finals.has(key)) continue;
+          expect(xstateStep(requestMachine, snapshot, { type: 'closed' }).status).toBe('done');
+        }
+      });
+
+      it('takes no transition out of an outcome', () => {
+        for (const { key, snapshot } of reachable(requestMachine, requestEvents, input)) {
+          if (!finals.has(key)) continue;
+          for (const event of requestEvents) {
+            const next = xstateStep(requestMachine, snapshot, event);
+            expect({ value: next.value, actions: next.actions }).toEqual({
+              value: key,
+              actions: [],
+            });
+          }
+        }
+      });
+    });
+  }
+});
+
+describe('inbound request machine invariants', () => {
+  const input = { method: 'sampling/createMessage' };
+  const paths = getSimplePaths(inboundRequestMachine, {
+    events: inboundEvents as never,
+    input,
+    serializeState: valueOf,
+  });
+
+  it('writes at most one response, and none once cancelled or abandoned', () => {
+    expect(paths.length).toBeGreaterThan(0);
+    for (const path of paths) {
+      const run = runPath(inboundRequestMachine, input, eventsOf(path));
+      const responses = run.actions
+        .flat()
+        .filter((a) => a === 'respondResult' || a === 'respondError');
+      expect(responses.length).toBeLessThanOrEqual(1);
+      if (run.final === 'cancelled' || run.final === 'abandoned') {
+        expect(responses).toEqual([]);
+        expect(run.actions.flat()).toContain('abortHandler');
+      }
+      if (run.final === 'responded') expect(responses).toHaveLength(1);
+    }
+  });
+
+  it('runs the handler once, on start', () => {
+    expect(xstateInitial(inboundRequestMachine, input).actions).toEqual(['runHandler']);
+  });
+
+  it('can finish from every state', () => {
+    const finals = finalOf(inboundRequestMachine);
+    const { all, good } = canReach(inboundRequestMachine, inboundEvents, input, (v) =>
+      finals.has(v),
+    );
+    expect([...good].sort()).toEqual([...all].sort());
+  });
+});
+
+describe('dispatcher machine invariants', () => {
+  it('can reach closed from every state, and closes its children on the way', () => {
+    const { all, good } = canReach(
+      dispatcherMachine,
+      dispatcherEvents,
+      undefined,
+      (v) => v === 'closed',
+    );
+    expect([...good].sort()).toEqual([...all].sort());
+    for (const path of getSimplePaths(dispatcherMachine, {
+      events: dispatcherEvents as never,
+      serializeState: valueOf,
+    })) {
+      const run = runPath(dispatcherMachine, undefined, eventsOf(path));
+      if (run.final === 'closed') expect(run.actions.flat()).toContain('closeChildren');
+      // A closed dispatcher routes nothing.
+      const afterClose = run.values.indexOf('closed');
+      if (afterClose >= 0) expect(run.actions.slice(afterClose + 1).flat()).not.toContain('route');
+    }
+  });
+});
+
+describe('connection machine invariants', () => {
+  const serialize = (s: unknown) => valueOf(s);
+
+  it('can reach closed from every state; closed is final', () => {
+    const { all, good } = canReach(
+      connectionMachine,
+      connectionEvents,
+      undefined,
+      (v) => v === 'closed',
+    );
+    expect([...good].sort()).toEqual([...all].sort());
+    expect(all.sort()).toEqual(['closed', 'closing', 'initializing', 'preconnect', 'ready']);
+    expect(connectionMachine.root.states.closed?.type).toBe('final');
+  });
+
+  it('says in every state what may be sent and what to do otherwise', () => {
+    for (const [key, node] of Object.entries(connectionMachine.root.states)) {
+      const meta = node.meta as ConnectionStateMeta | undefined;
+      expect(meta, key).toBeDefined();
+      expect(['none', 'handshake', 'all', 'closed']).toContain(meta?.sends);
+      if (meta?.sends !== 'all') expect(meta?.next.length, key).toBeGreaterThan(0);
+    }
+  });
+
+  it('reaches ready only through a completed handshake', () => {
+    for (const path of getSimplePaths(connectionMachine, {
+      events: connectionEvents as never,
+      serializeState: serialize,
+    })) {
+      if (valueOf(path.state) !== 'ready') continue;
+      expect(path.steps.map((s) => s.event.type)).toContain('xstate.done.actor.handshake');
+    }
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+// Replaying the shortest paths on live actors over the in-memory transport.
+
+const outcomeClass: Record<string, unknown> = {
+  timedOut: RequestTimeoutError,
+  cancelled: RequestCancelledError,
+  closed: ConnectionClosedError,
+};
+
+describe('every transition of the request machine, replayed on live request actors', () => {
+  // For each reachable state, its shortest path; then each event that does something there.
+  // Together these take every transition of the machine at least once, on a real dispatcher.
+  for (const input of requestInputs) {
+    const shortest = new Map(
+      getShortestPaths(requestMachine, {
+        events: requestEvents as never,
+        input,
+        serializeState: valueOf,
+      }).map((p) => [valueOf(p.state), eventsOf(p)]),
+    );
+    for (const { key, snapshot } of reachable(requestMachine, requestEvents, input)) {
+      for (const event of requestEvents) {
+        const step = xstateStep(requestMachine, snapshot, event);
+        if (step.value === key && step.actions.length === 0) continue; // ignored here
+        const events = [...(shortest.get(key) ?? []), event];
+        const target = step.value;
+        const label = `${input.method} reset=${String(input.resetTimeoutOnProgress)}: ${events.map((e) => ('kind' in e ? `${e.type}(${String(e.kind)})` : e.type)).join(' → ')} ⇒ ${target}`;
+        it(label, async () => {
+          vi.useFakeTimers();
+          const result = await replayRequestPath(input, events);
+          if (result.skipped !== undefined) {
+            // The one transition no live request takes: a request is never built on a closed
+            // dispatcher (the call is refused before an actor exists).
+            expect(result.skipped).toBe('created-closed');
+            return;
+          }
+          expect(result.finalState).toBe(target);
+          if (target === 'succeeded') expect(result.outcome).toEqual({ ok: true });
+          if (target === 'failed') {
+            expect(
+              result.outcome instanceof JsonRpcError || result.outcome instanceof SendFailedError,
+            ).toBe(true);
+          }
+          const expectedClass = outcomeClass[target];
+          if (expectedClass !== undefined)
+            expect(result.outcome).toBeInstanceOf(expectedClass as never);
+          const machineCancels = runPath(requestMachine, input, events)
+            .actions.flat()
+            .includes('sendCancelled');
+          expect(result.cancelNotifications).toBe(machineCancels ? 1 : 0);
+          if (finalOf(requestMachine).has(target)) expect(result.pendingAfter).toBe(0);
+          expect(result.progressCalls).toBe(events.filter((e) => e.type === 'progress').length);
+        });
+      }
+    }
+  }
+});
+
+interface ReplayResult {
+  skipped?: string;
+  progressCalls?: number;
+  finalState?: string | undefined;
+  outcome?: unknown;
+  cancelNotifications?: number;
+  pendingAfter?: number;
+}
+
+async function replayRequestPath(
+  input: (typeof requestInputs)[number],
+  events: readonly EventObject[],
+): Promise<ReplayResult> {
+  if (events[0]?.type === 'closed') return { skipped: 'created-closed' };
+  const [clientSide, serverSide] = createInMemoryTransportPair();
+  let failNext = events.some((e) => e.type === 'sendFailed');
+  const transport: Transport = {
+    start: (h) => clientSide.start(h),
+    send: (m) => {
+      if (failNext && 'id' in m) {
+        failNext = false;
+        throw new Error('pipe broken');
+      }
+      return clientSide.send(m);
+    },
+    close: () => clientSide.close(),
+  };
+  const server = startScriptedServer(serverSide, {
+    handlers: { 'tools/call': () => NO_RESPONSE, initialize: () => NO_RESPONSE },
+  });
+  const total = events.some(
+    (e) => e.type === 'timeout' && (e as { kind?: string }).kind === 'total',
+  );
+  // A progress event must not restart the idle timer past the step that fires it: keep the idle
+  // timeout and the total cap apart so that each timeout event fires exactly the kind it names.
+  const dispatcher = createDispatcher(transport, {
+    requestTimeout: total ? 10_000 : 1_000,
+    maxTotalTimeout: total ? 1_000 : Infinity,
+  });
+  let finalState: string | undefined;
+  dispatcher.inspect({
+    rootId: 'replay',
+    observer: (e) => {
+      if (
+        e.type === '@xstate.snapshot' &&
+        (e.actorRef as { id?: string }).id?.startsWith('request:')
+      ) {
+        finalState = (e.snapshot as unknown as { value: string }).value;
+      }
+    },
+  });
+  await dispatcher.start();
+  const controller = new AbortController();
+  let outcome: unknown;
+  let requestId = -1;
+  let progressCalls = 0;
+  const begin = (signal: AbortSignal) => {
+    requestId = 0;
+    dispatcher
+      .request(
+        input.method,
+        { name: 'x' },
+        {
+          signal,
+          resetTimeoutOnProgress: input.resetTimeoutOnProgress,
+          onProgress: () => {
+            progressCalls += 1;
+          },
+        },
+      )
+      .then(
+        (v) => {
+          outcome = v;
+        },
+        (e: unknown) => {
+          outcome = e;
+        },
+      );
+  };
+  for (const [i, event] of events.entries()) {
+    switch (event.type) {
+      case 'send':
+        begin(controller.signal);
+        break;
+      case 'abort':
+        if (i === 0) begin(AbortSignal.abort('stop'));
+        else controller.abort('stop');
+        break;
+      case 'result':
+        server.send({ jsonrpc: '2.0', id: requestId, result: { ok: true } });
+        break;
+      case 'error':
+        server.send({ jsonrpc: '2.0', id: requestId, error: { code: -32000, message: 'no' } });
+        break;
+      case 'progress':
+        server.notify('notifications/progress', { progressToken: requestId, progress: 1 });
+        break;
+      case 'timeout':
+        await vi.advanceTimersByTimeAsync(1_000);
+        break;
+      case 'sendFailed':
+        break; // armed before the send
+      case 'closed':
+        await dispatcher.close();
+        break;
+      default:
+        throw new Error(`no live stimulus for ${event.type}`);
+    }
+    await flush();
+  }
+  const pendingAfter = dispatcher.pendingRequests;
+  const reached = finalState;
+  const cancelNotifications = sent(server, 'notifications/cancelled').length;
+  await dispatcher.close();
+  await flush();
+  return { finalState: reached, outcome, cancelNotifications, pendingAfter, progressCalls };
+}
+
+describe('shortest paths of the connection machine, replayed on live sessions', () => {
+  const paths = getShortestPaths(connectionMachine, {
+    events: connectionEvents as never,
+    serializeState: valueOf,
+  });
+  for (const path of paths) {
+    const events = eventsOf(path);
+    const target = valueOf(path.state) as ConnectionState;
+    it(`${events.map((e) => e.type).join(' → ') || '(start)'} ⇒ ${target}`, async () => {
+      const [clientSide, serverSide] = createInMemoryTransportPair();
+      let initId: string | number | undefined;
+      const server = startScriptedServer(serverSide, {
+        handlers: {
+          initialize: (_p, c) => {
+            initId = c.id;
+            return NO_RESPONSE;
+          },
+        },
+      });
+      const session = createClientSession({ transport: clientSide });
+      const visited: ConnectionState[] = [session.state];
+      session.onStateChange((s) => visited.push(s));
+      let connecting: Promise<unknown> | undefined;
+      for (const event of events) {
+        switch (event.type) {
+          case 'connect':
+            connecting = session.connect().catch((e: unknown) => e);
+            break;
+          case 'close':
+            void session.close();
+            break;
+          case 'transportClosed':
+            await server.close();
+            break;
+          case 'xstate.done.actor.handshake':
+            server.send({
+              jsonrpc: '2.0',
+              id: initId,
+              result: {
+                protocolVersion: '2025-11-25',
+                capabilities: {},
+                serverInfo: { name: 's', version: '1' },
+              },
+            });
+            break;
+          case 'xstate.error.actor.handshake':
+            server.send({ jsonrpc: '2.0', id: initId, error: { code: -32602, message: 'no' } });
+            break;
+          default:
+            break; // the transport's close completes by itself
+        }
+        await flush();
+      }
+      expect(visited).toContain(target);
+      expect(visited[visited.length - 1]).toBe(target === 'closing' ? 'closed' : target);
+      await session.close();
+      await connecting;
+      expect(session.state).toBe('closed');
+      expect(session.dispatcher.pendingRequests).toBe(0);
+    });
+  }
+});
+
+describe('every machine that runs compiled is covered by the agreement test', () => {
+  it('lists the request, inbound request and dispatcher machines', () => {
+    expect(compiledCases.map((c) => c.machine)).toEqual([
+      requestMachine,
+      inboundRequestMachine,
+      dispatcherMachine,
+    ]);
+  });
+});
