@@ -204,7 +204,7 @@ describe('createInMemoryTransportPair', () => {
   it('tells a side that starts after the link closed: its queue first, then closed once', async () => {
     const [a, b] = createInMemoryTransportPair();
     await a.start(recorder().handlers);
-    a.send(note(1));
+    void a.send(note(1));
     await a.close();
     const late = recorder();
     await b.start(late.handlers);
@@ -230,8 +230,8 @@ describe('createInMemoryTransportPair', () => {
         error: () => {},
         closed: () => {},
       });
-      a.send(note(1));
-      a.send(note(2));
+      void a.send(note(1));
+      void a.send(note(2));
       await flush();
       await new Promise((resolve) => setImmediate(resolve));
     } finally {
