@@ -9,7 +9,9 @@ import { assign, fromPromise, setup } from 'xstate';
  * from that `meta` (never silence, never a pending promise).
  *
  * The handshake and the transport close are invoked promise actors, so that stopping the session
- * in any state stops them too. Their implementations come from the session (`provide`).
+ * in any state stops them too. Their implementations come from the session (`provide`). Closing
+ * the transport is the dispatcher's close, which settles every pending request with
+ * `CONNECTION_CLOSED` and aborts every server request being handled.
  */
 
 /** What a caller may send in a state. */
@@ -55,8 +57,14 @@ export const connectionMachine = setup({
     closeTransport: fromPromise<void>(() => Promise.resolve()),
   },
   actions: {
-    /** Settle every pending request and inbound request with `CONNECTION_CLOSED`. */
-    failPending: () => {},
+    /** Keep the handshake's result: the negotiated facts live in the connection's context. */
+    rememberHandshake: assign({
+      handshake: ({ event }) => (event as { output?: unknown }).output,
+    }),
+    /** Keep why the handshake failed. */
+    rememberFailure: assign({ error: ({ event }) => (event as { error?: unknown }).error }),
+    /** Keep why the transport closed. */
+    rememberCloseReason: assign({ error: ({ event }) => (event as { reason?: unknown }).reason }),
   },
 }).createMachine({
   id: 'connection',
@@ -68,10 +76,7 @@ export const connectionMachine = setup({
       on: {
         connect: 'initializing',
         close: 'closed',
-        transportClosed: {
-          target: 'closed',
-          actions: assign({ error: ({ event }) => event.reason }),
-        },
+        transportClosed: { target: 'closed', actions: 'rememberCloseReason' },
       },
     },
     initializing: {
@@ -79,36 +84,23 @@ export const connectionMachine = setup({
       invoke: {
         id: 'handshake',
         src: 'handshake',
-        onDone: {
-          target: 'ready',
-          actions: assign({ handshake: ({ event }) => event.output }),
-        },
-        onError: {
-          target: 'closing',
-          actions: assign({ error: ({ event }) => event.error }),
-        },
+        onDone: { target: 'ready', actions: 'rememberHandshake' },
+        onError: { target: 'closing', actions: 'rememberFailure' },
       },
       on: {
         close: 'closing',
-        transportClosed: {
-          target: 'closed',
-          actions: assign({ error: ({ event }) => event.reason }),
-        },
+        transportClosed: { target: 'closed', actions: 'rememberCloseReason' },
       },
     },
     ready: {
       meta: meta({ sends: 'all', next: '' }),
       on: {
         close: 'closing',
-        transportClosed: {
-          target: 'closed',
-          actions: assign({ error: ({ event }) => event.reason }),
-        },
+        transportClosed: { target: 'closed', actions: 'rememberCloseReason' },
       },
     },
     closing: {
       meta: meta({ sends: 'closed', next: 'create a new session to reconnect' }),
-      entry: 'failPending',
       invoke: {
         id: 'closeTransport',
         src: 'closeTransport',
@@ -122,7 +114,6 @@ export const connectionMachine = setup({
     closed: {
       meta: meta({ sends: 'closed', next: 'create a new session to reconnect' }),
       type: 'final',
-      entry: 'failPending',
     },
   },
 });
