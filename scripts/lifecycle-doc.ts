@@ -87,10 +87,14 @@ export function chart(machine: AnyStateMachine): string {
 }
 
 export function stateTable(machine: AnyStateMachine): string {
-  const rows = ['| state | kind | on entry | invokes | description / meta |', '|---|---|---|---|---|'];
+  const rows = [
+    '| state | kind | on entry | invokes | description / meta |',
+    '|---|---|---|---|---|',
+  ];
   for (const [key, node] of Object.entries(machine.root.states)) {
     const entry = node.entry.map(actionName).join(', ') || '—';
-    const invokes = node.invoke.map((i) => String(i.src)).join(', ') || '—';
+    const invokes =
+      node.invoke.map((i) => (typeof i.src === 'string' ? i.src : i.id)).join(', ') || '—';
     const meta = node.meta as { sends?: string; next?: string } | undefined;
     const parts = [node.description ?? ''];
     if (meta?.sends !== undefined) parts.push(`sends: \`${meta.sends}\``);
@@ -111,7 +115,16 @@ export function lifecycleDoc(): string {
     'Every behaviour of a session is one of these four machines. Edges read `event [guard] / actions`; `done(x)` and `error(x)` are the completion events of an invoked actor `x`.',
   ];
   for (const m of machines) {
-    out.push('', `## ${m.title}`, '', `Source: \`${m.file}\`. ${m.about}`, '', chart(m.machine), '', stateTable(m.machine));
+    out.push(
+      '',
+      `## ${m.title}`,
+      '',
+      `Source: \`${m.file}\`. ${m.about}`,
+      '',
+      chart(m.machine),
+      '',
+      stateTable(m.machine),
+    );
   }
   return `${out.join('\n')}\n`;
 }

@@ -50,7 +50,14 @@ describe('inspection', () => {
 
     const registered = events.filter((e) => e.type === '@xstate.actor').map(idOf);
     expect(registered).toEqual(
-      expect.arrayContaining([root, 'dispatcher', 'request:0', 'request:1', 'request:2', 'inbound:1000']),
+      expect.arrayContaining([
+        root,
+        'dispatcher',
+        'request:0',
+        'request:1',
+        'request:2',
+        'inbound:1000',
+      ]),
     );
 
     const values = valuesByActor(events);

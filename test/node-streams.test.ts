@@ -86,6 +86,8 @@ describe('Node stream channel', () => {
     down.end();
     down.resume();
     await expect(waiting).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
-    expect(() => channel.write(new Uint8Array(1))).toThrow(expect.objectContaining({ code: 'CONNECTION_CLOSED' }) as Error);
+    expect(() => channel.write(new Uint8Array(1))).toThrow(
+      expect.objectContaining({ code: 'CONNECTION_CLOSED' }) as Error,
+    );
   });
 });

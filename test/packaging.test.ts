@@ -19,7 +19,8 @@ const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 function specifiers(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const out: string[] = [];
-  for (const m of text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) out.push(m[1] as string);
+  for (const m of text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g))
+    out.push(m[1] as string);
   return out;
 }
 
@@ -66,7 +67,13 @@ describe('packaging', () => {
     expect(pkg.type).toBe('module');
     expect(pkg.sideEffects).toBe(false);
     expect(pkg.engines.node).toBe('>=20');
-    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './machines', './node', './package.json', './testing']);
+    expect(Object.keys(pkg.exports).sort()).toEqual([
+      '.',
+      './machines',
+      './node',
+      './package.json',
+      './testing',
+    ]);
     for (const [subpath, target] of Object.entries(pkg.exports)) {
       if (typeof target === 'string') continue;
       expect(Object.keys(target)[0], subpath).toBe('types');

@@ -49,10 +49,18 @@ export function createNodeStreamChannel(options: NodeStreamChannelOptions): Byte
       readable.on('end', () => finish());
       readable.on('close', () => finish());
       readable.on('error', (error: Error) =>
-        finish(new StreamError('TRANSPORT_ERROR', `The input stream failed: ${error.message}`, { cause: error })),
+        finish(
+          new StreamError('TRANSPORT_ERROR', `The input stream failed: ${error.message}`, {
+            cause: error,
+          }),
+        ),
       );
       writable.on('error', (error: Error) =>
-        finish(new StreamError('TRANSPORT_ERROR', `The output stream failed: ${error.message}`, { cause: error })),
+        finish(
+          new StreamError('TRANSPORT_ERROR', `The output stream failed: ${error.message}`, {
+            cause: error,
+          }),
+        ),
       );
       writable.on('drain', onDrain);
     },
