@@ -306,6 +306,8 @@ export class Dispatcher {
   #closeReason: unknown = undefined;
   readonly #closeListeners = new Set<(reason: unknown) => void>();
   #inspection: InspectionSink | undefined;
+  /** What the transport's start returned, awaited by `start()`. */
+  #started: unknown = undefined;
 
   constructor(transport: Transport, options: DispatcherOptions = {}) {
     checkTimeout('requestTimeout', options.requestTimeout);
@@ -373,8 +375,6 @@ export class Dispatcher {
     await this.#started;
   }
 
-  #started: unknown = undefined;
-
   /** Sends a request and resolves with its result. */
   request(
     method: string,
@@ -404,7 +404,7 @@ export class Dispatcher {
       signal = options.signal;
       meta = options._meta;
     }
-    const id = this.#nextId++;
+    const id = this.#nextId;
     let customToken: ProgressToken | undefined;
     if (onProgress !== undefined || reset || meta !== undefined) {
       // MCP basic/utilities/progress: the token rides in params._meta and must be unique among
@@ -412,10 +412,22 @@ export class Dispatcher {
       const baseMeta = isRecord(params?._meta) ? params._meta : undefined;
       const mergedMeta: Record<string, unknown> = { ...baseMeta, ...meta };
       const given = mergedMeta.progressToken;
-      if (typeof given === 'string' || typeof given === 'number') customToken = given;
-      else if (onProgress !== undefined || reset) mergedMeta.progressToken = id;
+      if (typeof given === 'string' || typeof given === 'number') {
+        // MCP basic/utilities/progress: tokens MUST be unique across active requests.
+        if (this.#tokens?.has(given) === true) {
+          return Promise.reject(
+            new InvalidArgumentError(
+              `Progress token ${JSON.stringify(given)} is already used by a request in flight; give each request its own token, or none.`,
+            ),
+          );
+        }
+        customToken = given;
+      } else if (onProgress !== undefined || reset) {
+        mergedMeta.progressToken = id;
+      }
       params = { ...params, _meta: mergedMeta };
     }
+    this.#nextId = id + 1;
     const message: JsonRpcMessage =
       params === undefined
         ? { jsonrpc: '2.0', id, method }
@@ -715,7 +727,9 @@ export class Dispatcher {
         this.#pending.delete(req.requestId);
         // With nothing in flight, no timer stays behind to hold the process open.
         if (this.#pending.size === 0 && this.#timer !== undefined) this.#disarm();
-        if (req.customToken !== undefined) this.#tokens?.delete(req.customToken);
+        if (req.customToken !== undefined && this.#tokens?.get(req.customToken) === req) {
+          this.#tokens.delete(req.customToken);
+        }
         if (req.abortListener !== undefined) {
           req.signal?.removeEventListener('abort', req.abortListener);
           req.abortListener = undefined;

@@ -187,6 +187,34 @@ describe('dispatcher routing', () => {
     await session.close();
   });
 
+  it('refuses a caller-chosen progress token already in use, before any I/O', async () => {
+    const { session, server, calls } = await manual();
+    const first = session.request('tools/call', {}, { _meta: { progressToken: 'shared' } });
+    await flush();
+    const before = server.received.length;
+    await expect(
+      session.request('tools/call', {}, { _meta: { progressToken: 'shared' } }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('shared'),
+    });
+    await flush();
+    expect(server.received.length).toBe(before);
+    // The refused call used no id: the next request gets the next id in sequence.
+    const next = session.request('tools/call', {});
+    await flush();
+    expect(calls.map((c) => c.id)).toEqual([1, 2]);
+    server.send({ jsonrpc: '2.0', id: 1, result: {} });
+    server.send({ jsonrpc: '2.0', id: 2, result: {} });
+    await Promise.all([first, next]);
+    // Released: the token can be used again.
+    const again = session.request('tools/call', {}, { _meta: { progressToken: 'shared' } });
+    await flush();
+    server.send({ jsonrpc: '2.0', id: 3, result: { again: true } });
+    await expect(again).resolves.toEqual({ again: true });
+    await session.close();
+  });
+
   it('reports a progress callback that throws as a diagnostic, and the request still completes', async () => {
     const { session, server, calls, messages } = await manual();
     const call = session.request(
