@@ -93,45 +93,55 @@ function closeLink<T>(a: LinkEnd<T>, b: LinkEnd<T>): Promise<void> {
   });
 }
 
+/** One end of a link: start receiving, put an item to the peer, close both. */
+interface Endpoint<T> {
+  start(deliver: (item: T) => void, closed: () => void): void;
+  put(item: T): void;
+  close(): Promise<void>;
+}
+
+function endpoints<T>(): [Endpoint<T>, Endpoint<T>] {
+  const [a, b] = link<T>();
+  const end = (self: LinkEnd<T>, peer: LinkEnd<T>): Endpoint<T> => ({
+    start: (deliver, closed) => attach(self, deliver, closed),
+    put(item) {
+      if (self.closed) throw new ConnectionClosedError();
+      peer.inbox.put(item);
+    },
+    close: () => closeLink(self, peer),
+  });
+  return [end(a, b), end(b, a)];
+}
+
 /**
  * A linked pair of message transports: what one side sends, the other receives (by reference:
  * neither side may change a message after sending it).
  */
 export function createInMemoryTransportPair(): [Transport, Transport] {
-  const [a, b] = link<JsonRpcMessage>();
-  const side = (self: LinkEnd<JsonRpcMessage>, peer: LinkEnd<JsonRpcMessage>): Transport => ({
-    start(handlers: TransportHandlers) {
-      attach(
-        self,
+  const transport = (e: Endpoint<JsonRpcMessage>): Transport => ({
+    start: (handlers: TransportHandlers) =>
+      e.start(
         (m) => handlers.message(m),
         () => handlers.closed(),
-      );
-    },
-    send(message) {
-      if (self.closed) throw new ConnectionClosedError();
-      peer.inbox.put(message);
-    },
-    close: () => closeLink(self, peer),
+      ),
+    send: (message) => e.put(message),
+    close: () => e.close(),
   });
-  return [side(a, b), side(b, a)];
+  const [a, b] = endpoints<JsonRpcMessage>();
+  return [transport(a), transport(b)];
 }
 
 /** A linked pair of byte channels: an in-process stand-in for a pipe or a socket. */
 export function createByteChannelPair(): [ByteChannel, ByteChannel] {
-  const [a, b] = link<Uint8Array>();
-  const side = (self: LinkEnd<Uint8Array>, peer: LinkEnd<Uint8Array>): ByteChannel => ({
-    start(sink: ByteSink) {
-      attach(
-        self,
+  const channel = (e: Endpoint<Uint8Array>): ByteChannel => ({
+    start: (sink: ByteSink) =>
+      e.start(
         (chunk) => sink.data(chunk),
         () => sink.end(),
-      );
-    },
-    write(chunk) {
-      if (self.closed) throw new ConnectionClosedError();
-      peer.inbox.put(chunk);
-    },
-    close: () => closeLink(self, peer),
+      ),
+    write: (chunk) => e.put(chunk),
+    close: () => e.close(),
   });
-  return [side(a, b), side(b, a)];
+  const [a, b] = endpoints<Uint8Array>();
+  return [channel(a), channel(b)];
 }
