@@ -43,6 +43,18 @@ export type RequestEvent =
 
 export type RequestEventType = RequestEvent['type'];
 
+/**
+ * Methods never cancelled with `notifications/cancelled`: MCP 2024-11-05..2025-11-25
+ * basic/utilities/cancellation says the client MUST NOT cancel `initialize`; the 2026-07-28
+ * `server/discover` probe is likewise abandoned by disconnecting, never by cancelling.
+ */
+export const uncancellableMethods: ReadonlySet<string> = new Set(['initialize', 'server/discover']);
+
+/** The machine's input for a request of `method`. */
+export function requestContextFor(method: string, resetTimeoutOnProgress: boolean): RequestContext {
+  return { method, cancellable: !uncancellableMethods.has(method), resetTimeoutOnProgress };
+}
+
 export const requestEventTypes: readonly RequestEventType[] = [
   'send',
   'result',

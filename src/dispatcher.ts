@@ -1,7 +1,7 @@
 import type { AnyActorRef, AnyStateMachine, InspectionEvent } from 'xstate';
 import { dispatcherMachine, type DispatcherEvent } from '../machines/dispatcher.js';
 import { inboundRequestMachine, type InboundRequestEvent } from '../machines/inbound-request.js';
-import { requestMachine, type RequestEvent } from '../machines/request.js';
+import { requestMachine, uncancellableMethods, type RequestEvent } from '../machines/request.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 import {
@@ -111,9 +111,6 @@ export interface DispatcherOptions {
   readonly clock?: Clock;
 }
 
-/** Methods that are never cancelled with `notifications/cancelled` (see `RequestContext.cancellable`). */
-const UNCANCELLABLE = new Set(['initialize', 'server/discover']);
-
 type RequestProgram = Program<OutboundRequest, RequestEvent>;
 type InboundProgram = Program<InboundRequestActor, InboundRequestEvent>;
 type SelfProgram = Program<DispatcherActor, DispatcherEvent>;
@@ -201,7 +198,7 @@ class OutboundRequest extends LiteActor {
     this.requestId = id;
     this.method = method;
     this.message = message;
-    this.cancellable = !UNCANCELLABLE.has(method);
+    this.cancellable = !uncancellableMethods.has(method);
     this.timeout = timeout;
     this.maxTotalTimeout = maxTotalTimeout;
     this.resetTimeoutOnProgress = resetTimeoutOnProgress;

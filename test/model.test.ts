@@ -372,7 +372,11 @@ async function replayRequestPath(
     close: () => clientSide.close(),
   };
   const server = startScriptedServer(serverSide, {
-    handlers: { 'tools/call': () => NO_RESPONSE, initialize: () => NO_RESPONSE },
+    handlers: {
+      'tools/call': () => NO_RESPONSE,
+      initialize: () => NO_RESPONSE,
+      'server/discover': () => NO_RESPONSE,
+    },
   });
   const total = events.some(
     (e) => e.type === 'timeout' && (e as { kind?: string }).kind === 'total',

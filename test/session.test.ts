@@ -9,6 +9,7 @@ import {
   RequestTimeoutError,
   UnsupportedVersionError,
   type ConnectionState,
+  type Transport,
 } from '../src/index.js';
 import { NO_RESPONSE, startScriptedServer } from '../src/testing/index.js';
 import { connected, flush, harness, sent } from './support/harness.js';
@@ -199,6 +200,90 @@ describe('connection lifecycle', () => {
     await flush();
     expect(session.state).toBe('closed');
     expect(sent(server, 'notifications/cancelled')).toHaveLength(0);
+  });
+
+  it('fails connect() with CONNECTION_CLOSED when the server goes away during the handshake', async () => {
+    const { session, server } = harness({}, { handlers: { initialize: () => NO_RESPONSE } });
+    const connecting = session.connect();
+    await flush();
+    await server.close();
+    await expect(connecting).rejects.toMatchObject({
+      code: 'CONNECTION_CLOSED',
+      message: expect.stringContaining('initialize'),
+    });
+    expect(session.state).toBe('closed');
+  });
+
+  it('keeps the transport’s close reason as the session error and as the cause of pending rejections', async () => {
+    let closeWith: ((reason?: Error) => void) | undefined;
+    const [inner, serverSide] = createInMemoryTransportPair();
+    startScriptedServer(serverSide, { handlers: { 'tools/call': () => NO_RESPONSE } });
+    const transport: Transport = {
+      start: (h) => {
+        closeWith = h.closed;
+        return inner.start({ ...h, closed: () => {} });
+      },
+      send: (m) => inner.send(m),
+      close: () => inner.close(),
+    };
+    const session = createClientSession({ transport });
+    await session.connect();
+    const call = session.request('tools/call', {});
+    await flush();
+    const crash = new Error('server process exited with code 3');
+    closeWith?.(crash);
+    await expect(call).rejects.toMatchObject({
+      code: 'CONNECTION_CLOSED',
+      cause: crash,
+      message: expect.stringContaining('exited with code 3'),
+    });
+    expect(session.state).toBe('closed');
+    expect(session.error).toBe(crash);
+    await expect(session.request('tools/list')).rejects.toMatchObject({ cause: crash });
+  });
+
+  it('fails connect() and closes when the transport cannot start', async () => {
+    const transport: Transport = {
+      start: () => Promise.reject(new Error('spawn ENOENT')),
+      send: () => {},
+      close: async () => {},
+    };
+    const session = createClientSession({ transport });
+    await expect(session.connect()).rejects.toThrow('spawn ENOENT');
+    await flush();
+    expect(session.state).toBe('closed');
+  });
+
+  it('keeps working when the message handler throws or rejects', async () => {
+    let calls = 0;
+    const { session, server } = await connected({
+      messageHandler: (m) => {
+        if (m.type !== 'notification') return;
+        calls += 1;
+        if (calls === 1) throw new Error('sync handler bug');
+        return Promise.reject(new Error('async handler bug'));
+      },
+    });
+    server.notify('notifications/message', { level: 'info', data: 1 });
+    server.notify('notifications/message', { level: 'info', data: 2 });
+    await flush();
+    expect(calls).toBe(2);
+    await expect(session.ping()).resolves.toBeUndefined();
+    await session.close();
+  });
+
+  it('reports a state listener that throws as a diagnostic and still changes state', async () => {
+    const { session, messages } = harness();
+    session.onStateChange(() => {
+      throw new Error('listener bug');
+    });
+    await session.connect();
+    expect(session.state).toBe('ready');
+    expect(
+      messages.filter((m) => m.type === 'diagnostic' && m.diagnostic.code === 'CALLBACK_FAILED')
+        .length,
+    ).toBeGreaterThan(0);
+    await session.close();
   });
 
   it('supports await using via Symbol.asyncDispose', async () => {

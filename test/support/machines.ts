@@ -4,6 +4,7 @@ import {
   connectionMachine,
   dispatcherMachine,
   inboundRequestMachine,
+  requestContextFor,
   requestMachine,
   type RequestContext,
 } from '../../machines/index.js';
@@ -48,10 +49,11 @@ export const connectionEvents = [
 
 /** Every combination of the request machine's input that changes its behaviour. */
 export const requestInputs: RequestContext[] = [
-  { method: 'tools/call', cancellable: true, resetTimeoutOnProgress: false },
-  { method: 'tools/call', cancellable: true, resetTimeoutOnProgress: true },
-  { method: 'initialize', cancellable: false, resetTimeoutOnProgress: false },
-  { method: 'initialize', cancellable: false, resetTimeoutOnProgress: true },
+  requestContextFor('tools/call', false),
+  requestContextFor('tools/call', true),
+  requestContextFor('initialize', false),
+  requestContextFor('initialize', true),
+  requestContextFor('server/discover', false),
 ];
 
 export interface MachineCase {
