@@ -1,7 +1,16 @@
-import type { AnyActorRef, AnyStateMachine, InspectionEvent } from 'xstate';
+import type { AnyActorRef } from 'xstate';
 import { dispatcherMachine, type DispatcherEvent } from '../machines/dispatcher.js';
+import {
+  DispatcherActor,
+  InboundRequestActor,
+  Inspector,
+  OutboundRequest,
+  type LightActor,
+  type Progress,
+  type ProgressToken,
+} from './actors.js';
 import { inboundRequestMachine, type InboundRequestEvent } from '../machines/inbound-request.js';
-import { requestMachine, uncancellableMethods, type RequestEvent } from '../machines/request.js';
+import { requestMachine, type RequestEvent } from '../machines/request.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 import {
@@ -16,7 +25,6 @@ import {
   StreamError,
   reasonText,
   type JsonRpcErrorObject,
-  type RequestRef,
 } from './errors.js';
 import {
   isErrorObject,
@@ -28,8 +36,6 @@ import {
 import {
   bindProgram,
   compileMachine,
-  emitInspection,
-  nextLiteSessionId,
   startActor,
   step,
   type ActionImpl,
@@ -37,24 +43,14 @@ import {
   type CompiledMachine,
   type InspectionSink,
   type LiteActorRef,
-  type LiteSnapshot,
   type Program,
 } from './runtime/compiled-machine.js';
 import type { Transport } from './transport.js';
 
+export type { Progress, ProgressToken } from './actors.js';
+
 /** The default idle timeout of a request: 60 s, changeable per session and per call (`Infinity` for none). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-
-export type ProgressToken = string | number;
-
-/** The params of `notifications/progress`. */
-export interface Progress {
-  readonly progressToken: ProgressToken;
-  readonly progress: number;
-  readonly total?: number;
-  readonly message?: string;
-  readonly [key: string]: unknown;
-}
 
 /** Per-call options of every request. */
 export interface RequestOptions {
@@ -137,142 +133,6 @@ function checkTimeout(name: string, value: number | undefined): void {
   }
 }
 
-/** Shared parts of the light actors' inspection surface. */
-abstract class LiteActor implements LiteActorRef {
-  abstract state: BoundState<never, never>;
-  abstract readonly id: string;
-  abstract readonly logic: AnyStateMachine;
-  #sessionId: string | undefined;
-  _parent: LiteActorRef | undefined = undefined;
-  get sessionId(): string {
-    this.#sessionId ??= nextLiteSessionId('mcp');
-    return this.#sessionId;
-  }
-  send(_event: { type: string }): void {
-    // Light actors are driven by their dispatcher; an inspector's send is ignored.
-  }
-  abstract get context(): unknown;
-  getSnapshot(): LiteSnapshot {
-    return {
-      status: this.state.final ? 'done' : 'active',
-      value: this.state.key,
-      context: this.context,
-    };
-  }
-}
-
-/**
- * An outbound request actor: an instance of `requestMachine`, run by its compiled table. It is its
- * own context (the guards read `cancellable` and `resetTimeoutOnProgress`).
- */
-class OutboundRequest extends LiteActor {
-  state: BoundState<OutboundRequest, RequestEvent>;
-  readonly requestId: number;
-  readonly method: string;
-  readonly cancellable: boolean;
-  readonly resetTimeoutOnProgress: boolean;
-  readonly timeout: number;
-  readonly maxTotalTimeout: number;
-  message: JsonRpcMessage | undefined;
-  resolve: (value: unknown) => void = noop;
-  reject: (reason: unknown) => void = noop;
-  onProgress: ((progress: Progress) => void) | undefined;
-  signal: AbortSignal | undefined = undefined;
-  abortListener: (() => void) | undefined = undefined;
-  customToken: ProgressToken | undefined = undefined;
-  idleDeadline = Infinity;
-  totalDeadline = Infinity;
-
-  constructor(
-    initial: BoundState<OutboundRequest, RequestEvent>,
-    id: number,
-    method: string,
-    message: JsonRpcMessage,
-    timeout: number,
-    maxTotalTimeout: number,
-    resetTimeoutOnProgress: boolean,
-    onProgress: ((progress: Progress) => void) | undefined,
-  ) {
-    super();
-    this.state = initial;
-    this.requestId = id;
-    this.method = method;
-    this.message = message;
-    this.cancellable = !uncancellableMethods.has(method);
-    this.timeout = timeout;
-    this.maxTotalTimeout = maxTotalTimeout;
-    this.resetTimeoutOnProgress = resetTimeoutOnProgress;
-    this.onProgress = onProgress;
-  }
-
-  get id(): string {
-    return `request:${this.requestId}`;
-  }
-  get logic(): AnyStateMachine {
-    return requestMachine;
-  }
-  get context(): this {
-    return this;
-  }
-  get ref(): RequestRef {
-    return { method: this.method, id: this.requestId };
-  }
-  override getSnapshot(): LiteSnapshot {
-    return {
-      status: this.state.final ? 'done' : 'active',
-      value: this.state.key,
-      context: { id: this.requestId, method: this.method },
-    };
-  }
-}
-
-class InboundRequestActor extends LiteActor {
-  state: BoundState<InboundRequestActor, InboundRequestEvent>;
-  readonly requestId: RequestId;
-  readonly method: string;
-  readonly params: Record<string, unknown> | undefined;
-  controller: AbortController | undefined = undefined;
-
-  constructor(
-    initial: BoundState<InboundRequestActor, InboundRequestEvent>,
-    id: RequestId,
-    method: string,
-    params: Record<string, unknown> | undefined,
-  ) {
-    super();
-    this.state = initial;
-    this.requestId = id;
-    this.method = method;
-    this.params = params;
-  }
-  get id(): string {
-    return `inbound:${String(this.requestId)}`;
-  }
-  get logic(): AnyStateMachine {
-    return inboundRequestMachine;
-  }
-  get context(): { id: RequestId; method: string } {
-    return { id: this.requestId, method: this.method };
-  }
-}
-
-class DispatcherActor extends LiteActor {
-  state: BoundState<DispatcherActor, DispatcherEvent>;
-  readonly id = 'dispatcher';
-  constructor(initial: BoundState<DispatcherActor, DispatcherEvent>) {
-    super();
-    this.state = initial;
-  }
-  get logic(): AnyStateMachine {
-    return dispatcherMachine;
-  }
-  get context(): undefined {
-    return undefined;
-  }
-}
-
-function noop(): void {}
-
 const SEND: RequestEvent = { type: 'send' };
 const START: DispatcherEvent = { type: 'start' };
 
@@ -302,7 +162,7 @@ export class Dispatcher {
   #closing: Promise<void> | undefined;
   #closeReason: unknown = undefined;
   readonly #closeListeners = new Set<(reason: unknown) => void>();
-  #inspection: InspectionSink | undefined;
+  #inspector: Inspector | undefined;
   /** What the transport's start returned, awaited by `start()`. */
   #started: unknown = undefined;
 
@@ -346,17 +206,17 @@ export class Dispatcher {
    * of `parent` (the session's connection actor) in the system `rootId`.
    */
   inspect(sink: InspectionSink | undefined, parent?: AnyActorRef): void {
-    this.#inspection = sink;
-    if (sink === undefined) return;
+    this.#inspector = sink === undefined ? undefined : new Inspector(sink);
+    if (this.#inspector === undefined) return;
     this.#self._parent = parent as unknown as LiteActorRef | undefined;
-    this.#emitActor(this.#self);
+    this.#inspector.actor(this.#self);
   }
 
   /** Subscribes to the dispatcher's close; returns the unsubscribe function. */
   onClose(listener: (reason: unknown) => void): () => void {
     if (this.state === 'closed') {
       listener(this.#closeReason);
-      return noop;
+      return () => false;
     }
     this.#closeListeners.add(listener);
     return () => this.#closeListeners.delete(listener);
@@ -449,9 +309,9 @@ export class Dispatcher {
       this.#tokens.set(customToken, req);
       req.customToken = customToken;
     }
-    if (this.#inspection !== undefined) {
+    if (this.#inspector !== undefined) {
       req._parent = this.#self;
-      this.#emitActor(req);
+      this.#inspector.actor(req);
     }
     if (signal !== undefined) {
       if (signal.aborted) {
@@ -500,66 +360,31 @@ export class Dispatcher {
   // ---------------------------------------------------------------------------------------------
   // Stepping actors, with inspection when it is on.
 
-  #deliver(req: OutboundRequest, event: RequestEvent): void {
-    if (this.#inspection === undefined) {
-      step(req, event);
+  /** Steps one of this dispatcher's actors, reporting the event and the new snapshot when inspected. */
+  #drive<A extends LightActor & { state: BoundState<A, E> }, E extends { type: string }>(
+    actor: A,
+    event: E,
+  ): void {
+    const inspector = this.#inspector;
+    if (inspector === undefined) {
+      step(actor, event);
       return;
     }
-    this.#emitEvent(req, event);
-    step(req, event);
-    this.#emitSnapshot(req, event);
+    inspector.event(actor, event);
+    step(actor, event);
+    inspector.snapshot(actor, event);
+  }
+
+  #deliver(req: OutboundRequest, event: RequestEvent): void {
+    this.#drive(req, event);
   }
 
   #deliverInbound(actor: InboundRequestActor, event: InboundRequestEvent): void {
-    if (this.#inspection !== undefined) this.#emitEvent(actor, event);
-    step(actor, event);
-    if (this.#inspection !== undefined) this.#emitSnapshot(actor, event);
+    this.#drive(actor, event);
   }
 
   #deliverSelf(event: DispatcherEvent): void {
-    if (this.#inspection !== undefined) this.#emitEvent(this.#self, event);
-    step(this.#self, event);
-    if (this.#inspection !== undefined) this.#emitSnapshot(this.#self, event);
-  }
-
-  #emitActor(actor: LiteActor): void {
-    const sink = this.#inspection;
-    if (sink === undefined) return;
-    emitInspection(sink, {
-      type: '@xstate.actor',
-      actorRef: actor as unknown as AnyActorRef,
-      rootId: sink.rootId,
-    });
-    emitInspection(sink, {
-      type: '@xstate.snapshot',
-      actorRef: actor as unknown as AnyActorRef,
-      event: { type: 'xstate.init' },
-      snapshot: actor.getSnapshot(),
-      rootId: sink.rootId,
-    } as unknown as InspectionEvent);
-  }
-
-  #emitEvent(actor: LiteActor, event: { type: string }): void {
-    const sink = this.#inspection as InspectionSink;
-    emitInspection(sink, {
-      type: '@xstate.event',
-      sourceRef: actor._parent as unknown as AnyActorRef,
-      actorRef: actor as unknown as AnyActorRef,
-      event,
-      rootId: sink.rootId,
-    });
-  }
-
-  #emitSnapshot(actor: LiteActor, event: { type: string }): void {
-    const sink = this.#inspection;
-    if (sink === undefined) return;
-    emitInspection(sink, {
-      type: '@xstate.snapshot',
-      actorRef: actor as unknown as AnyActorRef,
-      event,
-      snapshot: actor.getSnapshot(),
-      rootId: sink.rootId,
-    } as unknown as InspectionEvent);
+    this.#drive(this.#self, event);
   }
 
   #diagnose(code: DiagnosticCode, message: string, payload?: unknown): void {
@@ -727,14 +552,7 @@ export class Dispatcher {
         if (req.customToken !== undefined && this.#tokens?.get(req.customToken) === req) {
           this.#tokens.delete(req.customToken);
         }
-        if (req.abortListener !== undefined) {
-          req.signal?.removeEventListener('abort', req.abortListener);
-          req.abortListener = undefined;
-          req.signal = undefined;
-        }
-        req.onProgress = undefined;
-        req.resolve = noop;
-        req.reject = noop;
+        req.clear();
       },
     };
   }
@@ -988,9 +806,9 @@ export class Dispatcher {
         : undefined,
     );
     this.#inbound.set(id, actor);
-    if (this.#inspection !== undefined) {
+    if (this.#inspector !== undefined) {
       actor._parent = this.#self;
-      this.#emitActor(actor);
+      this.#inspector.actor(actor);
     }
     startActor<InboundRequestActor, InboundRequestEvent>(actor);
   }

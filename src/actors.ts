@@ -1,0 +1,237 @@
+import type { AnyActorRef, AnyStateMachine, InspectionEvent } from 'xstate';
+import { dispatcherMachine, type DispatcherEvent } from '../machines/dispatcher.js';
+import { inboundRequestMachine, type InboundRequestEvent } from '../machines/inbound-request.js';
+import { requestMachine, uncancellableMethods, type RequestEvent } from '../machines/request.js';
+import type { RequestRef } from './errors.js';
+import type { JsonRpcMessage, RequestId } from './jsonrpc.js';
+import {
+  emitInspection,
+  nextLiteSessionId,
+  type BoundState,
+  type InspectionSink,
+  type LiteActorRef,
+  type LiteSnapshot,
+} from './runtime/compiled-machine.js';
+
+/**
+ * The light actors the dispatcher runs: instances of the compiled request, inbound request and
+ * dispatcher machines. Each is one small object whose `state` points into its machine's table,
+ * with the surface an inspector reads (`id`, `sessionId`, `_parent`, `logic`, `getSnapshot`).
+ */
+
+export type ProgressToken = string | number;
+
+/** The params of `notifications/progress`. */
+export interface Progress {
+  readonly progressToken: ProgressToken;
+  readonly progress: number;
+  readonly total?: number;
+  readonly message?: string;
+  readonly [key: string]: unknown;
+}
+
+function noop(): void {}
+
+export abstract class LightActor implements LiteActorRef {
+  abstract state: BoundState<never, never>;
+  abstract readonly id: string;
+  abstract readonly logic: AnyStateMachine;
+  abstract get context(): unknown;
+  #sessionId: string | undefined;
+  _parent: LiteActorRef | undefined = undefined;
+
+  get sessionId(): string {
+    this.#sessionId ??= nextLiteSessionId('mcp');
+    return this.#sessionId;
+  }
+
+  send(_event: { type: string }): void {
+    // Light actors are driven by their dispatcher; an inspector's send is ignored.
+  }
+
+  /** What an inspector shows: the state, and a context without functions or secrets. */
+  protected get shownContext(): unknown {
+    return undefined;
+  }
+
+  getSnapshot(): LiteSnapshot {
+    return {
+      status: this.state.final ? 'done' : 'active',
+      value: this.state.key,
+      context: this.shownContext,
+    };
+  }
+}
+
+/**
+ * An outbound request: an instance of `requestMachine`. It is its own context (the guards read
+ * `cancellable` and `resetTimeoutOnProgress`), so a request costs one object, its promise and a
+ * `Map` entry.
+ */
+export class OutboundRequest extends LightActor {
+  state: BoundState<OutboundRequest, RequestEvent>;
+  readonly requestId: number;
+  readonly method: string;
+  readonly cancellable: boolean;
+  readonly resetTimeoutOnProgress: boolean;
+  readonly timeout: number;
+  readonly maxTotalTimeout: number;
+  /** The message to write; dropped once written. */
+  message: JsonRpcMessage | undefined;
+  resolve: (value: unknown) => void = noop;
+  reject: (reason: unknown) => void = noop;
+  onProgress: ((progress: Progress) => void) | undefined;
+  signal: AbortSignal | undefined = undefined;
+  abortListener: (() => void) | undefined = undefined;
+  /** A progress token the caller chose, when it is not the request id. */
+  customToken: ProgressToken | undefined = undefined;
+  idleDeadline = Infinity;
+  totalDeadline = Infinity;
+
+  constructor(
+    initial: BoundState<OutboundRequest, RequestEvent>,
+    id: number,
+    method: string,
+    message: JsonRpcMessage,
+    timeout: number,
+    maxTotalTimeout: number,
+    resetTimeoutOnProgress: boolean,
+    onProgress: ((progress: Progress) => void) | undefined,
+  ) {
+    super();
+    this.state = initial;
+    this.requestId = id;
+    this.method = method;
+    this.message = message;
+    this.cancellable = !uncancellableMethods.has(method);
+    this.timeout = timeout;
+    this.maxTotalTimeout = maxTotalTimeout;
+    this.resetTimeoutOnProgress = resetTimeoutOnProgress;
+    this.onProgress = onProgress;
+  }
+
+  get id(): string {
+    return `request:${this.requestId}`;
+  }
+  get logic(): AnyStateMachine {
+    return requestMachine;
+  }
+  get context(): this {
+    return this;
+  }
+  get ref(): RequestRef {
+    return { method: this.method, id: this.requestId };
+  }
+  /** Forgets the caller's callbacks and signal, once settled. */
+  clear(): void {
+    if (this.abortListener !== undefined) {
+      this.signal?.removeEventListener('abort', this.abortListener);
+      this.abortListener = undefined;
+    }
+    this.signal = undefined;
+    this.onProgress = undefined;
+    this.resolve = noop;
+    this.reject = noop;
+  }
+  protected override get shownContext(): unknown {
+    return { id: this.requestId, method: this.method };
+  }
+}
+
+/** A request from the server: an instance of `inboundRequestMachine`. */
+export class InboundRequestActor extends LightActor {
+  state: BoundState<InboundRequestActor, InboundRequestEvent>;
+  readonly requestId: RequestId;
+  readonly method: string;
+  readonly params: Record<string, unknown> | undefined;
+  controller: AbortController | undefined = undefined;
+
+  constructor(
+    initial: BoundState<InboundRequestActor, InboundRequestEvent>,
+    id: RequestId,
+    method: string,
+    params: Record<string, unknown> | undefined,
+  ) {
+    super();
+    this.state = initial;
+    this.requestId = id;
+    this.method = method;
+    this.params = params;
+  }
+  get id(): string {
+    return `inbound:${String(this.requestId)}`;
+  }
+  get logic(): AnyStateMachine {
+    return inboundRequestMachine;
+  }
+  get context(): this {
+    return this;
+  }
+  protected override get shownContext(): unknown {
+    return { id: this.requestId, method: this.method };
+  }
+}
+
+/** The dispatcher itself: an instance of `dispatcherMachine`. */
+export class DispatcherActor extends LightActor {
+  state: BoundState<DispatcherActor, DispatcherEvent>;
+  readonly id = 'dispatcher';
+  constructor(initial: BoundState<DispatcherActor, DispatcherEvent>) {
+    super();
+    this.state = initial;
+  }
+  get logic(): AnyStateMachine {
+    return dispatcherMachine;
+  }
+  get context(): undefined {
+    return undefined;
+  }
+}
+
+/**
+ * Reports light actors to an XState inspection observer in the shape XState's own actors use:
+ * `@xstate.actor` when one starts, `@xstate.event` and `@xstate.snapshot` around each step.
+ */
+export class Inspector {
+  readonly #sink: InspectionSink;
+  constructor(sink: InspectionSink) {
+    this.#sink = sink;
+  }
+
+  actor(actor: LightActor): void {
+    const sink = this.#sink;
+    const actorRef = actor as unknown as AnyActorRef;
+    emitInspection(sink, { type: '@xstate.actor', actorRef, rootId: sink.rootId });
+    emitInspection(sink, {
+      type: '@xstate.snapshot',
+      actorRef,
+      event: { type: 'xstate.init' },
+      snapshot: actor.getSnapshot() as unknown as InspectionSnapshot,
+      rootId: sink.rootId,
+    });
+  }
+
+  event(actor: LightActor, event: { type: string }): void {
+    const sink = this.#sink;
+    emitInspection(sink, {
+      type: '@xstate.event',
+      sourceRef: actor._parent as unknown as AnyActorRef | undefined,
+      actorRef: actor as unknown as AnyActorRef,
+      event,
+      rootId: sink.rootId,
+    });
+  }
+
+  snapshot(actor: LightActor, event: { type: string }): void {
+    const sink = this.#sink;
+    emitInspection(sink, {
+      type: '@xstate.snapshot',
+      actorRef: actor as unknown as AnyActorRef,
+      event,
+      snapshot: actor.getSnapshot() as unknown as InspectionSnapshot,
+      rootId: sink.rootId,
+    });
+  }
+}
+
+type InspectionSnapshot = Extract<InspectionEvent, { type: '@xstate.snapshot' }>['snapshot'];
