@@ -29,6 +29,7 @@ export {
   type ClientSessionOptions,
   type Implementation,
   type InitializeResult,
+  type NotificationHandler,
   type RequestHandler,
   type RequestHandlerEntry,
   type RequestHandlerExtra,

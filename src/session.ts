@@ -74,6 +74,12 @@ export interface ValidatedRequestHandler<P> {
   handle(params: P, extra: RequestHandlerExtra): unknown;
 }
 
+/** Handles one kind of server notification. A throw or rejection is reported as a diagnostic. */
+export type NotificationHandler = (
+  params: Readonly<Record<string, unknown>> | undefined,
+  notification: JsonRpcNotification,
+) => void | Promise<void>;
+
 export type RequestHandlerEntry = RequestHandler | ValidatedRequestHandler<unknown>;
 
 export interface ClientSessionOptions extends DispatcherOptions {
@@ -91,8 +97,10 @@ export interface ClientSessionOptions extends DispatcherOptions {
   readonly supportedProtocolVersions?: readonly string[];
   /** Timeout of the `initialize` request, ms. Default: `requestTimeout`. */
   readonly initializeTimeout?: number;
-  /** Receives notifications, stream exceptions and diagnostics. */
+  /** Receives every notification, stream exception and diagnostic. */
   readonly messageHandler?: (message: SessionMessage) => void | Promise<void>;
+  /** Handlers of server notifications by method; each runs before the message handler sees the notification. */
+  readonly notificationHandlers?: Readonly<Record<string, NotificationHandler>>;
   /** Handlers of server requests by method. `ping` is answered without one. */
   readonly requestHandlers?: Readonly<Record<string, RequestHandlerEntry>>;
   /** An XState inspection observer: the connection, the dispatcher and every request appear in it. */
@@ -130,6 +138,7 @@ export class ClientSession implements AsyncDisposable {
   readonly #actor: ConnectionActor;
   readonly #options: ClientSessionOptions;
   readonly #handlers = new Map<string, RequestHandlerEntry>();
+  readonly #notificationHandlers = new Map<string, NotificationHandler>();
   #state: ConnectionState = 'preconnect';
   #sends: ConnectionStateMeta['sends'] = 'none';
   #connecting: Promise<InitializeResult> | undefined;
@@ -142,8 +151,16 @@ export class ClientSession implements AsyncDisposable {
       );
     }
     this.#options = options;
+    if (options.dispatcher !== undefined && options.dispatcher.state !== 'idle') {
+      throw new InvalidArgumentError(
+        `The dispatcher given to a session must not be started yet (it is ${options.dispatcher.state}); the session starts it in connect().`,
+      );
+    }
     for (const [method, handler] of Object.entries(options.requestHandlers ?? {})) {
       this.#handlers.set(method, handler);
+    }
+    for (const [method, handler] of Object.entries(options.notificationHandlers ?? {})) {
+      this.#notificationHandlers.set(method, handler);
     }
     this.#dispatcher =
       options.dispatcher ?? new Dispatcher(options.transport as Transport, options);
@@ -205,6 +222,12 @@ export class ClientSession implements AsyncDisposable {
   onStateChange(listener: (state: ConnectionState) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Registers (or replaces, or with `undefined` removes) the handler of one server notification method. */
+  setNotificationHandler(method: string, handler: NotificationHandler | undefined): void {
+    if (handler === undefined) this.#notificationHandlers.delete(method);
+    else this.#notificationHandlers.set(method, handler);
   }
 
   /** Registers (or replaces) the handler of one server request method. */
@@ -319,6 +342,28 @@ export class ClientSession implements AsyncDisposable {
     return new InvalidStateError(what, this.#state, meta?.next ?? 'wait');
   }
 
+  #notify(notification: JsonRpcNotification): void {
+    const handler = this.#notificationHandlers.get(notification.method);
+    if (handler !== undefined) {
+      const failed = (error: unknown): void =>
+        this.#report({
+          type: 'diagnostic',
+          diagnostic: {
+            code: 'CALLBACK_FAILED',
+            message: `The handler of ${notification.method} threw: ${reasonText(error)}`,
+            payload: error,
+          },
+        });
+      try {
+        const result = handler(notification.params, notification);
+        if (result instanceof Promise) result.catch(failed);
+      } catch (error) {
+        failed(error);
+      }
+    }
+    this.#report({ type: 'notification', notification });
+  }
+
   #report(message: SessionMessage): void {
     const handler = this.#options.messageHandler;
     if (handler === undefined) return;
@@ -333,7 +378,7 @@ export class ClientSession implements AsyncDisposable {
   async #handshake(): Promise<InitializeResult> {
     await this.#dispatcher.start({
       request: (request) => this.#serve(request),
-      notification: (notification) => this.#report({ type: 'notification', notification }),
+      notification: (notification) => this.#notify(notification),
       exception: (error) => this.#report({ type: 'exception', error }),
       diagnostic: (diagnostic) => this.#report({ type: 'diagnostic', diagnostic }),
     });

@@ -141,6 +141,37 @@ describe('dispatcher routing', () => {
     await session.close();
   });
 
+  it('runs per-method notification handlers before the message handler, and reports one that throws', async () => {
+    const order: string[] = [];
+    const { session, server, messages } = await connected({
+      notificationHandlers: {
+        'notifications/tools/list_changed': () => {
+          order.push('handler');
+        },
+        'notifications/message': () => {
+          throw new Error('log handler bug');
+        },
+      },
+      messageHandler: (m) => {
+        if (m.type === 'notification') order.push(`message:${m.notification.method}`);
+      },
+    });
+    server.notify('notifications/tools/list_changed');
+    server.notify('notifications/message', { level: 'info', data: 'x' });
+    await flush();
+    expect(order).toEqual([
+      'handler',
+      'message:notifications/tools/list_changed',
+      'message:notifications/message',
+    ]);
+    expect(diagnostics(messages)).toEqual(['CALLBACK_FAILED']);
+    session.setNotificationHandler('notifications/tools/list_changed', undefined);
+    server.notify('notifications/tools/list_changed');
+    await flush();
+    expect(order.filter((o) => o === 'handler')).toHaveLength(1);
+    await session.close();
+  });
+
   it('sends progress to the request that owns the token, and drops progress after the response', async () => {
     const { session, server, calls, messages } = await manual();
     const seen: number[] = [];

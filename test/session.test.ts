@@ -300,6 +300,19 @@ describe('connection lifecycle', () => {
     );
   });
 
+  it('refuses a dispatcher that was already started, before any I/O', async () => {
+    const [clientSide] = createInMemoryTransportPair();
+    const dispatcher = createDispatcher(clientSide);
+    await dispatcher.start();
+    expect(() => createClientSession({ dispatcher })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('open'),
+      }) as Error,
+    );
+    await dispatcher.close();
+  });
+
   it('runs over a pre-built dispatcher', async () => {
     const [clientSide, serverSide] = createInMemoryTransportPair();
     startScriptedServer(serverSide, { handlers: { 'tools/list': () => ({ tools: [] }) } });
