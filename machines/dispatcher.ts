@@ -57,7 +57,7 @@ export const dispatcherMachine = setup({
       on: {
         start: { target: 'open', actions: 'startTransport' },
         close: { target: 'closed', actions: ['closeChildren', 'closeTransport', 'announceClosed'] },
-        transportClosed: { target: 'closed', actions: ['closeChildren', 'announceClosed'] },
+        // No transport events here: the transport delivers nothing before it is started.
       },
     },
     open: {

@@ -538,3 +538,144 @@ describe('every machine that runs compiled is covered by the agreement test', ()
     ]);
   });
 });
+
+describe('every transition of the inbound request machine, replayed on live sessions', () => {
+  const input = { method: 'sampling/createMessage' };
+  const start = reachable(inboundRequestMachine, inboundEvents, input).find(
+    (s) => s.key === 'handling',
+  );
+  for (const event of inboundEvents) {
+    const target = xstateStep(inboundRequestMachine, start?.snapshot, event).value;
+    it(`handling → ${event.type} ⇒ ${target}`, async () => {
+      let signal: AbortSignal | undefined;
+      let settle: { resolve(v: unknown): void; reject(e: unknown): void } | undefined;
+      let finalState: string | undefined;
+      const [clientSide, serverSide] = createInMemoryTransportPair();
+      const server = startScriptedServer(serverSide);
+      const session = createClientSession({
+        transport: clientSide,
+        inspect: (e) => {
+          if (
+            e.type === '@xstate.snapshot' &&
+            (e.actorRef as { id?: string }).id === 'inbound:1000'
+          ) {
+            finalState = (e.snapshot as unknown as { value: string }).value;
+          }
+        },
+        requestHandlers: {
+          'sampling/createMessage': (_p, extra) => {
+            signal = extra.signal;
+            return new Promise((resolve, reject) => {
+              settle = { resolve, reject };
+            });
+          },
+        },
+      });
+      await session.connect();
+      const answer = server.request('sampling/createMessage', {}).then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      );
+      await flush();
+      expect(finalState).toBe('handling');
+      switch (event.type) {
+        case 'resolved':
+          settle?.resolve({ model: 'm', content: { type: 'text', text: 'hi' } });
+          break;
+        case 'rejected':
+          settle?.reject(new Error('declined'));
+          break;
+        case 'cancelled':
+          server.notify('notifications/cancelled', { requestId: 1000, reason: 'stop' });
+          break;
+        case 'closed':
+          await session.close();
+          break;
+      }
+      await flush();
+      expect(finalState).toBe(target);
+      const responses = server.received.filter((m) => (m as { id?: unknown }).id === 1000);
+      const run = runPath(inboundRequestMachine, input, [event]);
+      const writes = run.actions.flat().filter((a) => a.startsWith('respond')).length;
+      expect(responses).toHaveLength(writes);
+      expect(signal?.aborted).toBe(run.actions.flat().includes('abortHandler'));
+      if (event.type === 'resolved')
+        await expect(answer).resolves.toMatchObject({ result: { model: 'm' } });
+      if (event.type === 'rejected')
+        await expect(answer).resolves.toMatchObject({ error: { code: -32603 } });
+      await session.close();
+    });
+  }
+});
+
+describe('shortest paths of the dispatcher machine, replayed on a live dispatcher', () => {
+  const paths = getShortestPaths(dispatcherMachine, {
+    events: dispatcherEvents as never,
+    serializeState: valueOf,
+  });
+  // Every transition: each reachable state's shortest path, then each event that does something.
+  const shortest = new Map(paths.map((p) => [valueOf(p.state), eventsOf(p)]));
+  for (const { key, snapshot } of reachable(dispatcherMachine, dispatcherEvents, undefined)) {
+    for (const event of dispatcherEvents) {
+      const step = xstateStep(dispatcherMachine, snapshot, event);
+      if (step.value === key && step.actions.length === 0) continue;
+      // A transport delivers nothing before start, so `closed` is reached live through `open`.
+      const prefix: EventObject[] =
+        key === 'closed' ? [{ type: 'start' }, { type: 'close' }] : (shortest.get(key) ?? []);
+      const events = [...prefix, event];
+      it(`${events.map((e) => e.type).join(' → ')} ⇒ ${step.value}`, async () => {
+        let handlers:
+          { message(m: unknown): void; error(e: Error): void; closed(r?: Error): void } | undefined;
+        const written: unknown[] = [];
+        let transportClosed = 0;
+        const dispatcher = createDispatcher({
+          start: (h) => {
+            handlers = h;
+          },
+          send: (m) => {
+            written.push(m);
+          },
+          close: () => {
+            transportClosed += 1;
+            return Promise.resolve();
+          },
+        });
+        const seen = { exceptions: 0, notifications: 0, diagnostics: [] as string[], closes: 0 };
+        dispatcher.onClose(() => (seen.closes += 1));
+        for (const e of events) {
+          switch (e.type) {
+            case 'start':
+              await dispatcher.start({
+                exception: () => (seen.exceptions += 1),
+                notification: () => (seen.notifications += 1),
+                diagnostic: (d) => seen.diagnostics.push(d.code),
+              });
+              break;
+            case 'message':
+              handlers?.message({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
+              break;
+            case 'exception':
+              handlers?.error(new Error('bad line'));
+              break;
+            case 'transportClosed':
+              handlers?.closed();
+              break;
+            case 'close':
+              await dispatcher.close();
+              break;
+          }
+        }
+        expect(dispatcher.state).toBe(step.value);
+        const all = runPath(dispatcherMachine, undefined, events).actions.flat();
+        expect(seen.notifications).toBe(all.filter((a) => a === 'route').length);
+        expect(seen.exceptions).toBe(all.filter((a) => a === 'reportException').length);
+        expect(seen.diagnostics.filter((d) => d === 'MESSAGE_AFTER_CLOSE').length).toBe(
+          all.filter((a) => a === 'reportLate').length,
+        );
+        expect(seen.closes).toBe(all.includes('announceClosed') ? 1 : 0);
+        expect(transportClosed).toBe(all.filter((a) => a === 'closeTransport').length);
+        expect(written).toEqual([]);
+      });
+    }
+  }
+});
