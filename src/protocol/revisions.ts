@@ -1,0 +1,33 @@
+/**
+ * The protocol revisions this engine speaks, and how they compare. Dates compare as strings.
+ * "Legacy" revisions use the `initialize` handshake; "modern" (2026-07-28) is stateless, with
+ * `server/discover` and per-request `_meta` (MCP 2026-07-28 basic/versioning).
+ */
+export const REVISIONS = ['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25', '2026-07-28'] as const;
+
+export type Revision = (typeof REVISIONS)[number];
+
+/** Handshake (legacy) revisions, newest first. */
+export const LEGACY_REVISIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'] as const;
+
+/** Stateless (modern) revisions, newest first. */
+export const MODERN_REVISIONS = ['2026-07-28'] as const;
+
+export type LegacyRevision = (typeof LEGACY_REVISIONS)[number];
+export type ModernRevision = (typeof MODERN_REVISIONS)[number];
+
+export const LATEST_REVISION: Revision = '2026-07-28';
+export const LATEST_LEGACY_REVISION: LegacyRevision = '2025-11-25';
+
+export function isRevision(value: unknown): value is Revision {
+  return typeof value === 'string' && (REVISIONS as readonly string[]).includes(value);
+}
+
+/** Whether `revision` is `since` or later. */
+export function atLeast(revision: Revision, since: Revision): boolean {
+  return revision >= since;
+}
+
+export function isModern(revision: Revision): revision is ModernRevision {
+  return (MODERN_REVISIONS as readonly string[]).includes(revision);
+}
