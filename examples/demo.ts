@@ -55,9 +55,12 @@ const session = createClientSession({
 
 session.onStateChange((state) => log(`lifecycle: ${state}`));
 
-const info = await session.connect();
+const negotiated = await session.connect();
 log(
-  `connected to ${info.serverInfo.name} ${info.serverInfo.version}, protocol ${info.protocolVersion}`,
+  `connected to ${session.serverInfo?.name} ${session.serverInfo?.version}: ${negotiated.era} era, protocol ${negotiated.protocolVersion}` +
+    (session.fallbackReason === undefined
+      ? ''
+      : ` (the probe fell back: ${session.fallbackReason})`),
 );
 
 const result = await session.request(

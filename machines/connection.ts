@@ -4,13 +4,22 @@ import { assign, fromPromise, setup } from 'xstate';
  * The connection lifecycle of one client session:
  * `preconnect → initializing → ready → closing → closed`.
  *
- * Each state says, in its `meta`, what the caller may send in it and what to do otherwise; the
- * session answers a call that the state does not allow at once with an `INVALID_STATE` error built
+ * `initializing` shows which negotiation path the session took, as states:
+ * - `handshaking`: the legacy `initialize` handshake (2024-11-05 … 2025-11-25);
+ * - `discovering`: the modern `server/discover` (2026-07-28);
+ * - `probing`: the `auto` mode's era probe, a `server/discover` that either finds a modern server
+ *   (→ ready) or falls back to `handshaking` (MCP 2026-07-28 basic/versioning: the fallback is not
+ *   keyed to one error code; silence within the probe timeout means legacy);
+ * - `adopting`: the `pinned` mode, which adopts a negotiation the caller already has, with no
+ *   traffic at all.
+ *
+ * Each top-level state says, in its `meta`, what the caller may send in it and what to do
+ * otherwise; the session answers a call the state does not allow at once with a typed error built
  * from that `meta` (never silence, never a pending promise).
  *
- * The handshake and the transport close are invoked promise actors, so that stopping the session
- * in any state stops them too. Their implementations come from the session (`provide`). Closing
- * the transport is the dispatcher's close, which settles every pending request with
+ * The negotiation steps and the transport close are invoked promise actors, so that stopping the
+ * session in any state stops them too. Their implementations come from the session (`provide`).
+ * Closing the transport is the dispatcher's close, which settles every pending request with
  * `CONNECTION_CLOSED` and aborts every server request being handled.
  */
 
@@ -18,7 +27,7 @@ import { assign, fromPromise, setup } from 'xstate';
 export type SendPolicy =
   /** Nothing yet: the session must be connected first. */
   | 'none'
-  /** Only the handshake itself and `ping` (MCP basic/lifecycle: SHOULD NOT send others before the initialize response). */
+  /** Only the negotiation itself and `ping` (MCP basic/lifecycle: SHOULD NOT send others before the initialize response). */
   | 'handshake'
   /** Any request or notification. */
   | 'all'
@@ -31,9 +40,37 @@ export interface ConnectionStateMeta {
   readonly next: string;
 }
 
+/** How the session finds the protocol revision to speak. */
+export type NegotiationMode = 'legacy' | 'modern' | 'auto' | 'pinned';
+
+/** The outcome of negotiation, kept in the connection's context once ready. */
+export type Negotiated =
+  | {
+      readonly era: 'legacy';
+      readonly protocolVersion: string;
+      /** The server's answer to `initialize`. */
+      readonly initializeResult: unknown;
+    }
+  | {
+      readonly era: 'modern';
+      readonly protocolVersion: string;
+      /** The server's answer to `server/discover`. */
+      readonly discoverResult: unknown;
+    };
+
+/** What the `auto` probe found: a modern server, or a reason to fall back to `initialize`. */
+export type ProbeOutcome = Negotiated | { readonly era: 'fallback'; readonly why: string };
+
+export interface ConnectionInput {
+  readonly mode: NegotiationMode;
+}
+
 export interface ConnectionContext {
-  /** The handshake's result (the server's answer to `initialize`), once ready. */
-  readonly handshake: unknown;
+  readonly mode: NegotiationMode;
+  /** The negotiated facts, once ready. */
+  readonly negotiated: Negotiated | undefined;
+  /** Why the probe fell back to the legacy handshake, when it did. */
+  readonly fallback: string | undefined;
   /** Why the connection failed or closed, when it did not close on request. */
   readonly error: unknown;
 }
@@ -48,27 +85,47 @@ const meta = (m: ConnectionStateMeta): ConnectionStateMeta => m;
 export const connectionMachine = setup({
   types: {
     context: {} as ConnectionContext,
+    input: {} as ConnectionInput,
     events: {} as ConnectionEvent,
   },
   actors: {
-    /** Run the handshake; resolves with the server's answer. */
-    handshake: fromPromise<unknown>(() => new Promise<never>(() => {})),
+    /** The legacy handshake: `initialize`, then `notifications/initialized`. */
+    handshake: fromPromise<Negotiated>(() => new Promise<never>(() => {})),
+    /** `server/discover`, retrying once on an unsupported version. */
+    discover: fromPromise<Negotiated>(() => new Promise<never>(() => {})),
+    /** The era probe of `auto`. */
+    probe: fromPromise<ProbeOutcome>(() => new Promise<never>(() => {})),
+    /** The pinned mode: start the transport and adopt the given negotiation, sending nothing. */
+    adopt: fromPromise<Negotiated>(() => new Promise<never>(() => {})),
     /** Close the transport; resolves when it has closed. */
     closeTransport: fromPromise<void>(() => Promise.resolve()),
   },
+  guards: {
+    modeIs: ({ context }, mode: NegotiationMode) => context.mode === mode,
+    probeFoundModern: ({ event }) => (event as { output?: ProbeOutcome }).output?.era === 'modern',
+  },
   actions: {
-    /** Keep the handshake's result: the negotiated facts live in the connection's context. */
-    rememberHandshake: assign({
-      handshake: ({ event }) => (event as { output?: unknown }).output,
+    /** Keep the negotiated facts: they live in the connection's context. */
+    rememberNegotiation: assign({
+      negotiated: ({ event }) => (event as { output?: Negotiated }).output,
     }),
-    /** Keep why the handshake failed. */
+    /** Keep why the probe fell back. */
+    rememberFallback: assign({
+      fallback: ({ event }) => (event as { output?: { why?: string } }).output?.why,
+    }),
+    /** Keep why negotiation failed. */
     rememberFailure: assign({ error: ({ event }) => (event as { error?: unknown }).error }),
     /** Keep why the transport closed. */
     rememberCloseReason: assign({ error: ({ event }) => (event as { reason?: unknown }).reason }),
   },
 }).createMachine({
   id: 'connection',
-  context: { handshake: undefined, error: undefined },
+  context: ({ input }) => ({
+    mode: input.mode,
+    negotiated: undefined,
+    fallback: undefined,
+    error: undefined,
+  }),
   initial: 'preconnect',
   states: {
     preconnect: {
@@ -76,16 +133,66 @@ export const connectionMachine = setup({
       on: {
         connect: 'initializing',
         close: 'closed',
-        transportClosed: { target: 'closed', actions: 'rememberCloseReason' },
+        // No transportClosed: the transport is not started before connect.
       },
     },
     initializing: {
       meta: meta({ sends: 'handshake', next: 'await connect() before sending requests' }),
-      invoke: {
-        id: 'handshake',
-        src: 'handshake',
-        onDone: { target: 'ready', actions: 'rememberHandshake' },
-        onError: { target: 'closing', actions: 'rememberFailure' },
+      initial: 'choosing',
+      states: {
+        choosing: {
+          description: 'Picks the path from the negotiation mode.',
+          always: [
+            { guard: { type: 'modeIs', params: 'pinned' }, target: 'adopting' },
+            { guard: { type: 'modeIs', params: 'modern' }, target: 'discovering' },
+            { guard: { type: 'modeIs', params: 'auto' }, target: 'probing' },
+            { target: 'handshaking' },
+          ],
+        },
+        probing: {
+          description:
+            'auto: server/discover first; a modern answer means 2026, anything else legacy.',
+          invoke: {
+            id: 'probe',
+            src: 'probe',
+            onDone: [
+              {
+                guard: 'probeFoundModern',
+                target: '#connection.ready',
+                actions: 'rememberNegotiation',
+              },
+              { target: 'handshaking', actions: 'rememberFallback' },
+            ],
+            onError: { target: '#connection.closing', actions: 'rememberFailure' },
+          },
+        },
+        discovering: {
+          description: 'modern: server/discover, retried once with a mutually supported version.',
+          invoke: {
+            id: 'discover',
+            src: 'discover',
+            onDone: { target: '#connection.ready', actions: 'rememberNegotiation' },
+            onError: { target: '#connection.closing', actions: 'rememberFailure' },
+          },
+        },
+        handshaking: {
+          description: 'legacy: initialize, then notifications/initialized.',
+          invoke: {
+            id: 'handshake',
+            src: 'handshake',
+            onDone: { target: '#connection.ready', actions: 'rememberNegotiation' },
+            onError: { target: '#connection.closing', actions: 'rememberFailure' },
+          },
+        },
+        adopting: {
+          description: 'pinned: adopts a known negotiation without traffic.',
+          invoke: {
+            id: 'adopt',
+            src: 'adopt',
+            onDone: { target: '#connection.ready', actions: 'rememberNegotiation' },
+            onError: { target: '#connection.closing', actions: 'rememberFailure' },
+          },
+        },
       },
       on: {
         close: 'closing',
@@ -120,3 +227,4 @@ export const connectionMachine = setup({
 
 export type ConnectionMachine = typeof connectionMachine;
 export type ConnectionState = 'preconnect' | 'initializing' | 'ready' | 'closing' | 'closed';
+export type NegotiationPath = 'choosing' | 'probing' | 'discovering' | 'handshaking' | 'adopting';

@@ -60,28 +60,66 @@ function actionName(a: unknown): string {
 function guardName(g: unknown): string | undefined {
   if (g === undefined) return undefined;
   if (typeof g === 'string') return g;
+  const withParams = guardLabel(g);
+  if (withParams !== undefined) return withParams;
   const type = (g as { type?: unknown }).type;
   return typeof type === 'string' ? type : 'inline';
 }
 
+type Node = AnyStateMachine['root'];
+
+function edges(node: Node, indent: string, lines: string[]): void {
+  const key = node.key;
+  const always = (
+    node as unknown as { always?: { target?: Node[]; guard?: unknown; actions: unknown[] }[] }
+  ).always;
+  const all: [
+    string,
+    { target?: readonly Node[] | undefined; guard?: unknown; actions: readonly unknown[] }[],
+  ][] = [...node.transitions];
+  if (always !== undefined && always.length > 0) all.push(['always', always]);
+  for (const [eventType, defs] of all) {
+    for (const def of defs) {
+      const target = def.target?.[0]?.key ?? key;
+      const guard = guardName(def.guard);
+      const actions = def.actions.map(actionName);
+      let text = label(eventType);
+      if (guard !== undefined) text += ` [${guard}]`;
+      if (actions.length > 0) text += ` / ${actions.join(', ')}`;
+      lines.push(`${indent}${key} --> ${target}: ${text}`);
+    }
+  }
+}
+
+function block(
+  states: Node['states'],
+  initial: string | undefined,
+  indent: string,
+  lines: string[],
+): void {
+  if (initial !== undefined) lines.push(`${indent}[*] --> ${initial}`);
+  for (const node of Object.values(states)) {
+    if (node.type === 'compound') {
+      lines.push(`${indent}state ${node.key} {`);
+      block(node.states, (node.config as { initial?: string }).initial, `${indent}  `, lines);
+      lines.push(`${indent}}`);
+    }
+    edges(node, indent, lines);
+    if (node.type === 'final') lines.push(`${indent}${node.key} --> [*]`);
+  }
+}
+
+function guardLabel(g: unknown): string | undefined {
+  if (typeof g === 'object' && g !== null && 'params' in g) {
+    const { type, params } = g as { type: string; params: unknown };
+    return `${type}(${String(params)})`;
+  }
+  return undefined;
+}
+
 export function chart(machine: AnyStateMachine): string {
   const lines = ['```mermaid', 'stateDiagram-v2'];
-  const initial = (machine.root.config as { initial?: string }).initial;
-  lines.push(`  [*] --> ${initial}`);
-  for (const [key, node] of Object.entries(machine.root.states)) {
-    for (const [eventType, defs] of node.transitions) {
-      for (const def of defs) {
-        const target = def.target?.[0]?.key ?? key;
-        const guard = guardName(def.guard);
-        const actions = def.actions.map(actionName);
-        let text = label(eventType);
-        if (guard !== undefined) text += ` [${guard}]`;
-        if (actions.length > 0) text += ` / ${actions.join(', ')}`;
-        lines.push(`  ${key} --> ${target}: ${text}`);
-      }
-    }
-    if (node.type === 'final') lines.push(`  ${key} --> [*]`);
-  }
+  block(machine.root.states, (machine.root.config as { initial?: string }).initial, '  ', lines);
   lines.push('```');
   return lines.join('\n');
 }
@@ -91,7 +129,15 @@ export function stateTable(machine: AnyStateMachine): string {
     '| state | kind | on entry | invokes | description / meta |',
     '|---|---|---|---|---|',
   ];
-  for (const [key, node] of Object.entries(machine.root.states)) {
+  const flat: [string, Node][] = [];
+  const walk = (states: Node['states'], prefix: string) => {
+    for (const [k, n] of Object.entries(states)) {
+      flat.push([`${prefix}${k}`, n]);
+      if (n.type === 'compound') walk(n.states, `${prefix}${k}.`);
+    }
+  };
+  walk(machine.root.states, '');
+  for (const [key, node] of flat) {
     const entry = node.entry.map(actionName).join(', ') || '—';
     const invokes =
       node.invoke.map((i) => (typeof i.src === 'string' ? i.src : i.id)).join(', ') || '—';

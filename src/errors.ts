@@ -17,7 +17,13 @@ export type LocalErrorCode =
   | 'INVALID_JSON'
   | 'MESSAGE_TOO_LARGE'
   | 'INVALID_MESSAGE'
-  | 'HANDLER_FAILED';
+  | 'HANDLER_FAILED'
+  | 'NEGOTIATION_FAILED'
+  | 'INVALID_RESULT'
+  | 'INVALID_TOOL_OUTPUT'
+  | 'PAGINATION_FAILED'
+  | 'TOO_MANY_ROUNDS'
+  | 'UNSUPPORTED_IN_REVISION';
 
 export interface McpErrorOptions {
   readonly cause?: unknown;

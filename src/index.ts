@@ -23,10 +23,9 @@ export {
 export {
   ClientSession,
   createClientSession,
-  UnsupportedVersionError,
-  HANDSHAKE_PROTOCOL_VERSIONS,
-  LATEST_HANDSHAKE_PROTOCOL_VERSION,
+  DEFAULT_PROBE_TIMEOUT_MS,
   type ClientSessionOptions,
+  type DiscoverResult,
   type Implementation,
   type InitializeResult,
   type NotificationHandler,
@@ -44,4 +43,21 @@ export {
 } from './framing/line.js';
 export { createFramedTransport, type FramedTransportOptions } from './transports/framed.js';
 export { createInMemoryTransportPair, createByteChannelPair } from './transports/in-memory.js';
-export type { ConnectionState } from '../machines/connection.js';
+export type {
+  ConnectionState,
+  Negotiated,
+  NegotiationMode,
+  NegotiationPath,
+} from '../machines/connection.js';
+export {
+  NegotiationError,
+  UnsupportedVersionError,
+  META_CLIENT_CAPABILITIES,
+  META_CLIENT_INFO,
+  META_LOG_LEVEL,
+  META_PROTOCOL_VERSION,
+  META_SERVER_INFO,
+  META_SUBSCRIPTION_ID,
+  MODERN_ERROR_CODES,
+} from './negotiation.js';
+export * from './protocol/revisions.js';

@@ -3,7 +3,20 @@ import {
   connectionMachine,
   type ConnectionState,
   type ConnectionStateMeta,
+  type Negotiated,
+  type NegotiationMode,
+  type NegotiationPath,
 } from '../machines/connection.js';
+import {
+  discover,
+  handshake,
+  META_SERVER_INFO,
+  modernStamp,
+  NegotiationError,
+  probe,
+  type NegotiationSettings,
+} from './negotiation.js';
+import { isModern, isRevision, REVISIONS, type Revision } from './protocol/revisions.js';
 import type { Clock } from './clock.js';
 import type { Diagnostic } from './diagnostics.js';
 import {
@@ -18,22 +31,13 @@ import {
   InvalidArgumentError,
   InvalidStateError,
   JsonRpcError,
-  McpLocalError,
   reasonText,
 } from './errors.js';
 import type { JsonRpcNotification } from './jsonrpc.js';
 import type { Transport } from './transport.js';
 
-/** The newest protocol revision that uses the `initialize` handshake. */
-export const LATEST_HANDSHAKE_PROTOCOL_VERSION = '2025-11-25';
-
-/** The handshake revisions this engine speaks, newest first. */
-export const HANDSHAKE_PROTOCOL_VERSIONS: readonly string[] = [
-  '2025-11-25',
-  '2025-06-18',
-  '2025-03-26',
-  '2024-11-05',
-];
+/** How long the `auto` mode waits for an answer to its `server/discover` probe: 3 s. */
+export const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
 
 export interface Implementation {
   readonly name: string;
@@ -91,12 +95,25 @@ export interface ClientSessionOptions extends DispatcherOptions {
   readonly clientInfo?: Implementation;
   /** Sent as `capabilities`. Default `{}`. */
   readonly capabilities?: Readonly<Record<string, unknown>>;
-  /** The revision asked for in `initialize`. Default `2025-11-25`. */
+  /**
+   * How to find the revision: `legacy` (`initialize`), `modern` (`server/discover`, 2026-07-28),
+   * `auto` (probe with `server/discover`, fall back to `initialize`), or `pinned` (adopt `pinned`
+   * with no traffic). Default `auto`.
+   */
+  readonly mode?: NegotiationMode;
+  /** For `mode: 'pinned'`: a negotiation this client already has (for example from an earlier session). */
+  readonly pinned?: Negotiated;
+  /**
+   * The revision to ask for first: in `initialize` when it is a handshake revision, in
+   * `server/discover` when it is 2026-07-28. Default: the newest supported of each era.
+   */
   readonly protocolVersion?: string;
-  /** Revisions accepted from the server. Default: every handshake revision. */
-  readonly supportedProtocolVersions?: readonly string[];
-  /** Timeout of the `initialize` request, ms. Default: `requestTimeout`. */
+  /** Revisions this client accepts. Default: all five, 2024-11-05 to 2026-07-28. */
+  readonly supportedProtocolVersions?: readonly Revision[];
+  /** Timeout of `initialize` and `server/discover`, ms. Default: `requestTimeout`. */
   readonly initializeTimeout?: number;
+  /** How long `auto` waits for an answer to its probe before falling back to `initialize`, ms. Default 3 000. */
+  readonly probeTimeout?: number;
   /** Receives every notification, stream exception and diagnostic. */
   readonly messageHandler?: (message: SessionMessage) => void | Promise<void>;
   /** Handlers of server notifications by method; each runs before the message handler sees the notification. */
@@ -118,7 +135,21 @@ export interface InitializeResult {
   readonly [key: string]: unknown;
 }
 
+/** The server's answer to `server/discover` (2026-07-28). */
+export interface DiscoverResult {
+  readonly supportedVersions: readonly string[];
+  readonly capabilities: Readonly<Record<string, unknown>>;
+  readonly instructions?: string;
+  readonly _meta?: Readonly<Record<string, unknown>>;
+  readonly [key: string]: unknown;
+}
+
 type ConnectionActor = Actor<typeof connectionMachine>;
+
+/** The top-level state of a (possibly nested) state value. */
+function topState(value: unknown): ConnectionState {
+  return (typeof value === 'string' ? value : Object.keys(value as object)[0]) as ConnectionState;
+}
 
 const stateMeta = new Map<string, ConnectionStateMeta>(
   Object.entries(connectionMachine.root.states).map(([key, node]) => [
@@ -141,7 +172,11 @@ export class ClientSession implements AsyncDisposable {
   readonly #notificationHandlers = new Map<string, NotificationHandler>();
   #state: ConnectionState = 'preconnect';
   #sends: ConnectionStateMeta['sends'] = 'none';
-  #connecting: Promise<InitializeResult> | undefined;
+  #connecting: Promise<Negotiated> | undefined;
+  readonly #settings: NegotiationSettings;
+  #started: Promise<void> | undefined;
+  /** The `_meta` stamp of every request, once a 2026 revision is negotiated. */
+  #stamp: Record<string, unknown> | undefined;
   readonly #listeners = new Set<(state: ConnectionState) => void>();
 
   constructor(options: ClientSessionOptions) {
@@ -165,18 +200,40 @@ export class ClientSession implements AsyncDisposable {
     this.#dispatcher =
       options.dispatcher ?? new Dispatcher(options.transport as Transport, options);
 
+    this.#settings = settingsOf(options);
+    const mode = options.mode ?? 'auto';
+    if (mode === 'pinned' && options.pinned === undefined) {
+      throw new InvalidArgumentError(
+        "mode 'pinned' needs `pinned`: the negotiation to adopt (era, protocolVersion and the initialize or discover result).",
+      );
+    }
     const machine = connectionMachine.provide({
       actors: {
-        handshake: fromPromise<unknown>(() => this.#handshake()),
+        handshake: fromPromise(async () => {
+          await this.#start();
+          return handshake(this.#dispatcher, this.#settings);
+        }),
+        discover: fromPromise(async () => {
+          await this.#start();
+          return discover(this.#dispatcher, this.#settings);
+        }),
+        probe: fromPromise(async () => {
+          await this.#start();
+          return probe(this.#dispatcher, this.#settings);
+        }),
+        adopt: fromPromise(async () => {
+          await this.#start();
+          return adoptable(options.pinned, this.#settings);
+        }),
         closeTransport: fromPromise(() => this.#dispatcher.close()),
       },
     });
-    this.#actor = createActor(
-      machine,
-      options.inspect === undefined ? {} : { inspect: options.inspect },
-    );
+    this.#actor = createActor(machine, {
+      input: { mode },
+      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+    });
     this.#actor.subscribe({
-      next: (snapshot) => this.#enter(snapshot.value),
+      next: (snapshot) => this.#enter(topState(snapshot.value)),
       error: () => {},
     });
     this.#actor.start();
@@ -208,9 +265,65 @@ export class ClientSession implements AsyncDisposable {
     return this.#dispatcher;
   }
 
-  /** The server's answer to `initialize`, once ready. */
+  /** Which negotiation step is running, while initializing (`probing`, `handshaking`, …). */
+  get negotiationPath(): NegotiationPath | undefined {
+    const value = this.#actor.getSnapshot().value as unknown;
+    return typeof value === 'object' && value !== null
+      ? ((value as { initializing?: NegotiationPath }).initializing ?? undefined)
+      : undefined;
+  }
+
+  /** What negotiation settled on, once ready. */
+  get negotiated(): Negotiated | undefined {
+    return this.#actor.getSnapshot().context.negotiated;
+  }
+
+  /** Why `auto` fell back from `server/discover` to `initialize`, when it did. */
+  get fallbackReason(): string | undefined {
+    return this.#actor.getSnapshot().context.fallback;
+  }
+
+  /** `legacy` (initialize) or `modern` (2026-07-28), once ready. */
+  get era(): 'legacy' | 'modern' | undefined {
+    return this.negotiated?.era;
+  }
+
+  /** The negotiated protocol revision, once ready. */
+  get protocolVersion(): string | undefined {
+    return this.negotiated?.protocolVersion;
+  }
+
+  /** The server's answer to `initialize`, on a legacy session (never with `discoverResult`). */
   get initializeResult(): InitializeResult | undefined {
-    return this.#actor.getSnapshot().context.handshake as InitializeResult | undefined;
+    const n = this.negotiated;
+    return n?.era === 'legacy' ? (n.initializeResult as InitializeResult) : undefined;
+  }
+
+  /** The server's answer to `server/discover`, on a 2026 session (never with `initializeResult`). */
+  get discoverResult(): DiscoverResult | undefined {
+    const n = this.negotiated;
+    return n?.era === 'modern' ? (n.discoverResult as DiscoverResult) : undefined;
+  }
+
+  /**
+   * The server's name and version: from `initialize` on a legacy session; on 2026 from the
+   * discover result's `_meta` serverInfo stamp (absent or malformed reads as none).
+   */
+  get serverInfo(): Implementation | undefined {
+    const legacy = this.initializeResult;
+    if (legacy !== undefined) return legacy.serverInfo;
+    const stamp = this.discoverResult?._meta?.[META_SERVER_INFO];
+    return isImplementation(stamp) ? stamp : undefined;
+  }
+
+  /** The server's capabilities, once ready. */
+  get serverCapabilities(): Readonly<Record<string, unknown>> | undefined {
+    return (this.initializeResult ?? this.discoverResult)?.capabilities;
+  }
+
+  /** The server's instructions, if it gave any. */
+  get instructions(): string | undefined {
+    return (this.initializeResult ?? this.discoverResult)?.instructions;
   }
 
   /** Why the connection failed or closed unasked, if it did. */
@@ -236,32 +349,63 @@ export class ClientSession implements AsyncDisposable {
   }
 
   /**
-   * Starts the transport and runs the `initialize` handshake. Resolves with the server's answer
-   * once the session is ready; a second call returns the same promise, with no traffic.
+   * Starts the transport and negotiates the revision as `mode` says. Resolves with what was
+   * negotiated once the session is ready; a second call returns the same promise, with no traffic.
    */
-  connect(): Promise<InitializeResult> {
+  connect(): Promise<Negotiated> {
     if (this.#connecting !== undefined) return this.#connecting;
     if (this.#state !== 'preconnect') {
       return Promise.reject(this.#refusal('connect'));
     }
-    this.#connecting = new Promise<InitializeResult>((resolve, reject) => {
+    this.#connecting = new Promise<Negotiated>((resolve, reject) => {
       const sub = this.#actor.subscribe((snapshot) => {
-        if (snapshot.value === 'ready') {
+        const state = topState(snapshot.value);
+        if (state === 'ready') {
           sub.unsubscribe();
-          resolve(snapshot.context.handshake as InitializeResult);
-        } else if (snapshot.value === 'closing' || snapshot.value === 'closed') {
+          resolve(snapshot.context.negotiated as Negotiated);
+        } else if (state === 'closing' || state === 'closed') {
           sub.unsubscribe();
           const error = snapshot.context.error;
           reject(
-            error instanceof Error
-              ? error
-              : new ConnectionClosedError({ method: 'initialize', id: 0 }, { cause: error }),
+            error instanceof Error ? error : new ConnectionClosedError(undefined, { cause: error }),
           );
         }
       });
     });
     this.#actor.send({ type: 'connect' });
     return this.#connecting;
+  }
+
+  /**
+   * The legacy handshake's result: connects if needed (in `legacy` or `auto` mode), then returns
+   * the cached `initialize` answer. Refused on a session that negotiated 2026-07-28.
+   */
+  async initialize(): Promise<InitializeResult> {
+    const n = await this.connect();
+    if (n.era !== 'legacy') {
+      throw new InvalidStateError(
+        'read the initialize result',
+        `ready on ${n.protocolVersion} (server/discover)`,
+        'read discoverResult instead: 2026-07-28 has no initialize',
+      );
+    }
+    return n.initializeResult as InitializeResult;
+  }
+
+  /**
+   * The `server/discover` result: connects if needed (in `modern` or `auto` mode), then returns the
+   * cached answer. Refused on a session that negotiated a handshake revision.
+   */
+  async discover(): Promise<DiscoverResult> {
+    const n = await this.connect();
+    if (n.era !== 'modern') {
+      throw new InvalidStateError(
+        'read the discover result',
+        `ready on ${n.protocolVersion} (initialize)`,
+        'read initializeResult instead: this server speaks a handshake revision',
+      );
+    }
+    return n.discoverResult as DiscoverResult;
   }
 
   /** Sends a request; resolves with its raw result. */
@@ -272,6 +416,11 @@ export class ClientSession implements AsyncDisposable {
   ): Promise<unknown> {
     if (this.#sends !== 'all' && !(this.#sends === 'handshake' && method === 'ping')) {
       return Promise.reject(this.#refusal(`send ${method}`));
+    }
+    const stamp = this.#stamp;
+    if (stamp !== undefined) {
+      // MCP 2026-07-28 basic/index: every request carries the protocol fields in params._meta.
+      options = { ...options, _meta: { ...stamp, ...options?._meta } };
     }
     return this.#dispatcher.request(method, params, options);
   }
@@ -318,6 +467,11 @@ export class ClientSession implements AsyncDisposable {
     if (state === this.#state) return;
     this.#state = state;
     this.#sends = stateMeta.get(state)?.sends ?? 'closed';
+    if (state === 'ready') {
+      const n = this.negotiated;
+      this.#stamp =
+        n?.era === 'modern' ? modernStamp(n.protocolVersion, this.#settings) : undefined;
+    }
     for (const listener of [...this.#listeners]) {
       try {
         listener(state);
@@ -375,34 +529,15 @@ export class ClientSession implements AsyncDisposable {
     }
   }
 
-  async #handshake(): Promise<InitializeResult> {
-    await this.#dispatcher.start({
+  /** Starts the dispatcher once, routing what it cannot route itself to this session. */
+  #start(): Promise<void> {
+    this.#started ??= this.#dispatcher.start({
       request: (request) => this.#serve(request),
       notification: (notification) => this.#notify(notification),
       exception: (error) => this.#report({ type: 'exception', error }),
       diagnostic: (diagnostic) => this.#report({ type: 'diagnostic', diagnostic }),
     });
-    const options = this.#options;
-    const requested = options.protocolVersion ?? LATEST_HANDSHAKE_PROTOCOL_VERSION;
-    const timeout = options.initializeTimeout;
-    const result = (await this.#dispatcher.request(
-      'initialize',
-      {
-        protocolVersion: requested,
-        capabilities: options.capabilities ?? {},
-        clientInfo: options.clientInfo ?? { name: 'mcp-actors', version: PACKAGE_VERSION },
-      },
-      timeout === undefined ? undefined : { timeout },
-    )) as InitializeResult;
-    const supported = options.supportedProtocolVersions ?? HANDSHAKE_PROTOCOL_VERSIONS;
-    const version = (result as { protocolVersion?: unknown } | undefined)?.protocolVersion;
-    if (typeof version !== 'string' || !supported.includes(version)) {
-      // MCP basic/lifecycle: a client that does not support the server's revision disconnects.
-      throw new UnsupportedVersionError(version, supported);
-    }
-    // MCP basic/lifecycle: after a successful initialization the client MUST send `initialized`, once.
-    await this.#dispatcher.notify('notifications/initialized');
-    return result;
+    return this.#started;
   }
 
   #serve(request: InboundRequest): unknown {
@@ -432,17 +567,82 @@ export class ClientSession implements AsyncDisposable {
   }
 }
 
-/** The server answered `initialize` with a revision this client does not speak. */
-export class UnsupportedVersionError extends McpLocalError {
-  override name = 'UnsupportedVersionError';
-  readonly serverVersion: unknown;
-  constructor(serverVersion: unknown, supported: readonly string[]) {
-    super(
-      'INVALID_STATE',
-      `The server answered initialize with protocol version ${JSON.stringify(serverVersion)}, which this client does not support (it supports ${supported.join(', ')}); the session was closed. Use a server that speaks one of these.`,
-    );
-    this.serverVersion = serverVersion;
+function isImplementation(value: unknown): value is Implementation {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { name?: unknown }).name === 'string' &&
+    typeof (value as { version?: unknown }).version === 'string'
+  );
+}
+
+function settingsOf(options: ClientSessionOptions): NegotiationSettings {
+  const supported = options.supportedProtocolVersions ?? REVISIONS;
+  for (const v of supported) {
+    if (!isRevision(v)) {
+      throw new InvalidArgumentError(
+        `supportedProtocolVersions names ${JSON.stringify(v)}, which is not a revision this client speaks (${REVISIONS.join(', ')}).`,
+      );
+    }
   }
+  const asked = options.protocolVersion;
+  if (asked !== undefined && (!isRevision(asked) || !supported.includes(asked))) {
+    throw new InvalidArgumentError(
+      `protocolVersion ${JSON.stringify(asked)} is not among the supported revisions (${supported.join(', ')}).`,
+    );
+  }
+  return {
+    clientInfo: options.clientInfo ?? { name: 'mcp-actors', version: PACKAGE_VERSION },
+    capabilities: options.capabilities ?? {},
+    supported,
+    legacyVersion: asked !== undefined && !isModern(asked) ? asked : undefined,
+    modernVersion: asked !== undefined && isModern(asked) ? asked : undefined,
+    timeout: options.initializeTimeout,
+    probeTimeout: options.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_MS,
+    check: checkNegotiationResult,
+  };
+}
+
+/** Minimal shape checks of negotiation results, until the typed layer validates them fully. */
+function checkNegotiationResult(_revision: Revision, method: string, result: unknown): unknown {
+  const r = result as Record<string, unknown> | null;
+  const ok =
+    typeof r === 'object' &&
+    r !== null &&
+    (method === 'initialize'
+      ? typeof r.capabilities === 'object' && isImplementation(r.serverInfo)
+      : Array.isArray(r.supportedVersions) && typeof r.capabilities === 'object');
+  if (!ok) {
+    throw new NegotiationError(
+      `The server's ${method} result does not have the shape the protocol requires.`,
+    );
+  }
+  return result;
+}
+
+/** Checks a pinned negotiation before adopting it. */
+function adoptable(pinned: Negotiated | undefined, settings: NegotiationSettings): Negotiated {
+  if (
+    pinned === undefined ||
+    !isRevision(pinned.protocolVersion) ||
+    !settings.supported.includes(pinned.protocolVersion)
+  ) {
+    throw new NegotiationError(
+      `The pinned negotiation names protocol version ${JSON.stringify(pinned?.protocolVersion)}, which this client does not support (${settings.supported.join(', ')}).`,
+    );
+  }
+  if ((pinned.era === 'modern') !== isModern(pinned.protocolVersion)) {
+    throw new NegotiationError(
+      `The pinned negotiation says era ${pinned.era} for ${pinned.protocolVersion}, which is the other era.`,
+    );
+  }
+  const result = pinned.era === 'legacy' ? pinned.initializeResult : pinned.discoverResult;
+  settings.check(
+    pinned.protocolVersion,
+    pinned.era === 'legacy' ? 'initialize' : 'server/discover',
+    result,
+  );
+  return pinned;
 }
 
 /** Builds a session. Call `connect()` to run the handshake. */

@@ -291,6 +291,7 @@ describe('dispatcher routing', () => {
     const [clientBytes, serverBytes] = createByteChannelPair();
     const messages: SessionMessage[] = [];
     const session = createClientSession({
+      mode: 'legacy',
       transport: createFramedTransport(clientBytes, { maxMessageBytes: 1024 }),
       messageHandler: (m) => {
         messages.push(m);

@@ -19,8 +19,9 @@ function valuesByActor(events: readonly InspectionEvent[]): Map<string, unknown[
   const out = new Map<string, unknown[]>();
   for (const e of events) {
     if (e.type !== '@xstate.snapshot') continue;
-    const value = (e.snapshot as { value?: unknown }).value;
-    if (value === undefined) continue;
+    const raw = (e.snapshot as { value?: unknown }).value;
+    if (raw === undefined) continue;
+    const value = typeof raw === 'string' ? raw : JSON.stringify(raw);
     const list = out.get(idOf(e)) ?? [];
     if (list[list.length - 1] !== value) list.push(value);
     out.set(idOf(e), list);
@@ -61,7 +62,13 @@ describe('inspection', () => {
     );
 
     const values = valuesByActor(events);
-    expect(values.get(root)).toEqual(['preconnect', 'initializing', 'ready', 'closing', 'closed']);
+    expect(values.get(root)).toEqual([
+      'preconnect',
+      '{"initializing":"handshaking"}',
+      'ready',
+      'closing',
+      'closed',
+    ]);
     expect(values.get('dispatcher')).toEqual(['idle', 'open', 'closed']);
     expect(values.get('request:0')).toEqual(['created', 'inFlight', 'succeeded']); // initialize
     expect(values.get('request:1')).toEqual(['created', 'inFlight', 'succeeded']);

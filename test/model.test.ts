@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventObject } from 'xstate';
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
-import { requestOutcomes, type ConnectionStateMeta } from '../machines/index.js';
+import { requestOutcomes } from '../machines/index.js';
 import {
   ConnectionClosedError,
   createClientSession,
@@ -11,15 +11,12 @@ import {
   RequestCancelledError,
   RequestTimeoutError,
   SendFailedError,
-  type ConnectionState,
   type Transport,
 } from '../src/index.js';
 import { NO_RESPONSE, startScriptedServer } from '../src/testing/index.js';
 import { flush, sent } from './support/harness.js';
 import {
   compiledCases,
-  connectionEvents,
-  connectionMachine,
   dispatcherEvents,
   inboundEvents,
   reachable,
@@ -251,41 +248,6 @@ describe('dispatcher machine invariants', () => {
   });
 });
 
-describe('connection machine invariants', () => {
-  const serialize = (s: unknown) => valueOf(s);
-
-  it('can reach closed from every state; closed is final', () => {
-    const { all, good } = canReach(
-      connectionMachine,
-      connectionEvents,
-      undefined,
-      (v) => v === 'closed',
-    );
-    expect([...good].sort()).toEqual([...all].sort());
-    expect(all.sort()).toEqual(['closed', 'closing', 'initializing', 'preconnect', 'ready']);
-    expect(connectionMachine.root.states.closed?.type).toBe('final');
-  });
-
-  it('says in every state what may be sent and what to do otherwise', () => {
-    for (const [key, node] of Object.entries(connectionMachine.root.states)) {
-      const meta = node.meta as ConnectionStateMeta | undefined;
-      expect(meta, key).toBeDefined();
-      expect(['none', 'handshake', 'all', 'closed']).toContain(meta?.sends);
-      if (meta?.sends !== 'all') expect(meta?.next.length, key).toBeGreaterThan(0);
-    }
-  });
-
-  it('reaches ready only through a completed handshake', () => {
-    for (const path of getSimplePaths(connectionMachine, {
-      events: connectionEvents as never,
-      serializeState: serialize,
-    })) {
-      if (valueOf(path.state) !== 'ready') continue;
-      expect(path.steps.map((s) => s.event.type)).toContain('xstate.done.actor.handshake');
-    }
-  });
-});
-
 // -------------------------------------------------------------------------------------------------
 // Replaying the shortest paths on live actors over the in-memory transport.
 
@@ -465,69 +427,6 @@ async function replayRequestPath(
   await flush();
   return { finalState: reached, outcome, cancelNotifications, pendingAfter, progressCalls };
 }
-
-describe('shortest paths of the connection machine, replayed on live sessions', () => {
-  const paths = getShortestPaths(connectionMachine, {
-    events: connectionEvents as never,
-    serializeState: valueOf,
-  });
-  for (const path of paths) {
-    const events = eventsOf(path);
-    const target = valueOf(path.state) as ConnectionState;
-    it(`${events.map((e) => e.type).join(' → ') || '(start)'} ⇒ ${target}`, async () => {
-      const [clientSide, serverSide] = createInMemoryTransportPair();
-      let initId: string | number | undefined;
-      const server = startScriptedServer(serverSide, {
-        handlers: {
-          initialize: (_p, c) => {
-            initId = c.id;
-            return NO_RESPONSE;
-          },
-        },
-      });
-      const session = createClientSession({ transport: clientSide });
-      const visited: ConnectionState[] = [session.state];
-      session.onStateChange((s) => visited.push(s));
-      let connecting: Promise<unknown> | undefined;
-      for (const event of events) {
-        switch (event.type) {
-          case 'connect':
-            connecting = session.connect().catch((e: unknown) => e);
-            break;
-          case 'close':
-            void session.close();
-            break;
-          case 'transportClosed':
-            await server.close();
-            break;
-          case 'xstate.done.actor.handshake':
-            server.send({
-              jsonrpc: '2.0',
-              id: initId,
-              result: {
-                protocolVersion: '2025-11-25',
-                capabilities: {},
-                serverInfo: { name: 's', version: '1' },
-              },
-            });
-            break;
-          case 'xstate.error.actor.handshake':
-            server.send({ jsonrpc: '2.0', id: initId, error: { code: -32602, message: 'no' } });
-            break;
-          default:
-            break; // the transport's close completes by itself
-        }
-        await flush();
-      }
-      expect(visited).toContain(target);
-      expect(visited[visited.length - 1]).toBe(target === 'closing' ? 'closed' : target);
-      await session.close();
-      await connecting;
-      expect(session.state).toBe('closed');
-      expect(session.dispatcher.pendingRequests).toBe(0);
-    });
-  }
-});
 
 describe('every machine that runs compiled is covered by the agreement test', () => {
   it('lists the request, inbound request and dispatcher machines', () => {

@@ -26,7 +26,7 @@ export interface Harness {
   readonly messages: SessionMessage[];
 }
 
-/** A session over an in-memory link to a scripted server; not yet connected. */
+/** A session over an in-memory link to a scripted server (legacy mode unless given); not yet connected. */
 export function harness(
   options: Omit<ClientSessionOptions, 'transport' | 'dispatcher'> = {},
   serverOptions: ScriptedServerOptions = {},
@@ -35,6 +35,8 @@ export function harness(
   const server = startScriptedServer(serverTransport, serverOptions);
   const messages: SessionMessage[] = [];
   const session = createClientSession({
+    // The core's tests speak the legacy handshake unless they ask for another mode.
+    mode: 'legacy',
     ...options,
     transport: clientTransport,
     messageHandler: (m) => {

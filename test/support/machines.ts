@@ -37,15 +37,37 @@ export const dispatcherEvents = [
   { type: 'close', reason: undefined },
 ] as const;
 
+/** Every event the connection machine reacts to, including the completions of its invoked actors. */
 export const connectionEvents = [
   { type: 'connect' },
   { type: 'close' },
   { type: 'transportClosed', reason: undefined },
-  { type: 'xstate.done.actor.handshake', output: { protocolVersion: '2025-11-25' } },
+  {
+    type: 'xstate.done.actor.handshake',
+    output: { era: 'legacy', protocolVersion: '2025-11-25', initializeResult: {} },
+  },
   { type: 'xstate.error.actor.handshake', error: new Error('refused') },
+  {
+    type: 'xstate.done.actor.discover',
+    output: { era: 'modern', protocolVersion: '2026-07-28', discoverResult: {} },
+  },
+  { type: 'xstate.error.actor.discover', error: new Error('no common version') },
+  {
+    type: 'xstate.done.actor.probe',
+    output: { era: 'modern', protocolVersion: '2026-07-28', discoverResult: {} },
+  },
+  { type: 'xstate.done.actor.probe', output: { era: 'fallback', why: 'method not found' } },
+  { type: 'xstate.error.actor.probe', error: new Error('missing capability') },
+  {
+    type: 'xstate.done.actor.adopt',
+    output: { era: 'modern', protocolVersion: '2026-07-28', discoverResult: {} },
+  },
+  { type: 'xstate.error.actor.adopt', error: new Error('unsupported pin') },
   { type: 'xstate.done.actor.closeTransport', output: undefined },
   { type: 'xstate.error.actor.closeTransport', error: new Error('close failed') },
 ] as const;
+
+export const negotiationModes = ['legacy', 'modern', 'auto', 'pinned'] as const;
 
 /** Every combination of the request machine's input that changes its behaviour. */
 export const requestInputs: RequestContext[] = [

@@ -1,0 +1,243 @@
+import type { Negotiated, ProbeOutcome } from '../machines/connection.js';
+import type { Dispatcher } from './dispatcher.js';
+import {
+  ErrorCode,
+  JsonRpcError,
+  McpLocalError,
+  RequestTimeoutError,
+  reasonText,
+} from './errors.js';
+import {
+  LEGACY_REVISIONS,
+  MODERN_REVISIONS,
+  isModern,
+  isRevision,
+  type Revision,
+} from './protocol/revisions.js';
+
+/**
+ * The three negotiation steps the connection machine invokes: the legacy `initialize` handshake,
+ * the modern `server/discover`, and the `auto` mode's era probe.
+ */
+
+/** The `_meta` keys of every 2026-07-28 request (MCP 2026-07-28 basic/index, per-request fields). */
+export const META_PROTOCOL_VERSION = 'io.modelcontextprotocol/protocolVersion';
+export const META_CLIENT_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';
+export const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
+export const META_LOG_LEVEL = 'io.modelcontextprotocol/logLevel';
+export const META_SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
+export const META_SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
+
+/** JSON-RPC errors only a 2026 server sends: seeing one means the server is modern. */
+export const MODERN_ERROR_CODES: ReadonlySet<number> = new Set([
+  ErrorCode.HeaderMismatch,
+  ErrorCode.MissingRequiredClientCapability,
+  ErrorCode.UnsupportedProtocolVersion,
+]);
+
+export interface NegotiationSettings {
+  readonly clientInfo: Readonly<Record<string, unknown>>;
+  readonly capabilities: Readonly<Record<string, unknown>>;
+  /** Revisions this client accepts, in any order. */
+  readonly supported: readonly Revision[];
+  /** The revision asked for in `initialize`: the newest supported legacy one unless set. */
+  readonly legacyVersion: string | undefined;
+  /** The revision tried first with `server/discover`: the newest supported modern one unless set. */
+  readonly modernVersion: string | undefined;
+  /** Timeout of `initialize` and of a non-probe `server/discover`, ms (undefined: the session default). */
+  readonly timeout: number | undefined;
+  /** How long `auto` waits for an answer to its probe before it falls back to `initialize`, ms. */
+  readonly probeTimeout: number;
+  /** Checks a negotiation result against its revision's schema; throws when it does not fit. */
+  readonly check: (revision: Revision, method: string, result: unknown) => unknown;
+}
+
+/** Negotiation failed in a way no retry fixes: no common revision, or an unusable answer. */
+export class NegotiationError extends McpLocalError {
+  override name = 'NegotiationError';
+  declare readonly code: 'NEGOTIATION_FAILED';
+  /** What the server said it supports, when it said. */
+  readonly serverVersions: readonly string[] | undefined;
+  constructor(message: string, serverVersions?: readonly string[], options?: { cause?: unknown }) {
+    super('NEGOTIATION_FAILED', message, options);
+    this.serverVersions = serverVersions;
+  }
+}
+
+/** The `_meta` stamp of a 2026 request. */
+export function modernStamp(
+  version: string,
+  settings: Pick<NegotiationSettings, 'clientInfo' | 'capabilities'>,
+  logLevel?: string,
+): Record<string, unknown> {
+  const stamp: Record<string, unknown> = {
+    [META_PROTOCOL_VERSION]: version,
+    [META_CLIENT_CAPABILITIES]: settings.capabilities,
+    [META_CLIENT_INFO]: settings.clientInfo,
+  };
+  if (logLevel !== undefined) stamp[META_LOG_LEVEL] = logLevel;
+  return stamp;
+}
+
+function newestOf(candidates: readonly string[], allowed: readonly string[]): string | undefined {
+  return [...candidates]
+    .filter((v) => allowed.includes(v))
+    .sort()
+    .at(-1);
+}
+
+export function legacyVersionOf(s: NegotiationSettings): string | undefined {
+  return s.legacyVersion ?? newestOf(LEGACY_REVISIONS, s.supported);
+}
+
+export function modernVersionOf(s: NegotiationSettings): string | undefined {
+  return s.modernVersion ?? newestOf(MODERN_REVISIONS, s.supported);
+}
+
+const modernSupported = (s: NegotiationSettings): string[] =>
+  s.supported.filter((v) => isModern(v));
+
+/**
+ * The legacy handshake (MCP 2024-11-05 … 2025-11-25 basic/lifecycle): `initialize` with the
+ * client's revision, capabilities and info; accept any supported revision the server answers with,
+ * refuse any other (the caller then disconnects); then exactly one `notifications/initialized`.
+ */
+export async function handshake(d: Dispatcher, s: NegotiationSettings): Promise<Negotiated> {
+  const requested = legacyVersionOf(s);
+  if (requested === undefined) {
+    throw new NegotiationError(
+      `No handshake revision is enabled (supportedProtocolVersions is ${s.supported.join(', ')}); enable one of ${LEGACY_REVISIONS.join(', ')}, or use mode 'modern'.`,
+    );
+  }
+  const raw = await d.request(
+    'initialize',
+    { protocolVersion: requested, capabilities: s.capabilities, clientInfo: s.clientInfo },
+    s.timeout === undefined ? undefined : { timeout: s.timeout },
+  );
+  const answered = (raw as { protocolVersion?: unknown } | null)?.protocolVersion;
+  if (!isRevision(answered) || isModern(answered) || !s.supported.includes(answered)) {
+    // MCP basic/lifecycle: a client that does not support the server's revision disconnects.
+    throw new UnsupportedVersionError(
+      answered,
+      s.supported.filter((v) => !isModern(v)),
+    );
+  }
+  const result = s.check(answered, 'initialize', raw);
+  // MCP basic/lifecycle: after a successful initialization the client MUST send `initialized`, once.
+  await d.notify('notifications/initialized');
+  return { era: 'legacy', protocolVersion: answered, initializeResult: result };
+}
+
+/** `server/discover` (MCP 2026-07-28 server/discover), retried once on `-32022`. */
+export async function discover(d: Dispatcher, s: NegotiationSettings): Promise<Negotiated> {
+  const outcome = await discoverOrFallBack(d, s, false);
+  if (outcome.era === 'fallback') throw new NegotiationError(outcome.why);
+  return outcome;
+}
+
+/**
+ * The era probe (MCP 2026-07-28 basic/versioning, transports/stdio): `server/discover` first; a
+ * discover result or a recognised 2026 error means modern (never fall back then); any other error,
+ * or silence within `probeTimeout`, means legacy. Not keyed to one error code.
+ */
+export function probe(d: Dispatcher, s: NegotiationSettings): Promise<ProbeOutcome> {
+  return discoverOrFallBack(d, s, true);
+}
+
+async function discoverOrFallBack(
+  d: Dispatcher,
+  s: NegotiationSettings,
+  probing: boolean,
+): Promise<ProbeOutcome> {
+  const legacyPossible = probing && legacyVersionOf(s) !== undefined;
+  const fallBack = (why: string): ProbeOutcome => {
+    if (legacyPossible) return { era: 'fallback', why };
+    throw new NegotiationError(why);
+  };
+  let version = modernVersionOf(s);
+  if (version === undefined) return fallBack('no 2026 revision is enabled');
+  for (let attempt = 0; ; attempt++) {
+    let raw: unknown;
+    try {
+      raw = await d.request('server/discover', { _meta: modernStamp(version, s) }, {
+        timeout: probing ? s.probeTimeout : (s.timeout ?? undefined),
+      } as { timeout?: number });
+    } catch (error) {
+      if (error instanceof JsonRpcError) {
+        if (error.code === ErrorCode.UnsupportedProtocolVersion) {
+          // MCP 2026-07-28 basic/versioning: pick a mutually supported version and retry, once.
+          const offered = supportedFrom(error.data);
+          const next = newestOf(offered, modernSupported(s));
+          if (attempt === 0 && next !== undefined && next !== version) {
+            version = next;
+            continue;
+          }
+          if (
+            legacyPossible &&
+            offered.some((v) => !isModern(v as Revision) && s.supported.includes(v as Revision))
+          ) {
+            return fallBack(`the server supports only ${offered.join(', ')}`);
+          }
+          throw new NegotiationError(
+            `The server supports protocol versions ${offered.join(', ') || '(none named)'}; this client supports ${s.supported.join(', ')}. There is no version in common.`,
+            offered,
+            { cause: error },
+          );
+        }
+        if (MODERN_ERROR_CODES.has(error.code)) throw error;
+        return fallBack(
+          `server/discover was answered with error ${error.code} (${error.rpcMessage})`,
+        );
+      }
+      if (probing && error instanceof RequestTimeoutError) {
+        return fallBack(`server/discover had no answer within ${s.probeTimeout} ms`);
+      }
+      throw error;
+    }
+    let result: { supportedVersions: readonly string[] };
+    try {
+      result = s.check(version as Revision, 'server/discover', raw) as typeof result;
+    } catch (error) {
+      if (probing)
+        return fallBack(
+          `server/discover returned something else than a discover result: ${reasonText(error)}`,
+        );
+      throw error;
+    }
+    if (result.supportedVersions.includes(version)) {
+      return { era: 'modern', protocolVersion: version, discoverResult: result };
+    }
+    const next = newestOf(result.supportedVersions, modernSupported(s));
+    if (attempt === 0 && next !== undefined) {
+      version = next;
+      continue;
+    }
+    if (legacyPossible)
+      return fallBack(`the server supports only ${result.supportedVersions.join(', ')}`);
+    throw new NegotiationError(
+      `The server supports protocol versions ${result.supportedVersions.join(', ')}; this client supports ${s.supported.join(', ')}. There is no version in common.`,
+      result.supportedVersions,
+    );
+  }
+}
+
+function supportedFrom(data: unknown): string[] {
+  const supported = (data as { supported?: unknown } | null | undefined)?.supported;
+  return Array.isArray(supported)
+    ? supported.filter((v): v is string => typeof v === 'string')
+    : [];
+}
+
+/** The server answered `initialize` with a revision this client does not speak. */
+export class UnsupportedVersionError extends McpLocalError {
+  override name = 'UnsupportedVersionError';
+  declare readonly code: 'NEGOTIATION_FAILED';
+  readonly serverVersion: unknown;
+  constructor(serverVersion: unknown, supported: readonly string[]) {
+    super(
+      'NEGOTIATION_FAILED',
+      `The server answered initialize with protocol version ${JSON.stringify(serverVersion)}, which this client does not support (it supports ${supported.join(', ')}); the session was closed. Use a server that speaks one of these, or enable its version in supportedProtocolVersions.`,
+    );
+    this.serverVersion = serverVersion;
+  }
+}
