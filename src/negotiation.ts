@@ -9,8 +9,8 @@ import {
 } from './errors.js';
 import {
   LEGACY_REVISIONS,
-  MODERN_REVISIONS,
   isModern,
+  isModernVersion,
   isRevision,
   type Revision,
 } from './protocol/revisions.js';
@@ -91,11 +91,11 @@ export function legacyVersionOf(s: NegotiationSettings): string | undefined {
 }
 
 export function modernVersionOf(s: NegotiationSettings): string | undefined {
-  return s.modernVersion ?? newestOf(MODERN_REVISIONS, s.supported);
+  return s.modernVersion ?? newestOf(modernSupported(s), s.supported);
 }
 
 const modernSupported = (s: NegotiationSettings): string[] =>
-  s.supported.filter((v) => isModern(v));
+  s.supported.filter((v) => isModernVersion(v));
 
 /**
  * The legacy handshake (MCP 2024-11-05 … 2025-11-25 basic/lifecycle): `initialize` with the

@@ -3,7 +3,13 @@
  * "Legacy" revisions use the `initialize` handshake; "modern" (2026-07-28) is stateless, with
  * `server/discover` and per-request `_meta` (MCP 2026-07-28 basic/versioning).
  */
-export const REVISIONS = ['2024-11-05', '2025-03-26', '2025-06-18', '2025-11-25', '2026-07-28'] as const;
+export const REVISIONS = [
+  '2024-11-05',
+  '2025-03-26',
+  '2025-06-18',
+  '2025-11-25',
+  '2026-07-28',
+] as const;
 
 export type Revision = (typeof REVISIONS)[number];
 
@@ -30,4 +36,13 @@ export function atLeast(revision: Revision, since: Revision): boolean {
 
 export function isModern(revision: Revision): revision is ModernRevision {
   return (MODERN_REVISIONS as readonly string[]).includes(revision);
+}
+
+/**
+ * Whether a version string names a stateless revision: every revision from 2026-07-28 on is
+ * (revision identifiers are dates, which order as strings). Used when negotiating with a server
+ * that names versions this client may not know yet.
+ */
+export function isModernVersion(version: string): boolean {
+  return version >= '2026-07-28';
 }

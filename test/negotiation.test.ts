@@ -1,0 +1,402 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  createClientSession,
+  createDispatcher,
+  createInMemoryTransportPair,
+  JsonRpcError,
+  META_CLIENT_CAPABILITIES,
+  META_CLIENT_INFO,
+  META_PROTOCOL_VERSION,
+  NegotiationError,
+  type Negotiated,
+  type Revision,
+} from '../src/index.js';
+import { discover, type NegotiationSettings } from '../src/negotiation.js';
+import {
+  NO_RESPONSE,
+  startScriptedServer,
+  type ScriptedServerOptions,
+} from '../src/testing/index.js';
+import { flush, harness, sent } from './support/harness.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const discoverResult = (overrides: Record<string, unknown> = {}) => ({
+  resultType: 'complete',
+  supportedVersions: ['2026-07-28'],
+  capabilities: { tools: { listChanged: true } },
+  instructions: 'Use the tools wisely.',
+  ttlMs: 60_000,
+  cacheScope: 'public',
+  _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'modern-server', version: '2.0.0' } },
+  ...overrides,
+});
+
+/** A 2026 server: answers server/discover and echoes what it received for tools/list. */
+const modernServer: ScriptedServerOptions = {
+  handlers: {
+    'server/discover': () => discoverResult(),
+    'tools/list': () => ({ resultType: 'complete', tools: [], ttlMs: 0, cacheScope: 'public' }),
+    initialize: () => {
+      throw new JsonRpcError({ code: -32601, message: 'Method not found: initialize' });
+    },
+  },
+};
+
+const methods = (received: readonly unknown[]) =>
+  received.map((m) => (m as { method?: string }).method);
+
+describe('auto mode: the era probe', () => {
+  it('falls back to initialize when a legacy server answers server/discover with an error', async () => {
+    const { session, server } = harness({ mode: 'auto' });
+    const negotiated = await session.connect();
+    expect(negotiated).toMatchObject({ era: 'legacy', protocolVersion: '2025-11-25' });
+    expect(session.fallbackReason).toMatch(/-32601/);
+    await flush();
+    expect(methods(server.received)).toEqual([
+      'server/discover',
+      'initialize',
+      'notifications/initialized',
+    ]);
+    // The probe carried well-formed 2026 _meta, so a modern server could not answer -32602.
+    const [probe] = sent(server, 'server/discover');
+    expect((probe?.params as { _meta: Record<string, unknown> })._meta).toMatchObject({
+      [META_PROTOCOL_VERSION]: '2026-07-28',
+      [META_CLIENT_CAPABILITIES]: {},
+      [META_CLIENT_INFO]: { name: 'mcp-actors' },
+    });
+    await session.close();
+  });
+
+  it('is not keyed to one error code: -32602 and -32603 also mean legacy', async () => {
+    for (const code of [-32602, -32603, -32000]) {
+      const { session } = harness(
+        { mode: 'auto' },
+        {
+          handlers: {
+            'server/discover': () => {
+              throw new JsonRpcError({ code, message: 'not initialized' });
+            },
+          },
+        },
+      );
+      await expect(session.connect()).resolves.toMatchObject({ era: 'legacy' });
+      await session.close();
+    }
+  });
+
+  it('falls back to initialize when the server stays silent for the probe timeout, without cancelling the probe', async () => {
+    vi.useFakeTimers();
+    const { session, server } = harness(
+      { mode: 'auto', probeTimeout: 2_000 },
+      { handlers: { 'server/discover': () => NO_RESPONSE } },
+    );
+    const connecting = session.connect();
+    await flush();
+    expect(session.negotiationPath).toBe('probing');
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(sent(server, 'initialize')).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(connecting).resolves.toMatchObject({ era: 'legacy' });
+    expect(session.fallbackReason).toMatch(/no answer within 2000 ms/);
+    expect(sent(server, 'notifications/cancelled')).toHaveLength(0);
+    await session.close();
+  });
+
+  it('adopts a modern server found by the probe, and never sends initialize', async () => {
+    const { session, server } = harness({ mode: 'auto' }, modernServer);
+    await expect(session.connect()).resolves.toMatchObject({
+      era: 'modern',
+      protocolVersion: '2026-07-28',
+    });
+    expect(session.era).toBe('modern');
+    expect(session.initializeResult).toBeUndefined();
+    expect(session.discoverResult).toMatchObject({ supportedVersions: ['2026-07-28'] });
+    expect(session.serverInfo).toEqual({ name: 'modern-server', version: '2.0.0' });
+    expect(session.serverCapabilities).toEqual({ tools: { listChanged: true } });
+    expect(session.instructions).toBe('Use the tools wisely.');
+    await flush();
+    expect(methods(server.received)).toEqual(['server/discover']);
+    await session.close();
+  });
+
+  it('treats a recognised 2026 error as modern: no fallback, the session fails with it', async () => {
+    const { session, server } = harness(
+      { mode: 'auto' },
+      {
+        handlers: {
+          'server/discover': () => {
+            throw new JsonRpcError({
+              code: -32021,
+              message: 'Missing required client capability',
+              data: { requiredCapabilities: { roots: {} } },
+            });
+          },
+        },
+      },
+    );
+    await expect(session.connect()).rejects.toMatchObject({ code: -32021 });
+    await flush();
+    expect(sent(server, 'initialize')).toHaveLength(0);
+    expect(session.state).toBe('closed');
+  });
+
+  it('falls back when -32022 names only handshake revisions', async () => {
+    const { session } = harness(
+      { mode: 'auto' },
+      {
+        handlers: {
+          'server/discover': () => {
+            throw new JsonRpcError({
+              code: -32022,
+              message: 'Unsupported protocol version',
+              data: { supported: ['2025-06-18'], requested: '2026-07-28' },
+            });
+          },
+        },
+        protocolVersion: '2025-06-18',
+      },
+    );
+    await expect(session.connect()).resolves.toMatchObject({
+      era: 'legacy',
+      protocolVersion: '2025-06-18',
+    });
+    expect(session.fallbackReason).toMatch(/supports only 2025-06-18/);
+    await session.close();
+  });
+});
+
+describe('modern mode', () => {
+  it('stamps every later request with the 2026 _meta fields, keeping the caller’s own', async () => {
+    const { session, server } = harness(
+      { mode: 'modern', clientInfo: { name: 'app', version: '3' }, capabilities: { roots: {} } },
+      modernServer,
+    );
+    await session.connect();
+    await session.request(
+      'tools/list',
+      {},
+      { _meta: { 'com.example/trace': 'abc' }, onProgress: () => {} },
+    );
+    const [list] = sent(server, 'tools/list');
+    expect(list?.params).toEqual({
+      _meta: {
+        [META_PROTOCOL_VERSION]: '2026-07-28',
+        [META_CLIENT_CAPABILITIES]: { roots: {} },
+        [META_CLIENT_INFO]: { name: 'app', version: '3' },
+        'com.example/trace': 'abc',
+        progressToken: 1,
+      },
+    });
+    await session.close();
+  });
+
+  it('fails against a legacy-only server, without falling back', async () => {
+    const { session, server } = harness({ mode: 'modern' });
+    await expect(session.connect()).rejects.toBeInstanceOf(NegotiationError);
+    await flush();
+    expect(sent(server, 'initialize')).toHaveLength(0);
+    expect(session.state).toBe('closed');
+  });
+
+  it('fails with the versions in play when -32022 leaves no version in common', async () => {
+    const { session } = harness(
+      { mode: 'modern' },
+      {
+        handlers: {
+          'server/discover': () => {
+            throw new JsonRpcError({
+              code: -32022,
+              message: 'Unsupported protocol version',
+              data: { supported: ['2030-01-01'], requested: '2026-07-28' },
+            });
+          },
+        },
+      },
+    );
+    await expect(session.connect()).rejects.toMatchObject({
+      code: 'NEGOTIATION_FAILED',
+      serverVersions: ['2030-01-01'],
+      message: expect.stringContaining('no version in common'),
+    });
+  });
+
+  it('reads a malformed serverInfo stamp as none', async () => {
+    const { session } = harness(
+      { mode: 'modern' },
+      {
+        handlers: {
+          'server/discover': () =>
+            discoverResult({ _meta: { 'io.modelcontextprotocol/serverInfo': 'nope' } }),
+        },
+      },
+    );
+    await session.connect();
+    expect(session.serverInfo).toBeUndefined();
+    await session.close();
+  });
+
+  it('returns the cached discover result on a second call, with no traffic', async () => {
+    const { session, server } = harness({ mode: 'modern' }, modernServer);
+    const first = await session.discover();
+    await flush();
+    const count = server.received.length;
+    await expect(session.discover()).resolves.toBe(first);
+    await expect(session.initialize()).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await flush();
+    expect(server.received.length).toBe(count);
+    await session.close();
+  });
+});
+
+describe('the -32022 retry (with a later revision the client is configured for)', () => {
+  /** Drives `discover` directly: only one 2026 revision exists, so the retry needs a newer one. */
+  function settings(supported: string[]): NegotiationSettings {
+    return {
+      clientInfo: { name: 't', version: '1' },
+      capabilities: {},
+      supported: supported as Revision[],
+      legacyVersion: undefined,
+      modernVersion: undefined,
+      timeout: undefined,
+      probeTimeout: 1_000,
+      check: (_r, _m, result) => result,
+    };
+  }
+
+  it('retries once with the newest mutually supported version, then adopts it', async () => {
+    const [clientSide, serverSide] = createInMemoryTransportPair();
+    const asked: unknown[] = [];
+    startScriptedServer(serverSide, {
+      handlers: {
+        'server/discover': (params) => {
+          const v = (params?._meta as Record<string, unknown>)[META_PROTOCOL_VERSION];
+          asked.push(v);
+          if (v !== '2026-07-28') {
+            throw new JsonRpcError({
+              code: -32022,
+              message: 'Unsupported protocol version',
+              data: { supported: ['2026-07-28', '2025-11-25'], requested: v },
+            });
+          }
+          return discoverResult();
+        },
+      },
+    });
+    const d = createDispatcher(clientSide);
+    await d.start();
+    const n: Negotiated = await discover(d, settings(['2026-07-28', '2027-06-01', '2025-11-25']));
+    expect(asked).toEqual(['2027-06-01', '2026-07-28']);
+    expect(n).toMatchObject({ era: 'modern', protocolVersion: '2026-07-28' });
+    await d.close();
+  });
+
+  it('retries only once', async () => {
+    const [clientSide, serverSide] = createInMemoryTransportPair();
+    let calls = 0;
+    startScriptedServer(serverSide, {
+      handlers: {
+        'server/discover': () => {
+          calls += 1;
+          throw new JsonRpcError({
+            code: -32022,
+            message: 'Unsupported protocol version',
+            data: { supported: calls === 1 ? ['2026-07-28'] : ['2027-06-01'], requested: 'x' },
+          });
+        },
+      },
+    });
+    const d = createDispatcher(clientSide);
+    await d.start();
+    await expect(discover(d, settings(['2026-07-28', '2027-06-01']))).rejects.toBeInstanceOf(
+      NegotiationError,
+    );
+    expect(calls).toBe(2);
+    await d.close();
+  });
+});
+
+describe('pinned mode', () => {
+  const pinned: Negotiated = {
+    era: 'modern',
+    protocolVersion: '2026-07-28',
+    discoverResult: discoverResult(),
+  };
+
+  it('adopts a known negotiation with no traffic at all, then stamps requests', async () => {
+    const { session, server } = harness({ mode: 'pinned', pinned }, modernServer);
+    await expect(session.connect()).resolves.toBe(pinned);
+    expect(session.state).toBe('ready');
+    await flush();
+    expect(server.received).toHaveLength(0);
+    await session.request('tools/list', {});
+    expect(sent(server, 'tools/list')[0]?.params).toMatchObject({
+      _meta: { [META_PROTOCOL_VERSION]: '2026-07-28' },
+    });
+    await session.close();
+  });
+
+  it('adopts a legacy negotiation too', async () => {
+    const legacy: Negotiated = {
+      era: 'legacy',
+      protocolVersion: '2025-06-18',
+      initializeResult: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        serverInfo: { name: 'known', version: '1' },
+      },
+    };
+    const { session, server } = harness({ mode: 'pinned', pinned: legacy });
+    await session.connect();
+    expect(session.serverInfo).toEqual({ name: 'known', version: '1' });
+    await flush();
+    expect(server.received).toHaveLength(0);
+    await session.close();
+  });
+
+  it('refuses a pin this client cannot speak, and needs a pin', async () => {
+    const { session } = harness({
+      mode: 'pinned',
+      pinned: { era: 'legacy', protocolVersion: '1999-01-01', initializeResult: {} },
+    });
+    await expect(session.connect()).rejects.toMatchObject({ code: 'NEGOTIATION_FAILED' });
+    expect(() => harness({ mode: 'pinned' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }) as Error,
+    );
+  });
+});
+
+describe('options', () => {
+  it('refuses unknown revisions before any I/O', () => {
+    const [t] = createInMemoryTransportPair();
+    expect(() => createClientSession({ transport: t, protocolVersion: '1.0' })).toThrow(
+      /protocolVersion "1.0"/,
+    );
+    expect(() =>
+      createClientSession({
+        transport: t,
+        supportedProtocolVersions: ['2025-11-25', 'x' as Revision],
+      }),
+    ).toThrow(/supportedProtocolVersions/);
+  });
+
+  it('asks initialize for the newest enabled handshake revision', async () => {
+    const { session, server } = harness({
+      mode: 'legacy',
+      supportedProtocolVersions: ['2024-11-05', '2025-03-26'],
+    });
+    await expect(session.connect()).resolves.toMatchObject({ protocolVersion: '2025-03-26' });
+    expect(sent(server, 'initialize')[0]?.params).toMatchObject({ protocolVersion: '2025-03-26' });
+    await session.close();
+  });
+
+  it('refuses a server revision that is not enabled, even a real one', async () => {
+    const { session } = harness(
+      { mode: 'legacy', supportedProtocolVersions: ['2025-11-25'] },
+      { protocolVersion: '2024-11-05' },
+    );
+    await expect(session.connect()).rejects.toMatchObject({ code: 'NEGOTIATION_FAILED' });
+  });
+});
