@@ -20,7 +20,9 @@ export type DiagnosticCode =
   /** A user callback (progress, notification or message handler) threw. */
   | 'CALLBACK_FAILED'
   /** Writing a response, a cancellation or a notification failed. */
-  | 'WRITE_FAILED';
+  | 'WRITE_FAILED'
+  /** `notifications/elicitation/complete` for an id that is not an open URL elicitation (ignored, as the spec requires). */
+  | 'UNKNOWN_ELICITATION';
 
 export interface Diagnostic {
   readonly code: DiagnosticCode;

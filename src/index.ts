@@ -61,3 +61,15 @@ export {
   MODERN_ERROR_CODES,
 } from './negotiation.js';
 export * from './protocol/revisions.js';
+export {
+  capabilitiesOf,
+  type CallbackExtra,
+  type ClientCallbacks,
+  type ElicitationCallback,
+  type ElicitationHandler,
+  type ListKind,
+  type Root,
+  type RootsCallback,
+  type SamplingCallback,
+  type SamplingHandler,
+} from './callbacks.js';

@@ -17,6 +17,12 @@ import {
   type NegotiationSettings,
 } from './negotiation.js';
 import { isModern, isRevision, REVISIONS, type Revision } from './protocol/revisions.js';
+import {
+  CallbackRouter,
+  capabilitiesOf,
+  type ClientCallbacks,
+  type ListKind,
+} from './callbacks.js';
 import type { Clock } from './clock.js';
 import type { Diagnostic } from './diagnostics.js';
 import {
@@ -86,7 +92,7 @@ export type NotificationHandler = (
 
 export type RequestHandlerEntry = RequestHandler | ValidatedRequestHandler<unknown>;
 
-export interface ClientSessionOptions extends DispatcherOptions {
+export interface ClientSessionOptions extends DispatcherOptions, ClientCallbacks {
   /** The transport to speak over. Give this or `dispatcher`, not both. */
   readonly transport?: Transport;
   /** A dispatcher built beforehand (for example shared setup in tests). Give this or `transport`. */
@@ -170,6 +176,8 @@ export class ClientSession implements AsyncDisposable {
   readonly #options: ClientSessionOptions;
   readonly #handlers = new Map<string, RequestHandlerEntry>();
   readonly #notificationHandlers = new Map<string, NotificationHandler>();
+  readonly #callbacks: CallbackRouter;
+  readonly #listChanged = new Map<ListKind, Set<() => void>>();
   #state: ConnectionState = 'preconnect';
   #sends: ConnectionStateMeta['sends'] = 'none';
   #connecting: Promise<Negotiated> | undefined;
@@ -200,6 +208,7 @@ export class ClientSession implements AsyncDisposable {
     this.#dispatcher =
       options.dispatcher ?? new Dispatcher(options.transport as Transport, options);
 
+    this.#callbacks = new CallbackRouter(options);
     this.#settings = settingsOf(options);
     const mode = options.mode ?? 'auto';
     if (mode === 'pinned' && options.pinned === undefined) {
@@ -341,6 +350,20 @@ export class ClientSession implements AsyncDisposable {
   setNotificationHandler(method: string, handler: NotificationHandler | undefined): void {
     if (handler === undefined) this.#notificationHandlers.delete(method);
     else this.#notificationHandlers.set(method, handler);
+  }
+
+  /**
+   * Calls `listener` on each `notifications/<kind>/list_changed` (tools, prompts, resources);
+   * returns the unsubscribe function.
+   */
+  onListChanged(kind: ListKind, listener: () => void): () => void {
+    let set = this.#listChanged.get(kind);
+    if (set === undefined) {
+      set = new Set();
+      this.#listChanged.set(kind, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   /** Registers (or replaces) the handler of one server request method. */
@@ -497,6 +520,7 @@ export class ClientSession implements AsyncDisposable {
   }
 
   #notify(notification: JsonRpcNotification): void {
+    this.#builtinNotification(notification);
     const handler = this.#notificationHandlers.get(notification.method);
     if (handler !== undefined) {
       const failed = (error: unknown): void =>
@@ -516,6 +540,55 @@ export class ClientSession implements AsyncDisposable {
       }
     }
     this.#report({ type: 'notification', notification });
+  }
+
+  /** The notifications the callbacks and list-change listeners take. */
+  #builtinNotification(n: JsonRpcNotification): void {
+    const kind = LIST_CHANGED[n.method];
+    if (kind !== undefined) {
+      for (const listener of [...(this.#listChanged.get(kind) ?? [])]) {
+        this.#guard(`${kind} list-change listener`, () => listener());
+      }
+      return;
+    }
+    if (n.method === 'notifications/message') {
+      const logging = this.#options.logging;
+      if (logging !== undefined) this.#guard('logging callback', () => logging(n.params ?? {}, n));
+      return;
+    }
+    if (n.method === 'notifications/elicitation/complete') {
+      const id = n.params?.elicitationId;
+      const known = this.#guard('elicitation completion callback', () =>
+        this.#callbacks.elicitationComplete(id),
+      );
+      if (known === false) {
+        this.#report({
+          type: 'diagnostic',
+          diagnostic: {
+            code: 'UNKNOWN_ELICITATION',
+            message: `Ignored notifications/elicitation/complete for ${JSON.stringify(id)}, which is not an open URL elicitation of this client.`,
+            payload: n,
+          },
+        });
+      }
+    }
+  }
+
+  /** Runs a user callback; a throw becomes a diagnostic. */
+  #guard<T>(what: string, fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (error) {
+      this.#report({
+        type: 'diagnostic',
+        diagnostic: {
+          code: 'CALLBACK_FAILED',
+          message: `The ${what} threw: ${reasonText(error)}`,
+          payload: error,
+        },
+      });
+      return undefined;
+    }
   }
 
   #report(message: SessionMessage): void {
@@ -543,6 +616,18 @@ export class ClientSession implements AsyncDisposable {
   #serve(request: InboundRequest): unknown {
     const entry = this.#handlers.get(request.method);
     if (entry === undefined) {
+      if (this.#callbacks.handles(request.method)) {
+        const meta = request.params?._meta;
+        return this.#callbacks.run(request.method, request.params, {
+          requestId: request.id,
+          method: request.method,
+          meta:
+            typeof meta === 'object' && meta !== null
+              ? (meta as Record<string, unknown>)
+              : undefined,
+          signal: request.signal,
+        });
+      }
       throw new JsonRpcError({
         code: ErrorCode.MethodNotFound,
         message: `Method not found: ${request.method}`,
@@ -566,6 +651,12 @@ export class ClientSession implements AsyncDisposable {
     return entry.handle(params, extra);
   }
 }
+
+const LIST_CHANGED: Readonly<Record<string, ListKind | undefined>> = {
+  'notifications/tools/list_changed': 'tools',
+  'notifications/prompts/list_changed': 'prompts',
+  'notifications/resources/list_changed': 'resources',
+};
 
 function isImplementation(value: unknown): value is Implementation {
   return (
@@ -593,7 +684,7 @@ function settingsOf(options: ClientSessionOptions): NegotiationSettings {
   }
   return {
     clientInfo: options.clientInfo ?? { name: 'mcp-actors', version: PACKAGE_VERSION },
-    capabilities: options.capabilities ?? {},
+    capabilities: capabilitiesOf(options, options.capabilities),
     supported,
     legacyVersion: asked !== undefined && !isModern(asked) ? asked : undefined,
     modernVersion: asked !== undefined && isModern(asked) ? asked : undefined,

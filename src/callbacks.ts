@@ -1,0 +1,206 @@
+import { ErrorCode, JsonRpcError } from './errors.js';
+import type { JsonRpcNotification, RequestId } from './jsonrpc.js';
+
+/**
+ * The client's callbacks for what the server asks of it (sampling, elicitation, roots) and tells
+ * it (log messages, list changes), and the capabilities they imply: a callback given is a
+ * capability advertised; no callback, no capability, and a server request for it is answered with
+ * a clear `-32601`.
+ *
+ * The same callbacks serve both eras: legacy servers send JSON-RPC requests; 2026-07-28 servers
+ * send input requests inside an `InputRequiredResult`, which the session runs through these same
+ * functions.
+ */
+
+/** What every callback receives besides its params. */
+export interface CallbackExtra {
+  /** The server's request id (legacy), or the input request's key (2026). */
+  readonly requestId: RequestId;
+  readonly method: string;
+  /** The request's `_meta`, if it had one. */
+  readonly meta: Readonly<Record<string, unknown>> | undefined;
+  /** Aborted when the server cancels the request or the connection closes. */
+  readonly signal: AbortSignal;
+}
+
+type Params = Readonly<Record<string, unknown>>;
+type Awaitable<T> = T | Promise<T>;
+
+/** Answers `sampling/createMessage` with a `CreateMessageResult`. */
+export type SamplingHandler = (
+  params: Params,
+  extra: CallbackExtra,
+) => Awaitable<Record<string, unknown>>;
+
+export interface SamplingCallback {
+  readonly handler: SamplingHandler;
+  /** The handler can use `tools` / `toolChoice` (MCP 2025-11-25 `sampling.tools`). Default false. */
+  readonly tools?: boolean;
+  /** The handler honours `includeContext` other than "none" (`sampling.context`). Default false. */
+  readonly context?: boolean;
+}
+
+/** Answers `elicitation/create` with an `ElicitResult` (`action`: accept, decline or cancel). */
+export type ElicitationHandler = (
+  params: Params,
+  extra: CallbackExtra,
+) => Awaitable<Record<string, unknown>>;
+
+export interface ElicitationCallback {
+  /** Form mode: ask the user to fill `requestedSchema`. A request without `mode` is form mode. */
+  readonly form?: ElicitationHandler;
+  /**
+   * URL mode (MCP 2025-11-25): show the full URL and ask for consent before opening it; never
+   * pre-fetch it.
+   */
+  readonly url?: ElicitationHandler;
+  /** `notifications/elicitation/complete` for a URL elicitation this client accepted. */
+  readonly onComplete?: (elicitationId: string) => void;
+}
+
+export interface Root {
+  readonly uri: string;
+  readonly name?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface RootsCallback {
+  /** Lists the client's roots for `roots/list`. */
+  readonly list: (extra: CallbackExtra) => Awaitable<readonly Root[]>;
+  /** Whether the client sends `notifications/roots/list_changed` (legacy). Default true. */
+  readonly listChanged?: boolean;
+}
+
+export type ListKind = 'tools' | 'prompts' | 'resources';
+
+export interface ClientCallbacks {
+  readonly sampling?: SamplingHandler | SamplingCallback;
+  readonly elicitation?: ElicitationCallback;
+  readonly roots?: RootsCallback;
+  /** `notifications/message`: a log message from the server. */
+  readonly logging?: (params: Params, notification: JsonRpcNotification) => void;
+}
+
+/** The capabilities the callbacks imply, merged under what the caller declared explicitly. */
+export function capabilitiesOf(
+  callbacks: ClientCallbacks,
+  declared: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  const caps: Record<string, unknown> = {};
+  const sampling = samplingOf(callbacks);
+  if (sampling !== undefined) {
+    caps.sampling = {
+      ...(sampling.tools === true ? { tools: {} } : {}),
+      ...(sampling.context === true ? { context: {} } : {}),
+    };
+  }
+  const e = callbacks.elicitation;
+  if (e !== undefined && (e.form !== undefined || e.url !== undefined)) {
+    // MCP 2025-11-25: `elicitation: {}` means form only; name the modes supported.
+    caps.elicitation = {
+      ...(e.form !== undefined ? { form: {} } : {}),
+      ...(e.url !== undefined ? { url: {} } : {}),
+    };
+  }
+  if (callbacks.roots !== undefined) {
+    caps.roots = { listChanged: callbacks.roots.listChanged ?? true };
+  }
+  return { ...caps, ...declared };
+}
+
+function samplingOf(callbacks: ClientCallbacks): SamplingCallback | undefined {
+  const s = callbacks.sampling;
+  return typeof s === 'function' ? { handler: s } : s;
+}
+
+const invalidParams = (message: string): JsonRpcError =>
+  new JsonRpcError({ code: ErrorCode.InvalidParams, message });
+
+const notDeclared = (method: string, capability: string): JsonRpcError =>
+  new JsonRpcError({
+    code: ErrorCode.MethodNotFound,
+    message: `Method not found: ${method} (this client did not declare the ${capability} capability)`,
+  });
+
+/**
+ * Runs one server request (or 2026 input request) through the callbacks. Throws `JsonRpcError`s
+ * the dispatcher sends as they are.
+ */
+export class CallbackRouter {
+  readonly #callbacks: ClientCallbacks;
+  /** URL elicitations this client accepted and that have not completed. */
+  readonly #openElicitations = new Set<string>();
+
+  constructor(callbacks: ClientCallbacks) {
+    this.#callbacks = callbacks;
+  }
+
+  /** Whether this router answers `method`. */
+  handles(method: string): boolean {
+    return (
+      method === 'sampling/createMessage' ||
+      method === 'elicitation/create' ||
+      method === 'roots/list'
+    );
+  }
+
+  async run(
+    method: string,
+    params: Params | undefined,
+    extra: CallbackExtra,
+  ): Promise<Record<string, unknown>> {
+    const p = params ?? {};
+    switch (method) {
+      case 'sampling/createMessage': {
+        const sampling = samplingOf(this.#callbacks);
+        if (sampling === undefined) throw notDeclared(method, 'sampling');
+        // MCP 2025-11-25 client/sampling: tools without the sampling.tools capability is an error.
+        if ((p.tools !== undefined || p.toolChoice !== undefined) && sampling.tools !== true) {
+          throw invalidParams(
+            'This client did not declare sampling.tools; send the request without tools or toolChoice.',
+          );
+        }
+        return sampling.handler(p, extra);
+      }
+      case 'elicitation/create': {
+        const e = this.#callbacks.elicitation;
+        if (e === undefined || (e.form === undefined && e.url === undefined))
+          throw notDeclared(method, 'elicitation');
+        // MCP 2025-11-25 client/elicitation: a request without mode is form mode; an undeclared mode is -32602.
+        const mode = p.mode === undefined ? 'form' : p.mode;
+        const handler = mode === 'form' ? e.form : mode === 'url' ? e.url : undefined;
+        if (handler === undefined) {
+          throw invalidParams(
+            `This client does not support elicitation mode ${JSON.stringify(mode)}.`,
+          );
+        }
+        const result = await handler(p, extra);
+        if (mode === 'url' && result.action === 'accept' && typeof p.elicitationId === 'string') {
+          this.#openElicitations.add(p.elicitationId);
+        }
+        return result;
+      }
+      case 'roots/list': {
+        const roots = this.#callbacks.roots;
+        if (roots === undefined) throw notDeclared(method, 'roots');
+        return { roots: [...(await roots.list(extra))] };
+      }
+      default:
+        throw new JsonRpcError({
+          code: ErrorCode.MethodNotFound,
+          message: `Method not found: ${method}`,
+        });
+    }
+  }
+
+  /**
+   * `notifications/elicitation/complete`: calls `onComplete` for a URL elicitation this client
+   * accepted; returns false (to be ignored, MCP 2025-11-25: MUST ignore) for any other id.
+   */
+  elicitationComplete(elicitationId: unknown): boolean {
+    if (typeof elicitationId !== 'string' || !this.#openElicitations.delete(elicitationId))
+      return false;
+    this.#callbacks.elicitation?.onComplete?.(elicitationId);
+    return true;
+  }
+}
