@@ -180,10 +180,14 @@ async function mcpActors(end) {
     },
     async close() {},
   };
-  const session = createClientSession({ transport: createFramedTransport(channel) });
+  // The same handshake as the SDKs (no era probe); results validated with the typed API.
+  const session = createClientSession({
+    transport: createFramedTransport(channel),
+    mode: 'legacy',
+  });
   await session.connect();
   return {
-    start: (args) => session.request('tools/call', { name: 'echo', arguments: args }),
+    start: (args) => session.callTool('echo', args),
     close: () => session.close(),
   };
 }

@@ -3,6 +3,7 @@ import { dispatcherMachine, type DispatcherEvent } from '../machines/dispatcher.
 import { inboundRequestMachine, type InboundRequestEvent } from '../machines/inbound-request.js';
 import { requestMachine, uncancellableMethods, type RequestEvent } from '../machines/request.js';
 import type { RequestRef } from './errors.js';
+import type { RequestOptions, Settle } from './dispatcher.js';
 import type { JsonRpcMessage, RequestId } from './jsonrpc.js';
 import {
   emitInspection,
@@ -81,6 +82,10 @@ export class OutboundRequest extends LightActor {
   resolve: (value: unknown) => void = noop;
   reject: (reason: unknown) => void = noop;
   onProgress: ((progress: Progress) => void) | undefined;
+  /** Turns the raw result into the caller's (validation), at resolve time; with the caller's params and options. */
+  settle: Settle | undefined = undefined;
+  params: Record<string, unknown> | undefined = undefined;
+  options: RequestOptions | undefined = undefined;
   signal: AbortSignal | undefined = undefined;
   abortListener: (() => void) | undefined = undefined;
   /** A progress token the caller chose, when it is not the request id. */
@@ -130,6 +135,9 @@ export class OutboundRequest extends LightActor {
     }
     this.signal = undefined;
     this.onProgress = undefined;
+    this.settle = undefined;
+    this.params = undefined;
+    this.options = undefined;
     this.resolve = noop;
     this.reject = noop;
   }

@@ -52,6 +52,18 @@ export type { Progress, ProgressToken } from './actors.js';
 /** The default idle timeout of a request: 60 s, changeable per session and per call (`Infinity` for none). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
+/**
+ * Turns a raw result into what the caller gets (validation, follow-up rounds), at resolve time, with
+ * the request's method and its params and options as the caller gave them. Returns a value or a
+ * promise; a throw rejects the call. One function serves many calls, so a call holds no closure.
+ */
+export type Settle = (
+  result: unknown,
+  method: string,
+  params: Record<string, unknown> | undefined,
+  options: RequestOptions | undefined,
+) => unknown;
+
 /** Per-call options of every request. */
 export interface RequestOptions {
   /**
@@ -232,11 +244,15 @@ export class Dispatcher {
     await this.#started;
   }
 
-  /** Sends a request and resolves with its result. */
+  /**
+   * Sends a request and resolves with its result, or with what `settle` makes of it (a value or a
+   * promise; a throw rejects the call).
+   */
   request(
     method: string,
     params?: Record<string, unknown>,
     options?: RequestOptions,
+    settle?: Settle,
   ): Promise<unknown> {
     if (this.#self.state.key !== 'open') {
       return Promise.reject(this.#refusal(`send ${method}`));
@@ -262,6 +278,7 @@ export class Dispatcher {
       meta = options._meta;
     }
     const id = this.#nextId;
+    const original = params;
     let customToken: ProgressToken | undefined;
     if (onProgress !== undefined || reset || meta !== undefined) {
       // MCP basic/utilities/progress: the token rides in params._meta and must be unique among
@@ -303,6 +320,11 @@ export class Dispatcher {
       req.resolve = resolve;
       req.reject = reject;
     });
+    if (settle !== undefined) {
+      req.settle = settle;
+      req.params = original;
+      req.options = options;
+    }
     this.#pending.set(id, req);
     if (customToken !== undefined) {
       this.#tokens ??= new Map();
@@ -515,7 +537,18 @@ export class Dispatcher {
         );
       },
       resolve: (req, event) => {
-        req.resolve((event as Extract<RequestEvent, { type: 'result' }>).result);
+        const result = (event as Extract<RequestEvent, { type: 'result' }>).result;
+        const settle = req.settle;
+        if (settle === undefined) {
+          req.resolve(result);
+          return;
+        }
+        // The caller's own step (validation) runs at resolve time: no second promise per call.
+        try {
+          req.resolve(settle(result, req.method, req.params, req.options));
+        } catch (error) {
+          req.reject(error);
+        }
       },
       rejectWithError: (req, event) => {
         req.reject((event as Extract<RequestEvent, { type: 'error' }>).error);

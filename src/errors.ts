@@ -214,3 +214,84 @@ export function reasonText(reason: unknown): string {
     return Object.prototype.toString.call(reason);
   }
 }
+
+/** A result did not fit its method's schema in the negotiated revision. */
+export class InvalidResultError extends McpLocalError {
+  override name = 'InvalidResultError';
+  declare readonly code: 'INVALID_RESULT';
+  readonly method: string;
+  readonly revision: string;
+  /** Where and why the result failed (path into the result, and the problem). */
+  readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+  constructor(
+    method: string,
+    revision: string,
+    issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[],
+  ) {
+    const shown = issues
+      .slice(0, 3)
+      .map(
+        (i) => `${i.path.length === 0 ? '(result)' : i.path.map(String).join('.')}: ${i.message}`,
+      )
+      .join('; ');
+    super(
+      'INVALID_RESULT',
+      `The server's ${method} result does not fit protocol ${revision}: ${shown}${issues.length > 3 ? ` (and ${issues.length - 3} more)` : ''}. The server is not following the protocol version it negotiated.`,
+    );
+    this.method = method;
+    this.revision = revision;
+    this.issues = issues;
+  }
+}
+
+/** A method the negotiated revision does not have (for example `ping` on 2026-07-28). */
+export class UnsupportedInRevisionError extends McpLocalError {
+  override name = 'UnsupportedInRevisionError';
+  declare readonly code: 'UNSUPPORTED_IN_REVISION';
+  readonly method: string;
+  readonly revision: string;
+  constructor(method: string, revision: string, instead: string) {
+    super('UNSUPPORTED_IN_REVISION', `Protocol ${revision} has no ${method}; ${instead}.`);
+    this.method = method;
+    this.revision = revision;
+  }
+}
+
+/** `resources/read` of a resource the server does not have: `-32002` (until 2025-11-25) or `-32602` (2026-07-28). */
+export class ResourceNotFoundError extends JsonRpcError {
+  override name = 'ResourceNotFoundError';
+  readonly uri: string;
+  constructor(error: JsonRpcErrorObject, uri: string, request?: RequestRef) {
+    super(error, request);
+    this.uri = uri;
+  }
+}
+
+/** A paginated listing that did not end: a repeated cursor, or more pages than the cap. */
+export class PaginationError extends McpLocalError {
+  override name = 'PaginationError';
+  declare readonly code: 'PAGINATION_FAILED';
+  readonly method: string;
+  readonly pages: number;
+  constructor(method: string, pages: number, why: string) {
+    super('PAGINATION_FAILED', `Listing ${method} stopped after ${pages} pages: ${why}.`);
+    this.method = method;
+    this.pages = pages;
+  }
+}
+
+/** A 2026 request kept asking for input past the round limit. */
+export class TooManyRoundsError extends McpLocalError {
+  override name = 'TooManyRoundsError';
+  declare readonly code: 'TOO_MANY_ROUNDS';
+  readonly method: string;
+  readonly rounds: number;
+  constructor(method: string, rounds: number) {
+    super(
+      'TOO_MANY_ROUNDS',
+      `${method} still asked for input after ${rounds} rounds; raise maxInputRounds if the server legitimately needs more, or pass inputRequired: 'return' to drive the rounds yourself.`,
+    );
+    this.method = method;
+    this.rounds = rounds;
+  }
+}

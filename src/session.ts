@@ -10,6 +10,7 @@ import {
 import {
   discover,
   handshake,
+  META_LOG_LEVEL,
   META_SERVER_INFO,
   modernStamp,
   NegotiationError,
@@ -30,15 +31,23 @@ import {
   type DispatcherOptions,
   type InboundRequest,
   type RequestOptions,
+  type Settle,
 } from './dispatcher.js';
 import {
   ConnectionClosedError,
   ErrorCode,
   InvalidArgumentError,
+  InvalidResultError,
   InvalidStateError,
   JsonRpcError,
+  PaginationError,
+  ResourceNotFoundError,
+  TooManyRoundsError,
+  UnsupportedInRevisionError,
   reasonText,
 } from './errors.js';
+import { ToolOutputValidator } from './protocol/tool-output.js';
+import type * as Schemas from './protocol/schemas/index.js';
 import type { JsonRpcNotification } from './jsonrpc.js';
 import type { Transport } from './transport.js';
 
@@ -132,6 +141,52 @@ export interface ClientSessionOptions extends DispatcherOptions, ClientCallbacks
   readonly clock?: Clock;
 }
 
+/** Options of every typed call: the request options, plus the 2026 per-request log level. */
+export interface CallOptions extends RequestOptions {
+  /**
+   * 2026-07-28: opt this request into `notifications/message` at this level (the
+   * `io.modelcontextprotocol/logLevel` `_meta` field). Not sent on handshake revisions, where
+   * `setLoggingLevel` sets the level for the session.
+   */
+  readonly logLevel?: Schemas.LoggingLevel;
+}
+
+/** Options of the listing helpers that walk every page. */
+export interface ListAllOptions extends CallOptions {
+  /** The most pages to fetch before giving up with `PAGINATION_FAILED`. Default 1 000. */
+  readonly maxPages?: number;
+}
+
+/** Options of the calls that may ask for input on 2026-07-28 (`tools/call`, `prompts/get`, `resources/read`). */
+export interface InputRoundOptions extends CallOptions {
+  /**
+   * `auto` (default): answer an `InputRequiredResult` by running its input requests through the
+   * session's callbacks and retrying; `return`: hand the `InputRequiredResult` back to the caller.
+   */
+  readonly inputRequired?: 'auto' | 'return';
+  /** The most input rounds before giving up with `TOO_MANY_ROUNDS`. Default 10. */
+  readonly maxInputRounds?: number;
+}
+
+/** The default cap on pages of the listing helpers. */
+export const DEFAULT_MAX_PAGES = 1_000;
+/** The default cap on 2026 input rounds of one call. */
+export const DEFAULT_MAX_INPUT_ROUNDS = 10;
+
+type SchemaModule = typeof Schemas;
+
+let schemaLoading: Promise<SchemaModule> | undefined;
+
+/**
+ * Loads the protocol schemas (zod). Sessions load them on their first connect, side by side with
+ * starting the transport, so that importing the package stays cheap; call this beforehand to take
+ * that cost earlier. Resolves to the schema module.
+ */
+export function loadSchemas(): Promise<SchemaModule> {
+  schemaLoading ??= import('./protocol/schemas/index.js');
+  return schemaLoading;
+}
+
 /** The server's answer to `initialize`. */
 export interface InitializeResult {
   readonly protocolVersion: string;
@@ -177,6 +232,12 @@ export class ClientSession implements AsyncDisposable {
   readonly #handlers = new Map<string, RequestHandlerEntry>();
   readonly #notificationHandlers = new Map<string, NotificationHandler>();
   readonly #callbacks: CallbackRouter;
+  #schemaModule: SchemaModule | undefined;
+  /** The negotiated revision's schemas, once ready. */
+  #revision: Schemas.RevisionSchemas | undefined;
+  readonly #toolOutput = new ToolOutputValidator();
+  /** The tools of the latest listing, by name (all pages so far). */
+  readonly #tools = new Map<string, Schemas.Tool>();
   readonly #listChanged = new Map<ListKind, Set<() => void>>();
   #state: ConnectionState = 'preconnect';
   #sends: ConnectionStateMeta['sends'] = 'none';
@@ -209,7 +270,9 @@ export class ClientSession implements AsyncDisposable {
       options.dispatcher ?? new Dispatcher(options.transport as Transport, options);
 
     this.#callbacks = new CallbackRouter(options);
-    this.#settings = settingsOf(options);
+    this.#settings = settingsOf(options, (revision, method, result) =>
+      this.#checkResult(revision, method, result),
+    );
     const mode = options.mode ?? 'auto';
     if (mode === 'pinned' && options.pinned === undefined) {
       throw new InvalidArgumentError(
@@ -219,19 +282,19 @@ export class ClientSession implements AsyncDisposable {
     const machine = connectionMachine.provide({
       actors: {
         handshake: fromPromise(async () => {
-          await this.#start();
+          await this.#prepare();
           return handshake(this.#dispatcher, this.#settings);
         }),
         discover: fromPromise(async () => {
-          await this.#start();
+          await this.#prepare();
           return discover(this.#dispatcher, this.#settings);
         }),
         probe: fromPromise(async () => {
-          await this.#start();
+          await this.#prepare();
           return probe(this.#dispatcher, this.#settings);
         }),
         adopt: fromPromise(async () => {
-          await this.#start();
+          await this.#prepare();
           return adoptable(options.pinned, this.#settings);
         }),
         closeTransport: fromPromise(() => this.#dispatcher.close()),
@@ -436,6 +499,7 @@ export class ClientSession implements AsyncDisposable {
     method: string,
     params?: Record<string, unknown>,
     options?: RequestOptions,
+    settle?: Settle,
   ): Promise<unknown> {
     if (this.#sends !== 'all' && !(this.#sends === 'handshake' && method === 'ping')) {
       return Promise.reject(this.#refusal(`send ${method}`));
@@ -445,7 +509,7 @@ export class ClientSession implements AsyncDisposable {
       // MCP 2026-07-28 basic/index: every request carries the protocol fields in params._meta.
       options = { ...options, _meta: { ...stamp, ...options?._meta } };
     }
-    return this.#dispatcher.request(method, params, options);
+    return this.#dispatcher.request(method, params, options, settle);
   }
 
   /** Sends a notification. */
@@ -456,7 +520,9 @@ export class ClientSession implements AsyncDisposable {
 
   /** `ping`: resolves when the server answers (MCP basic/utilities/ping). */
   async ping(options?: RequestOptions): Promise<void> {
-    await this.request('ping', undefined, options);
+    const revision = this.#revisionFor('ping', 'request');
+    const result = await this.request('ping', undefined, options);
+    if (revision !== undefined) this.#checkResult(revision, 'ping', result);
   }
 
   /**
@@ -494,6 +560,9 @@ export class ClientSession implements AsyncDisposable {
       const n = this.negotiated;
       this.#stamp =
         n?.era === 'modern' ? modernStamp(n.protocolVersion, this.#settings) : undefined;
+      if (n !== undefined && isRevision(n.protocolVersion)) {
+        this.#revision = this.#schemaModule?.schemasFor(n.protocolVersion);
+      }
     }
     for (const listener of [...this.#listeners]) {
       try {
@@ -602,6 +671,404 @@ export class ClientSession implements AsyncDisposable {
     }
   }
 
+  /** Starts the transport and loads the schemas, side by side. */
+  async #prepare(): Promise<void> {
+    const [, module] = await Promise.all([this.#start(), loadSchemas()]);
+    this.#schemaModule = module;
+  }
+
+  /** Validates a result against its method's schema in `revision`; returns the parsed result. */
+  #checkResult(revision: Revision, method: string, result: unknown): unknown {
+    const schema = this.#schemaModule?.resultSchemaFor(revision, method);
+    if (schema === undefined) return result;
+    // MCP 2026-07-28: a malformed serverInfo stamp reads as none; it does not fail the result.
+    if (isModern(revision)) result = withoutMalformedServerInfo(result);
+    const parsed = schema.safeParse(result);
+    if (!parsed.success) throw new InvalidResultError(method, revision, parsed.error.issues);
+    return parsed.data;
+  }
+
+  /**
+   * The negotiated revision, when `method` exists in it; throws `UNSUPPORTED_IN_REVISION` when it
+   * does not. Before the session is ready, `undefined` (the call is then refused by state).
+   */
+  #revisionFor(method: string, kind: 'request' | 'notification'): Revision | undefined {
+    const rs = this.#revision;
+    const version = this.protocolVersion;
+    if (rs === undefined || version === undefined || !isRevision(version)) return undefined;
+    const table = kind === 'request' ? rs.clientRequests : rs.clientNotifications;
+    if (!(method in table)) {
+      throw new UnsupportedInRevisionError(
+        method,
+        version,
+        INSTEAD[method] ?? 'check the server for another way',
+      );
+    }
+    return version;
+  }
+
+  #withLogLevel(options: CallOptions | undefined): RequestOptions | undefined {
+    const level = options?.logLevel;
+    if (level === undefined || this.#stamp === undefined) return options;
+    return { ...options, _meta: { ...options?._meta, [META_LOG_LEVEL]: level } };
+  }
+
+  /** Sends a request of the MCP method table and validates its result for the negotiated revision. */
+  /**
+   * Sends a request of the MCP method table and validates its result for the negotiated revision.
+   * Not an async function: on the hot path a call holds one promise and one closure, not frames.
+   */
+  #typed<T>(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options?: CallOptions,
+    settle: Settle = this.#settleChecked,
+  ): Promise<T> {
+    let revision: Revision | undefined;
+    try {
+      revision = this.#revisionFor(method, 'request');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const sent = this.request(
+      method,
+      params,
+      this.#withLogLevel(options),
+      revision === undefined ? undefined : settle,
+    );
+    return sent as Promise<T>;
+  }
+
+  /** Validates a result for the negotiated revision. */
+  readonly #settleChecked: Settle = (raw, method) => this.#checkNow(method, raw);
+
+  /** Validates, then runs 2026 input rounds unless the caller takes them. */
+  readonly #settleRounds: Settle = (raw, method, params, options) => {
+    const result = this.#checkNow(method, raw);
+    return needsRounds(result, options)
+      ? this.#moreRounds(method, params ?? {}, options, result)
+      : result;
+  };
+
+  /** `tools/call`: validates, runs input rounds, then checks `structuredContent` against the tool's output schema. */
+  readonly #settleToolCall: Settle = (raw, method, params, options) => {
+    const result = this.#checkNow(method, raw);
+    const name = params?.name as string;
+    return needsRounds(result, options)
+      ? this.#moreRounds(method, params ?? {}, options, result).then((r) =>
+          this.#checkToolOutput(name, r),
+        )
+      : this.#checkToolOutput(name, result);
+  };
+
+  #checkNow(method: string, raw: unknown): Record<string, unknown> {
+    const version = this.protocolVersion;
+    return (
+      version !== undefined && isRevision(version) ? this.#checkResult(version, method, raw) : raw
+    ) as Record<string, unknown>;
+  }
+
+  #checkToolOutput(name: string, result: Record<string, unknown>): unknown {
+    if (result.resultType === 'input_required' || !this.#toolOutput.has(name)) return result;
+    return this.#toolOutput.validate(name, result).then(() => result);
+  }
+
+  async #typedNotify(method: string, params?: Record<string, unknown>): Promise<void> {
+    this.#revisionFor(method, 'notification');
+    await this.notify(method, params);
+  }
+
+  /**
+   * 2026-07-28 multi-round requests (MCP basic/patterns/mrtr): answers each `InputRequiredResult`
+   * by running its input requests through the callbacks, then retries with the original params,
+   * `inputResponses` and the byte-exact `requestState` (a new request, so a new id).
+   */
+  /**
+   * 2026-07-28 multi-round requests (MCP basic/patterns/mrtr): answers each `InputRequiredResult`
+   * by running its input requests through the callbacks, then retries with the original params,
+   * `inputResponses` and the byte-exact `requestState` (a new request, so a new id).
+   */
+  async #moreRounds(
+    method: string,
+    params: Record<string, unknown>,
+    options: InputRoundOptions | undefined,
+    first: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    const maxRounds = options?.maxInputRounds ?? DEFAULT_MAX_INPUT_ROUNDS;
+    // Later rounds validate in place: the rounds themselves are this function's loop.
+    let result = first;
+    for (let round = 1; result.resultType === 'input_required'; round++) {
+      if (round > maxRounds) throw new TooManyRoundsError(method, maxRounds);
+      const responses = await this.#answerInputRequests(result.inputRequests, options?.signal);
+      const retry: Record<string, unknown> = { ...params };
+      if (responses !== undefined) retry.inputResponses = responses;
+      if (result.requestState !== undefined) retry.requestState = result.requestState;
+      result = await this.#typed<Record<string, unknown>>(method, retry, options);
+    }
+    return result;
+  }
+
+  async #answerInputRequests(
+    requests: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<Record<string, unknown> | undefined> {
+    if (typeof requests !== 'object' || requests === null) return undefined;
+    const entries = Object.entries(
+      requests as Record<string, { method: string; params?: Record<string, unknown> }>,
+    );
+    if (entries.length === 0) return undefined;
+    const live = signal ?? new AbortController().signal;
+    const answers = await Promise.all(
+      entries.map(async ([key, input]) => {
+        const meta = input.params?._meta;
+        const answer = await this.#callbacks.run(input.method, input.params, {
+          requestId: key,
+          method: input.method,
+          meta:
+            typeof meta === 'object' && meta !== null
+              ? (meta as Record<string, unknown>)
+              : undefined,
+          signal: live,
+        });
+        return [key, answer] as const;
+      }),
+    );
+    return Object.fromEntries(answers);
+  }
+
+  async #allPages<T>(
+    method: string,
+    key: string,
+    options?: ListAllOptions,
+    onFirst?: () => void,
+  ): Promise<T[]> {
+    const maxPages = options?.maxPages ?? DEFAULT_MAX_PAGES;
+    const items: T[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; ; page++) {
+      if (page >= maxPages) {
+        throw new PaginationError(
+          method,
+          page,
+          `more than maxPages (${maxPages}); raise it if the server really has that many`,
+        );
+      }
+      const result = await this.#typed<Record<string, unknown>>(
+        method,
+        cursorParams({ cursor }),
+        options,
+      );
+      if (page === 0) onFirst?.();
+      items.push(...((result[key] as T[] | undefined) ?? []));
+      const next = result.nextCursor;
+      // MCP pagination: cursors are opaque; an empty string is a cursor, not the end.
+      if (typeof next !== 'string') return items;
+      if (seen.has(next)) {
+        throw new PaginationError(
+          method,
+          page + 1,
+          `the server repeated cursor ${JSON.stringify(next)}`,
+        );
+      }
+      seen.add(next);
+      cursor = next;
+    }
+  }
+
+  #rememberTools(tools: readonly Schemas.Tool[], firstPage: boolean): void {
+    if (firstPage) this.#tools.clear();
+    for (const tool of tools) this.#tools.set(tool.name, tool);
+    this.#toolOutput.remember([...this.#tools.values()]);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The MCP methods.
+
+  /** One page of tools. The tools' output schemas are remembered to validate `callTool` results. */
+  async listTools(
+    params?: { cursor?: string },
+    options?: CallOptions,
+  ): Promise<Schemas.ListToolsResult> {
+    const result = await this.#typed<Schemas.ListToolsResult>(
+      'tools/list',
+      cursorParams(params),
+      options,
+    );
+    this.#rememberTools(result.tools, params?.cursor === undefined);
+    return result;
+  }
+
+  /** Every tool, following `nextCursor`; stops on a repeated cursor or after `maxPages`. */
+  async listAllTools(options?: ListAllOptions): Promise<Schemas.Tool[]> {
+    const tools = await this.#allPages<Schemas.Tool>('tools/list', 'tools', options);
+    this.#rememberTools(tools, true);
+    return tools;
+  }
+
+  /**
+   * Calls a tool. Its `structuredContent` is validated against the `outputSchema` of the latest
+   * listing (a tool not listed is not validated; an `isError` result is not validated). On
+   * 2026-07-28, input requests are answered through the callbacks (see `inputRequired`).
+   */
+  callTool(
+    name: string,
+    args?: Record<string, unknown>,
+    options?: InputRoundOptions & { inputRequired?: 'auto' },
+  ): Promise<Schemas.CallToolResult>;
+  callTool(
+    name: string,
+    args: Record<string, unknown> | undefined,
+    options: InputRoundOptions & { inputRequired: 'return' },
+  ): Promise<Schemas.CallToolResult | Schemas.InputRequiredResult>;
+  callTool(
+    name: string,
+    args?: Record<string, unknown>,
+    options?: InputRoundOptions,
+  ): Promise<Schemas.CallToolResult | Schemas.InputRequiredResult> {
+    const params: Record<string, unknown> =
+      args === undefined ? { name } : { name, arguments: args };
+    return this.#typed('tools/call', params, options, this.#settleToolCall);
+  }
+
+  /** One page of prompts. */
+  listPrompts(
+    params?: { cursor?: string },
+    options?: CallOptions,
+  ): Promise<Schemas.ListPromptsResult> {
+    return this.#typed('prompts/list', cursorParams(params), options);
+  }
+
+  /** Every prompt, following `nextCursor`. */
+  listAllPrompts(options?: ListAllOptions): Promise<Schemas.Prompt[]> {
+    return this.#allPages('prompts/list', 'prompts', options);
+  }
+
+  /** Gets a prompt, with its arguments. */
+  getPrompt(
+    name: string,
+    args?: Record<string, string>,
+    options?: InputRoundOptions & { inputRequired?: 'auto' },
+  ): Promise<Schemas.GetPromptResult>;
+  getPrompt(
+    name: string,
+    args: Record<string, string> | undefined,
+    options: InputRoundOptions & { inputRequired: 'return' },
+  ): Promise<Schemas.GetPromptResult | Schemas.InputRequiredResult>;
+  getPrompt(
+    name: string,
+    args?: Record<string, string>,
+    options?: InputRoundOptions,
+  ): Promise<Schemas.GetPromptResult | Schemas.InputRequiredResult> {
+    const params: Record<string, unknown> =
+      args === undefined ? { name } : { name, arguments: args };
+    return this.#typed('prompts/get', params, options, this.#settleRounds);
+  }
+
+  /** One page of resources. */
+  listResources(
+    params?: { cursor?: string },
+    options?: CallOptions,
+  ): Promise<Schemas.ListResourcesResult> {
+    return this.#typed('resources/list', cursorParams(params), options);
+  }
+
+  /** Every resource, following `nextCursor`. */
+  listAllResources(options?: ListAllOptions): Promise<Schemas.Resource[]> {
+    return this.#allPages('resources/list', 'resources', options);
+  }
+
+  /** One page of resource templates. */
+  listResourceTemplates(
+    params?: { cursor?: string },
+    options?: CallOptions,
+  ): Promise<Schemas.ListResourceTemplatesResult> {
+    return this.#typed('resources/templates/list', cursorParams(params), options);
+  }
+
+  /** Every resource template, following `nextCursor`. */
+  listAllResourceTemplates(options?: ListAllOptions): Promise<Schemas.ResourceTemplate[]> {
+    return this.#allPages('resources/templates/list', 'resourceTemplates', options);
+  }
+
+  /**
+   * Reads a resource. A resource the server does not have fails with `ResourceNotFoundError`,
+   * whether the server says so with `-32002` (until 2025-11-25) or `-32602` (2026-07-28).
+   */
+  readResource(
+    uri: string,
+    options?: InputRoundOptions & { inputRequired?: 'auto' },
+  ): Promise<Schemas.ReadResourceResult>;
+  readResource(
+    uri: string,
+    options: InputRoundOptions & { inputRequired: 'return' },
+  ): Promise<Schemas.ReadResourceResult | Schemas.InputRequiredResult>;
+  readResource(
+    uri: string,
+    options?: InputRoundOptions,
+  ): Promise<Schemas.ReadResourceResult | Schemas.InputRequiredResult> {
+    return this.#typed<Schemas.ReadResourceResult>(
+      'resources/read',
+      { uri },
+      options,
+      this.#settleRounds,
+    ).catch((error: unknown) => {
+      if (
+        error instanceof JsonRpcError &&
+        (error.code === ErrorCode.ResourceNotFound || error.code === ErrorCode.InvalidParams)
+      ) {
+        throw new ResourceNotFoundError(error.toJSON(), uri, {
+          method: 'resources/read',
+          id: error.requestId ?? '?',
+        });
+      }
+      throw error;
+    });
+  }
+
+  /** Subscribes to a resource's updates (handshake revisions; 2026 uses `subscriptions/listen`). */
+  async subscribeResource(uri: string, options?: CallOptions): Promise<void> {
+    await this.#typed('resources/subscribe', { uri }, options);
+  }
+
+  /** Ends a resource subscription (handshake revisions). */
+  async unsubscribeResource(uri: string, options?: CallOptions): Promise<void> {
+    await this.#typed('resources/unsubscribe', { uri }, options);
+  }
+
+  /** Asks for completions of a prompt or resource-template argument. */
+  complete(
+    params: Omit<Schemas.CompleteRequestParams, '_meta'>,
+    options?: CallOptions,
+  ): Promise<Schemas.CompleteResult> {
+    return this.#typed('completion/complete', params, options);
+  }
+
+  /** Sets the server's log level for this session (handshake revisions; on 2026 pass `logLevel` per call). */
+  async setLoggingLevel(level: Schemas.LoggingLevel, options?: CallOptions): Promise<void> {
+    await this.#typed('logging/setLevel', { level }, options);
+  }
+
+  /** Tells the server the client's roots changed (handshake revisions). */
+  sendRootsListChanged(): Promise<void> {
+    return this.#typedNotify('notifications/roots/list_changed');
+  }
+
+  /**
+   * Reports progress on a server request that carried a progress token (handshake revisions).
+   */
+  sendProgressNotification(
+    progressToken: string | number,
+    progress: number,
+    total?: number,
+    message?: string,
+  ): Promise<void> {
+    const params: Record<string, unknown> = { progressToken, progress };
+    if (total !== undefined) params.total = total;
+    if (message !== undefined) params.message = message;
+    return this.#typedNotify('notifications/progress', params);
+  }
+
   /** Starts the dispatcher once, routing what it cannot route itself to this session. */
   #start(): Promise<void> {
     this.#started ??= this.#dispatcher.start({
@@ -652,6 +1119,41 @@ export class ClientSession implements AsyncDisposable {
   }
 }
 
+/** What to do instead, for methods a revision removed. */
+const INSTEAD: Readonly<Record<string, string>> = {
+  ping: 'any answered request shows the server is alive',
+  'logging/setLevel': 'pass { logLevel } to each call instead',
+  'resources/subscribe': 'use subscriptions/listen with resourceSubscriptions instead',
+  'resources/unsubscribe': 'end the subscriptions/listen stream instead',
+  'notifications/roots/list_changed': 'servers ask for roots when they need them',
+  'notifications/progress': 'the server sends no requests in this revision',
+  'server/discover': 'this server speaks a handshake revision; read initializeResult',
+  initialize: 'this revision has no handshake; read discoverResult',
+};
+
+function withoutMalformedServerInfo(result: unknown): unknown {
+  const meta = (result as { _meta?: unknown } | null)?._meta;
+  if (typeof meta !== 'object' || meta === null || !(META_SERVER_INFO in meta)) return result;
+  if (isImplementation((meta as Record<string, unknown>)[META_SERVER_INFO])) return result;
+  const rest: Record<string, unknown> = { ...(meta as Record<string, unknown>) };
+  delete rest[META_SERVER_INFO];
+  return { ...(result as Record<string, unknown>), _meta: rest };
+}
+
+/** Whether a result asks for input that this call should answer itself (2026 multi-round requests). */
+function needsRounds(
+  result: Record<string, unknown>,
+  options: InputRoundOptions | undefined,
+): boolean {
+  return result.resultType === 'input_required' && options?.inputRequired !== 'return';
+}
+
+function cursorParams(
+  params: { cursor?: string | undefined } | undefined,
+): Record<string, unknown> | undefined {
+  return params?.cursor === undefined ? undefined : { cursor: params.cursor };
+}
+
 const LIST_CHANGED: Readonly<Record<string, ListKind | undefined>> = {
   'notifications/tools/list_changed': 'tools',
   'notifications/prompts/list_changed': 'prompts',
@@ -667,7 +1169,10 @@ function isImplementation(value: unknown): value is Implementation {
   );
 }
 
-function settingsOf(options: ClientSessionOptions): NegotiationSettings {
+function settingsOf(
+  options: ClientSessionOptions,
+  check: NegotiationSettings['check'],
+): NegotiationSettings {
   const supported = options.supportedProtocolVersions ?? REVISIONS;
   for (const v of supported) {
     if (!isRevision(v)) {
@@ -690,25 +1195,8 @@ function settingsOf(options: ClientSessionOptions): NegotiationSettings {
     modernVersion: asked !== undefined && isModern(asked) ? asked : undefined,
     timeout: options.initializeTimeout,
     probeTimeout: options.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_MS,
-    check: checkNegotiationResult,
+    check,
   };
-}
-
-/** Minimal shape checks of negotiation results, until the typed layer validates them fully. */
-function checkNegotiationResult(_revision: Revision, method: string, result: unknown): unknown {
-  const r = result as Record<string, unknown> | null;
-  const ok =
-    typeof r === 'object' &&
-    r !== null &&
-    (method === 'initialize'
-      ? typeof r.capabilities === 'object' && isImplementation(r.serverInfo)
-      : Array.isArray(r.supportedVersions) && typeof r.capabilities === 'object');
-  if (!ok) {
-    throw new NegotiationError(
-      `The server's ${method} result does not have the shape the protocol requires.`,
-    );
-  }
-  return result;
 }
 
 /** Checks a pinned negotiation before adopting it. */

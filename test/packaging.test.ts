@@ -15,23 +15,37 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as
 
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
-/** Every module specifier a source file imports or re-exports (static and dynamic). */
-function specifiers(file: string): string[] {
+/** The module specifiers a source file loads at import time (`static`), or lazily with `import()`. */
+function specifiers(file: string, kind: 'static' | 'dynamic'): string[] {
   const text = readFileSync(file, 'utf8');
   const out: string[] = [];
-  for (const m of text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g))
-    out.push(m[1] as string);
+  if (kind === 'dynamic') {
+    for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push(m[1] as string);
+    return out;
+  }
+  for (const m of text.matchAll(/^(import|export)\s([^;]*?)\sfrom\s*['"]([^'"]+)['"]/gms)) {
+    // `import type` and `export type` load nothing at run time.
+    if ((m[2] as string).startsWith('type ')) continue;
+    out.push(m[3] as string);
+  }
   return out;
 }
 
-/** Walks the relative import graph from an entry; returns every bare specifier reached, by file. */
-function graph(entry: string): Map<string, string[]> {
+/**
+ * Walks the relative import graph from an entry; returns every bare specifier reached, by file.
+ * `static`: what importing the entry loads; `all`: that plus everything it loads lazily.
+ */
+function graph(entry: string, reach: 'static' | 'all' = 'static'): Map<string, string[]> {
   const bare = new Map<string, string[]>();
   const seen = new Set<string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const spec of specifiers(file)) {
+    const specs = [
+      ...specifiers(file, 'static'),
+      ...(reach === 'all' ? specifiers(file, 'dynamic') : []),
+    ];
+    for (const spec of specs) {
       if (spec.startsWith('.')) {
         visit(path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')));
       } else {
@@ -45,10 +59,17 @@ function graph(entry: string): Map<string, string[]> {
 
 describe('packaging', () => {
   it('keeps the root entry runtime-neutral: no Node built-in anywhere in its import graph', () => {
-    const reached = graph('src/index.ts');
-    const nodeOnly = [...reached.keys()].filter((s) => builtins.has(s));
-    expect(nodeOnly).toEqual([]);
-    expect([...reached.keys()].sort()).toEqual(['xstate']);
+    const all = graph('src/index.ts', 'all');
+    expect([...all.keys()].filter((s) => builtins.has(s))).toEqual([]);
+    // zod and ajv load lazily (on first connect, on the first output schema), keeping import cheap.
+    expect([...graph('src/index.ts').keys()].sort()).toEqual(['xstate']);
+    expect([...all.keys()].sort()).toEqual([
+      'ajv',
+      'ajv-formats',
+      'ajv/dist/2020.js',
+      'xstate',
+      'zod',
+    ]);
   });
 
   it('keeps machines/ free of node: imports and of I/O', () => {
@@ -57,9 +78,11 @@ describe('packaging', () => {
     expect([...reached.keys()]).toEqual(['xstate']);
   });
 
-  it('the import graph walk does find Node built-ins where they are (the node subpath)', () => {
-    const reached = graph('src/node/index.ts');
-    expect([...reached.keys()].some((s) => builtins.has(s))).toBe(true);
+  it('the import graph walk does find Node built-ins and lazy imports where they are', () => {
+    // This test file loads node:fs at run time; the tool-output module loads ajv lazily.
+    expect([...graph('test/packaging.test.ts').keys()]).toContain('node:fs');
+    expect([...graph('src/protocol/tool-output.ts').keys()]).not.toContain('ajv');
+    expect([...graph('src/protocol/tool-output.ts', 'all').keys()]).toContain('ajv');
   });
 
   it('pins the export map: types first, each target built from a source file that exists', () => {

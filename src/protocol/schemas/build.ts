@@ -1,0 +1,284 @@
+/**
+ * Builds every schema of one protocol revision: the official types by name, the method tables of
+ * both directions, and the schemas the client validates response results with.
+ */
+import { z } from 'zod';
+import type { Revision } from '../revisions.js';
+import { buildContent } from './content.js';
+import { buildElicitation } from './elicitation.js';
+import { gatesFor, must, Registry } from './gates.js';
+import { buildIdentity } from './identity.js';
+import { buildJsonRpc } from './jsonrpc.js';
+import { buildLifecycle } from './lifecycle.js';
+import { buildMrtr } from './mrtr.js';
+import { buildPrimitives } from './primitives.js';
+import { buildPrompts } from './prompts.js';
+import { buildResources } from './resources.js';
+import { buildSampling } from './sampling.js';
+import { buildTasks } from './tasks.js';
+import { buildToolDefinition, buildTools } from './tools.js';
+
+/** Schemas of one method: `params` (optional where the revision allows omitting them), `result`. */
+export interface MethodSchemas {
+  readonly params: z.ZodType;
+  readonly result?: z.ZodType;
+}
+
+export interface RequestSchemas extends MethodSchemas {
+  readonly result: z.ZodType;
+}
+
+export interface RevisionSchemas {
+  readonly revision: Revision;
+  /** One schema per `definitions`/`$defs` key of the revision's schema.json, official names. */
+  readonly types: Readonly<Record<string, z.ZodType>>;
+  /** Requests the client sends (the `ClientRequest` union), with their official result types. */
+  readonly clientRequests: Readonly<Record<string, RequestSchemas>>;
+  /** Notifications the client sends (`ClientNotification`). */
+  readonly clientNotifications: Readonly<Record<string, MethodSchemas>>;
+  /** Requests the server sends (`ServerRequest`; none in 2026-07-28), results the client returns. */
+  readonly serverRequests: Readonly<Record<string, RequestSchemas>>;
+  /** Notifications the server sends (`ServerNotification`). */
+  readonly serverNotifications: Readonly<Record<string, MethodSchemas>>;
+  /**
+   * What the client validates the result of each of its requests with (see `resultSchemaFor`).
+   * Up to 2025-11-25 this is the official result type. In 2026-07-28 `resultType` is required by
+   * the schema, but a client must read an absent `resultType` as `"complete"` and must reject any
+   * value it does not know: these schemas accept an absent `resultType` (output `"complete"`),
+   * accept only `"complete"` otherwise, and for `tools/call`, `prompts/get` and `resources/read`
+   * also accept an `InputRequiredResult` (`resultType: "input_required"` with `inputRequests` or
+   * `requestState`, at least one of which the spec requires). The caching hints `ttlMs` and
+   * `cacheScope` are optional here (the caching rules read an absent or negative `ttlMs` as 0).
+   */
+  readonly responseResults: Readonly<Record<string, z.ZodType>>;
+}
+
+type Req = z.ZodObject<Record<string, z.ZodType>>;
+type Entry = readonly [request: Req | undefined, result: z.ZodType | undefined];
+
+function methodOf(request: Req): string {
+  const literal = request.shape['method'];
+  if (!(literal instanceof z.ZodLiteral) || typeof literal.value !== 'string') {
+    throw new Error('request schema without a method literal');
+  }
+  return literal.value;
+}
+
+function methodUnion(members: readonly Req[]): z.ZodType {
+  return z.discriminatedUnion('method', members as unknown as [Req, ...Req[]]);
+}
+
+/** The typed schemas of one revision (types describe the newest revision's shapes). */
+export function buildDefs(revision: Revision) {
+  const g = gatesFor(revision);
+  const r = new Registry();
+  const p = buildPrimitives(g, r);
+  const id = buildIdentity(g, r, p);
+  const rpc = buildJsonRpc(g, r, p, id);
+  const c = buildContent(g, r, p, id);
+  const tasks = buildTasks(g, r, p, rpc);
+  const td = buildToolDefinition(g, r, p, id);
+  const s = buildSampling(g, r, p, c, rpc, td, tasks);
+  const e = buildElicitation(g, r, p, rpc, tasks);
+  const mrtr = buildMrtr(g, r, rpc, s, e);
+  const tools = buildTools(g, r, c, rpc, td, tasks, mrtr);
+  const prompts = buildPrompts(g, r, p, id, c, rpc, mrtr);
+  const resources = buildResources(g, r, id, c, rpc, mrtr);
+  const life = buildLifecycle(g, r, p, id, rpc, prompts, resources);
+  return { g, r, p, id, rpc, c, tasks, td, s, e, mrtr, tools, prompts, resources, life };
+}
+
+export type Defs = ReturnType<typeof buildDefs>;
+
+export function buildSchemas(revision: Revision): RevisionSchemas {
+  const d = buildDefs(revision);
+  const { g, r, rpc, s, e, mrtr, tools, prompts, resources, life, tasks } = d;
+  const modern = g.since('2026-07-28');
+  const empty = rpc.Result;
+  /** MRTR-capable requests may answer with an `InputRequiredResult` (2026). */
+  const mrtrResult = (complete: z.ZodType) => (modern ? mrtr.orInputRequired(complete) : complete);
+
+  const clientRequestEntries: Entry[] = [
+    [life.InitializeRequest, life.InitializeResult],
+    [life.PingRequest, empty],
+    [life.DiscoverRequest, life.DiscoverResult],
+    [resources.ListResourcesRequest, resources.ListResourcesResult],
+    [resources.ListResourceTemplatesRequest, resources.ListResourceTemplatesResult],
+    [resources.ReadResourceRequest, mrtrResult(resources.ReadResourceResult)],
+    [resources.SubscribeRequest, empty],
+    [resources.UnsubscribeRequest, empty],
+    [life.SubscriptionsListenRequest, life.SubscriptionsListenResult],
+    [prompts.ListPromptsRequest, prompts.ListPromptsResult],
+    [prompts.GetPromptRequest, mrtrResult(prompts.GetPromptResult)],
+    [tools.ListToolsRequest, tools.ListToolsResult],
+    [tools.CallToolRequest, mrtrResult(tools.CallToolResult)],
+    [tasks?.GetTaskRequest, tasks?.GetTaskResult],
+    [tasks?.GetTaskPayloadRequest, tasks?.GetTaskPayloadResult],
+    [tasks?.CancelTaskRequest, tasks?.CancelTaskResult],
+    [tasks?.ListTasksRequest, tasks?.ListTasksResult],
+    [life.SetLevelRequest, empty],
+    [life.CompleteRequest, life.CompleteResult],
+  ];
+  const serverRequestEntries: Entry[] = modern
+    ? []
+    : [
+        [life.PingRequest, empty],
+        [tasks?.GetTaskRequest, tasks?.GetTaskResult],
+        [tasks?.GetTaskPayloadRequest, tasks?.GetTaskPayloadResult],
+        [tasks?.CancelTaskRequest, tasks?.CancelTaskResult],
+        [tasks?.ListTasksRequest, tasks?.ListTasksResult],
+        [s.CreateMessageRequest, s.CreateMessageResult],
+        [s.ListRootsRequest, s.ListRootsResult],
+        [e?.ElicitRequest, e?.ElicitResult],
+      ];
+  const clientNotificationList = [
+    life.CancelledNotification,
+    life.InitializedNotification,
+    modern ? undefined : life.ProgressNotification,
+    tasks?.TaskStatusNotification,
+    s.RootsListChangedNotification,
+  ];
+  const serverNotificationList = [
+    life.CancelledNotification,
+    life.ProgressNotification,
+    resources.ResourceListChangedNotification,
+    life.SubscriptionsAcknowledgedNotification,
+    resources.ResourceUpdatedNotification,
+    prompts.PromptListChangedNotification,
+    tools.ToolListChangedNotification,
+    tasks?.TaskStatusNotification,
+    life.LoggingMessageNotification,
+    e?.ElicitationCompleteNotification,
+  ];
+
+  const requestTable = (entries: readonly Entry[]) => {
+    const table: Record<string, RequestSchemas> = {};
+    const members: Req[] = [];
+    for (const [request, result] of entries) {
+      if (!request) continue;
+      const method = methodOf(request);
+      table[method] = {
+        params: must(request.shape['params'], method),
+        result: must(result, method),
+      };
+      members.push(request);
+    }
+    return { table, members };
+  };
+  const notificationTable = (list: readonly (z.ZodType | undefined)[]) => {
+    const table: Record<string, MethodSchemas> = {};
+    const members: Req[] = [];
+    for (const notification of list) {
+      if (!notification) continue;
+      const n = notification as Req;
+      table[methodOf(n)] = { params: must(n.shape['params'], methodOf(n)) };
+      members.push(n);
+    }
+    return { table, members };
+  };
+  const clientRequests = requestTable(clientRequestEntries);
+  const serverRequests = requestTable(serverRequestEntries);
+  const clientNotifications = notificationTable(clientNotificationList);
+  const serverNotifications = notificationTable(serverNotificationList);
+
+  // The unions of schema.json (2026 `ClientNotification` is the cancelled notification itself).
+  r.def('ClientRequest', methodUnion(clientRequests.members));
+  r.def(
+    'ClientNotification',
+    modern ? life.CancelledNotification : methodUnion(clientNotifications.members),
+  );
+  if (!modern) r.def('ServerRequest', methodUnion(serverRequests.members));
+  r.def('ServerNotification', methodUnion(serverNotifications.members));
+  r.def(
+    'ClientResult',
+    modern
+      ? rpc.Result
+      : z.union([
+          rpc.Result,
+          ...[
+            tasks?.GetTaskResult,
+            tasks?.GetTaskPayloadResult,
+            tasks?.CancelTaskResult,
+            tasks?.ListTasksResult,
+            s.CreateMessageResult,
+            s.ListRootsResult,
+            e?.ElicitResult,
+          ].filter((x) => x !== undefined),
+        ]),
+  );
+  r.def(
+    'ServerResult',
+    z.union([
+      rpc.Result,
+      ...[
+        mrtr.InputRequiredResult,
+        life.InitializeResult,
+        life.DiscoverResult,
+        resources.ListResourcesResult,
+        resources.ListResourceTemplatesResult,
+        resources.ReadResourceResult,
+        life.SubscriptionsListenResult,
+        prompts.ListPromptsResult,
+        prompts.GetPromptResult,
+        tools.ListToolsResult,
+        tools.CallToolResult,
+        tasks?.GetTaskResult,
+        tasks?.GetTaskPayloadResult,
+        tasks?.CancelTaskResult,
+        tasks?.ListTasksResult,
+        life.CompleteResult,
+      ].filter((x) => x !== undefined),
+    ]),
+  );
+
+  const responseResults: Record<string, z.ZodType> = {};
+  if (modern) {
+    // See RevisionSchemas.responseResults.
+    const complete = (result: z.ZodObject) =>
+      result.extend({
+        resultType: z.literal('complete').default('complete'),
+        // Caching hints: absent (older servers) or negative means "stale at once" to the cache.
+        ...('ttlMs' in result.shape
+          ? { ttlMs: z.optional(z.int()), cacheScope: z.optional(z.enum(['private', 'public'])) }
+          : {}),
+      });
+    const inputRequired = must(mrtr.InputRequiredResult, 'InputRequiredResult').extend({
+      resultType: z.literal('input_required'),
+    });
+    const anyInputRequired = z.union([
+      inputRequired.extend({ inputRequests: must(mrtr.InputRequests, 'InputRequests') }),
+      inputRequired.extend({ requestState: z.string() }),
+    ]);
+    const completes: readonly (readonly [Req | undefined, z.ZodObject | undefined, boolean])[] = [
+      [life.DiscoverRequest, life.DiscoverResult, false],
+      [resources.ListResourcesRequest, resources.ListResourcesResult, false],
+      [resources.ListResourceTemplatesRequest, resources.ListResourceTemplatesResult, false],
+      [resources.ReadResourceRequest, resources.ReadResourceResult, true],
+      [life.SubscriptionsListenRequest, life.SubscriptionsListenResult, false],
+      [prompts.ListPromptsRequest, prompts.ListPromptsResult, false],
+      [prompts.GetPromptRequest, prompts.GetPromptResult, true],
+      [tools.ListToolsRequest, tools.ListToolsResult, false],
+      [tools.CallToolRequest, tools.CallToolResult, true],
+      [life.CompleteRequest, life.CompleteResult, false],
+    ];
+    for (const [request, result, canAskForInput] of completes) {
+      const method = methodOf(must(request, 'request'));
+      const done = complete(must(result, method));
+      responseResults[method] = canAskForInput ? z.union([done, anyInputRequired]) : done;
+    }
+  } else {
+    for (const [method, entry] of Object.entries(clientRequests.table)) {
+      responseResults[method] = entry.result;
+    }
+  }
+
+  return {
+    revision,
+    types: r.types,
+    clientRequests: clientRequests.table,
+    clientNotifications: clientNotifications.table,
+    serverRequests: serverRequests.table,
+    serverNotifications: serverNotifications.table,
+    responseResults,
+  };
+}
