@@ -25,7 +25,7 @@ import {
   serializeMessage as serializeV2,
 } from '@modelcontextprotocol/client';
 
-import { createClientSession, createFramedTransport } from '../dist/src/index.js';
+import { createClientSession, createFramedTransport } from '../dist/bundle/src/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -348,7 +348,7 @@ const workloads = {
 // W0: cold import of each package's entry in a fresh process.
 const importTargets = {
   floor: path.join(here, 'floor-entry.mjs'),
-  'mcp-actors': path.join(root, 'dist/src/index.js'),
+  'mcp-actors': path.join(root, 'dist/bundle/src/index.js'),
   'sdk v1 1.32.2': '@modelcontextprotocol/sdk/client/index.js',
   'client v2 2.4.0': '@modelcontextprotocol/client',
 };

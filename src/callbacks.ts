@@ -144,6 +144,17 @@ export class CallbackRouter {
     );
   }
 
+  /** Whether the client declared the capability that `method` needs (a callback for it exists). */
+  declares(method: string): boolean {
+    const c = this.#callbacks;
+    if (method === 'sampling/createMessage') return c.sampling !== undefined;
+    if (method === 'elicitation/create') {
+      return c.elicitation?.form !== undefined || c.elicitation?.url !== undefined;
+    }
+    if (method === 'roots/list') return c.roots !== undefined;
+    return false;
+  }
+
   async run(
     method: string,
     params: Params | undefined,

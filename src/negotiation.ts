@@ -72,11 +72,22 @@ export function modernStamp(
 ): Record<string, unknown> {
   const stamp: Record<string, unknown> = {
     [META_PROTOCOL_VERSION]: version,
-    [META_CLIENT_CAPABILITIES]: settings.capabilities,
+    [META_CLIENT_CAPABILITIES]: modernCapabilities(settings.capabilities),
     [META_CLIENT_INFO]: settings.clientInfo,
   };
   if (logLevel !== undefined) stamp[META_LOG_LEVEL] = logLevel;
   return stamp;
+}
+
+/** Capabilities in the 2026 shape: `roots` has no `listChanged` any more (roots are asked for on demand). */
+function modernCapabilities(
+  caps: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
+  const roots = caps.roots;
+  if (typeof roots !== 'object' || roots === null || !('listChanged' in roots)) return caps;
+  const { listChanged: _ignored, ...rest } = roots as Record<string, unknown>;
+  void _ignored;
+  return { ...caps, roots: rest };
 }
 
 function newestOf(candidates: readonly string[], allowed: readonly string[]): string | undefined {

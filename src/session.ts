@@ -677,6 +677,20 @@ export class ClientSession implements AsyncDisposable {
     this.#schemaModule = module;
   }
 
+  /** Checks a server request's params against its schema in the negotiated revision (`-32602` if they do not fit). */
+  #checkServerParams(method: string, params: unknown): void {
+    const schema = this.#revision?.serverRequests[method]?.params;
+    if (schema === undefined) return;
+    const parsed = schema.safeParse(params ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new JsonRpcError({
+        code: ErrorCode.InvalidParams,
+        message: `Invalid params for ${method}: ${issue === undefined ? 'they do not fit the schema' : `${issue.path.map(String).join('.') || '(params)'}: ${issue.message}`}`,
+      });
+    }
+  }
+
   /** Validates a result against its method's schema in `revision`; returns the parsed result. */
   #checkResult(revision: Revision, method: string, result: unknown): unknown {
     const schema = this.#schemaModule?.resultSchemaFor(revision, method);
@@ -1085,6 +1099,10 @@ export class ClientSession implements AsyncDisposable {
     if (entry === undefined) {
       if (this.#callbacks.handles(request.method)) {
         const meta = request.params?._meta;
+        // A capability not declared is -32601 whatever the params; declared ones check params first.
+        if (this.#callbacks.declares(request.method)) {
+          this.#checkServerParams(request.method, request.params);
+        }
         return this.#callbacks.run(request.method, request.params, {
           requestId: request.id,
           method: request.method,

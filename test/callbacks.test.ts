@@ -159,6 +159,24 @@ describe('server requests run through the callbacks', () => {
     await session.close();
   });
 
+  it('answers params that do not fit the revision’s schema with -32602, before the callback runs', async () => {
+    let called = false;
+    const { session, server } = await connected({
+      sampling: () => {
+        called = true;
+        return {};
+      },
+    });
+    await expect(
+      server.request('sampling/createMessage', { messages: 'not a list', maxTokens: 5 }),
+    ).rejects.toMatchObject({
+      code: -32602,
+      message: expect.stringContaining('messages'),
+    });
+    expect(called).toBe(false);
+    await session.close();
+  });
+
   it('lists roots', async () => {
     const { session, server } = await connected({
       roots: { list: () => [{ uri: 'file:///work', name: 'work' }] },

@@ -100,9 +100,12 @@ describe('packaging', () => {
     for (const [subpath, target] of Object.entries(pkg.exports)) {
       if (typeof target === 'string') continue;
       expect(Object.keys(target)[0], subpath).toBe('types');
-      const source = (target.default as string).replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts');
+      // Code ships bundled (dist/bundle/<source>.js), types as tsc writes them (dist/<source>.d.ts).
+      const source = (target.default as string)
+        .replace(/^\.\/dist\/bundle\//, '')
+        .replace(/\.js$/, '.ts');
       expect(existsSync(path.join(root, source)), `${subpath} → ${source}`).toBe(true);
-      expect(target.types).toBe((target.default as string).replace(/\.js$/, '.d.ts'));
+      expect(target.types).toBe(`./dist/${source.replace(/\.ts$/, '.d.ts')}`);
     }
   });
 });
