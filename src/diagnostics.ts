@@ -22,7 +22,9 @@ export type DiagnosticCode =
   /** Writing a response, a cancellation or a notification failed. */
   | 'WRITE_FAILED'
   /** `notifications/elicitation/complete` for an id that is not an open URL elicitation (ignored, as the spec requires). */
-  | 'UNKNOWN_ELICITATION';
+  | 'UNKNOWN_ELICITATION'
+  /** A 2026 listen stream was acknowledged with less than was asked for. */
+  | 'SUBSCRIPTION_NARROWED';
 
 export interface Diagnostic {
   readonly code: DiagnosticCode;

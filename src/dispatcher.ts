@@ -203,6 +203,22 @@ export class Dispatcher {
     return this.#pending.size;
   }
 
+  /** The id the next request will get (ids are issued in order, from 0). */
+  get nextRequestId(): number {
+    return this.#nextId;
+  }
+
+  /**
+   * Settles a pending request as if its connection had closed, writing nothing: for a request the
+   * server itself ended (the 2026 server's `notifications/cancelled` of a listen stream).
+   */
+  abandon(id: number, reason: unknown): boolean {
+    const req = this.#pending.get(id);
+    if (req === undefined) return false;
+    this.#deliver(req, { type: 'closed', reason });
+    return true;
+  }
+
   /** The number of server requests being handled. */
   get pendingInboundRequests(): number {
     return this.#inbound.size;

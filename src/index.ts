@@ -79,3 +79,9 @@ export {
   type SamplingCallback,
   type SamplingHandler,
 } from './callbacks.js';
+export {
+  Subscription,
+  SubscriptionEndedError,
+  type SubscriptionEnd,
+  type SubscriptionFilter,
+} from './subscriptions.js';

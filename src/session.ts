@@ -12,6 +12,7 @@ import {
   handshake,
   META_LOG_LEVEL,
   META_SERVER_INFO,
+  META_SUBSCRIPTION_ID,
   modernStamp,
   NegotiationError,
   probe,
@@ -47,6 +48,7 @@ import {
   reasonText,
 } from './errors.js';
 import { ToolOutputValidator } from './protocol/tool-output.js';
+import { Subscription, type SubscriptionFilter } from './subscriptions.js';
 import type * as Schemas from './protocol/schemas/index.js';
 import type { JsonRpcNotification } from './jsonrpc.js';
 import type { Transport } from './transport.js';
@@ -239,6 +241,8 @@ export class ClientSession implements AsyncDisposable {
   /** The tools of the latest listing, by name (all pages so far). */
   readonly #tools = new Map<string, Schemas.Tool>();
   readonly #listChanged = new Map<ListKind, Set<() => void>>();
+  /** Open 2026 listen streams, by the listen request's id. */
+  readonly #subscriptions = new Map<number, Subscription>();
   #state: ConnectionState = 'preconnect';
   #sends: ConnectionStateMeta['sends'] = 'none';
   #connecting: Promise<Negotiated> | undefined;
@@ -613,6 +617,7 @@ export class ClientSession implements AsyncDisposable {
 
   /** The notifications the callbacks and list-change listeners take. */
   #builtinNotification(n: JsonRpcNotification): void {
+    if (this.#subscriptions.size > 0 && this.#toSubscription(n)) return;
     const kind = LIST_CHANGED[n.method];
     if (kind !== undefined) {
       for (const listener of [...(this.#listChanged.get(kind) ?? [])]) {
@@ -641,6 +646,48 @@ export class ClientSession implements AsyncDisposable {
         });
       }
     }
+  }
+
+  /**
+   * Routes a listen-stream notification to its subscription (MCP 2026-07-28: clients MUST
+   * correlate by `_meta["io.modelcontextprotocol/subscriptionId"]`), and the server's end of a
+   * stream. Returns true when the notification is only the stream's business (the
+   * acknowledgement, the end); list changes also reach the usual listeners.
+   */
+  #toSubscription(n: JsonRpcNotification): boolean {
+    if (n.method === 'notifications/cancelled') {
+      const id = n.params?.requestId;
+      const sub = typeof id === 'number' ? this.#subscriptions.get(id) : undefined;
+      if (sub === undefined) return false;
+      sub.end({ by: 'server-cancelled', reason: n.params?.reason });
+      this.#dispatcher.abandon(sub.id as number, n.params?.reason);
+      return true;
+    }
+    const meta = n.params?._meta;
+    const raw =
+      typeof meta === 'object' && meta !== null
+        ? (meta as Record<string, unknown>)[META_SUBSCRIPTION_ID]
+        : undefined;
+    const id = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : undefined;
+    const sub = id === undefined ? undefined : this.#subscriptions.get(id);
+    if (sub === undefined) return false;
+    if (n.method === 'notifications/subscriptions/acknowledged') {
+      sub.acknowledge((n.params?.notifications ?? {}) as SubscriptionFilter);
+      const refused = sub.refused;
+      if (refused.length > 0) {
+        this.#report({
+          type: 'diagnostic',
+          diagnostic: {
+            code: 'SUBSCRIPTION_NARROWED',
+            message: `The server acknowledged subscription ${String(sub.id)} without ${refused.join(', ')}.`,
+            payload: n,
+          },
+        });
+      }
+      return true;
+    }
+    sub.push(n);
+    return false;
   }
 
   /** Runs a user callback; a throw becomes a diagnostic. */
@@ -1038,6 +1085,45 @@ export class ClientSession implements AsyncDisposable {
       }
       throw error;
     });
+  }
+
+  /**
+   * Opens a 2026-07-28 `subscriptions/listen` stream; resolves once the server acknowledged it
+   * (with `honoured` and `refused` telling what it accepted). Iterate the subscription for its
+   * notifications; `close()` ends it (the listen request is cancelled), as does `signal`.
+   */
+  async listen(
+    filter: SubscriptionFilter,
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<Subscription> {
+    this.#revisionFor('subscriptions/listen', 'request');
+    if (this.#sends !== 'all') throw this.#refusal('send subscriptions/listen');
+    const controller = new AbortController();
+    const outer = options?.signal;
+    if (outer !== undefined) {
+      if (outer.aborted) controller.abort(outer.reason);
+      else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+    }
+    const id = this.#dispatcher.nextRequestId;
+    const sub = new Subscription(id, filter, () =>
+      controller.abort('the client closed the subscription'),
+    );
+    this.#subscriptions.set(id, sub);
+    this.#typed(
+      'subscriptions/listen',
+      { notifications: filter },
+      { signal: controller.signal, timeout: Infinity },
+    )
+      .then(
+        (result) => sub.end({ by: 'server', result }),
+        (error: unknown) =>
+          sub.end(
+            controller.signal.aborted && !sub.done ? { by: 'client' } : { by: 'error', error },
+          ),
+      )
+      .finally(() => this.#subscriptions.delete(id));
+    await sub.acknowledged;
+    return sub;
   }
 
   /** Subscribes to a resource's updates (handshake revisions; 2026 uses `subscriptions/listen`). */
