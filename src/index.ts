@@ -85,3 +85,4 @@ export {
   type SubscriptionEnd,
   type SubscriptionFilter,
 } from './subscriptions.js';
+export { ResponseCache, CACHEABLE_METHODS, type ResponseCacheOptions } from './cache.js';

@@ -49,6 +49,7 @@ import {
 } from './errors.js';
 import { ToolOutputValidator } from './protocol/tool-output.js';
 import { Subscription, type SubscriptionFilter } from './subscriptions.js';
+import { CACHEABLE_METHODS, ResponseCache } from './cache.js';
 import type * as Schemas from './protocol/schemas/index.js';
 import type { JsonRpcNotification } from './jsonrpc.js';
 import type { Transport } from './transport.js';
@@ -131,6 +132,17 @@ export interface ClientSessionOptions extends DispatcherOptions, ClientCallbacks
   readonly initializeTimeout?: number;
   /** How long `auto` waits for an answer to its probe before falling back to `initialize`, ms. Default 3 000. */
   readonly probeTimeout?: number;
+  /**
+   * 2026-07-28 result cache: results with a positive `ttlMs` are served from it while fresh.
+   * Default: a cache of this session's own; give one `ResponseCache` to several sessions to share
+   * public entries; `false` for none.
+   */
+  readonly cache?: ResponseCache | false;
+  /**
+   * The authorization context of this session's requests: `private` cache entries are shared only
+   * among sessions with the same value. Default `''`.
+   */
+  readonly credential?: string;
   /** Receives every notification, stream exception and diagnostic. */
   readonly messageHandler?: (message: SessionMessage) => void | Promise<void>;
   /** Handlers of server notifications by method; each runs before the message handler sees the notification. */
@@ -241,6 +253,7 @@ export class ClientSession implements AsyncDisposable {
   /** The tools of the latest listing, by name (all pages so far). */
   readonly #tools = new Map<string, Schemas.Tool>();
   readonly #listChanged = new Map<ListKind, Set<() => void>>();
+  readonly #cache: ResponseCache | undefined;
   /** Open 2026 listen streams, by the listen request's id. */
   readonly #subscriptions = new Map<number, Subscription>();
   #state: ConnectionState = 'preconnect';
@@ -274,6 +287,11 @@ export class ClientSession implements AsyncDisposable {
       options.dispatcher ?? new Dispatcher(options.transport as Transport, options);
 
     this.#callbacks = new CallbackRouter(options);
+    this.#cache =
+      options.cache === false
+        ? undefined
+        : (options.cache ??
+          new ResponseCache(options.clock === undefined ? {} : { clock: options.clock }));
     this.#settings = settingsOf(options, (revision, method, result) =>
       this.#checkResult(revision, method, result),
     );
@@ -619,6 +637,7 @@ export class ClientSession implements AsyncDisposable {
   #builtinNotification(n: JsonRpcNotification): void {
     if (this.#subscriptions.size > 0 && this.#toSubscription(n)) return;
     const kind = LIST_CHANGED[n.method];
+    this.#evict(n, kind);
     if (kind !== undefined) {
       for (const listener of [...(this.#listChanged.get(kind) ?? [])]) {
         this.#guard(`${kind} list-change listener`, () => listener());
@@ -688,6 +707,23 @@ export class ClientSession implements AsyncDisposable {
     }
     sub.push(n);
     return false;
+  }
+
+  /** A list change or resource update makes the cached results it concerns stale at once. */
+  #evict(n: JsonRpcNotification, kind: ListKind | undefined): void {
+    const cache = this.#cache;
+    if (cache === undefined) return;
+    if (kind === 'tools') cache.evict('tools/list');
+    else if (kind === 'prompts') cache.evict('prompts/list');
+    else if (kind === 'resources') {
+      cache.evict('resources/list');
+      cache.evict('resources/templates/list');
+    } else if (
+      n.method === 'notifications/resources/updated' &&
+      typeof n.params?.uri === 'string'
+    ) {
+      cache.evict('resources/read', n.params.uri);
+    }
   }
 
   /** Runs a user callback; a throw becomes a diagnostic. */
@@ -791,6 +827,10 @@ export class ClientSession implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (this.#stamp !== undefined && this.#cache !== undefined && CACHEABLE_METHODS.has(method)) {
+      const hit = this.#cache.get(method, params, this.#options.credential ?? '');
+      if (hit !== undefined) return Promise.resolve(hit as T);
+    }
     const sent = this.request(
       method,
       params,
@@ -800,16 +840,37 @@ export class ClientSession implements AsyncDisposable {
     return sent as Promise<T>;
   }
 
-  /** Validates a result for the negotiated revision. */
-  readonly #settleChecked: Settle = (raw, method) => this.#checkNow(method, raw);
+  /** Validates a result for the negotiated revision (and keeps it while fresh, on 2026). */
+  readonly #settleChecked: Settle = (raw, method, params) =>
+    this.#remember(method, params, this.#checkNow(method, raw));
 
   /** Validates, then runs 2026 input rounds unless the caller takes them. */
   readonly #settleRounds: Settle = (raw, method, params, options) => {
     const result = this.#checkNow(method, raw);
     return needsRounds(result, options)
       ? this.#moreRounds(method, params ?? {}, options, result)
-      : result;
+      : this.#remember(method, params, result);
   };
+
+  /**
+   * Keeps a 2026 result by its `ttlMs` and `cacheScope`; never the result of a multi-round retry
+   * (MCP caching: results of retries carrying `inputResponses` MUST NOT be cached).
+   */
+  #remember(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    result: Record<string, unknown>,
+  ): Record<string, unknown> {
+    if (
+      this.#stamp !== undefined &&
+      this.#cache !== undefined &&
+      params?.inputResponses === undefined &&
+      params?.requestState === undefined
+    ) {
+      this.#cache.put(method, params, this.#options.credential ?? '', result);
+    }
+    return result;
+  }
 
   /** `tools/call`: validates, runs input rounds, then checks `structuredContent` against the tool's output schema. */
   readonly #settleToolCall: Settle = (raw, method, params, options) => {
