@@ -37,104 +37,7 @@ if (typeof gc !== 'function') {
   process.exit(2);
 }
 
-// ------------------------------------------------------------------------------------------------
-// The in-process byte duplex: what one end writes, the other receives in a later microtask.
-
-function createDuplex() {
-  const make = () => ({ onData: undefined, queue: [], scheduled: false, peer: undefined });
-  const a = make();
-  const b = make();
-  a.peer = b;
-  b.peer = a;
-  const drain = (end) => {
-    end.scheduled = false;
-    const q = end.queue;
-    end.queue = [];
-    for (const chunk of q) end.onData(chunk);
-  };
-  const api = (end) => ({
-    write(chunk) {
-      const peer = end.peer;
-      peer.queue.push(chunk);
-      if (!peer.scheduled) {
-        peer.scheduled = true;
-        queueMicrotask(() => drain(peer));
-      }
-    },
-    set onData(fn) {
-      end.onData = fn;
-    },
-  });
-  return [api(a), api(b)];
-}
-
-/** Linear newline splitting over Buffers, shared by the responder and the floor. */
-function lineSplitter(onLine) {
-  let parts = [];
-  return (chunk) => {
-    const buf = Buffer.isBuffer(chunk)
-      ? chunk
-      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, start);
-      if (nl === -1) {
-        if (start < buf.length) parts.push(buf.subarray(start));
-        return;
-      }
-      let line;
-      if (parts.length === 0) line = buf.toString('utf8', start, nl);
-      else {
-        parts.push(buf.subarray(start, nl));
-        line = Buffer.concat(parts).toString('utf8');
-        parts = [];
-      }
-      start = nl + 1;
-      if (line.length > 0) onLine(line);
-    }
-  };
-}
-
-// ------------------------------------------------------------------------------------------------
-// The canned responder: answers initialize and tools/call (echoing `arguments.text`); holds calls
-// whose arguments say `hold: true` until released.
-
-function startResponder(end) {
-  const held = [];
-  const reply = (msg) => end.write(Buffer.from(`${JSON.stringify(msg)}\n`));
-  const answerCall = (id, args) =>
-    reply({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: args.text }] } });
-  end.onData = lineSplitter((line) => {
-    const m = JSON.parse(line);
-    if (m.id === undefined) return; // notifications
-    if (m.method === 'initialize') {
-      reply({
-        jsonrpc: '2.0',
-        id: m.id,
-        result: {
-          protocolVersion: m.params.protocolVersion,
-          capabilities: { tools: {} },
-          serverInfo: { name: 'canned', version: '1.0.0' },
-        },
-      });
-    } else if (m.method === 'tools/call') {
-      const args = m.params.arguments;
-      if (args.hold) held.push(m.id, args.text);
-      else answerCall(m.id, args);
-    } else {
-      reply({ jsonrpc: '2.0', id: m.id, error: { code: -32601, message: 'Method not found' } });
-    }
-  });
-  return {
-    get heldCount() {
-      return held.length / 2;
-    },
-    releaseAll() {
-      const all = held.splice(0);
-      for (let i = 0; i < all.length; i += 2) answerCall(all[i], { text: all[i + 1] });
-    },
-  };
-}
+import { createDuplex, lineSplitter, startResponder } from './link.mjs';
 
 // ------------------------------------------------------------------------------------------------
 // Contenders. Each returns { start(args) → the library's own promise of the result, close() }.
@@ -402,6 +305,22 @@ console.log(
 for (const w of ['W1', 'W2', 'W2heap', 'W2b', 'W4']) await run(w, workloads[w]);
 await run('W0', async (name) => coldImport(name));
 
+// W0b: import, connect and a first checked tools/call, in a fresh process (bench/cold-start.mjs).
+const coldNames = {
+  floor: 'floor',
+  'mcp-actors': 'mcp-actors',
+  'sdk v1 1.32.2': 'sdk-v1',
+  'client v2 2.4.0': 'client-v2',
+};
+await run('W0b', async (name) => {
+  const r = spawnSync(process.execPath, [path.join(here, 'cold-start.mjs'), coldNames[name]], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`cold start of ${name} failed: ${r.stderr}`);
+  return Number(r.stdout.trim());
+});
+
 // Report: per workload, each contender's median, and its ratio to the floor per repetition.
 console.log('');
 console.log('| workload | contender | median | ratio to floor: median (min–max) |');
@@ -413,11 +332,12 @@ const unit = {
   W2b: '× (10k vs 10 in flight)',
   W4: 'ms',
   W0: 'ms',
+  W0b: 'ms',
 };
 for (const [w, byName] of Object.entries(results)) {
   for (const name of names) {
     const xs = byName[name];
-    if (w === 'W2b' || w === 'W0' || w === 'W2heap') {
+    if (w === 'W2b' || w === 'W0' || w === 'W0b' || w === 'W2heap') {
       console.log(
         `| ${w} | ${name} | ${fmt(median(xs), w === 'W2heap' ? 0 : 2)} ${unit[w]} (${fmt(Math.min(...xs), w === 'W2heap' ? 0 : 2)}–${fmt(Math.max(...xs), w === 'W2heap' ? 0 : 2)}) | |`,
       );

@@ -24,7 +24,9 @@ export type DiagnosticCode =
   /** `notifications/elicitation/complete` for an id that is not an open URL elicitation (ignored, as the spec requires). */
   | 'UNKNOWN_ELICITATION'
   /** A 2026 listen stream was acknowledged with less than was asked for. */
-  | 'SUBSCRIPTION_NARROWED';
+  | 'SUBSCRIPTION_NARROWED'
+  /** A 2026 tool left out of a listing because its `x-mcp-header` annotations are invalid. */
+  | 'TOOL_DROPPED';
 
 export interface Diagnostic {
   readonly code: DiagnosticCode;

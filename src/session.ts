@@ -48,6 +48,7 @@ import {
   reasonText,
 } from './errors.js';
 import { ToolOutputValidator } from './protocol/tool-output.js';
+import { filterToolsForHttp } from './protocol/http-headers.js';
 import { Subscription, type SubscriptionFilter } from './subscriptions.js';
 import { CACHEABLE_METHODS, ResponseCache } from './cache.js';
 import type * as Schemas from './protocol/schemas/index.js';
@@ -143,6 +144,13 @@ export interface ClientSessionOptions extends DispatcherOptions, ClientCallbacks
    * among sessions with the same value. Default `''`.
    */
   readonly credential?: string;
+  /**
+   * Drop tools whose `x-mcp-header` annotations are invalid from `listTools` results on 2026
+   * sessions (MCP 2026-07-28 Streamable HTTP: clients MUST exclude them), reporting each as a
+   * `TOOL_DROPPED` diagnostic. HTTP transports turn this on; stdio may ignore the annotations.
+   * Default false.
+   */
+  readonly checkHeaderAnnotations?: boolean;
   /** Receives every notification, stream exception and diagnostic. */
   readonly messageHandler?: (message: SessionMessage) => void | Promise<void>;
   /** Handlers of server notifications by method; each runs before the message handler sees the notification. */
@@ -1017,13 +1025,32 @@ export class ClientSession implements AsyncDisposable {
       cursorParams(params),
       options,
     );
-    this.#rememberTools(result.tools, params?.cursor === undefined);
-    return result;
+    const tools = this.#headerSafe(result.tools);
+    this.#rememberTools(tools, params?.cursor === undefined);
+    return tools === result.tools ? result : { ...result, tools };
+  }
+
+  /** On 2026 with header checks on: the tools whose `x-mcp-header` annotations are valid. */
+  #headerSafe(tools: Schemas.Tool[]): Schemas.Tool[] {
+    if (this.#options.checkHeaderAnnotations !== true || this.#stamp === undefined) return tools;
+    const kept = filterToolsForHttp(tools, (tool, reason) =>
+      this.#report({
+        type: 'diagnostic',
+        diagnostic: {
+          code: 'TOOL_DROPPED',
+          message: `Tool ${JSON.stringify(tool.name)} was left out of the listing: its x-mcp-header annotations are invalid (${reason}).`,
+          payload: tool,
+        },
+      }),
+    );
+    return kept.length === tools.length ? tools : kept;
   }
 
   /** Every tool, following `nextCursor`; stops on a repeated cursor or after `maxPages`. */
   async listAllTools(options?: ListAllOptions): Promise<Schemas.Tool[]> {
-    const tools = await this.#allPages<Schemas.Tool>('tools/list', 'tools', options);
+    const tools = this.#headerSafe(
+      await this.#allPages<Schemas.Tool>('tools/list', 'tools', options),
+    );
     this.#rememberTools(tools, true);
     return tools;
   }

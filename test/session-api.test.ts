@@ -171,6 +171,42 @@ describe('pagination', () => {
   });
 });
 
+describe('x-mcp-header annotations (2026)', () => {
+  const tools = [
+    tool('good', {
+      inputSchema: {
+        type: 'object',
+        properties: { region: { type: 'string', 'x-mcp-header': 'Region' } },
+      },
+    }),
+    tool('bad', {
+      inputSchema: { type: 'object', properties: { n: { type: 'number', 'x-mcp-header': 'N' } } },
+    }),
+  ];
+
+  it('drops tools with invalid annotations from listings when header checks are on, with a diagnostic', async () => {
+    const { session, messages } = await connected(
+      { mode: 'modern', checkHeaderAnnotations: true },
+      modern({ 'tools/list': () => ({ tools, ttlMs: 0, cacheScope: 'public' }) }),
+    );
+    expect((await session.listTools()).tools.map((t) => t.name)).toEqual(['good']);
+    expect((await session.listAllTools()).map((t) => t.name)).toEqual(['good']);
+    expect(
+      messages.filter((m) => m.type === 'diagnostic' && m.diagnostic.code === 'TOOL_DROPPED'),
+    ).toHaveLength(2);
+    await session.close();
+  });
+
+  it('keeps them when header checks are off (stdio may ignore the annotations)', async () => {
+    const { session } = await connected(
+      { mode: 'modern' },
+      modern({ 'tools/list': () => ({ tools, ttlMs: 0, cacheScope: 'public' }) }),
+    );
+    expect((await session.listTools()).tools.map((t) => t.name)).toEqual(['good', 'bad']);
+    await session.close();
+  });
+});
+
 describe('tool output validation', () => {
   const weather = tool('weather', {
     outputSchema: {
