@@ -619,6 +619,22 @@ export class ClientSession implements AsyncDisposable {
   }
 
   #notify(notification: JsonRpcNotification): void {
+    // Validated once, against the negotiated revision, before any typed callback sees it.
+    const schema = this.#revision?.serverNotifications[notification.method]?.params;
+    if (schema !== undefined && notification.params !== undefined) {
+      const parsed = schema.safeParse(notification.params);
+      if (!parsed.success) {
+        this.#report({
+          type: 'diagnostic',
+          diagnostic: {
+            code: 'INVALID_MESSAGE',
+            message: `Dropped a ${notification.method} whose params do not fit protocol ${String(this.protocolVersion)}: ${parsed.error.issues[0]?.message ?? 'invalid'}.`,
+            payload: notification,
+          },
+        });
+        return;
+      }
+    }
     this.#builtinNotification(notification);
     const handler = this.#notificationHandlers.get(notification.method);
     if (handler !== undefined) {

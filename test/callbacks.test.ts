@@ -220,6 +220,19 @@ describe('notifications to callbacks', () => {
     await session.close();
   });
 
+  it('validates notification params against the revision before the callbacks see them', async () => {
+    const logs: unknown[] = [];
+    const { session, server, messages } = await connected({
+      logging: (params) => logs.push(params),
+    });
+    server.notify('notifications/message', { level: 'not-a-level', data: 'x' });
+    server.notify('notifications/message', { level: 'info', data: 'fine' });
+    await flush();
+    expect(logs).toEqual([{ level: 'info', data: 'fine' }]);
+    expect(diagnostics(messages)).toEqual(['INVALID_MESSAGE']);
+    await session.close();
+  });
+
   it('surfaces list changes as events per kind', async () => {
     const { session, server } = await connected();
     const seen: string[] = [];
