@@ -317,11 +317,15 @@ export class ClientSession implements AsyncDisposable {
         }),
         discover: fromPromise(async () => {
           await this.#prepare();
-          return discover(this.#dispatcher, this.#settings);
+          return (
+            this.#cachedDiscovery() ?? this.#keep(await discover(this.#dispatcher, this.#settings))
+          );
         }),
         probe: fromPromise(async () => {
           await this.#prepare();
-          return probe(this.#dispatcher, this.#settings);
+          return (
+            this.#cachedDiscovery() ?? this.#keep(await probe(this.#dispatcher, this.#settings))
+          );
         }),
         adopt: fromPromise(async () => {
           await this.#prepare();
@@ -776,6 +780,33 @@ export class ClientSession implements AsyncDisposable {
     } catch {
       // The message handler is the last stop: an error thrown there has nowhere to go.
     }
+  }
+
+  /**
+   * A fresh `server/discover` result from the session's cache (one shared with earlier sessions to
+   * the same server), adopted without traffic: MCP 2026-07-28 caching honours the discover
+   * result's `ttlMs`, and a client SHOULD cache the era per server.
+   */
+  #cachedDiscovery(): Negotiated | undefined {
+    const hit = this.#cache?.get('server/discover', {}, this.#options.credential ?? '') as
+      DiscoverResult | undefined;
+    if (hit === undefined) return undefined;
+    const supported = this.#settings.supported.filter((v) => isModern(v));
+    const version = [...hit.supportedVersions]
+      .filter((v) => (supported as string[]).includes(v))
+      .sort()
+      .at(-1);
+    return version === undefined
+      ? undefined
+      : { era: 'modern', protocolVersion: version, discoverResult: hit };
+  }
+
+  /** Keeps a modern negotiation's discover result in the cache, by its own `ttlMs`. */
+  #keep<N extends Negotiated | { era: 'fallback' }>(n: N): N {
+    if (n.era === 'modern' && this.#cache !== undefined) {
+      this.#cache.put('server/discover', {}, this.#options.credential ?? '', n.discoverResult);
+    }
+    return n;
   }
 
   /** Starts the transport and loads the schemas, side by side. */

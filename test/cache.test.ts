@@ -154,6 +154,35 @@ describe('2026 result caching', () => {
     for (const s of [alice, bob, alice2]) await s.close();
   });
 
+  it('honours the discover result’s ttlMs: a later session to the same server adopts it without traffic', async () => {
+    const cache = new ResponseCache();
+    const discovers: number[] = [];
+    const open = async (ttlMs: number) => {
+      const [c, s] = createInMemoryTransportPair();
+      const server = startScriptedServer(s, {
+        handlers: {
+          'server/discover': () => {
+            discovers.push(ttlMs);
+            return { ...discover(), ttlMs };
+          },
+        },
+      });
+      const session = createClientSession({ transport: c, mode: 'auto', cache });
+      await session.connect();
+      return { session, server };
+    };
+    const first = await open(60_000);
+    const second = await open(60_000);
+    expect(second.session.negotiated).toMatchObject({
+      era: 'modern',
+      protocolVersion: '2026-07-28',
+    });
+    expect(second.server.received).toHaveLength(0);
+    expect(discovers).toEqual([60_000]);
+    await first.session.close();
+    await second.session.close();
+  });
+
   it('never stores the result of a multi-round retry', async () => {
     let round = 0;
     const { session, server } = await modern(
