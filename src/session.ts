@@ -1,10 +1,9 @@
-import { createActor, fromPromise, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import { createActor, fromPromise, type Actor } from 'xstate';
 import {
   connectionMachine,
   type ConnectionState,
   type ConnectionStateMeta,
   type Negotiated,
-  type NegotiationMode,
   type NegotiationPath,
 } from '../machines/connection.js';
 import {
@@ -14,26 +13,12 @@ import {
   META_SERVER_INFO,
   META_SUBSCRIPTION_ID,
   modernStamp,
-  NegotiationError,
   probe,
   type NegotiationSettings,
 } from './negotiation.js';
-import { isModern, isRevision, REVISIONS, type Revision } from './protocol/revisions.js';
-import {
-  CallbackRouter,
-  capabilitiesOf,
-  type ClientCallbacks,
-  type ListKind,
-} from './callbacks.js';
-import type { Clock } from './clock.js';
-import type { Diagnostic } from './diagnostics.js';
-import {
-  Dispatcher,
-  type DispatcherOptions,
-  type InboundRequest,
-  type RequestOptions,
-  type Settle,
-} from './dispatcher.js';
+import { isModern, isRevision, type Revision } from './protocol/revisions.js';
+import { CallbackRouter, type ListKind } from './callbacks.js';
+import { Dispatcher, type InboundRequest, type RequestOptions, type Settle } from './dispatcher.js';
 import {
   ConnectionClosedError,
   ErrorCode,
@@ -55,177 +40,34 @@ import type * as Schemas from './protocol/schemas/index.js';
 import type { JsonRpcNotification } from './jsonrpc.js';
 import type { Transport } from './transport.js';
 
-/** How long the `auto` mode waits for an answer to its `server/discover` probe: 3 s. */
-export const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
-
-export interface Implementation {
-  readonly name: string;
-  readonly version: string;
-  readonly [key: string]: unknown;
-}
-
-/** What the message handler receives: every notification not routed elsewhere, every stream exception, every diagnostic. */
-export type SessionMessage =
-  | { readonly type: 'notification'; readonly notification: JsonRpcNotification }
-  | { readonly type: 'exception'; readonly error: Error }
-  | { readonly type: 'diagnostic'; readonly diagnostic: Diagnostic };
-
-/** Context handed to a request handler. */
-export interface RequestHandlerExtra {
-  /** Aborted when the server cancels the request or the connection closes. */
-  readonly signal: AbortSignal;
-  readonly requestId: string | number;
-  readonly method: string;
-}
-
-/**
- * Answers one kind of server request. Return the result; throw (or return) a `JsonRpcError` or a
- * plain `{ code, message, data? }` to answer with an error. Any other throw is answered with
- * `-32603` and the error's message.
- */
-export type RequestHandler = (
-  params: Readonly<Record<string, unknown>> | undefined,
-  extra: RequestHandlerExtra,
-) => unknown;
-
-/**
- * A handler with a params check: `parse` throws to answer `-32602` (invalid params); what it
- * returns is what `handle` receives.
- */
-export interface ValidatedRequestHandler<P> {
-  parse(params: unknown): P;
-  handle(params: P, extra: RequestHandlerExtra): unknown;
-}
-
-/** Handles one kind of server notification. A throw or rejection is reported as a diagnostic. */
-export type NotificationHandler = (
-  params: Readonly<Record<string, unknown>> | undefined,
-  notification: JsonRpcNotification,
-) => void | Promise<void>;
-
-export type RequestHandlerEntry = RequestHandler | ValidatedRequestHandler<unknown>;
-
-export interface ClientSessionOptions extends DispatcherOptions, ClientCallbacks {
-  /** The transport to speak over. Give this or `dispatcher`, not both. */
-  readonly transport?: Transport;
-  /** A dispatcher built beforehand (for example shared setup in tests). Give this or `transport`. */
-  readonly dispatcher?: Dispatcher;
-  /** Sent as `clientInfo`. Default `{ name: 'mcp-actors', version: <package version> }`. */
-  readonly clientInfo?: Implementation;
-  /** Sent as `capabilities`. Default `{}`. */
-  readonly capabilities?: Readonly<Record<string, unknown>>;
-  /**
-   * How to find the revision: `legacy` (`initialize`), `modern` (`server/discover`, 2026-07-28),
-   * `auto` (probe with `server/discover`, fall back to `initialize`), or `pinned` (adopt `pinned`
-   * with no traffic). Default `auto`.
-   */
-  readonly mode?: NegotiationMode;
-  /** For `mode: 'pinned'`: a negotiation this client already has (for example from an earlier session). */
-  readonly pinned?: Negotiated;
-  /**
-   * The revision to ask for first: in `initialize` when it is a handshake revision, in
-   * `server/discover` when it is 2026-07-28. Default: the newest supported of each era.
-   */
-  readonly protocolVersion?: string;
-  /** Revisions this client accepts. Default: all five, 2024-11-05 to 2026-07-28. */
-  readonly supportedProtocolVersions?: readonly Revision[];
-  /** Timeout of `initialize` and `server/discover`, ms. Default: `requestTimeout`. */
-  readonly initializeTimeout?: number;
-  /** How long `auto` waits for an answer to its probe before falling back to `initialize`, ms. Default 3 000. */
-  readonly probeTimeout?: number;
-  /**
-   * 2026-07-28 result cache: results with a positive `ttlMs` are served from it while fresh.
-   * Default: a cache of this session's own; give one `ResponseCache` to several sessions to share
-   * public entries; `false` for none.
-   */
-  readonly cache?: ResponseCache | false;
-  /**
-   * The authorization context of this session's requests: `private` cache entries are shared only
-   * among sessions with the same value. Default `''`.
-   */
-  readonly credential?: string;
-  /**
-   * Drop tools whose `x-mcp-header` annotations are invalid from `listTools` results on 2026
-   * sessions (MCP 2026-07-28 Streamable HTTP: clients MUST exclude them), reporting each as a
-   * `TOOL_DROPPED` diagnostic. HTTP transports turn this on; stdio may ignore the annotations.
-   * Default false.
-   */
-  readonly checkHeaderAnnotations?: boolean;
-  /** Receives every notification, stream exception and diagnostic. */
-  readonly messageHandler?: (message: SessionMessage) => void | Promise<void>;
-  /** Handlers of server notifications by method; each runs before the message handler sees the notification. */
-  readonly notificationHandlers?: Readonly<Record<string, NotificationHandler>>;
-  /** Handlers of server requests by method. `ping` is answered without one. */
-  readonly requestHandlers?: Readonly<Record<string, RequestHandlerEntry>>;
-  /** An XState inspection observer: the connection, the dispatcher and every request appear in it. */
-  readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-  /** Time source. Default: the system clock. */
-  readonly clock?: Clock;
-}
-
-/** Options of every typed call: the request options, plus the 2026 per-request log level. */
-export interface CallOptions extends RequestOptions {
-  /**
-   * 2026-07-28: opt this request into `notifications/message` at this level (the
-   * `io.modelcontextprotocol/logLevel` `_meta` field). Not sent on handshake revisions, where
-   * `setLoggingLevel` sets the level for the session.
-   */
-  readonly logLevel?: Schemas.LoggingLevel;
-}
-
-/** Options of the listing helpers that walk every page. */
-export interface ListAllOptions extends CallOptions {
-  /** The most pages to fetch before giving up with `PAGINATION_FAILED`. Default 1 000. */
-  readonly maxPages?: number;
-}
-
-/** Options of the calls that may ask for input on 2026-07-28 (`tools/call`, `prompts/get`, `resources/read`). */
-export interface InputRoundOptions extends CallOptions {
-  /**
-   * `auto` (default): answer an `InputRequiredResult` by running its input requests through the
-   * session's callbacks and retrying; `return`: hand the `InputRequiredResult` back to the caller.
-   */
-  readonly inputRequired?: 'auto' | 'return';
-  /** The most input rounds before giving up with `TOO_MANY_ROUNDS`. Default 10. */
-  readonly maxInputRounds?: number;
-}
-
-/** The default cap on pages of the listing helpers. */
-export const DEFAULT_MAX_PAGES = 1_000;
-/** The default cap on 2026 input rounds of one call. */
-export const DEFAULT_MAX_INPUT_ROUNDS = 10;
-
-type SchemaModule = typeof Schemas;
-
-let schemaLoading: Promise<SchemaModule> | undefined;
-
-/**
- * Loads the protocol schemas (zod). Sessions load them on their first connect, side by side with
- * starting the transport, so that importing the package stays cheap; call this beforehand to take
- * that cost earlier. Resolves to the schema module.
- */
-export function loadSchemas(): Promise<SchemaModule> {
-  schemaLoading ??= import('./protocol/schemas/index.js');
-  return schemaLoading;
-}
-
-/** The server's answer to `initialize`. */
-export interface InitializeResult {
-  readonly protocolVersion: string;
-  readonly capabilities: Readonly<Record<string, unknown>>;
-  readonly serverInfo: Implementation;
-  readonly instructions?: string;
-  readonly [key: string]: unknown;
-}
-
-/** The server's answer to `server/discover` (2026-07-28). */
-export interface DiscoverResult {
-  readonly supportedVersions: readonly string[];
-  readonly capabilities: Readonly<Record<string, unknown>>;
-  readonly instructions?: string;
-  readonly _meta?: Readonly<Record<string, unknown>>;
-  readonly [key: string]: unknown;
-}
+export * from './session-types.js';
+import {
+  loadSchemas,
+  type CallOptions,
+  type ClientSessionOptions,
+  type DiscoverResult,
+  type Implementation,
+  type InitializeResult,
+  type InputRoundOptions,
+  type ListAllOptions,
+  type NotificationHandler,
+  type RequestHandlerEntry,
+  type RequestHandlerExtra,
+  type SchemaModule,
+  type SessionMessage,
+  DEFAULT_MAX_INPUT_ROUNDS,
+  DEFAULT_MAX_PAGES,
+} from './session-types.js';
+import {
+  adoptable,
+  cursorParams,
+  INSTEAD,
+  isImplementation,
+  LIST_CHANGED,
+  needsRounds,
+  settingsOf,
+  withoutMalformedServerInfo,
+} from './session-support.js';
 
 type ConnectionActor = Actor<typeof connectionMachine>;
 
@@ -240,8 +82,6 @@ const stateMeta = new Map<string, ConnectionStateMeta>(
     node.meta as ConnectionStateMeta,
   ]),
 );
-
-const PACKAGE_VERSION = '0.1.0';
 
 /**
  * A client session over one connection: the lifecycle actor, the dispatcher beneath it, and the
@@ -1356,111 +1196,6 @@ export class ClientSession implements AsyncDisposable {
     }
     return entry.handle(params, extra);
   }
-}
-
-/** What to do instead, for methods a revision removed. */
-const INSTEAD: Readonly<Record<string, string>> = {
-  ping: 'any answered request shows the server is alive',
-  'logging/setLevel': 'pass { logLevel } to each call instead',
-  'resources/subscribe': 'use subscriptions/listen with resourceSubscriptions instead',
-  'resources/unsubscribe': 'end the subscriptions/listen stream instead',
-  'notifications/roots/list_changed': 'servers ask for roots when they need them',
-  'notifications/progress': 'the server sends no requests in this revision',
-  'server/discover': 'this server speaks a handshake revision; read initializeResult',
-  initialize: 'this revision has no handshake; read discoverResult',
-};
-
-function withoutMalformedServerInfo(result: unknown): unknown {
-  const meta = (result as { _meta?: unknown } | null)?._meta;
-  if (typeof meta !== 'object' || meta === null || !(META_SERVER_INFO in meta)) return result;
-  if (isImplementation((meta as Record<string, unknown>)[META_SERVER_INFO])) return result;
-  const rest: Record<string, unknown> = { ...(meta as Record<string, unknown>) };
-  delete rest[META_SERVER_INFO];
-  return { ...(result as Record<string, unknown>), _meta: rest };
-}
-
-/** Whether a result asks for input that this call should answer itself (2026 multi-round requests). */
-function needsRounds(
-  result: Record<string, unknown>,
-  options: InputRoundOptions | undefined,
-): boolean {
-  return result.resultType === 'input_required' && options?.inputRequired !== 'return';
-}
-
-function cursorParams(
-  params: { cursor?: string | undefined } | undefined,
-): Record<string, unknown> | undefined {
-  return params?.cursor === undefined ? undefined : { cursor: params.cursor };
-}
-
-const LIST_CHANGED: Readonly<Record<string, ListKind | undefined>> = {
-  'notifications/tools/list_changed': 'tools',
-  'notifications/prompts/list_changed': 'prompts',
-  'notifications/resources/list_changed': 'resources',
-};
-
-function isImplementation(value: unknown): value is Implementation {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { name?: unknown }).name === 'string' &&
-    typeof (value as { version?: unknown }).version === 'string'
-  );
-}
-
-function settingsOf(
-  options: ClientSessionOptions,
-  check: NegotiationSettings['check'],
-): NegotiationSettings {
-  const supported = options.supportedProtocolVersions ?? REVISIONS;
-  for (const v of supported) {
-    if (!isRevision(v)) {
-      throw new InvalidArgumentError(
-        `supportedProtocolVersions names ${JSON.stringify(v)}, which is not a revision this client speaks (${REVISIONS.join(', ')}).`,
-      );
-    }
-  }
-  const asked = options.protocolVersion;
-  if (asked !== undefined && (!isRevision(asked) || !supported.includes(asked))) {
-    throw new InvalidArgumentError(
-      `protocolVersion ${JSON.stringify(asked)} is not among the supported revisions (${supported.join(', ')}).`,
-    );
-  }
-  return {
-    clientInfo: options.clientInfo ?? { name: 'mcp-actors', version: PACKAGE_VERSION },
-    capabilities: capabilitiesOf(options, options.capabilities),
-    supported,
-    legacyVersion: asked !== undefined && !isModern(asked) ? asked : undefined,
-    modernVersion: asked !== undefined && isModern(asked) ? asked : undefined,
-    timeout: options.initializeTimeout,
-    probeTimeout: options.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_MS,
-    check,
-  };
-}
-
-/** Checks a pinned negotiation before adopting it. */
-function adoptable(pinned: Negotiated | undefined, settings: NegotiationSettings): Negotiated {
-  if (
-    pinned === undefined ||
-    !isRevision(pinned.protocolVersion) ||
-    !settings.supported.includes(pinned.protocolVersion)
-  ) {
-    throw new NegotiationError(
-      `The pinned negotiation names protocol version ${JSON.stringify(pinned?.protocolVersion)}, which this client does not support (${settings.supported.join(', ')}).`,
-    );
-  }
-  if ((pinned.era === 'modern') !== isModern(pinned.protocolVersion)) {
-    throw new NegotiationError(
-      `The pinned negotiation says era ${pinned.era} for ${pinned.protocolVersion}, which is the other era.`,
-    );
-  }
-  const result = pinned.era === 'legacy' ? pinned.initializeResult : pinned.discoverResult;
-  settings.check(
-    pinned.protocolVersion,
-    pinned.era === 'legacy' ? 'initialize' : 'server/discover',
-    result,
-  );
-  return pinned;
 }
 
 /** Builds a session. Call `connect()` to run the handshake. */

@@ -1,0 +1,122 @@
+/** The session's helpers that hold no state: option checks, result clean-up, tables. */
+import type { Negotiated } from '../machines/connection.js';
+import type { ListKind } from './callbacks.js';
+import { InvalidArgumentError } from './errors.js';
+import { META_SERVER_INFO, NegotiationError, type NegotiationSettings } from './negotiation.js';
+import { isModern, isRevision, REVISIONS } from './protocol/revisions.js';
+import {
+  DEFAULT_PROBE_TIMEOUT_MS,
+  PACKAGE_VERSION,
+  type ClientSessionOptions,
+  type Implementation,
+  type InputRoundOptions,
+} from './session-types.js';
+import { capabilitiesOf } from './callbacks.js';
+
+/** What to do instead, for methods a revision removed. */
+export const INSTEAD: Readonly<Record<string, string>> = {
+  ping: 'any answered request shows the server is alive',
+  'logging/setLevel': 'pass { logLevel } to each call instead',
+  'resources/subscribe': 'use subscriptions/listen with resourceSubscriptions instead',
+  'resources/unsubscribe': 'end the subscriptions/listen stream instead',
+  'notifications/roots/list_changed': 'servers ask for roots when they need them',
+  'notifications/progress': 'the server sends no requests in this revision',
+  'server/discover': 'this server speaks a handshake revision; read initializeResult',
+  initialize: 'this revision has no handshake; read discoverResult',
+};
+
+export function withoutMalformedServerInfo(result: unknown): unknown {
+  const meta = (result as { _meta?: unknown } | null)?._meta;
+  if (typeof meta !== 'object' || meta === null || !(META_SERVER_INFO in meta)) return result;
+  if (isImplementation((meta as Record<string, unknown>)[META_SERVER_INFO])) return result;
+  const rest: Record<string, unknown> = { ...(meta as Record<string, unknown>) };
+  delete rest[META_SERVER_INFO];
+  return { ...(result as Record<string, unknown>), _meta: rest };
+}
+
+/** Whether a result asks for input that this call should answer itself (2026 multi-round requests). */
+export function needsRounds(
+  result: Record<string, unknown>,
+  options: InputRoundOptions | undefined,
+): boolean {
+  return result.resultType === 'input_required' && options?.inputRequired !== 'return';
+}
+
+export function cursorParams(
+  params: { cursor?: string | undefined } | undefined,
+): Record<string, unknown> | undefined {
+  return params?.cursor === undefined ? undefined : { cursor: params.cursor };
+}
+
+export const LIST_CHANGED: Readonly<Record<string, ListKind | undefined>> = {
+  'notifications/tools/list_changed': 'tools',
+  'notifications/prompts/list_changed': 'prompts',
+  'notifications/resources/list_changed': 'resources',
+};
+
+export function isImplementation(value: unknown): value is Implementation {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { name?: unknown }).name === 'string' &&
+    typeof (value as { version?: unknown }).version === 'string'
+  );
+}
+
+export function settingsOf(
+  options: ClientSessionOptions,
+  check: NegotiationSettings['check'],
+): NegotiationSettings {
+  const supported = options.supportedProtocolVersions ?? REVISIONS;
+  for (const v of supported) {
+    if (!isRevision(v)) {
+      throw new InvalidArgumentError(
+        `supportedProtocolVersions names ${JSON.stringify(v)}, which is not a revision this client speaks (${REVISIONS.join(', ')}).`,
+      );
+    }
+  }
+  const asked = options.protocolVersion;
+  if (asked !== undefined && (!isRevision(asked) || !supported.includes(asked))) {
+    throw new InvalidArgumentError(
+      `protocolVersion ${JSON.stringify(asked)} is not among the supported revisions (${supported.join(', ')}).`,
+    );
+  }
+  return {
+    clientInfo: options.clientInfo ?? { name: 'mcp-actors', version: PACKAGE_VERSION },
+    capabilities: capabilitiesOf(options, options.capabilities),
+    supported,
+    legacyVersion: asked !== undefined && !isModern(asked) ? asked : undefined,
+    modernVersion: asked !== undefined && isModern(asked) ? asked : undefined,
+    timeout: options.initializeTimeout,
+    probeTimeout: options.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_MS,
+    check,
+  };
+}
+
+/** Checks a pinned negotiation before adopting it. */
+export function adoptable(
+  pinned: Negotiated | undefined,
+  settings: NegotiationSettings,
+): Negotiated {
+  if (
+    pinned === undefined ||
+    !isRevision(pinned.protocolVersion) ||
+    !settings.supported.includes(pinned.protocolVersion)
+  ) {
+    throw new NegotiationError(
+      `The pinned negotiation names protocol version ${JSON.stringify(pinned?.protocolVersion)}, which this client does not support (${settings.supported.join(', ')}).`,
+    );
+  }
+  if ((pinned.era === 'modern') !== isModern(pinned.protocolVersion)) {
+    throw new NegotiationError(
+      `The pinned negotiation says era ${pinned.era} for ${pinned.protocolVersion}, which is the other era.`,
+    );
+  }
+  const result = pinned.era === 'legacy' ? pinned.initializeResult : pinned.discoverResult;
+  settings.check(
+    pinned.protocolVersion,
+    pinned.era === 'legacy' ? 'initialize' : 'server/discover',
+    result,
+  );
+  return pinned;
+}

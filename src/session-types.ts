@@ -1,0 +1,187 @@
+/** The session's public types, options and defaults. */
+import type { InspectionEvent, Observer } from 'xstate';
+import type { Negotiated, NegotiationMode } from '../machines/connection.js';
+import type { ResponseCache } from './cache.js';
+import type { ClientCallbacks } from './callbacks.js';
+import type { Clock } from './clock.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { Dispatcher, DispatcherOptions, RequestOptions } from './dispatcher.js';
+import type { JsonRpcNotification } from './jsonrpc.js';
+import type * as Schemas from './protocol/schemas/index.js';
+import type { Revision } from './protocol/revisions.js';
+import type { Transport } from './transport.js';
+
+/** How long the `auto` mode waits for an answer to its `server/discover` probe: 3 s. */
+export const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
+
+export interface Implementation {
+  readonly name: string;
+  readonly version: string;
+  readonly [key: string]: unknown;
+}
+
+/** What the message handler receives: every notification not routed elsewhere, every stream exception, every diagnostic. */
+export type SessionMessage =
+  | { readonly type: 'notification'; readonly notification: JsonRpcNotification }
+  | { readonly type: 'exception'; readonly error: Error }
+  | { readonly type: 'diagnostic'; readonly diagnostic: Diagnostic };
+
+/** Context handed to a request handler. */
+export interface RequestHandlerExtra {
+  /** Aborted when the server cancels the request or the connection closes. */
+  readonly signal: AbortSignal;
+  readonly requestId: string | number;
+  readonly method: string;
+}
+
+/**
+ * Answers one kind of server request. Return the result; throw (or return) a `JsonRpcError` or a
+ * plain `{ code, message, data? }` to answer with an error. Any other throw is answered with
+ * `-32603` and the error's message.
+ */
+export type RequestHandler = (
+  params: Readonly<Record<string, unknown>> | undefined,
+  extra: RequestHandlerExtra,
+) => unknown;
+
+/**
+ * A handler with a params check: `parse` throws to answer `-32602` (invalid params); what it
+ * returns is what `handle` receives.
+ */
+export interface ValidatedRequestHandler<P> {
+  parse(params: unknown): P;
+  handle(params: P, extra: RequestHandlerExtra): unknown;
+}
+
+/** Handles one kind of server notification. A throw or rejection is reported as a diagnostic. */
+export type NotificationHandler = (
+  params: Readonly<Record<string, unknown>> | undefined,
+  notification: JsonRpcNotification,
+) => void | Promise<void>;
+
+export type RequestHandlerEntry = RequestHandler | ValidatedRequestHandler<unknown>;
+
+export interface ClientSessionOptions extends DispatcherOptions, ClientCallbacks {
+  /** The transport to speak over. Give this or `dispatcher`, not both. */
+  readonly transport?: Transport;
+  /** A dispatcher built beforehand (for example shared setup in tests). Give this or `transport`. */
+  readonly dispatcher?: Dispatcher;
+  /** Sent as `clientInfo`. Default `{ name: 'mcp-actors', version: <package version> }`. */
+  readonly clientInfo?: Implementation;
+  /** Sent as `capabilities`. Default `{}`. */
+  readonly capabilities?: Readonly<Record<string, unknown>>;
+  /**
+   * How to find the revision: `legacy` (`initialize`), `modern` (`server/discover`, 2026-07-28),
+   * `auto` (probe with `server/discover`, fall back to `initialize`), or `pinned` (adopt `pinned`
+   * with no traffic). Default `auto`.
+   */
+  readonly mode?: NegotiationMode;
+  /** For `mode: 'pinned'`: a negotiation this client already has (for example from an earlier session). */
+  readonly pinned?: Negotiated;
+  /**
+   * The revision to ask for first: in `initialize` when it is a handshake revision, in
+   * `server/discover` when it is 2026-07-28. Default: the newest supported of each era.
+   */
+  readonly protocolVersion?: string;
+  /** Revisions this client accepts. Default: all five, 2024-11-05 to 2026-07-28. */
+  readonly supportedProtocolVersions?: readonly Revision[];
+  /** Timeout of `initialize` and `server/discover`, ms. Default: `requestTimeout`. */
+  readonly initializeTimeout?: number;
+  /** How long `auto` waits for an answer to its probe before falling back to `initialize`, ms. Default 3 000. */
+  readonly probeTimeout?: number;
+  /**
+   * 2026-07-28 result cache: results with a positive `ttlMs` are served from it while fresh.
+   * Default: a cache of this session's own; give one `ResponseCache` to several sessions to share
+   * public entries; `false` for none.
+   */
+  readonly cache?: ResponseCache | false;
+  /**
+   * The authorization context of this session's requests: `private` cache entries are shared only
+   * among sessions with the same value. Default `''`.
+   */
+  readonly credential?: string;
+  /**
+   * Drop tools whose `x-mcp-header` annotations are invalid from `listTools` results on 2026
+   * sessions (MCP 2026-07-28 Streamable HTTP: clients MUST exclude them), reporting each as a
+   * `TOOL_DROPPED` diagnostic. HTTP transports turn this on; stdio may ignore the annotations.
+   * Default false.
+   */
+  readonly checkHeaderAnnotations?: boolean;
+  /** Receives every notification, stream exception and diagnostic. */
+  readonly messageHandler?: (message: SessionMessage) => void | Promise<void>;
+  /** Handlers of server notifications by method; each runs before the message handler sees the notification. */
+  readonly notificationHandlers?: Readonly<Record<string, NotificationHandler>>;
+  /** Handlers of server requests by method. `ping` is answered without one. */
+  readonly requestHandlers?: Readonly<Record<string, RequestHandlerEntry>>;
+  /** An XState inspection observer: the connection, the dispatcher and every request appear in it. */
+  readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** Time source. Default: the system clock. */
+  readonly clock?: Clock;
+}
+
+/** Options of every typed call: the request options, plus the 2026 per-request log level. */
+export interface CallOptions extends RequestOptions {
+  /**
+   * 2026-07-28: opt this request into `notifications/message` at this level (the
+   * `io.modelcontextprotocol/logLevel` `_meta` field). Not sent on handshake revisions, where
+   * `setLoggingLevel` sets the level for the session.
+   */
+  readonly logLevel?: Schemas.LoggingLevel;
+}
+
+/** Options of the listing helpers that walk every page. */
+export interface ListAllOptions extends CallOptions {
+  /** The most pages to fetch before giving up with `PAGINATION_FAILED`. Default 1 000. */
+  readonly maxPages?: number;
+}
+
+/** Options of the calls that may ask for input on 2026-07-28 (`tools/call`, `prompts/get`, `resources/read`). */
+export interface InputRoundOptions extends CallOptions {
+  /**
+   * `auto` (default): answer an `InputRequiredResult` by running its input requests through the
+   * session's callbacks and retrying; `return`: hand the `InputRequiredResult` back to the caller.
+   */
+  readonly inputRequired?: 'auto' | 'return';
+  /** The most input rounds before giving up with `TOO_MANY_ROUNDS`. Default 10. */
+  readonly maxInputRounds?: number;
+}
+
+/** The default cap on pages of the listing helpers. */
+export const DEFAULT_MAX_PAGES = 1_000;
+/** The default cap on 2026 input rounds of one call. */
+export const DEFAULT_MAX_INPUT_ROUNDS = 10;
+
+export type SchemaModule = typeof Schemas;
+
+let schemaLoading: Promise<SchemaModule> | undefined;
+
+/**
+ * Loads the protocol schemas (zod). Sessions load them on their first connect, side by side with
+ * starting the transport, so that importing the package stays cheap; call this beforehand to take
+ * that cost earlier. Resolves to the schema module.
+ */
+export function loadSchemas(): Promise<SchemaModule> {
+  schemaLoading ??= import('./protocol/schemas/index.js');
+  return schemaLoading;
+}
+
+/** The server's answer to `initialize`. */
+export interface InitializeResult {
+  readonly protocolVersion: string;
+  readonly capabilities: Readonly<Record<string, unknown>>;
+  readonly serverInfo: Implementation;
+  readonly instructions?: string;
+  readonly [key: string]: unknown;
+}
+
+/** The server's answer to `server/discover` (2026-07-28). */
+export interface DiscoverResult {
+  readonly supportedVersions: readonly string[];
+  readonly capabilities: Readonly<Record<string, unknown>>;
+  readonly instructions?: string;
+  readonly _meta?: Readonly<Record<string, unknown>>;
+  readonly [key: string]: unknown;
+}
+
+/** This package's version, sent as `clientInfo` by default. */
+export const PACKAGE_VERSION = '0.1.0';
