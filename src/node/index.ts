@@ -3,3 +3,10 @@
  * runtime-neutral; import these from `mcp-actors/node`.
  */
 export { createNodeStreamChannel, type NodeStreamChannelOptions } from './streams.js';
+export {
+  createStdioTransport,
+  DEFAULT_INHERITED_ENV,
+  ServerExitedError,
+  type StdioServerParameters,
+  type StdioTransport,
+} from './stdio.js';

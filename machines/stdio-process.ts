@@ -1,0 +1,75 @@
+import { setup } from 'xstate';
+
+/**
+ * The life of a stdio server process, and its shutdown as states (MCP basic/lifecycle, stdio:
+ * close the server's stdin, wait, SIGTERM, wait, SIGKILL). Every signal goes to the whole process
+ * group, so that servers started through `npx`, `uvx` or shell wrappers leave no grandchildren
+ * behind; when the server exits on its own (a crash), the group is reaped too.
+ *
+ * The waits are named delays (`stdinGrace`, `termGrace`), set by the transport and driven by the
+ * actor's clock, so tests run them on a simulated clock.
+ */
+export type StdioProcessEvent =
+  | { type: 'spawned' }
+  | { type: 'spawnFailed'; error: unknown }
+  | { type: 'close' }
+  | { type: 'exited'; code: number | null; signal: string | null };
+
+export const stdioProcessMachine = setup({
+  types: {
+    events: {} as StdioProcessEvent,
+  },
+  actions: {
+    /** End the server's stdin: the polite request to exit. */
+    closeStdin: () => {},
+    /** SIGTERM to the process group. */
+    terminateGroup: () => {},
+    /** SIGKILL to the process group. */
+    killGroup: () => {},
+    /** The process is gone: kill what is left of its group, and tell the transport. */
+    reapAndReport: () => {},
+  },
+  delays: {
+    stdinGrace: 2_000,
+    termGrace: 2_000,
+  },
+}).createMachine({
+  id: 'stdioProcess',
+  initial: 'starting',
+  states: {
+    starting: {
+      on: {
+        spawned: 'running',
+        spawnFailed: 'exited',
+        close: { target: 'endingInput', actions: 'closeStdin' },
+        exited: 'exited',
+      },
+    },
+    running: {
+      on: {
+        close: { target: 'endingInput', actions: 'closeStdin' },
+        exited: 'exited',
+      },
+    },
+    endingInput: {
+      description: 'stdin closed; waiting for the server to exit by itself.',
+      after: { stdinGrace: { target: 'terminating', actions: 'terminateGroup' } },
+      on: { exited: 'exited' },
+    },
+    terminating: {
+      description: 'SIGTERM sent to the process group; waiting again.',
+      after: { termGrace: { target: 'killing', actions: 'killGroup' } },
+      on: { exited: 'exited' },
+    },
+    killing: {
+      description: 'SIGKILL sent to the process group.',
+      on: { exited: 'exited' },
+    },
+    exited: {
+      type: 'final',
+      entry: 'reapAndReport',
+    },
+  },
+});
+
+export type StdioProcessMachine = typeof stdioProcessMachine;

@@ -1,0 +1,283 @@
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { createActor, type Actor } from 'xstate';
+import { stdioProcessMachine } from '../../machines/stdio-process.js';
+import { McpLocalError } from '../errors.js';
+import type { JsonRpcMessage } from '../jsonrpc.js';
+import type { Transport, TransportHandlers } from '../transport.js';
+import { createFramedTransport } from '../transports/framed.js';
+import { createNodeStreamChannel } from './streams.js';
+
+/**
+ * The stdio transport (MCP basic/transports, stdio): spawns the server, speaks newline-delimited
+ * JSON over its stdin and stdout, and shuts it down as the spec says (close stdin, wait, SIGTERM,
+ * wait, SIGKILL), to its whole process group. The shutdown is the `stdioProcessMachine`.
+ */
+
+/** The variables a server inherits from this process by default (the rest are not passed on). */
+export const DEFAULT_INHERITED_ENV: readonly string[] =
+  process.platform === 'win32'
+    ? [
+        'APPDATA',
+        'HOMEDRIVE',
+        'HOMEPATH',
+        'LOCALAPPDATA',
+        'PATH',
+        'PATHEXT',
+        'PROCESSOR_ARCHITECTURE',
+        'SYSTEMDRIVE',
+        'SYSTEMROOT',
+        'TEMP',
+        'USERNAME',
+        'USERPROFILE',
+        'PROGRAMFILES',
+      ]
+    : [
+        'HOME',
+        'LOGNAME',
+        'PATH',
+        'SHELL',
+        'TERM',
+        'USER',
+        'LANG',
+        'LC_ALL',
+        'LC_CTYPE',
+        'TMPDIR',
+        'TZ',
+      ];
+
+export interface StdioServerParameters {
+  /** The program to run. */
+  readonly command: string;
+  readonly args?: readonly string[];
+  readonly cwd?: string;
+  /** Variables for the server, on top of the inherited ones. */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Pass this process's whole environment to the server. Default false: only
+   * `DEFAULT_INHERITED_ENV` (so secrets in the environment do not reach every server).
+   */
+  readonly inheritEnv?: boolean;
+  /**
+   * The server's stderr: `capture` (default) keeps its last lines for the error when the server
+   * dies; `inherit` shares this process's stderr; `ignore` drops it; a function receives it as text
+   * (and the last lines are kept too).
+   */
+  readonly stderr?: 'capture' | 'inherit' | 'ignore' | ((text: string) => void);
+  /** How many stderr lines to keep for errors. Default 20. */
+  readonly stderrLines?: number;
+  /** How long to wait after closing stdin before SIGTERM, ms. Default 2 000. */
+  readonly stdinGraceMs?: number;
+  /** How long to wait after SIGTERM before SIGKILL, ms. Default 2 000. */
+  readonly termGraceMs?: number;
+  /** The largest message accepted from the server, bytes. Default 32 MiB. */
+  readonly maxMessageBytes?: number;
+}
+
+/** The server process exited when it was not asked to (or could not be started). */
+export class ServerExitedError extends McpLocalError {
+  override name = 'ServerExitedError';
+  declare readonly code: 'TRANSPORT_ERROR';
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** The last lines the server wrote to stderr. */
+  readonly stderr: readonly string[];
+  constructor(
+    command: string,
+    exitCode: number | null,
+    signal: string | null,
+    stderr: readonly string[],
+    cause?: unknown,
+  ) {
+    const how =
+      cause !== undefined
+        ? `could not be started (${cause instanceof Error ? cause.message : JSON.stringify(cause)})`
+        : signal !== null
+          ? `was killed by ${signal}`
+          : `exited with code ${String(exitCode)}`;
+    const tail = stderr.length > 0 ? `; its last stderr lines:\n${stderr.join('\n')}` : '';
+    super(
+      'TRANSPORT_ERROR',
+      `The server process ${JSON.stringify(command)} ${how}${tail}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.exitCode = exitCode;
+    this.signal = signal;
+    this.stderr = stderr;
+  }
+}
+
+export interface StdioTransport extends Transport {
+  /** The server's process id, once spawned. */
+  readonly pid: number | undefined;
+  /** The process machine's state: `starting`, `running`, `endingInput`, `terminating`, `killing`, `exited`. */
+  readonly processState: string;
+}
+
+function environment(params: StdioServerParameters): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  if (params.inheritEnv === true) Object.assign(env, process.env);
+  else {
+    for (const name of DEFAULT_INHERITED_ENV) {
+      const value = process.env[name];
+      if (value !== undefined) env[name] = value;
+    }
+  }
+  return { ...env, ...params.env };
+}
+
+/** Signals the whole process group of `child` (it leads its own group); ignores a group already gone. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  try {
+    if (process.platform === 'win32') child.kill(signal);
+    else process.kill(-pid, signal);
+  } catch {
+    // ESRCH: nothing left in the group.
+  }
+}
+
+export function createStdioTransport(params: StdioServerParameters): StdioTransport {
+  let child: ChildProcess | undefined;
+  let actor: Actor<typeof stdioProcessMachine> | undefined;
+  let inner: Transport | undefined;
+  let handlers: TransportHandlers | undefined;
+  let closeRequested = false;
+  let exit: { code: number | null; signal: string | null; error?: unknown } | undefined;
+  let streamsClosed = false;
+  let reported = false;
+  const stderrTail: string[] = [];
+  const keep = params.stderrLines ?? 20;
+  let finished: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    finished = resolve;
+  });
+
+  /** Tells the session once: after the process exited and its output was read to the end. */
+  const report = (): void => {
+    if (reported || exit === undefined || !streamsClosed) return;
+    reported = true;
+    const reason =
+      closeRequested && exit.error === undefined
+        ? undefined
+        : new ServerExitedError(
+            params.command,
+            exit.code,
+            exit.signal,
+            [...stderrTail],
+            exit.error,
+          );
+    handlers?.closed(reason);
+    finished();
+  };
+
+  const keepStderr = (text: string): void => {
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      stderrTail.push(line);
+      if (stderrTail.length > keep) stderrTail.shift();
+    }
+  };
+
+  return {
+    get pid() {
+      return child?.pid;
+    },
+    get processState() {
+      return actor === undefined ? 'starting' : String(actor.getSnapshot().value);
+    },
+
+    start(h: TransportHandlers) {
+      handlers = h;
+      const mode = params.stderr ?? 'capture';
+      const stderrOption = mode === 'inherit' ? 'inherit' : mode === 'ignore' ? 'ignore' : 'pipe';
+      const stdio: StdioOptions = ['pipe', 'pipe', stderrOption];
+      const proc = spawn(params.command, [...(params.args ?? [])], {
+        cwd: params.cwd,
+        env: environment(params),
+        stdio,
+        // Its own process group, so that a signal reaches every process it started.
+        detached: process.platform !== 'win32',
+        windowsHide: true,
+      });
+      child = proc;
+      const machine = stdioProcessMachine.provide({
+        actions: {
+          closeStdin: () => proc.stdin?.end(),
+          terminateGroup: () => signalGroup(proc, 'SIGTERM'),
+          killGroup: () => signalGroup(proc, 'SIGKILL'),
+          reapAndReport: () => {
+            // Grandchildren outlive a crashed wrapper unless the group is killed.
+            signalGroup(proc, 'SIGKILL');
+            report();
+          },
+        },
+        delays: {
+          stdinGrace: params.stdinGraceMs ?? 2_000,
+          termGrace: params.termGraceMs ?? 2_000,
+        },
+      });
+      const a = createActor(machine);
+      actor = a;
+      a.start();
+
+      proc.stderr?.setEncoding('utf8');
+      proc.stderr?.on('data', (text: string) => {
+        keepStderr(text);
+        if (typeof mode === 'function') mode(text);
+      });
+      proc.on('exit', (code, signal) => {
+        exit ??= { code, signal };
+        a.send({ type: 'exited', code, signal });
+      });
+      proc.on('close', () => {
+        streamsClosed = true;
+        report();
+      });
+
+      const stdin = proc.stdin;
+      const stdout = proc.stdout;
+      if (stdin === null || stdout === null) throw new Error('spawn gave no stdio pipes');
+      // EPIPE after the server exited is the exit's business, not an unhandled error.
+      stdin.on('error', () => {});
+      const framed = createFramedTransport(
+        createNodeStreamChannel({ readable: stdout, writable: stdin, close: () => done }),
+        params.maxMessageBytes === undefined ? {} : { maxMessageBytes: params.maxMessageBytes },
+      );
+      inner = framed;
+
+      return new Promise<void>((resolve, reject) => {
+        proc.once('spawn', () => {
+          a.send({ type: 'spawned' });
+          void framed.start({
+            message: (m) => h.message(m),
+            error: (e) => h.error(e),
+            // The process's exit, not the end of stdout, closes the transport.
+            closed: () => {},
+          });
+          resolve();
+        });
+        proc.once('error', (error) => {
+          if (proc.pid !== undefined) return; // errors after spawn come with an exit
+          exit = { code: null, signal: null, error };
+          streamsClosed = true;
+          a.send({ type: 'spawnFailed', error });
+          reject(new ServerExitedError(params.command, null, null, [], error));
+        });
+      });
+    },
+
+    send(message: JsonRpcMessage) {
+      if (inner === undefined)
+        throw new McpLocalError('INVALID_STATE', 'The stdio transport has not been started.');
+      return inner.send(message);
+    },
+
+    close() {
+      if (actor === undefined) return Promise.resolve();
+      closeRequested = true;
+      actor.send({ type: 'close' });
+      return done;
+    },
+  };
+}

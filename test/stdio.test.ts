@@ -1,0 +1,193 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createClientSession, type SessionMessage } from '../src/index.js';
+import {
+  createStdioTransport,
+  ServerExitedError,
+  type StdioServerParameters,
+} from '../src/node/index.js';
+
+/**
+ * The stdio transport against real processes. Waiting is event-driven (process exit, pipes
+ * closing); the shutdown's waits run on fake timers where a test needs them to pass.
+ */
+
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const server = (extra: Partial<StdioServerParameters> = {}): StdioServerParameters => ({
+  command: process.execPath,
+  args: [path.join(fixtures, 'line-server.mjs')],
+  ...extra,
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Whether a process is still running (a zombie waiting to be reaped does not count). */
+function running(pid: number): boolean {
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return false;
+  try {
+    const state = readFileSync(stat, 'utf8').split(') ')[1]?.[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+describe('stdio transport', () => {
+  it('runs a session against a real server process and closes it by ending stdin', async () => {
+    const transport = createStdioTransport(server());
+    const session = createClientSession({ transport, mode: 'legacy' });
+    await session.connect();
+    expect(session.serverInfo).toEqual({ name: 'line-server', version: '1.0.0' });
+    await expect(session.callTool('echo', { text: 'é€😀' })).resolves.toMatchObject({
+      content: [{ type: 'text', text: JSON.stringify({ text: 'é€😀' }) }],
+    });
+    const pid = transport.pid as number;
+    expect(running(pid)).toBe(true);
+    await session.close();
+    expect(transport.processState).toBe('exited');
+    expect(running(pid)).toBe(false);
+  });
+
+  it('passes only a safe environment by default, plus what the caller gives', async () => {
+    process.env.SECRET_TOKEN = 'do-not-leak';
+    try {
+      const session = createClientSession({
+        transport: createStdioTransport(server({ env: { EXTRA: 'given' } })),
+        mode: 'legacy',
+      });
+      await session.connect();
+      expect(session.instructions).toBe('env SECRET_TOKEN=(unset) EXTRA=given');
+      await session.close();
+      const inheriting = createClientSession({
+        transport: createStdioTransport(server({ inheritEnv: true })),
+        mode: 'legacy',
+      });
+      await inheriting.connect();
+      expect(inheriting.instructions).toContain('SECRET_TOKEN=do-not-leak');
+      await inheriting.close();
+    } finally {
+      delete process.env.SECRET_TOKEN;
+    }
+  });
+
+  it('reports a non-JSON stdout line as a stream exception and keeps going', async () => {
+    const messages: SessionMessage[] = [];
+    const session = createClientSession({
+      transport: createStdioTransport(server()),
+      mode: 'legacy',
+      messageHandler: (m) => {
+        messages.push(m);
+      },
+    });
+    await session.connect();
+    await expect(session.callTool('noise', { n: 1 })).resolves.toMatchObject({
+      content: [{ text: '{"n":1}' }],
+    });
+    expect(
+      messages
+        .filter((m) => m.type === 'exception')
+        .map((m) => (m as unknown as { error: { code: string } }).error.code),
+    ).toEqual(['INVALID_JSON']);
+    await session.close();
+  });
+
+  it('fails pending requests with the exit code and the last stderr lines when the server dies', async () => {
+    const session = createClientSession({
+      transport: createStdioTransport(server({ env: { GREETING: 'starting up' } })),
+      mode: 'legacy',
+    });
+    await session.connect();
+    const error: unknown = await session.callTool('crash').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CONNECTION_CLOSED' });
+    const cause = (error as { cause?: unknown }).cause;
+    expect(cause).toBeInstanceOf(ServerExitedError);
+    expect(cause).toMatchObject({
+      exitCode: 3,
+      signal: null,
+      stderr: ['starting up', 'fatal: the database is on fire'],
+    });
+    expect((cause as Error).message).toMatch(/exited with code 3.*database is on fire/s);
+    expect(session.state).toBe('closed');
+  });
+
+  it('tells why a server that cannot start failed', async () => {
+    const session = createClientSession({
+      transport: createStdioTransport({ command: '/nonexistent/mcp-server' }),
+      mode: 'legacy',
+    });
+    await expect(session.connect()).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(/could not be started.*ENOENT/),
+    });
+    expect(session.state).toBe('closed');
+  });
+
+  it('escalates to SIGTERM and SIGKILL for a server that ignores stdin EOF and SIGTERM', async () => {
+    const transport = createStdioTransport(server({ env: { STUBBORN: '1' } }));
+    const session = createClientSession({ transport, mode: 'legacy' });
+    await session.connect();
+    const pid = transport.pid as number;
+    vi.useFakeTimers();
+    const closing = session.close();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.processState).toBe('endingInput');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(transport.processState).toBe('terminating');
+    expect(running(pid)).toBe(true); // it ignores SIGTERM
+    await vi.advanceTimersByTimeAsync(2_000);
+    vi.useRealTimers();
+    await closing;
+    expect(transport.processState).toBe('exited');
+    expect(running(pid)).toBe(false);
+  });
+
+  describe('no orphaned grandchildren', () => {
+    function wrapped() {
+      let grandchild: number | undefined;
+      const transport = createStdioTransport({
+        command: process.execPath,
+        args: [path.join(fixtures, 'wrapper.mjs')],
+        stderr: (text) => {
+          const m = /grandchild (\d+)/.exec(text);
+          if (m) grandchild = Number(m[1]);
+        },
+      });
+      return { transport, grandchild: () => grandchild };
+    }
+
+    it('after close()', async () => {
+      const { transport, grandchild } = wrapped();
+      const session = createClientSession({ transport, mode: 'legacy' });
+      await session.connect();
+      const pid = grandchild() as number;
+      expect(running(pid)).toBe(true);
+      await session.close();
+      expect(running(pid)).toBe(false);
+    });
+
+    it('after the server crashes', async () => {
+      const { transport, grandchild } = wrapped();
+      const session = createClientSession({ transport, mode: 'legacy' });
+      await session.connect();
+      const pid = grandchild() as number;
+      await expect(session.callTool('crash')).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+      expect(running(pid)).toBe(false);
+    });
+
+    it('after connect is abandoned', async () => {
+      const { transport, grandchild } = wrapped();
+      const session = createClientSession({ transport, mode: 'legacy' });
+      const connecting = session.connect().catch((e: unknown) => e);
+      await session.close();
+      await expect(connecting).resolves.toMatchObject({ code: 'CONNECTION_CLOSED' });
+      const pid = grandchild();
+      if (pid !== undefined) expect(running(pid)).toBe(false);
+      expect(transport.processState).toBe('exited');
+    });
+  });
+});
