@@ -1,0 +1,107 @@
+/**
+ * The main job: a real session against an MCP server over stdio. With no arguments it starts the
+ * embedded default, `@modelcontextprotocol/server-everything`; otherwise it runs the given command:
+ *
+ *   npm start                      # server-everything
+ *   npm start -- npx -y some-mcp-server --flag
+ *
+ * It negotiates (era probe), lists tools, resources and prompts, calls a tool with progress, and
+ * prints what happened, including every lifecycle transition.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { createClientSession, type Progress } from '../src/index.js';
+import { createStdioTransport } from '../src/node/index.js';
+
+const [command, ...args] = process.argv.slice(2);
+const log = (line: string): void => console.log(line);
+
+if (command !== undefined && /^(https?|wss?):\/\//.test(command)) {
+  console.error(
+    'URLs need the HTTP and WebSocket transports, which are not built yet; give a command to run over stdio.',
+  );
+  process.exit(2);
+}
+
+const server =
+  command === undefined
+    ? {
+        command: process.execPath,
+        args: [
+          path.join(
+            path.dirname(
+              createRequire(import.meta.url).resolve(
+                '@modelcontextprotocol/server-everything/package.json',
+              ),
+            ),
+            'dist/index.js',
+          ),
+          'stdio',
+        ],
+      }
+    : { command, args };
+
+log(`server: ${[server.command, ...server.args].join(' ')}`);
+const session = createClientSession({
+  transport: createStdioTransport(server),
+  clientInfo: { name: 'mcp-actors-main', version: '0.1.0' },
+  roots: { list: () => [{ uri: `file://${process.cwd()}`, name: 'cwd' }] },
+  sampling: () => ({
+    role: 'assistant',
+    content: { type: 'text', text: '(no model here)' },
+    model: 'none',
+  }),
+  messageHandler: (m) => {
+    if (m.type === 'exception') log(`  stream exception: ${m.error.message}`);
+  },
+});
+session.onStateChange((state) => {
+  const path = session.negotiationPath;
+  log(`lifecycle: ${state}${path === undefined ? '' : ` (${path})`}`);
+});
+
+try {
+  const negotiated = await session.connect();
+  log(
+    `negotiated: ${negotiated.era} era, protocol ${negotiated.protocolVersion}` +
+      (session.fallbackReason === undefined
+        ? ''
+        : ` (the probe fell back: ${session.fallbackReason})`),
+  );
+  log(`server: ${session.serverInfo?.name ?? '?'} ${session.serverInfo?.version ?? ''}`);
+  const caps = session.serverCapabilities ?? {};
+  const tools = 'tools' in caps ? await session.listAllTools() : [];
+  log(`tools (${tools.length}): ${tools.map((t) => t.name).join(', ')}`);
+  const resources = 'resources' in caps ? await session.listAllResources() : [];
+  log(
+    `resources (${resources.length}): ${resources
+      .slice(0, 5)
+      .map((r) => r.uri)
+      .join(', ')}${resources.length > 5 ? ', …' : ''}`,
+  );
+  const prompts = 'prompts' in caps ? await session.listAllPrompts() : [];
+  log(`prompts (${prompts.length}): ${prompts.map((p) => p.name).join(', ')}`);
+
+  const onProgress = (p: Progress): void =>
+    log(
+      `  progress ${p.progress}${p.total === undefined ? '' : `/${p.total}`}${p.message === undefined ? '' : ` ${p.message}`}`,
+    );
+  const long = tools.find((t) => t.name === 'trigger-long-running-operation');
+  if (long !== undefined) {
+    const result = await session.callTool(long.name, { duration: 1, steps: 4 }, { onProgress });
+    log(`${long.name}: ${JSON.stringify(result.content)}`);
+  } else if (tools.some((t) => t.name === 'echo')) {
+    const result = await session.callTool(
+      'echo',
+      { message: 'hello from mcp-actors' },
+      { onProgress },
+    );
+    log(`echo: ${JSON.stringify(result.content)}`);
+  }
+} catch (error) {
+  log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  await session.close();
+  log(`final state: ${session.state}`);
+}
