@@ -55,9 +55,17 @@ const session = createClientSession({
     if (m.type === 'exception') log(`  stream exception: ${m.error.message}`);
   },
 });
-session.onStateChange((state) => {
-  const path = session.negotiationPath;
-  log(`lifecycle: ${state}${path === undefined ? '' : ` (${path})`}`);
+// Every state, nested ones too (the negotiation path shows as initializing.<step>).
+let last = '';
+session.actor.subscribe((snapshot) => {
+  const value = snapshot.value as string | Record<string, string>;
+  const shown =
+    typeof value === 'string'
+      ? value
+      : Object.entries(value)
+          .map(([k, v]) => `${k}.${v}`)
+          .join();
+  if (shown !== last) log(`lifecycle: ${(last = shown)}`);
 });
 
 try {

@@ -368,7 +368,10 @@ export class ClientSession implements AsyncDisposable {
     return n.discoverResult as DiscoverResult;
   }
 
-  /** Sends a request; resolves with its raw result. */
+  /**
+   * Sends any request (extension methods included) and resolves with its raw result, unvalidated.
+   * `settle` (advanced) turns the raw result into what the call resolves with, at resolve time.
+   */
   request(
     method: string,
     params?: Record<string, unknown>,
