@@ -4,24 +4,31 @@
  *
  *   npm start                      # server-everything
  *   npm start -- npx -y some-mcp-server --flag
+ *   npm start -- http://127.0.0.1:3001/mcp   # Streamable HTTP
  *
  * It negotiates (era probe), lists tools, resources and prompts, calls a tool with progress, and
  * prints what happened, including every lifecycle transition.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { createClientSession, type Progress } from '../src/index.js';
+import {
+  createClientSession,
+  createStreamableHttpTransport,
+  type Progress,
+  type Transport,
+} from '../src/index.js';
 import { createStdioTransport } from '../src/node/index.js';
 
 const [command, ...args] = process.argv.slice(2);
 const log = (line: string): void => console.log(line);
 
-if (command !== undefined && /^(https?|wss?):\/\//.test(command)) {
+if (command !== undefined && /^wss?:\/\//.test(command)) {
   console.error(
-    'URLs need the HTTP and WebSocket transports, which are not built yet; give a command to run over stdio.',
+    'WebSocket URLs need the WebSocket transport, which is not built yet; give an http(s) URL or a command.',
   );
   process.exit(2);
 }
+const isUrl = command !== undefined && /^https?:\/\//.test(command);
 
 const server =
   command === undefined
@@ -41,9 +48,12 @@ const server =
       }
     : { command, args };
 
-log(`server: ${[server.command, ...server.args].join(' ')}`);
+log(`server: ${isUrl ? String(command) : [server.command, ...server.args].join(' ')}`);
+const transport: Transport = isUrl
+  ? createStreamableHttpTransport({ url: String(command) })
+  : createStdioTransport(server);
 const session = createClientSession({
-  transport: createStdioTransport(server),
+  transport,
   clientInfo: { name: 'mcp-actors-main', version: '0.1.0' },
   roots: { list: () => [{ uri: `file://${process.cwd()}`, name: 'cwd' }] },
   sampling: () => ({

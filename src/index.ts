@@ -49,6 +49,12 @@ export {
 } from './framing/line.js';
 export { createFramedTransport, type FramedTransportOptions } from './transports/framed.js';
 export { createInMemoryTransportPair, createByteChannelPair } from './transports/in-memory.js';
+export {
+  createStreamableHttpTransport,
+  HttpError,
+  type StreamableHttpOptions,
+  type StreamableHttpTransport,
+} from './transports/streamable-http.js';
 export type {
   ConnectionState,
   Negotiated,

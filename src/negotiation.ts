@@ -5,6 +5,7 @@ import {
   JsonRpcError,
   McpLocalError,
   RequestTimeoutError,
+  SendFailedError,
   reasonText,
 } from './errors.js';
 import {
@@ -202,6 +203,10 @@ async function discoverOrFallBack(
       }
       if (probing && error instanceof RequestTimeoutError) {
         return fallBack(`server/discover had no answer within ${s.probeTimeout} ms`);
+      }
+      // Refused below JSON-RPC (an HTTP 4xx with no JSON-RPC body, say): a legacy server.
+      if (probing && error instanceof SendFailedError) {
+        return fallBack(`server/discover was refused: ${reasonText(error.cause)}`);
       }
       throw error;
     }
