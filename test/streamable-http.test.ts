@@ -17,6 +17,8 @@ interface Seen {
 
 let server: Server | undefined;
 afterEach(async () => {
+  // Keep-alive sockets of fetch would hold close() open: end them.
+  server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   server = undefined;
 });
@@ -218,5 +220,96 @@ describe('Streamable HTTP transport', () => {
       'mcp-name': 'needs-sampling',
     });
     expect(seen.some((s) => s.method === 'DELETE')).toBe(false); // no session in 2026
+  });
+});
+
+describe('Streamable HTTP cancellation', () => {
+  it('on 2026, cancels a request by closing its POST, and sends no notification', async () => {
+    let streamClosed: () => void = () => {};
+    const closedByClient = new Promise<void>((resolve) => {
+      streamClosed = resolve;
+    });
+    const { url, seen } = await serve((rpc, res) => {
+      if (rpc.method === 'server/discover') {
+        json(res, {
+          jsonrpc: '2.0',
+          id: rpc.id,
+          result: {
+            resultType: 'complete',
+            supportedVersions: ['2026-07-28'],
+            capabilities: { tools: {} },
+            ttlMs: 0,
+            cacheScope: 'public',
+          },
+        });
+      } else {
+        // A long tool call: the stream stays open until the client goes away.
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(': working\n\n');
+        res.on('close', () => streamClosed());
+      }
+    });
+    const session = createClientSession({
+      transport: createStreamableHttpTransport({ url }),
+      mode: 'modern',
+    });
+    await session.connect();
+    const controller = new AbortController();
+    const call = session
+      .callTool('slow', {}, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    await new Promise<void>((resolve) => {
+      const check = () =>
+        seen.some((s) => s.rpc === 'tools/call') ? resolve() : setImmediate(check);
+      check();
+    });
+    controller.abort('user stopped it');
+    await expect(call).resolves.toMatchObject({ code: 'REQUEST_CANCELLED' });
+    await closedByClient;
+    expect(seen.some((s) => s.rpc === 'notifications/cancelled')).toBe(false);
+    await session.close();
+  });
+
+  it('on a handshake revision, cancels with notifications/cancelled as usual', async () => {
+    const { url, seen } = await serve((rpc, res) => {
+      if (rpc.method === 'initialize') {
+        const params = rpc.params as Record<string, unknown>;
+        json(res, {
+          jsonrpc: '2.0',
+          id: rpc.id,
+          result: {
+            protocolVersion: params.protocolVersion,
+            capabilities: {},
+            serverInfo: { name: 'h', version: '1' },
+          },
+        });
+      } else {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(': working\n\n');
+      }
+    });
+    const session = createClientSession({
+      transport: createStreamableHttpTransport({ url }),
+      mode: 'legacy',
+    });
+    await session.connect();
+    const controller = new AbortController();
+    const call = session
+      .callTool('slow', {}, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    await new Promise<void>((resolve) => {
+      const check = () =>
+        seen.some((s) => s.rpc === 'tools/call') ? resolve() : setImmediate(check);
+      check();
+    });
+    controller.abort('user stopped it');
+    await expect(call).resolves.toMatchObject({ code: 'REQUEST_CANCELLED' });
+    await new Promise<void>((resolve) => {
+      const check = () =>
+        seen.some((s) => s.rpc === 'notifications/cancelled') ? resolve() : setImmediate(check);
+      check();
+    });
+    expect(seen.filter((s) => s.rpc === 'notifications/cancelled')).toHaveLength(1);
+    await session.close();
   });
 });

@@ -16,8 +16,9 @@ import type { Transport, TransportHandlers } from '../transport.js';
  * JSON-RPC error in an error response's body (so a 2026 server's `400` with `-32022` reaches the
  * request as that error); HTTP failures as `HttpError` with the status and body.
  *
- * Not yet: the standalone GET stream, SSE resumption, re-initialising an expired session, and
- * cancelling a 2026 request by aborting its POST.
+ * On 2026-07-28 a cancellation aborts the request's own POST instead of sending a notification.
+ *
+ * Not yet: the standalone GET stream, SSE resumption, re-initialising an expired session.
  */
 
 export interface StreamableHttpOptions {
@@ -70,6 +71,10 @@ export function createStreamableHttpTransport(
   let protocolVersion: string | undefined;
   let closed = false;
   const inFlight = new Set<AbortController>();
+  /** The POST of each request still being answered, by request id. */
+  const byId = new Map<string | number, AbortController>();
+  /** Whether requests carry 2026 stamps: then cancelling a request is aborting its POST. */
+  let modern = false;
   /** Ids of outgoing `initialize` requests, to read the negotiated version from their responses. */
   const initializeIds = new Set<string | number>();
 
@@ -160,8 +165,27 @@ export function createStreamableHttpTransport(
       if (closed) throw new McpLocalError('CONNECTION_CLOSED', 'The HTTP transport is closed.');
       if ('method' in message && message.method === 'initialize' && 'id' in message)
         initializeIds.add(message.id);
+      if (modern && 'method' in message && message.method === 'notifications/cancelled') {
+        // MCP 2026-07-28 Streamable HTTP: closing the request's response stream is the
+        // cancellation; the revision has no client notifications over HTTP.
+        const id = message.params?.requestId;
+        if (typeof id === 'string' || typeof id === 'number') byId.get(id)?.abort();
+        return;
+      }
       const controller = new AbortController();
       inFlight.add(controller);
+      const request = 'method' in message && 'id' in message ? message : undefined;
+      const requestId = request?.id;
+      if (request !== undefined && requestId !== undefined) {
+        byId.set(requestId, controller);
+        const meta = request.params?._meta as Record<string, unknown> | undefined;
+        const stamped = meta?.['io.modelcontextprotocol/protocolVersion'];
+        if (typeof stamped === 'string' && isModernVersion(stamped)) modern = true;
+      }
+      const forget = (): void => {
+        inFlight.delete(controller);
+        if (requestId !== undefined && byId.get(requestId) === controller) byId.delete(requestId);
+      };
       let response: Response;
       try {
         response = await doFetch(url, {
@@ -171,7 +195,7 @@ export function createStreamableHttpTransport(
           signal: controller.signal,
         });
       } catch (error) {
-        inFlight.delete(controller);
+        forget();
         throw new McpLocalError(
           'TRANSPORT_ERROR',
           `POST for ${describeMessage(message)} failed: ${reasonText(error)}`,
@@ -182,7 +206,7 @@ export function createStreamableHttpTransport(
       if (sid !== null) sessionId = sid;
       const type = response.headers.get('content-type') ?? '';
       if (!response.ok) {
-        inFlight.delete(controller);
+        forget();
         const text = await response.text().catch(() => '');
         // A JSON-RPC error in the body answers the request itself (2026: 400 + -32022, 404 + -32601).
         try {
@@ -203,7 +227,7 @@ export function createStreamableHttpTransport(
         );
       }
       if (response.status === 202 || response.body === null) {
-        inFlight.delete(controller);
+        forget();
         return;
       }
       const body = response.body;
@@ -225,7 +249,7 @@ export function createStreamableHttpTransport(
             );
           }
         })
-        .finally(() => inFlight.delete(controller));
+        .finally(forget);
     },
 
     async close() {
