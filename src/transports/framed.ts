@@ -9,12 +9,10 @@ export function createFramedTransport(
   channel: ByteChannel,
   options: FramedTransportOptions = {},
 ): Transport {
-  let decoder: LineDecoder | undefined;
   let done = false;
   return {
     start(handlers: TransportHandlers) {
       const lines = new LineDecoder(handlers, options);
-      decoder = lines;
       return channel.start({
         data: (chunk) => lines.push(chunk),
         end: (reason) => {
@@ -29,7 +27,6 @@ export function createFramedTransport(
       return channel.write(encodeLine(message));
     },
     close() {
-      void decoder;
       return channel.close();
     },
   };
