@@ -223,6 +223,29 @@ describe('Streamable HTTP transport', () => {
   });
 });
 
+/** Resolves once the server has received a message with this method (checked each event-loop turn). */
+function received(seen: readonly Seen[], rpc: string): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (seen.some((s) => s.rpc === rpc)) resolve();
+      else setImmediate(check);
+    };
+    check();
+  });
+}
+
+/** Starts a call that the test aborts, once the server has it; resolves with its outcome. */
+async function abortedCall(
+  session: ReturnType<typeof createClientSession>,
+  seen: readonly Seen[],
+): Promise<unknown> {
+  const controller = new AbortController();
+  const call = session.callTool('slow', {}, { signal: controller.signal }).catch((e: unknown) => e);
+  await received(seen, 'tools/call');
+  controller.abort('user stopped it');
+  return call;
+}
+
 describe('Streamable HTTP cancellation', () => {
   it('on 2026, cancels a request by closing its POST, and sends no notification', async () => {
     let streamClosed: () => void = () => {};
@@ -254,17 +277,7 @@ describe('Streamable HTTP cancellation', () => {
       mode: 'modern',
     });
     await session.connect();
-    const controller = new AbortController();
-    const call = session
-      .callTool('slow', {}, { signal: controller.signal })
-      .catch((e: unknown) => e);
-    await new Promise<void>((resolve) => {
-      const check = () =>
-        seen.some((s) => s.rpc === 'tools/call') ? resolve() : setImmediate(check);
-      check();
-    });
-    controller.abort('user stopped it');
-    await expect(call).resolves.toMatchObject({ code: 'REQUEST_CANCELLED' });
+    await expect(abortedCall(session, seen)).resolves.toMatchObject({ code: 'REQUEST_CANCELLED' });
     await closedByClient;
     expect(seen.some((s) => s.rpc === 'notifications/cancelled')).toBe(false);
     await session.close();
@@ -293,22 +306,8 @@ describe('Streamable HTTP cancellation', () => {
       mode: 'legacy',
     });
     await session.connect();
-    const controller = new AbortController();
-    const call = session
-      .callTool('slow', {}, { signal: controller.signal })
-      .catch((e: unknown) => e);
-    await new Promise<void>((resolve) => {
-      const check = () =>
-        seen.some((s) => s.rpc === 'tools/call') ? resolve() : setImmediate(check);
-      check();
-    });
-    controller.abort('user stopped it');
-    await expect(call).resolves.toMatchObject({ code: 'REQUEST_CANCELLED' });
-    await new Promise<void>((resolve) => {
-      const check = () =>
-        seen.some((s) => s.rpc === 'notifications/cancelled') ? resolve() : setImmediate(check);
-      check();
-    });
+    await expect(abortedCall(session, seen)).resolves.toMatchObject({ code: 'REQUEST_CANCELLED' });
+    await received(seen, 'notifications/cancelled');
     expect(seen.filter((s) => s.rpc === 'notifications/cancelled')).toHaveLength(1);
     await session.close();
   });
