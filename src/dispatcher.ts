@@ -45,7 +45,7 @@ import {
   type LiteActorRef,
   type Program,
 } from './runtime/compiled-machine.js';
-import type { Transport } from './transport.js';
+import type { Transport, TransportEvent } from './transport.js';
 
 export type { Progress, ProgressToken } from './actors.js';
 
@@ -106,6 +106,8 @@ export interface DispatcherHandlers {
   exception?: (error: Error) => void;
   /** Something dropped and reported. */
   diagnostic?: (diagnostic: Diagnostic) => void;
+  /** Something the transport did on its own (a session renewed, a stream resumed). */
+  transportEvent?: (event: TransportEvent) => void;
 }
 
 export interface DispatcherOptions {
@@ -196,6 +198,11 @@ export class Dispatcher {
   /** The dispatcher's state: `idle`, `open` or `closed`. */
   get state(): 'idle' | 'open' | 'closed' {
     return this.#self.state.key as 'idle' | 'open' | 'closed';
+  }
+
+  /** The transport this dispatcher runs over. */
+  get transport(): Transport {
+    return this.#transport;
   }
 
   /** The number of outbound requests in flight. */
@@ -686,6 +693,11 @@ export class Dispatcher {
             message: (message) => this.#deliverSelf({ type: 'message', message }),
             error: (error) => this.#deliverSelf({ type: 'exception', error }),
             closed: (reason) => this.#deliverSelf({ type: 'transportClosed', reason }),
+            lost: (id, error) => this.#lost(id, error),
+            event: (event) => {
+              const handler = this.#handlers.transportEvent;
+              if (handler !== undefined) this.#callback('message handler', () => handler(event));
+            },
           });
         } catch (error) {
           this.#started = Promise.reject(error);
@@ -784,6 +796,14 @@ export class Dispatcher {
       'Received a message that is neither request, notification nor response.',
       message,
     );
+  }
+
+  /** The transport says a request's answer cannot arrive: it fails now, with the transport's error. */
+  #lost(id: string | number, error: Error): void {
+    const key =
+      typeof id === 'number' ? id : typeof id === 'string' ? canonicalInteger(id) : undefined;
+    const req = key === undefined ? undefined : this.#pending.get(key);
+    if (req !== undefined) queueMicrotask(() => this.#deliver(req, { type: 'sendFailed', error }));
   }
 
   #routeResponse(m: Record<string, unknown>): void {

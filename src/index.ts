@@ -7,7 +7,13 @@ export * from './errors.js';
 export * from './jsonrpc.js';
 export type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 export { systemClock, type Clock } from './clock.js';
-export type { Transport, TransportHandlers, ByteChannel, ByteSink } from './transport.js';
+export type {
+  Transport,
+  TransportEvent,
+  TransportHandlers,
+  ByteChannel,
+  ByteSink,
+} from './transport.js';
 export {
   Dispatcher,
   createDispatcher,
@@ -55,6 +61,31 @@ export {
   type StreamableHttpOptions,
   type StreamableHttpTransport,
 } from './transports/streamable-http.js';
+export {
+  createSseTransport,
+  SseTransportError,
+  type SseFailure,
+  type SseOptions,
+  type SseTransport,
+} from './transports/sse.js';
+export {
+  createHttpTransport,
+  type HttpTransport,
+  type HttpTransportOptions,
+} from './transports/http-auto.js';
+export {
+  createWebSocketTransport,
+  describeCloseCode,
+  MCP_WEBSOCKET_SUBPROTOCOL,
+  WebSocketClosedError,
+  WebSocketConnectError,
+  WebSocketSubprotocolError,
+  type WebSocketConstructor,
+  type WebSocketLike,
+  type WebSocketOptions,
+  type WebSocketTransport,
+  type WebSocketTransportState,
+} from './transports/websocket.js';
 export type {
   ConnectionState,
   Negotiated,

@@ -9,6 +9,7 @@ import type { Dispatcher, DispatcherOptions, RequestOptions } from './dispatcher
 import type { JsonRpcNotification } from './jsonrpc.js';
 import type * as Schemas from './protocol/schemas/index.js';
 import type { Revision } from './protocol/revisions.js';
+import type { TransportEvent } from './transport.js';
 import type { Transport } from './transport.js';
 
 /** How long the `auto` mode waits for an answer to its `server/discover` probe: 3 s. */
@@ -20,11 +21,16 @@ export interface Implementation {
   readonly [key: string]: unknown;
 }
 
-/** What the message handler receives: every notification not routed elsewhere, every stream exception, every diagnostic. */
+/**
+ * What the message handler receives: every notification not routed elsewhere, every stream
+ * exception, every diagnostic, and what the transport did on its own (a session renewed, a stream
+ * resumed).
+ */
 export type SessionMessage =
   | { readonly type: 'notification'; readonly notification: JsonRpcNotification }
   | { readonly type: 'exception'; readonly error: Error }
-  | { readonly type: 'diagnostic'; readonly diagnostic: Diagnostic };
+  | { readonly type: 'diagnostic'; readonly diagnostic: Diagnostic }
+  | { readonly type: 'transport'; readonly event: TransportEvent };
 
 /** Context handed to a request handler. */
 export interface RequestHandlerExtra {

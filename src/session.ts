@@ -133,6 +133,8 @@ export class ClientSession implements AsyncDisposable {
     }
     this.#dispatcher =
       options.dispatcher ?? new Dispatcher(options.transport as Transport, options);
+    // 2026 Streamable HTTP mirrors annotated tool arguments into Mcp-Param-* headers.
+    this.#dispatcher.transport.useToolSchemas?.((name) => this.#tools.get(name));
 
     this.#callbacks = new CallbackRouter(options);
     this.#cache =
@@ -1154,6 +1156,7 @@ export class ClientSession implements AsyncDisposable {
       notification: (notification) => this.#notify(notification),
       exception: (error) => this.#report({ type: 'exception', error }),
       diagnostic: (diagnostic) => this.#report({ type: 'diagnostic', diagnostic }),
+      transportEvent: (event) => this.#report({ type: 'transport', event }),
     });
     return this.#started;
   }

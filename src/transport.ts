@@ -1,4 +1,5 @@
 import type { JsonRpcMessage } from './jsonrpc.js';
+import type { ToolHeaderInfo } from './protocol/http-headers.js';
 
 /**
  * The transport contract: the one thing every transport (in-memory, byte streams, stdio,
@@ -15,6 +16,23 @@ export interface TransportHandlers {
   error(error: Error): void;
   /** The transport ended: the peer went away, or `close()` finished. Called at most once. */
   closed(reason?: Error): void;
+  /**
+   * The answer to the request with this id cannot arrive any more (its HTTP response ended early
+   * and could not be resumed, or carried something unreadable): the request fails with `error` at
+   * once instead of waiting for its timeout.
+   */
+  lost?(id: string | number, error: Error): void;
+  /** Something the transport did on its own that its user may want to know (a session renewed, a stream resumed). */
+  event?(event: TransportEvent): void;
+}
+
+/** A transport's report of something it did on its own; the session passes it to the message handler. */
+export interface TransportEvent {
+  /** What happened, for example `session-renewed`, `stream-resumed`, `stream-lost`. */
+  readonly type: string;
+  /** What happened, for a person. */
+  readonly message: string;
+  readonly [key: string]: unknown;
 }
 
 export interface Transport {
@@ -28,6 +46,11 @@ export interface Transport {
   send(message: JsonRpcMessage): void | Promise<void>;
   /** Closes the transport; `handlers.closed` is called once it has. Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * For transports that mirror tool arguments into headers (2026 Streamable HTTP `Mcp-Param-*`):
+   * the session gives a lookup of the tools of its latest listing, by name.
+   */
+  useToolSchemas?(lookup: (name: string) => ToolHeaderInfo | undefined): void;
 }
 
 /** A duplex byte channel, which `createFramedTransport` turns into a transport with newline framing. */

@@ -120,7 +120,17 @@ describe('Streamable HTTP transport', () => {
     expect(progress).toEqual([1]);
     await session.listTools();
     await session.close();
-    const [init, initialized, call, list, del] = seen;
+    const [init, initialized, call, list, del] = seen.filter((s) => s.method !== 'GET');
+    // The standalone GET stream was asked for once the session was initialised; 405 means none.
+    expect(seen.filter((s) => s.method === 'GET')).toMatchObject([
+      {
+        headers: {
+          accept: 'text/event-stream',
+          'mcp-session-id': 'session-42',
+          'mcp-protocol-version': '2025-06-18',
+        },
+      },
+    ]);
     expect(init?.headers.accept).toBe('application/json, text/event-stream');
     expect(init?.headers['mcp-session-id']).toBeUndefined();
     expect(init?.headers['x-app']).toBe('test');

@@ -1,0 +1,498 @@
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClientSession, JsonRpcError, type SessionMessage } from '../src/index.js';
+import {
+  createStreamableHttpTransport,
+  HttpError,
+  type StreamableHttpOptions,
+} from '../src/transports/streamable-http.js';
+
+/**
+ * Streamable HTTP faults against a real HTTP server on 127.0.0.1 that the tests script: broken
+ * response streams (resumed with Last-Event-ID, or failing the request at once), the standalone
+ * GET stream, an expired session, unreadable answers. Waits between reconnections go through an
+ * injected `delay` that records what it was asked and returns at once.
+ */
+
+interface Seen {
+  method: string;
+  rpc: string | undefined;
+  id: unknown;
+  headers: IncomingHttpHeaders;
+}
+
+type Handler = (
+  req: IncomingMessage,
+  rpc: Record<string, unknown> | undefined,
+  res: ServerResponse,
+) => void;
+
+let server: Server | undefined;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+});
+
+async function serve(handler: Handler): Promise<{ url: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      const rpc = body === '' ? undefined : (JSON.parse(body) as Record<string, unknown>);
+      seen.push({
+        method: req.method ?? '',
+        rpc: rpc?.method as string | undefined,
+        id: rpc?.id,
+        headers: req.headers,
+      });
+      if (req.method === 'DELETE') {
+        res.writeHead(200).end();
+        return;
+      }
+      if (rpc !== undefined && rpc.id === undefined) {
+        res.writeHead(202).end();
+        return;
+      }
+      if (rpc !== undefined && 'result' in rpc) {
+        res.writeHead(202).end();
+        return;
+      }
+      handler(req, rpc, res);
+    });
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/mcp`, seen };
+}
+
+const json = (res: ServerResponse, body: unknown, headers: Record<string, string> = {}) =>
+  res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+
+const sse = (res: ServerResponse): ServerResponse =>
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+
+const event = (message: unknown, id?: string): string =>
+  `${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(message)}\n\n`;
+
+function initialize(
+  rpc: Record<string, unknown>,
+  res: ServerResponse,
+  sessionId = 'session-1',
+): void {
+  json(
+    res,
+    {
+      jsonrpc: '2.0',
+      id: rpc.id,
+      result: {
+        protocolVersion: (rpc.params as { protocolVersion?: unknown }).protocolVersion,
+        capabilities: { tools: {} },
+        serverInfo: { name: 'scripted', version: '1' },
+      },
+    },
+    { 'mcp-session-id': sessionId },
+  );
+}
+
+const toolResult = (id: unknown, text: string) => ({
+  jsonrpc: '2.0',
+  id,
+  result: { content: [{ type: 'text', text }] },
+});
+
+/** A delay that records each wait and returns at once. */
+function recordingDelay(): {
+  waits: number[];
+  delay: NonNullable<StreamableHttpOptions['delay']>;
+} {
+  const waits: number[] = [];
+  return {
+    waits,
+    delay: (ms, signal) => {
+      waits.push(ms);
+      return signal.aborted ? Promise.reject(signal.reason as Error) : Promise.resolve();
+    },
+  };
+}
+
+async function legacySession(
+  url: string,
+  options: Partial<StreamableHttpOptions> = {},
+  messages: SessionMessage[] = [],
+) {
+  const transport = createStreamableHttpTransport({ url, standaloneStream: false, ...options });
+  const session = createClientSession({
+    transport,
+    mode: 'legacy',
+    protocolVersion: '2025-11-25',
+    messageHandler: (m) => void messages.push(m),
+  });
+  await session.connect();
+  return { session, transport };
+}
+
+const discoverResult = (id: unknown) => ({
+  jsonrpc: '2.0',
+  id,
+  result: {
+    resultType: 'complete',
+    supportedVersions: ['2026-07-28'],
+    capabilities: { tools: {} },
+    ttlMs: 0,
+    cacheScope: 'public',
+  },
+});
+
+describe('Streamable HTTP: broken response streams', () => {
+  it('resumes a stream the server closed after priming, with GET + Last-Event-ID after its retry', async () => {
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (rpc?.method === 'tools/call') {
+        // SEP-1699: prime with an id and a retry, then close the connection.
+        sse(res).end('id: call-0\nretry: 250\ndata: \n\n');
+        return;
+      }
+      if (req.method === 'GET') {
+        expect(req.headers['last-event-id']).toBe('call-0');
+        const call = seen.find((s) => s.rpc === 'tools/call');
+        sse(res).end(event(toolResult(call?.id, 'resumed'), 'call-1'));
+        return;
+      }
+      res.writeHead(500).end();
+    });
+    const { waits, delay } = recordingDelay();
+    const messages: SessionMessage[] = [];
+    const { session } = await legacySession(url, { delay }, messages);
+    await expect(session.callTool('slow')).resolves.toMatchObject({
+      content: [{ text: 'resumed' }],
+    });
+    expect(waits).toEqual([250]);
+    expect(seen.filter((s) => s.method === 'GET')).toHaveLength(1);
+    expect(messages).toContainEqual({
+      type: 'transport',
+      event: expect.objectContaining({ type: 'stream-resumed', lastEventId: 'call-0' }) as unknown,
+    });
+    await session.close();
+  });
+
+  it('keeps resuming while streams open, and backs off on failures until maxRetries in a row, then fails the request', async () => {
+    let gets = 0;
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (rpc?.method === 'tools/call') {
+        sse(res).end('id: a-1\nretry: 100\ndata: \n\n');
+        return;
+      }
+      if (req.method === 'GET') {
+        gets++;
+        // Two polls that open and close with one new event each, then only failures.
+        if (gets <= 2) sse(res).end(`id: a-${gets + 1}\ndata: \n\n`);
+        else res.writeHead(503).end('busy');
+        return;
+      }
+      res.writeHead(500).end();
+    });
+    const { waits, delay } = recordingDelay();
+    const { session } = await legacySession(url, {
+      delay,
+      reconnect: { maxRetries: 3, factor: 2, maxDelay: 350 },
+    });
+    await expect(session.callTool('slow')).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(/ended before its response: 3 attempts to resume it failed/),
+    });
+    // 100 after the priming close and after each poll; after failures 200, then 400 capped to 350.
+    expect(waits).toEqual([100, 100, 100, 200, 350]);
+    const lastIds = seen.filter((s) => s.method === 'GET').map((s) => s.headers['last-event-id']);
+    expect(lastIds).toEqual(['a-1', 'a-2', 'a-3', 'a-3', 'a-3']);
+    await session.close();
+  });
+
+  it('fails the request at once when a stream without event ids ends before its response', async () => {
+    const { url, seen } = await serve((_req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      const progress = {
+        jsonrpc: '2.0',
+        method: 'notifications/message',
+        params: { level: 'info', data: 'working' },
+      };
+      sse(res).end(event(progress));
+    });
+    const { session } = await legacySession(url);
+    await expect(session.callTool('slow')).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(/ended before its response/),
+    });
+    expect(seen.some((s) => s.method === 'GET')).toBe(false);
+    await session.close();
+  });
+
+  it('fails the request at once when the connection is reset mid-stream', async () => {
+    const { url } = await serve((_req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      sse(res).write(': working\n\n', () => res.socket?.destroy());
+    });
+    const { session } = await legacySession(url);
+    await expect(session.callTool('slow')).rejects.toMatchObject({ code: 'TRANSPORT_ERROR' });
+    await session.close();
+  });
+
+  it('on 2026, never resumes: a broken stream fails its request at once', async () => {
+    const { url, seen } = await serve((_req, rpc, res) => {
+      if (rpc?.method === 'server/discover') return json(res, discoverResult(rpc.id));
+      sse(res).end('id: x-1\nretry: 10\ndata: \n\n');
+    });
+    const session = createClientSession({
+      transport: createStreamableHttpTransport({ url }),
+      mode: 'modern',
+    });
+    await session.connect();
+    await expect(session.callTool('slow')).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(/ended before its response/),
+    });
+    expect(seen.some((s) => s.method === 'GET')).toBe(false);
+    await session.close();
+  });
+});
+
+describe('Streamable HTTP: unreadable answers', () => {
+  const cases: [string, (res: ServerResponse) => void, Record<string, unknown>][] = [
+    [
+      'a wrong content type',
+      (res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html></html>'),
+      { code: 'TRANSPORT_ERROR', status: 200, contentType: 'text/html' },
+    ],
+    [
+      'a JSON body that is not JSON',
+      (res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"jsonrpc":'),
+      { code: 'INVALID_JSON' },
+    ],
+    [
+      'a JSON body without the response',
+      (res) => json(res, { jsonrpc: '2.0', method: 'notifications/message', params: {} }),
+      { code: 'TRANSPORT_ERROR', message: expect.stringMatching(/held no response/) as unknown },
+    ],
+    ['202 for a request', (res) => res.writeHead(202).end(), { code: 'TRANSPORT_ERROR' }],
+  ];
+  for (const [what, answer, expected] of cases) {
+    it(`fails the request at once on ${what}`, async () => {
+      const { url } = await serve((_req, rpc, res) => {
+        if (rpc?.method === 'initialize') return initialize(rpc, res);
+        answer(res);
+      });
+      const { session } = await legacySession(url);
+      await expect(session.listTools()).rejects.toMatchObject(expected);
+      await session.close();
+    });
+  }
+
+  it('gives an id-less JSON-RPC error body to the request the POST carried', async () => {
+    const { url } = await serve((_req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Nope' } }),
+        );
+    });
+    const { session } = await legacySession(url);
+    const error = await session.listTools().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JsonRpcError);
+    expect(error).toMatchObject({ code: -32600 });
+    await session.close();
+  });
+});
+
+describe('Streamable HTTP: session expiry', () => {
+  it('on 404, initialises a new session once, replays the request, and says so', async () => {
+    let sessions = 0;
+    let expired = false;
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') {
+        sessions++;
+        return initialize(rpc, res, `session-${sessions}`);
+      }
+      if (req.headers['mcp-session-id'] === 'session-1' && expired) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: null,
+            error: { code: -32001, message: 'Session not found' },
+          }),
+        );
+        return;
+      }
+      json(res, toolResult(rpc?.id, String(req.headers['mcp-session-id'])));
+    });
+    const messages: SessionMessage[] = [];
+    const { session, transport } = await legacySession(url, {}, messages);
+    await expect(session.callTool('where')).resolves.toMatchObject({
+      content: [{ text: 'session-1' }],
+    });
+    expired = true;
+    const [a, b] = await Promise.all([session.callTool('where'), session.callTool('where')]);
+    expect([a, b]).toMatchObject([
+      { content: [{ text: 'session-2' }] },
+      { content: [{ text: 'session-2' }] },
+    ]);
+    expect(transport.sessionId).toBe('session-2');
+    expect(sessions).toBe(2); // both requests waited for one renewal
+    const renewal = seen.filter((s) => s.rpc === 'initialize')[1];
+    expect(renewal?.headers['mcp-session-id']).toBeUndefined();
+    expect(renewal?.id).toMatch(/^mcp-actors-renewal-/);
+    const afterRenewal = seen.slice(seen.indexOf(renewal as Seen) + 1);
+    expect(afterRenewal[0]).toMatchObject({
+      rpc: 'notifications/initialized',
+      headers: { 'mcp-session-id': 'session-2' },
+    });
+    expect(messages).toContainEqual({
+      type: 'transport',
+      event: expect.objectContaining({
+        type: 'session-renewed',
+        previousSessionId: 'session-1',
+        sessionId: 'session-2',
+      }) as unknown,
+    });
+    await session.close();
+  });
+
+  it('renews only once: a 404 on the replay fails the request with the status', async () => {
+    const { url } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res, 'session-x');
+      res.writeHead(404).end('gone');
+    });
+    const { session } = await legacySession(url);
+    const error: unknown = await session.listTools().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'SEND_FAILED' });
+    expect((error as { cause?: unknown }).cause).toBeInstanceOf(HttpError);
+    expect((error as { cause: HttpError }).cause.status).toBe(404);
+    await session.close();
+  });
+});
+
+describe('Streamable HTTP: the standalone GET stream', () => {
+  it('delivers server notifications and requests, and reopens with Last-Event-ID when it ends', async () => {
+    let gets = 0;
+    let answered: (body: unknown) => void = () => {};
+    const pingAnswer = new Promise<unknown>((resolve) => (answered = resolve));
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (req.method === 'GET') {
+        gets++;
+        if (gets === 1) {
+          sse(res).end(
+            event({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }, 'standalone-1') +
+              'retry: 40\n\n',
+          );
+        } else {
+          sse(res).write(event({ jsonrpc: '2.0', id: 'srv-1', method: 'ping' }, 'standalone-2'));
+        }
+        return;
+      }
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    server?.prependListener('request', (req: IncomingMessage) => {
+      if (req.method !== 'POST') return;
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const m = JSON.parse(body) as { id?: unknown; result?: unknown };
+        if (m.id === 'srv-1') answered(m);
+      });
+    });
+    const { waits, delay } = recordingDelay();
+    const changed: string[] = [];
+    const transport = createStreamableHttpTransport({ url, delay });
+    const session = createClientSession({
+      transport,
+      mode: 'legacy',
+      protocolVersion: '2025-11-25',
+    });
+    session.onListChanged('tools', () => changed.push('tools'));
+    await session.connect();
+    await expect(pingAnswer).resolves.toMatchObject({ id: 'srv-1', result: {} });
+    expect(changed).toEqual(['tools']);
+    expect(waits).toEqual([40]);
+    const getIds = seen.filter((s) => s.method === 'GET').map((s) => s.headers['last-event-id']);
+    expect(getIds).toEqual([undefined, 'standalone-1']);
+    await session.close();
+  });
+
+  it('is given up quietly when the server offers none (405)', async () => {
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (req.method === 'GET') return void res.writeHead(405).end();
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    const { waits, delay } = recordingDelay();
+    const transport = createStreamableHttpTransport({ url, delay });
+    const session = createClientSession({ transport, mode: 'legacy' });
+    await session.connect();
+    await session.listTools();
+    await session.listTools();
+    expect(seen.filter((s) => s.method === 'GET')).toHaveLength(1);
+    expect(waits).toEqual([]);
+    await session.close();
+  });
+});
+
+describe('Streamable HTTP on 2026: Mcp-Param headers', () => {
+  it('mirrors annotated arguments of a listed tool into Mcp-Param-* headers', async () => {
+    const { url, seen } = await serve((_req, rpc, res) => {
+      if (rpc?.method === 'server/discover') return json(res, discoverResult(rpc.id));
+      if (rpc?.method === 'tools/list') {
+        return json(res, {
+          jsonrpc: '2.0',
+          id: rpc.id,
+          result: {
+            resultType: 'complete',
+            ttlMs: 0,
+            cacheScope: 'public',
+            tools: [
+              {
+                name: 'deploy',
+                inputSchema: {
+                  type: 'object',
+                  properties: {
+                    region: { type: 'string', 'x-mcp-header': 'Region' },
+                    replicas: { type: 'integer', 'x-mcp-header': 'Replicas' },
+                    note: { type: 'string' },
+                  },
+                },
+              },
+            ],
+          },
+        });
+      }
+      json(res, { ...toolResult(rpc?.id, 'ok'), result: { resultType: 'complete', content: [] } });
+    });
+    const session = createClientSession({
+      transport: createStreamableHttpTransport({ url }),
+      mode: 'modern',
+    });
+    await session.connect();
+    await session.listTools();
+    await session.callTool('deploy', { region: 'eu-west 1 ', replicas: 3, note: 'x' });
+    const call = seen.find((s) => s.rpc === 'tools/call');
+    expect(call?.headers).toMatchObject({
+      'mcp-name': 'deploy',
+      'mcp-param-region': `=?base64?${Buffer.from('eu-west 1 ').toString('base64')}?=`,
+      'mcp-param-replicas': '3',
+    });
+    expect(Object.keys(call?.headers ?? {}).filter((h) => h.startsWith('mcp-param-'))).toHaveLength(
+      2,
+    );
+    await session.close();
+  });
+});
