@@ -1,13 +1,20 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createClientSession, type ClientSession } from '../src/index.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createClientSession,
+  createStreamableHttpTransport,
+  type ClientSession,
+  type Transport,
+} from '../src/index.js';
 import { createStdioTransport } from '../src/node/index.js';
+import { startHttpServerProcess, type HttpServerProcess } from './support/http-server-process.js';
 
 /**
- * Against the real `@modelcontextprotocol/server-everything` (a devDependency) over stdio: the era
- * probe, listings, tool calls with output validation and progress, and the server's requests for
- * sampling, roots and elicitation answered through the callbacks.
+ * Against the real `@modelcontextprotocol/server-everything` (a devDependency), over stdio and over
+ * Streamable HTTP (its own HTTP server, bound to 127.0.0.1): the era probe, listings, tool calls
+ * with output validation and progress, the server's requests for sampling, roots and elicitation
+ * answered through the callbacks, cancellation.
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,38 +29,55 @@ afterEach(async () => {
   session = undefined;
 });
 
-function open(asked: { sampling: string[]; elicited: string[] }) {
-  session = createClientSession({
-    transport: createStdioTransport({
-      command: process.execPath,
-      args: [serverEverything, 'stdio'],
-    }),
-    clientInfo: { name: 'mcp-actors-test', version: '1.0.0' },
-    sampling: (params) => {
-      asked.sampling.push(JSON.stringify(params.messages));
-      return {
-        role: 'assistant',
-        content: { type: 'text', text: 'a sampled answer' },
-        model: 'test-model',
-      };
-    },
-    roots: { list: () => [{ uri: 'file:///work', name: 'work' }] },
-    elicitation: {
-      form: (params) => {
-        asked.elicited.push(String(params.message));
-        return { action: 'decline' };
-      },
-    },
-  });
-  return session;
-}
+let http: HttpServerProcess | undefined;
+beforeAll(async () => {
+  http = await startHttpServerProcess(serverEverything, ['streamableHttp']);
+});
+afterAll(async () => {
+  await http?.stop();
+});
 
-describe('server-everything over stdio', () => {
+const transports: [string, () => Transport][] = [
+  [
+    'stdio',
+    () => createStdioTransport({ command: process.execPath, args: [serverEverything, 'stdio'] }),
+  ],
+  [
+    'Streamable HTTP',
+    () => createStreamableHttpTransport({ url: `${http?.origin ?? 'http://unstarted'}/mcp` }),
+  ],
+];
+
+describe.each(transports)('server-everything over %s', (_name, transport) => {
+  function open(asked: { sampling: string[]; elicited: string[] }) {
+    session = createClientSession({
+      transport: transport(),
+      clientInfo: { name: 'mcp-actors-test', version: '1.0.0' },
+      sampling: (params) => {
+        asked.sampling.push(JSON.stringify(params.messages));
+        return {
+          role: 'assistant',
+          content: { type: 'text', text: 'a sampled answer' },
+          model: 'test-model',
+        };
+      },
+      roots: { list: () => [{ uri: 'file:///work', name: 'work' }] },
+      elicitation: {
+        form: (params) => {
+          asked.elicited.push(String(params.message));
+          return { action: 'decline' };
+        },
+      },
+    });
+    return session;
+  }
+
   it('negotiates with the probe, lists, calls, reads and prompts', async () => {
     const s = open({ sampling: [], elicited: [] });
     const negotiated = await s.connect();
     expect(negotiated.era).toBe('legacy');
-    expect(s.fallbackReason).toMatch(/-32601/);
+    // stdio: -32601 for server/discover; HTTP: its 400 for a request without a session.
+    expect(s.fallbackReason).toMatch(/-32601|-32000/);
     expect(s.serverInfo?.name).toBe('mcp-servers/everything');
     const tools = await s.listAllTools();
     expect(tools.map((t) => t.name)).toEqual(
@@ -105,5 +129,20 @@ describe('server-everything over stdio', () => {
     expect(JSON.stringify(roots.content)).toContain('file:///work');
     await s.callTool('trigger-elicitation-request', {});
     expect(asked.elicited.length).toBe(1);
+  });
+
+  it('cancels a long-running tool: the call rejects and the session goes on', async () => {
+    const s = open({ sampling: [], elicited: [] });
+    await s.connect();
+    const controller = new AbortController();
+    const call = s.callTool(
+      'trigger-long-running-operation',
+      { duration: 30, steps: 30 },
+      { signal: controller.signal, onProgress: () => controller.abort('enough') },
+    );
+    await expect(call).rejects.toMatchObject({ code: 'REQUEST_CANCELLED' });
+    await expect(s.callTool('echo', { message: 'still here' })).resolves.toMatchObject({
+      content: [{ text: 'Echo: still here' }],
+    });
   });
 });

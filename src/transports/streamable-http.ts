@@ -684,6 +684,7 @@ export function createStreamableHttpTransport(
         if (message.method === 'initialize' && 'id' in message) {
           initializeIds.add(message.id);
           initializeMessage = message;
+          modern = false; // a handshake after a 2026 probe: the legacy era after all
         } else if (message.method === 'notifications/initialized') {
           initializedMessage = message;
         } else if ('id' in message) {
