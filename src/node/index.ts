@@ -10,3 +10,4 @@ export {
   type StdioServerParameters,
   type StdioTransport,
 } from './stdio.js';
+export { createNodeWebSocketTransport, type NodeWebSocketOptions } from './websocket.js';

@@ -1,0 +1,143 @@
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket as WsSocket } from 'ws';
+import { McpLocalError, reasonText } from '../errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/line.js';
+import {
+  createWebSocketTransportWith,
+  MCP_WEBSOCKET_SUBPROTOCOL,
+  webSocketUrl,
+  WebSocketConnectError,
+  WebSocketSubprotocolError,
+  type WebSocketTransport,
+} from '../transports/websocket.js';
+
+/**
+ * The WebSocket transport over the `ws` package, loaded on the first `start()` so that importing
+ * `mcp-actors/node` stays cheap. On top of the runtime-neutral transport it sends `headers` with
+ * the opening handshake, reports the HTTP status and body of a refused upgrade, names the
+ * subprotocol a server selected instead of `mcp`, and settles each `send()` when `ws` has written
+ * the frame (its send callback).
+ */
+
+export interface NodeWebSocketOptions {
+  /** A `ws:` or `wss:` URL (`http:` and `https:` are taken as `ws:` and `wss:`). */
+  readonly url: string | URL;
+  /** More subprotocols to offer after `mcp`; the server must still select `mcp`. */
+  readonly protocols?: readonly string[];
+  /** Headers for the opening handshake (credentials, for example). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** How long the opening handshake may take, ms. Default: no limit of its own. */
+  readonly handshakeTimeoutMs?: number;
+  /**
+   * The largest message accepted from the server, bytes; a larger one closes the connection with
+   * 1009. Default 32 MiB.
+   */
+  readonly maxMessageBytes?: number;
+}
+
+/** How much of a refused upgrade's body is kept for the error. */
+const BODY_BYTES = 4096;
+
+/**
+ * The close code ws sends when it fails the connection over what the server sent, by its
+ * documented error code (it reports 1006 itself once the server hangs up).
+ */
+function closeCodeOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string' || !code.startsWith('WS_ERR_')) return undefined;
+  if (
+    code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ||
+    code === 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH' ||
+    code === 'WS_ERR_TOO_MANY_BUFFERED_PARTS'
+  )
+    return 1009;
+  if (code === 'WS_ERR_INVALID_UTF8') return 1007;
+  return 1002;
+}
+
+export function createNodeWebSocketTransport(options: NodeWebSocketOptions): WebSocketTransport {
+  const url = webSocketUrl(options.url);
+  return createWebSocketTransportWith(
+    url,
+    async () => {
+      // Loaded on the first start: importing the package stays cheap.
+      const { WebSocket } = await import('ws');
+      return (href, protocols) => {
+        const ws: WsSocket = new WebSocket(href, protocols, {
+          headers: { ...options.headers },
+          maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+          ...(options.handshakeTimeoutMs === undefined
+            ? {}
+            : { handshakeTimeout: options.handshakeTimeoutMs }),
+        });
+        let refused: { status: number; statusText: string; body: string } | undefined;
+        let selected: string | undefined;
+        let closedWith: number | undefined;
+        ws.on('error', (error) => {
+          closedWith ??= closeCodeOf(error);
+        });
+        ws.on('upgrade', (res: IncomingMessage) => {
+          selected = res.headers['sec-websocket-protocol'] ?? '';
+        });
+        // With a listener here, ws leaves the refused answer to us: read some of its body, then end.
+        ws.on('unexpected-response', (_req, res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          let done = false;
+          const end = (): void => {
+            if (done) return;
+            done = true;
+            refused = {
+              status: res.statusCode ?? 0,
+              statusText: res.statusMessage ?? '',
+              body: Buffer.concat(chunks).toString('utf8').slice(0, BODY_BYTES),
+            };
+            res.destroy();
+            ws.terminate();
+          };
+          res.on('data', (chunk: Buffer) => {
+            chunks.push(chunk);
+            size += chunk.length;
+            if (size >= BODY_BYTES) end();
+          });
+          res.on('end', end);
+          res.on('error', end);
+          res.on('close', end);
+        });
+        return {
+          socket: ws,
+          closedWith: () => closedWith,
+          failure: () => {
+            if (refused !== undefined) {
+              const body = refused.body.trim();
+              return new WebSocketConnectError(
+                url,
+                `the server refused the upgrade with HTTP ${refused.status} ${refused.statusText}${body === '' ? '' : `: ${body.slice(0, 200)}`}.`,
+                { status: refused.status, body: refused.body },
+              );
+            }
+            if (selected !== undefined && selected !== MCP_WEBSOCKET_SUBPROTOCOL) {
+              return new WebSocketSubprotocolError(url, selected);
+            }
+            return undefined;
+          },
+          write: (text) =>
+            new Promise<void>((resolve, reject) => {
+              ws.send(text, (error) => {
+                if (error === undefined || error === null) resolve();
+                else
+                  reject(
+                    new McpLocalError(
+                      'TRANSPORT_ERROR',
+                      `Writing to the WebSocket failed: ${reasonText(error)}`,
+                      { cause: error },
+                    ),
+                  );
+              });
+            }),
+        };
+      };
+    },
+    options,
+  );
+}
