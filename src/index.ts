@@ -63,6 +63,7 @@ export {
 } from './transports/streamable-http.js';
 export {
   createSseTransport,
+  DEFAULT_ENDPOINT_TIMEOUT_MS,
   SseTransportError,
   type SseFailure,
   type SseOptions,
