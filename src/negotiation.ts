@@ -178,9 +178,11 @@ async function discoverOrFallBack(
       if (error instanceof JsonRpcError) {
         if (error.code === ErrorCode.UnsupportedProtocolVersion) {
           // MCP 2026-07-28 basic/versioning: pick a mutually supported version and retry, once.
+          // The version picked may be the one just refused (a server that turned the first
+          // request away): the retry is still made, and still only once.
           const offered = supportedFrom(error.data);
           const next = newestOf(offered, modernSupported(s));
-          if (attempt === 0 && next !== undefined && next !== version) {
+          if (attempt === 0 && next !== undefined) {
             version = next;
             continue;
           }
@@ -191,7 +193,9 @@ async function discoverOrFallBack(
             return fallBack(`the server supports only ${offered.join(', ')}`);
           }
           throw new NegotiationError(
-            `The server supports protocol versions ${offered.join(', ') || '(none named)'}; this client supports ${s.supported.join(', ')}. There is no version in common.`,
+            next === undefined
+              ? `The server supports protocol versions ${offered.join(', ') || '(none named)'}; this client supports ${s.supported.join(', ')}. There is no version in common.`
+              : `The server refused protocol version ${version} again after naming it as supported (${offered.join(', ')}).`,
             offered,
             { cause: error },
           );

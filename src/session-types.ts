@@ -109,8 +109,9 @@ export interface ClientSessionOptions extends DispatcherOptions, ClientCallbacks
   /**
    * Drop tools whose `x-mcp-header` annotations are invalid from `listTools` results on 2026
    * sessions (MCP 2026-07-28 Streamable HTTP: clients MUST exclude them), reporting each as a
-   * `TOOL_DROPPED` diagnostic. HTTP transports turn this on; stdio may ignore the annotations.
-   * Default false.
+   * `TOOL_DROPPED` diagnostic. Default: on over a transport that mirrors arguments into
+   * `Mcp-Param-*` headers (the Streamable HTTP ones), off otherwise (stdio may ignore the
+   * annotations).
    */
   readonly checkHeaderAnnotations?: boolean;
   /** Receives every notification, stream exception and diagnostic. */

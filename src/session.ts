@@ -100,6 +100,8 @@ export class ClientSession implements AsyncDisposable {
   readonly #toolOutput = new ToolOutputValidator();
   /** The tools of the latest listing, by name (all pages so far). */
   readonly #tools = new Map<string, Schemas.Tool>();
+  /** Whether listings drop tools with invalid `x-mcp-header` annotations (on 2026). */
+  readonly #checkHeaders: boolean;
   readonly #listChanged = new Map<ListKind, Set<() => void>>();
   readonly #cache: ResponseCache | undefined;
   /** Open 2026 listen streams, by the listen request's id. */
@@ -135,6 +137,8 @@ export class ClientSession implements AsyncDisposable {
       options.dispatcher ?? new Dispatcher(options.transport as Transport, options);
     // 2026 Streamable HTTP mirrors annotated tool arguments into Mcp-Param-* headers.
     this.#dispatcher.transport.useToolSchemas?.((name) => this.#tools.get(name));
+    this.#checkHeaders =
+      options.checkHeaderAnnotations ?? this.#dispatcher.transport.useToolSchemas !== undefined;
 
     this.#callbacks = new CallbackRouter(options);
     this.#cache =
@@ -924,7 +928,7 @@ export class ClientSession implements AsyncDisposable {
 
   /** On 2026 with header checks on: the tools whose `x-mcp-header` annotations are valid. */
   #headerSafe(tools: Schemas.Tool[]): Schemas.Tool[] {
-    if (this.#options.checkHeaderAnnotations !== true || this.#stamp === undefined) return tools;
+    if (!this.#checkHeaders || this.#stamp === undefined) return tools;
     const kept = filterToolsForHttp(tools, (tool, reason) =>
       this.#report({
         type: 'diagnostic',

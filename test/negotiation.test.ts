@@ -318,6 +318,65 @@ describe('the -32022 retry (with a later revision the client is configured for)'
   });
 });
 
+describe('the -32022 retry with the same version', () => {
+  const refuse = (requested: unknown) =>
+    new JsonRpcError({
+      code: -32022,
+      message: 'Unsupported protocol version',
+      data: { supported: ['2026-07-28'], requested },
+    });
+
+  it('retries once with the version the server names, even the one it refused', async () => {
+    let calls = 0;
+    const { session, server } = harness(
+      { mode: 'modern' },
+      {
+        handlers: {
+          'server/discover': (params) => {
+            calls += 1;
+            if (calls === 1) {
+              throw refuse((params?._meta as Record<string, unknown>)[META_PROTOCOL_VERSION]);
+            }
+            return discoverResult();
+          },
+        },
+      },
+    );
+    await expect(session.connect()).resolves.toMatchObject({
+      era: 'modern',
+      protocolVersion: '2026-07-28',
+    });
+    await flush();
+    expect(
+      sent(server, 'server/discover').map(
+        (m) =>
+          (m as { params: { _meta: Record<string, unknown> } }).params._meta[META_PROTOCOL_VERSION],
+      ),
+    ).toEqual(['2026-07-28', '2026-07-28']);
+    await session.close();
+  });
+
+  it('says the version was refused again when the second try is refused too', async () => {
+    const { session, server } = harness(
+      { mode: 'modern' },
+      {
+        handlers: {
+          'server/discover': () => {
+            throw refuse('2026-07-28');
+          },
+        },
+      },
+    );
+    await expect(session.connect()).rejects.toMatchObject({
+      code: 'NEGOTIATION_FAILED',
+      serverVersions: ['2026-07-28'],
+      message: expect.stringContaining('refused protocol version 2026-07-28 again'),
+    });
+    await flush();
+    expect(sent(server, 'server/discover')).toHaveLength(2);
+  });
+});
+
 describe('pinned mode', () => {
   const pinned: Negotiated = {
     era: 'modern',

@@ -231,6 +231,50 @@ describe('Streamable HTTP transport', () => {
     });
     expect(seen.some((s) => s.method === 'DELETE')).toBe(false); // no session in 2026
   });
+
+  it('drops tools with invalid x-mcp-header annotations from listings by default, and mirrors valid ones', async () => {
+    const schema = (header: string) => ({
+      type: 'object',
+      properties: { region: { type: 'string', 'x-mcp-header': header } },
+    });
+    const { url, seen } = await serve((rpc, res) => {
+      const result =
+        rpc.method === 'server/discover'
+          ? { supportedVersions: ['2026-07-28'], capabilities: { tools: {} } }
+          : rpc.method === 'tools/list'
+            ? {
+                tools: [
+                  { name: 'good', inputSchema: schema('Region') },
+                  { name: 'colon', inputSchema: schema('Re:gion') },
+                  { name: 'accent', inputSchema: schema('Régión') },
+                ],
+              }
+            : { content: [] };
+      json(res, {
+        jsonrpc: '2.0',
+        id: rpc.id,
+        result: { resultType: 'complete', ttlMs: 0, cacheScope: 'public', ...result },
+      });
+    });
+    const messages: unknown[] = [];
+    const session = createClientSession({
+      transport: createStreamableHttpTransport({ url }),
+      mode: 'modern',
+      messageHandler: (m) => void messages.push(m),
+    });
+    await session.connect();
+    const { tools } = await session.listTools();
+    expect(tools.map((t) => t.name)).toEqual(['good']);
+    expect(messages).toMatchObject([
+      { type: 'diagnostic', diagnostic: { code: 'TOOL_DROPPED', payload: { name: 'colon' } } },
+      { type: 'diagnostic', diagnostic: { code: 'TOOL_DROPPED', payload: { name: 'accent' } } },
+    ]);
+    await session.callTool('good', { region: 'eu-west' });
+    expect(seen.find((s) => s.rpc === 'tools/call')?.headers).toMatchObject({
+      'mcp-param-region': 'eu-west',
+    });
+    await session.close();
+  });
 });
 
 /** Resolves once the server has received a message with this method (checked each event-loop turn). */
