@@ -3,12 +3,15 @@
 // (a Map of pending promises, JSON.parse/stringify, newline framing, no validation), each against
 // one canned responder over one in-process byte duplex with newline framing.
 //
+// W5–W7 are the exception: real transports (stdio, Streamable HTTP) against a real
+// @modelcontextprotocol/server-everything process (bench/server-process.mjs).
+//
 // Run with `npm run bench` (builds first; needs --expose-gc). Options (environment):
 //   BENCH_REPS=5        repetitions of each workload (the order of contenders rotates)
 //   BENCH_ONLY=W1,W2    run only these workloads
 // Every workload checks every result it gets, so no contender can win by skipping work.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +41,7 @@ if (typeof gc !== 'function') {
 }
 
 import { createDuplex, lineSplitter, startResponder } from './link.mjs';
+import { childProcesses, startHttpServer, stdioServer, waitGone } from './server-process.mjs';
 
 // ------------------------------------------------------------------------------------------------
 // Contenders. Each returns { start(args) → the library's own promise of the result, close() }.
@@ -163,6 +167,182 @@ const median = (xs) => {
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 // ------------------------------------------------------------------------------------------------
+// Real-transport contenders (W5–W7), against server-everything. Each has stdio() and http(url),
+// resolving once connected to { pid, call(args) → the echoed text, list() → the tools, close() }.
+// Loaded only when one of those workloads runs, so the workloads above are untouched by them.
+
+/** The floor's JSON-RPC core: a Map of pending promises, no validation. */
+function floorRpc(send) {
+  const pending = new Map();
+  let nextId = 0;
+  return {
+    request: (method, params) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve, reject });
+        send({ jsonrpc: '2.0', id, method, params });
+      }),
+    receive(m) {
+      if (m.method !== undefined) return; // the server's notifications (and requests: none here)
+      const p = pending.get(m.id);
+      if (p === undefined) return;
+      pending.delete(m.id);
+      if (m.error !== undefined) p.reject(new Error(m.error.message));
+      else p.resolve(m.result);
+    },
+  };
+}
+
+const initializeParams = {
+  protocolVersion: '2025-11-25',
+  capabilities: {},
+  clientInfo: { name: 'floor', version: '1' },
+};
+
+/** Floor over stdio: child_process spawn, newline JSON framing. */
+async function floorStdio() {
+  const child = spawn(stdioServer.command, stdioServer.args, {
+    cwd: stdioServer.cwd,
+    env: stdioServer.env,
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await new Promise((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  const rpc = floorRpc((m) => child.stdin.write(`${JSON.stringify(m)}\n`));
+  child.stdout.on(
+    'data',
+    lineSplitter((line) => rpc.receive(JSON.parse(line))),
+  );
+  await rpc.request('initialize', initializeParams);
+  child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+  return {
+    pid: child.pid,
+    call: async (args) =>
+      textOf(await rpc.request('tools/call', { name: 'echo', arguments: args })),
+    list: async () => (await rpc.request('tools/list', {})).tools,
+    async close() {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGTERM'), 2000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Floor over Streamable HTTP: fetch POSTs, the session id from initialize, JSON or SSE answers. */
+async function floorHttp(url) {
+  let sessionId;
+  let protocolVersion;
+  const post = async (message) => {
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
+    if (sessionId !== undefined) headers['mcp-session-id'] = sessionId;
+    if (protocolVersion !== undefined) headers['mcp-protocol-version'] = protocolVersion;
+    const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(message) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+    sessionId ??= res.headers.get('mcp-session-id') ?? undefined;
+    const text = await res.text();
+    if (message.id === undefined) return undefined; // 202 for a notification
+    if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream'))
+      return JSON.parse(text);
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('data:')) continue;
+      const data = line.slice(5).trim();
+      if (data === '') continue; // the priming event
+      const m = JSON.parse(data);
+      if (m.id === message.id && m.method === undefined) return m;
+    }
+    throw new Error(`no answer to request ${message.id} in the SSE stream`);
+  };
+  let nextId = 0;
+  const request = async (method, params) => {
+    const m = await post({ jsonrpc: '2.0', id: nextId++, method, params });
+    if (m.error !== undefined) throw new Error(m.error.message);
+    return m.result;
+  };
+  protocolVersion = (await request('initialize', initializeParams)).protocolVersion;
+  await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  return {
+    pid: undefined,
+    call: async (args) => textOf(await request('tools/call', { name: 'echo', arguments: args })),
+    list: async () => (await request('tools/list', {})).tools,
+    async close() {
+      const res = await fetch(url, {
+        method: 'DELETE',
+        headers: { 'mcp-session-id': sessionId, 'mcp-protocol-version': protocolVersion },
+      });
+      await res.arrayBuffer();
+    },
+  };
+}
+
+async function loadRealContenders() {
+  const [{ StdioClientTransport: StdioV1 }, { StreamableHTTPClientTransport: HttpV1 }] =
+    await Promise.all([
+      import('@modelcontextprotocol/sdk/client/stdio.js'),
+      import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+    ]);
+  const [{ StdioClientTransport: StdioV2 }, { StreamableHTTPClientTransport: HttpV2 }] =
+    await Promise.all([
+      import('@modelcontextprotocol/client/stdio'),
+      import('@modelcontextprotocol/client'),
+    ]);
+  const { createStdioTransport } = await import('../dist/bundle/src/node/index.js');
+  const { createStreamableHttpTransport } = await import('../dist/bundle/src/index.js');
+
+  const actors = async (transport) => {
+    const session = createClientSession({ transport, mode: 'legacy' });
+    await session.connect();
+    return {
+      pid: transport.pid,
+      call: async (args) => textOf(await session.callTool('echo', args)),
+      list: async () => (await session.listTools()).tools,
+      close: () => session.close(),
+    };
+  };
+  const sdk = (Client, Stdio, Http) => {
+    const open = async (transport) => {
+      const client = new Client({ name: 'bench', version: '1.0.0' }, { capabilities: {} });
+      await client.connect(transport);
+      return {
+        pid: transport.pid ?? undefined,
+        call: async (args) => textOf(await client.callTool({ name: 'echo', arguments: args })),
+        list: async () => (await client.listTools()).tools,
+        close: () => client.close(),
+      };
+    };
+    return {
+      stdio: () => open(new Stdio({ ...stdioServer, stderr: 'ignore' })),
+      http: (url) => open(new Http(new URL(url))),
+    };
+  };
+  return {
+    floor: { stdio: floorStdio, http: floorHttp },
+    'mcp-actors': {
+      stdio: () => actors(createStdioTransport({ ...stdioServer, stderr: 'ignore' })),
+      http: (url) => actors(createStreamableHttpTransport({ url })),
+    },
+    'sdk v1 1.32.2': sdk(ClientV1, StdioV1, HttpV1),
+    'client v2 2.4.0': sdk(ClientV2, StdioV2, HttpV2),
+  };
+}
+
+/** Runs `body` on a connection and closes it; a stdio server must be gone afterwards. */
+async function using(connection, body) {
+  try {
+    return await body(connection);
+  } finally {
+    await connection.close();
+    if (connection.pid !== undefined) await waitGone(connection.pid);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
 // Workloads. Each returns a number (ms, or bytes for the heap figure).
 
 const workloads = {
@@ -248,6 +428,36 @@ const workloads = {
   },
 };
 
+// W5–W7: real transports against server-everything, whose echo tool answers `Echo: <message>`.
+const realWorkloads = {
+  async W5(real, name) {
+    return using(await real[name].stdio(), async (c) => {
+      for (let i = 0; i < 50; i++) check(await c.call({ message: `w${i}` }), `Echo: w${i}`);
+      const t0 = performance.now();
+      for (let i = 0; i < 500; i++) check(await c.call({ message: `m${i}` }), `Echo: m${i}`);
+      return performance.now() - t0;
+    });
+  },
+  async W6(real, name, url) {
+    return using(await real[name].http(url), async (c) => {
+      for (let i = 0; i < 30; i++) check(await c.call({ message: `w${i}` }), `Echo: w${i}`);
+      const t0 = performance.now();
+      for (let i = 0; i < 300; i++) check(await c.call({ message: `m${i}` }), `Echo: m${i}`);
+      return performance.now() - t0;
+    });
+  },
+  async W7(real, name) {
+    const t0 = performance.now();
+    return using(await real[name].stdio(), async (c) => {
+      const tools = await c.list();
+      const ms = performance.now() - t0;
+      if (!tools.some((t) => t.name === 'echo'))
+        throw new Error(`tools/list without echo: ${tools.map((t) => t.name).join(', ')}`);
+      return ms;
+    });
+  },
+};
+
 // W0: cold import of each package's entry in a fresh process.
 const importTargets = {
   floor: path.join(here, 'floor-entry.mjs'),
@@ -280,12 +490,24 @@ function rotate(arr, k) {
   return arr.map((_, i) => arr[(i + k) % n]);
 }
 
-async function run(workload, fn) {
+const failures = {};
+
+// `tolerant`: a contender's failure is recorded (NaN, and its message for the report) instead of
+// ending the run (the real-transport workloads, where an SDK may fail against the server).
+async function run(workload, fn, tolerant = false) {
   if (ONLY && !ONLY.includes(workload)) return;
   results[workload] = Object.fromEntries(names.map((n) => [n, []]));
   for (let rep = 0; rep < REPS; rep++) {
     for (const name of rotate(names, rep)) {
-      const value = await fn(name);
+      let value;
+      try {
+        value = await fn(name);
+      } catch (e) {
+        if (!tolerant) throw e;
+        value = NaN;
+        ((failures[workload] ??= {})[name] ??= []).push(e?.message ?? String(e));
+        process.stderr.write(`${workload} ${name} failed: ${e?.stack ?? e}\n`);
+      }
       results[workload][name].push(value);
     }
     process.stderr.write(`${workload} rep ${rep + 1}/${REPS}\n`);
@@ -321,6 +543,31 @@ await run('W0b', async (name) => {
   return Number(r.stdout.trim());
 });
 
+// W5–W7: real transports against server-everything (one HTTP server process for all of W6).
+const wanted = (w) => !ONLY || ONLY.includes(w);
+if (['W5', 'W6', 'W7'].some(wanted)) {
+  const real = await loadRealContenders();
+  const startedAt = performance.now();
+  await run('W5', (name) => realWorkloads.W5(real, name), true);
+  if (wanted('W6')) {
+    const server = await startHttpServer();
+    try {
+      await run('W6', (name) => realWorkloads.W6(real, name, server.url), true);
+    } finally {
+      await server.stop();
+    }
+  }
+  await run('W7', (name) => realWorkloads.W7(real, name), true);
+  const left = childProcesses();
+  for (const p of left) process.kill(p.pid, 'SIGKILL');
+  process.stderr.write(
+    `W5–W7 took ${fmt((performance.now() - startedAt) / 1000, 1)} s; ` +
+      (left.length === 0
+        ? 'no child processes left\n'
+        : `${left.length} child processes were left and were killed: ${JSON.stringify(left)}\n`),
+  );
+}
+
 // Report: per workload, each contender's median, and its ratio to the floor per repetition.
 console.log('');
 console.log('| workload | contender | median | ratio to floor: median (min–max) |');
@@ -333,6 +580,9 @@ const unit = {
   W4: 'ms',
   W0: 'ms',
   W0b: 'ms',
+  W5: 'ms',
+  W6: 'ms',
+  W7: 'ms',
 };
 for (const [w, byName] of Object.entries(results)) {
   for (const name of names) {
@@ -343,7 +593,16 @@ for (const [w, byName] of Object.entries(results)) {
       );
       continue;
     }
-    const ratios = xs.map((x, i) => x / byName.floor[i]);
+    const failed = failures[w]?.[name];
+    if (failed !== undefined) {
+      const ok = xs.filter((x) => !Number.isNaN(x));
+      console.log(
+        `| ${w} | ${name} | failed ${failed.length}/${xs.length}: ${failed[0].replace(/\s+/g, ' ').slice(0, 120)}` +
+          `${ok.length > 0 ? `; median of the rest ${fmt(median(ok))} ${unit[w]}` : ''} | |`,
+      );
+      continue;
+    }
+    const ratios = xs.map((x, i) => x / byName.floor[i]).filter((r) => !Number.isNaN(r));
     console.log(
       `| ${w} | ${name} | ${fmt(median(xs))} ${unit[w]} | ${fmt(median(ratios))}× (${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))}) |`,
     );

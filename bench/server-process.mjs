@@ -1,0 +1,106 @@
+// The real server of the transport workloads (W5–W7): @modelcontextprotocol/server-everything, run
+// by this Node directly (no npx), over stdio (each contender spawns its own) or as one Streamable
+// HTTP server on 127.0.0.1 (as test/support/http-server-process.ts starts it).
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const preload = path.join(root, 'test/fixtures/listen-localhost.mjs');
+
+export const serverEverything = path.join(
+  root,
+  'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
+);
+
+// The child's environment, the same for every contender: these variables, taken from this process.
+// (They cover the default inherited sets of mcp-actors and of both SDKs, so what each adds on its
+// own comes out identical.)
+const inherited = [
+  'HOME',
+  'LOGNAME',
+  'PATH',
+  'SHELL',
+  'TERM',
+  'USER',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TMPDIR',
+  'TZ',
+];
+export const childEnv = Object.fromEntries(
+  inherited.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]]),
+);
+
+/** How every contender starts the stdio server (its stderr is dropped by all of them). */
+export const stdioServer = {
+  command: process.execPath,
+  args: [serverEverything, 'stdio'],
+  cwd: root,
+  env: childEnv,
+};
+
+/**
+ * Starts server-everything's Streamable HTTP server on 127.0.0.1 and a free port; resolves once it
+ * listens (the preload prints the port on stderr). `stop()` ends it and waits for its exit.
+ */
+export function startHttpServer() {
+  const child = spawn(process.execPath, ['--import', preload, serverEverything, 'streamableHttp'], {
+    cwd: root,
+    env: { ...childEnv, PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    const onData = (chunk) => {
+      stderr += chunk.toString();
+      const match = /mcp-actors-test listening on 127\.0\.0\.1:(\d+)/.exec(stderr);
+      if (match !== null) {
+        child.stderr.off('data', onData);
+        child.stderr.resume();
+        resolve({ url: `http://127.0.0.1:${match[1]}/mcp`, pid: child.pid, stop });
+      }
+    };
+    child.stderr.on('data', onData);
+    child.once('exit', (code, signal) =>
+      reject(new Error(`the HTTP server exited (${code ?? signal}) before listening: ${stderr}`)),
+    );
+  });
+}
+
+/** Resolves once process `pid` is gone; throws if it is still there after `ms`. */
+export async function waitGone(pid, ms = 5000) {
+  const until = performance.now() + ms;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if (e.code === 'ESRCH') return;
+      throw e;
+    }
+    if (performance.now() > until)
+      throw new Error(`server process ${pid} still running ${ms} ms after close`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The child processes of this process still running (pid and command line), `ps` excluded. */
+export function childProcesses() {
+  const r = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], {
+    encoding: 'utf8',
+  });
+  return r.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^\d+\s+ps\b/.test(line))
+    .map((line) => {
+      const [pid, ...args] = line.split(/\s+/);
+      return { pid: Number(pid), args: args.join(' ') };
+    });
+}
