@@ -200,10 +200,10 @@ const initializeParams = {
 };
 
 /** Floor over stdio: child_process spawn, newline JSON framing. */
-async function floorStdio() {
-  const child = spawn(stdioServer.command, stdioServer.args, {
-    cwd: stdioServer.cwd,
-    env: stdioServer.env,
+async function floorStdio(server = stdioServer) {
+  const child = spawn(server.command, server.args, {
+    cwd: server.cwd,
+    env: server.env,
     stdio: ['pipe', 'pipe', 'ignore'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -317,14 +317,15 @@ async function loadRealContenders() {
       };
     };
     return {
-      stdio: () => open(new Stdio({ ...stdioServer, stderr: 'ignore' })),
+      stdio: (server = stdioServer) => open(new Stdio({ ...server, stderr: 'ignore' })),
       http: (url) => open(new Http(new URL(url))),
     };
   };
   return {
     floor: { stdio: floorStdio, http: floorHttp },
     'mcp-actors': {
-      stdio: () => actors(createStdioTransport({ ...stdioServer, stderr: 'ignore' })),
+      stdio: (server = stdioServer) =>
+        actors(createStdioTransport({ ...server, stderr: 'ignore' })),
       http: (url) => actors(createStreamableHttpTransport({ url })),
     },
     'sdk v1 1.32.2': sdk(ClientV1, StdioV1, HttpV1),
@@ -428,22 +429,44 @@ const workloads = {
   },
 };
 
-// W5–W7: real transports against server-everything, whose echo tool answers `Echo: <message>`.
+/**
+ * Times `n` sequential checked calls: the wall time (ms), and this process's CPU time per call
+ * (µs, user + system: the client's share; the server is another process), as an extra figure.
+ */
+async function timedCalls(c, n, args, expected, cpuKey) {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) check(await c.call(args(`m${i}`)), expected(`m${i}`));
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { value: ms, extra: { [cpuKey]: (cpu.user + cpu.system) / n } };
+}
+
+const everythingEcho = [(text) => ({ message: text }), (text) => `Echo: ${text}`];
+const cannedEcho = [(text) => ({ text }), (text) => text];
+
+/** The canned responder of link.mjs as a stdio server process (bench/canned-stdio-server.mjs). */
+const cannedServer = { ...stdioServer, args: [path.join(here, 'canned-stdio-server.mjs')] };
+
+// W5–W7: real transports against server-everything, whose echo tool answers `Echo: <message>`;
+// W5c against the canned responder over stdio.
 const realWorkloads = {
   async W5(real, name) {
     return using(await real[name].stdio(), async (c) => {
-      for (let i = 0; i < 50; i++) check(await c.call({ message: `w${i}` }), `Echo: w${i}`);
-      const t0 = performance.now();
-      for (let i = 0; i < 500; i++) check(await c.call({ message: `m${i}` }), `Echo: m${i}`);
-      return performance.now() - t0;
+      for (let i = 0; i < 500; i++) check(await c.call({ message: `w${i}` }), `Echo: w${i}`);
+      return timedCalls(c, 2000, ...everythingEcho, 'W5cpu');
+    });
+  },
+  async W5c(real, name) {
+    return using(await real[name].stdio(cannedServer), async (c) => {
+      for (let i = 0; i < 1000; i++) check(await c.call({ text: `w${i}` }), `w${i}`);
+      return timedCalls(c, 5000, ...cannedEcho, 'W5ccpu');
     });
   },
   async W6(real, name, url) {
     return using(await real[name].http(url), async (c) => {
       for (let i = 0; i < 30; i++) check(await c.call({ message: `w${i}` }), `Echo: w${i}`);
-      const t0 = performance.now();
-      for (let i = 0; i < 300; i++) check(await c.call({ message: `m${i}` }), `Echo: m${i}`);
-      return performance.now() - t0;
+      return timedCalls(c, 300, ...everythingEcho, 'W6cpu');
     });
   },
   async W7(real, name) {
@@ -508,6 +531,14 @@ async function run(workload, fn, tolerant = false) {
         ((failures[workload] ??= {})[name] ??= []).push(e?.message ?? String(e));
         process.stderr.write(`${workload} ${name} failed: ${e?.stack ?? e}\n`);
       }
+      // A workload may measure extra figures in the same run: { value, extra: { key: number } }.
+      if (typeof value === 'object') {
+        for (const [key, x] of Object.entries(value.extra)) {
+          results[key] ??= Object.fromEntries(names.map((n) => [n, []]));
+          results[key][name].push(x);
+        }
+        value = value.value;
+      }
       results[workload][name].push(value);
     }
     process.stderr.write(`${workload} rep ${rep + 1}/${REPS}\n`);
@@ -545,10 +576,11 @@ await run('W0b', async (name) => {
 
 // W5–W7: real transports against server-everything (one HTTP server process for all of W6).
 const wanted = (w) => !ONLY || ONLY.includes(w);
-if (['W5', 'W6', 'W7'].some(wanted)) {
+if (['W5', 'W5c', 'W6', 'W7'].some(wanted)) {
   const real = await loadRealContenders();
   const startedAt = performance.now();
   await run('W5', (name) => realWorkloads.W5(real, name), true);
+  await run('W5c', (name) => realWorkloads.W5c(real, name), true);
   if (wanted('W6')) {
     const server = await startHttpServer();
     try {
@@ -581,7 +613,11 @@ const unit = {
   W0: 'ms',
   W0b: 'ms',
   W5: 'ms',
+  W5cpu: 'µs client CPU/call',
+  W5c: 'ms',
+  W5ccpu: 'µs client CPU/call',
   W6: 'ms',
+  W6cpu: 'µs client CPU/call',
   W7: 'ms',
 };
 for (const [w, byName] of Object.entries(results)) {

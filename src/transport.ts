@@ -59,6 +59,12 @@ export interface ByteChannel {
   start(sink: ByteSink): void | Promise<void>;
   /** Writes bytes; a returned promise settles when the channel has taken them. */
   write(chunk: Uint8Array): void | Promise<void>;
+  /**
+   * Writes text as UTF-8, for channels that encode it more cheaply themselves (a Node stream
+   * does, natively); the same contract as `write`. Optional: without it, text is encoded and
+   * passed to `write`.
+   */
+  writeText?(text: string): void | Promise<void>;
   /** Ends the channel; `sink.end` follows. */
   close(): Promise<void>;
 }

@@ -30,27 +30,38 @@ describe('Node stream channel', () => {
     expect(server.received.length).toBeGreaterThan(0);
   });
 
-  it('respects backpressure with one drain listener however many writes wait', async () => {
-    const { up, down } = pipes(16);
-    const channel = createNodeStreamChannel({ readable: down, writable: up });
-    await channel.start({ data: () => {}, end: () => {} });
-    const before = up.listenerCount('drain');
-    const pending: Promise<void>[] = [];
-    for (let i = 0; i < 100; i++) {
-      const r = channel.write(new TextEncoder().encode(`message number ${i}\n`));
-      if (r !== undefined) pending.push(r);
-    }
-    expect(pending.length).toBeGreaterThan(90);
-    expect(up.listenerCount('drain')).toBe(before);
-    let settled = 0;
-    for (const p of pending) void p.then(() => (settled += 1));
-    await flush();
-    expect(settled).toBe(0);
-    up.resume(); // the reader consumes: drain fires, every waiting write settles
-    await new Promise((resolve) => setImmediate(resolve));
-    await flush();
-    expect(settled).toBe(pending.length);
-  });
+  it.each(['write', 'writeText'] as const)(
+    'respects backpressure with one drain listener however many writes wait (%s)',
+    async (how) => {
+      const { up, down } = pipes(16);
+      const channel = createNodeStreamChannel({ readable: down, writable: up });
+      await channel.start({ data: () => {}, end: () => {} });
+      const before = up.listenerCount('drain');
+      const pending: Promise<void>[] = [];
+      for (let i = 0; i < 100; i++) {
+        const line = `message number ${i}\n`;
+        const r =
+          how === 'write'
+            ? channel.write(new TextEncoder().encode(line))
+            : channel.writeText?.(line);
+        if (r !== undefined) pending.push(r);
+      }
+      expect(pending.length).toBeGreaterThan(90);
+      expect(up.listenerCount('drain')).toBe(before);
+      let settled = 0;
+      for (const p of pending) void p.then(() => (settled += 1));
+      await flush();
+      expect(settled).toBe(0);
+      const chunks: Buffer[] = [];
+      up.on('data', (c: Buffer) => chunks.push(c)); // the reader consumes: drain fires, every waiting write settles
+      await new Promise((resolve) => setImmediate(resolve));
+      await flush();
+      expect(settled).toBe(pending.length);
+      expect(Buffer.concat(chunks).toString('utf8')).toBe(
+        Array.from({ length: 100 }, (_, i) => `message number ${i}\n`).join(''),
+      );
+    },
+  );
 
   it('ends the sink when the input ends, and reports a stream error as the reason', async () => {
     const a = pipes();

@@ -40,6 +40,17 @@ export function createNodeStreamChannel(options: NodeStreamChannelOptions): Byte
     for (const w of ready) w.resolve();
   };
 
+  /** Writes to the stream; resolves when a full stream has drained (one shared listener). */
+  const write = (chunk: Uint8Array | string): void | Promise<void> => {
+    if (ended || writable.destroyed || writable.writableEnded) throw new ConnectionClosedError();
+    const accepted = writable.write(chunk);
+    if (accepted && !blocked) return;
+    blocked = true;
+    return new Promise<void>((resolve, reject) => {
+      waiting.push({ resolve, reject });
+    });
+  };
+
   return {
     start(s: ByteSink) {
       sink = s;
@@ -64,15 +75,8 @@ export function createNodeStreamChannel(options: NodeStreamChannelOptions): Byte
       );
       writable.on('drain', onDrain);
     },
-    write(chunk: Uint8Array) {
-      if (ended || writable.destroyed || writable.writableEnded) throw new ConnectionClosedError();
-      const accepted = writable.write(chunk);
-      if (accepted && !blocked) return;
-      blocked = true;
-      return new Promise<void>((resolve, reject) => {
-        waiting.push({ resolve, reject });
-      });
-    },
+    write: (chunk: Uint8Array) => write(chunk),
+    writeText: (text: string) => write(text),
     async close() {
       if (options.close !== undefined) {
         await options.close();

@@ -24,7 +24,9 @@ export function createFramedTransport(
       });
     },
     send(message: JsonRpcMessage) {
-      return channel.write(encodeLine(message));
+      return channel.writeText !== undefined
+        ? channel.writeText(`${JSON.stringify(message)}\n`)
+        : channel.write(encodeLine(message));
     },
     close() {
       return channel.close();
