@@ -230,6 +230,20 @@ export class Inspector {
     });
   }
 
+  /**
+   * A message written to the transport, as the `write` action of the actor that wrote it (a
+   * request, or the dispatcher for notifications and responses), with the message as its params.
+   */
+  write(actor: LightActor, message: unknown): void {
+    const sink = this.#sink;
+    emitInspection(sink, {
+      type: '@xstate.action',
+      actorRef: actor as unknown as AnyActorRef,
+      action: { type: 'write', params: { message } },
+      rootId: sink.rootId,
+    });
+  }
+
   snapshot(actor: LightActor, event: { type: string }): void {
     const sink = this.#sink;
     emitInspection(sink, {

@@ -378,6 +378,7 @@ export class Dispatcher {
     if (this.#self.state.key !== 'open') throw this.#refusal(`send ${method}`);
     const message: JsonRpcNotification =
       params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+    this.#inspector?.write(this.#self, message);
     try {
       await this.#transport.send(message);
     } catch (cause) {
@@ -452,6 +453,7 @@ export class Dispatcher {
 
   /** Writes a message that is not a request (a response, a cancellation); failures become diagnostics. */
   #write(message: JsonRpcMessage, what: string): void {
+    this.#inspector?.write(this.#self, message);
     try {
       const sent = this.#transport.send(message);
       if (sent !== undefined) {
@@ -516,6 +518,7 @@ export class Dispatcher {
           req.totalDeadline = now + req.maxTotalTimeout;
           this.#arm(Math.min(req.idleDeadline, req.totalDeadline), now);
         }
+        this.#inspector?.write(req, message);
         try {
           const sent = this.#transport.send(message);
           if (sent !== undefined) {

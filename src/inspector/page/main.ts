@@ -1,0 +1,509 @@
+/**
+ * The inspector page: connects to the server's `/events` socket and shows, per session, the
+ * connection statechart (drawn from the machine definition) with the current state lit and the
+ * path taken, the request actors in flight and settled, and the JSON-RPC log. Bundled into one
+ * script (dist/inspector/page.js); it loads nothing else.
+ */
+import type {
+  InspectedSession,
+  InspectorFrame,
+  InspectorRecord,
+  Sanitized,
+  StateShape,
+} from '../records.js';
+
+interface RequestRow {
+  readonly actor: string;
+  /** `out` for the client's requests, `in` for the server's. */
+  readonly direction: 'out' | 'in';
+  id: string;
+  method: string;
+  state: string;
+  readonly started: number;
+  ended: number | undefined;
+  progress:
+    { progress: number; total: number | undefined; message: string | undefined } | undefined;
+}
+
+interface LogEntry {
+  readonly n: number;
+  readonly t: number;
+  readonly direction: 'in' | 'out' | 'exception';
+  readonly method: string;
+  readonly summary: string;
+  readonly body: Sanitized;
+}
+
+interface SessionView {
+  readonly info: InspectedSession;
+  /** Ids of the connection states active now. */
+  active: Set<string>;
+  /** Ids of every connection state entered, and the path of state values taken. */
+  readonly visited: Set<string>;
+  readonly path: string[];
+  readonly requests: Map<string, RequestRow>;
+  readonly settled: RequestRow[];
+  readonly log: LogEntry[];
+  status: string;
+}
+
+const LOG_SHOWN = 400;
+const SETTLED_KEPT = 200;
+const LOG_KEPT = 5000;
+
+let machines: Record<string, StateShape> = {};
+const sessions = new Map<string, SessionView>();
+let selected: string | undefined;
+let dropped = 0;
+let logCounter = 0;
+let connected = false;
+const expanded = new Set<number>();
+
+// ------------------------------------------------------------------------------------------------
+// Small DOM helpers.
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const c of children) node.append(c);
+  return node;
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
+function ago(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+// ------------------------------------------------------------------------------------------------
+// State values to state ids.
+
+/** The ids of the states a value names: `{ initializing: 'handshaking' }` → both levels. */
+function activeIds(value: Sanitized, prefix: string): string[] {
+  if (typeof value === 'string') return [`${prefix}.${value}`];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  const out: string[] = [];
+  for (const [key, child] of Object.entries(value)) {
+    out.push(`${prefix}.${key}`, ...activeIds(child, `${prefix}.${key}`));
+  }
+  return out;
+}
+
+function valueText(value: Sanitized): string {
+  if (typeof value === 'string') return value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return text(value);
+  return Object.entries(value)
+    .map(([k, v]) => `${k}.${valueText(v)}`)
+    .join(', ');
+}
+
+// ------------------------------------------------------------------------------------------------
+// Records in.
+
+function viewOf(id: string): SessionView {
+  let view = sessions.get(id);
+  if (view === undefined) {
+    view = {
+      info: { id, label: id },
+      active: new Set(),
+      visited: new Set(),
+      path: [],
+      requests: new Map(),
+      settled: [],
+      log: [],
+      status: 'active',
+    };
+    sessions.set(id, view);
+    selected ??= id;
+  }
+  return view;
+}
+
+function addSession(info: InspectedSession): void {
+  const existing = sessions.get(info.id);
+  if (existing === undefined) {
+    sessions.set(info.id, { ...viewOf(info.id), info });
+  } else if (existing.info.label !== info.label) {
+    sessions.set(info.id, { ...existing, info });
+  }
+  selected ??= info.id;
+}
+
+function summaryOf(message: Sanitized): { method: string; summary: string } {
+  const m = (message ?? {}) as Record<string, Sanitized>;
+  const id = m['id'] === undefined ? '' : ` #${text(m['id'])}`;
+  if (typeof m['method'] === 'string') {
+    const params = m['params'] as Record<string, Sanitized> | undefined;
+    const name =
+      params !== undefined && typeof params['name'] === 'string' ? ` ${params['name']}` : '';
+    return { method: m['method'], summary: `${m['method']}${name}${id}` };
+  }
+  if (m['error'] !== undefined) {
+    const e = m['error'] as Record<string, Sanitized>;
+    return { method: '(error)', summary: `error${id}: ${text(e['code'])} ${text(e['message'])}` };
+  }
+  return { method: '(result)', summary: `result${id}` };
+}
+
+function addLog(view: SessionView, entry: Omit<LogEntry, 'n'>): void {
+  view.log.push({ ...entry, n: logCounter++ });
+  if (view.log.length > LOG_KEPT) view.log.splice(0, view.log.length - LOG_KEPT);
+}
+
+function apply(r: InspectorRecord): void {
+  const view = viewOf(r.session);
+  switch (r.kind) {
+    case 'actor': {
+      if (r.machine === 'request' || r.machine === 'inboundRequest') {
+        view.requests.set(r.actor, {
+          actor: r.actor,
+          direction: r.machine === 'request' ? 'out' : 'in',
+          id: r.actor.replace(/^[a-z]+:/, ''),
+          method: '',
+          state: '',
+          started: r.t,
+          ended: undefined,
+          progress: undefined,
+        });
+      }
+      return;
+    }
+    case 'snapshot': {
+      if (r.actor === 'connection') {
+        view.active = new Set(activeIds(r.value, 'connection'));
+        for (const id of view.active) view.visited.add(id);
+        const step = valueText(r.value);
+        if (view.path[view.path.length - 1] !== step) view.path.push(step);
+        view.status = r.status;
+        return;
+      }
+      const row = view.requests.get(r.actor);
+      if (row === undefined) return;
+      row.state = valueText(r.value);
+      const context = r.context as Record<string, Sanitized> | null;
+      if (context !== null && typeof context === 'object') {
+        if (context['method'] !== undefined) row.method = text(context['method']);
+        if (context['id'] !== undefined) row.id = text(context['id']);
+      }
+      if (r.status === 'done') {
+        row.ended = r.t;
+        view.requests.delete(r.actor);
+        view.settled.unshift(row);
+        if (view.settled.length > SETTLED_KEPT) view.settled.length = SETTLED_KEPT;
+      }
+      return;
+    }
+    case 'event': {
+      const event = r.event as Record<string, Sanitized>;
+      const row = view.requests.get(r.actor);
+      if (row !== undefined && event['type'] === 'progress') {
+        const p = (event['progress'] ?? {}) as Record<string, Sanitized>;
+        row.progress = {
+          progress: Number(p['progress']),
+          total: typeof p['total'] === 'number' ? p['total'] : undefined,
+          message: typeof p['message'] === 'string' ? p['message'] : undefined,
+        };
+      }
+      return;
+    }
+    case 'message': {
+      const { method, summary } = summaryOf(r.message);
+      addLog(view, { t: r.t, direction: r.direction, method, summary, body: r.message });
+      return;
+    }
+    case 'exception': {
+      const e = (r.error ?? {}) as Record<string, Sanitized>;
+      addLog(view, {
+        t: r.t,
+        direction: 'exception',
+        method: '(exception)',
+        summary: `${text(e['code'] ?? e['name'])}: ${text(e['message'])}`,
+        body: r.error,
+      });
+      return;
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Rendering.
+
+const style = `
+body { font: 13px/1.4 system-ui, sans-serif; margin: 0; color: #1d2430; background: #f6f7f9; }
+header { display: flex; gap: 16px; align-items: center; padding: 8px 16px; background: #1d2430; color: #fff; }
+header h1 { font-size: 15px; margin: 0; font-weight: 600; }
+header .status { margin-left: auto; font-size: 12px; opacity: .85; }
+nav { display: flex; gap: 4px; padding: 8px 16px 0; flex-wrap: wrap; }
+nav button { border: 1px solid #c9ced6; background: #fff; border-radius: 4px 4px 0 0; padding: 4px 10px; cursor: pointer; }
+nav button.selected { background: #2b6cb0; color: #fff; border-color: #2b6cb0; }
+main { display: grid; grid-template-columns: minmax(360px, 1fr) minmax(420px, 1.3fr); gap: 12px; padding: 12px 16px; }
+section { background: #fff; border: 1px solid #dde1e7; border-radius: 6px; padding: 10px 12px; min-width: 0; }
+section h2 { font-size: 13px; margin: 0 0 8px; text-transform: uppercase; letter-spacing: .04em; color: #566174; }
+.path { font-family: ui-monospace, monospace; font-size: 12px; margin-bottom: 8px; color: #38455a; }
+.state { border: 1px solid #b8c0cc; border-radius: 8px; padding: 4px 8px; margin: 4px 0; background: #fbfcfd; }
+.state > .name { font-weight: 600; font-family: ui-monospace, monospace; }
+.state.visited { border-color: #7f9cc4; background: #f1f6fd; }
+.state.active { border: 2px solid #d97706; background: #fff7e6; }
+.state.active > .name::after { content: '  ● current'; color: #d97706; font-weight: 500; }
+.state.final > .name::before { content: '◎ '; }
+.transitions { margin: 2px 0 2px 8px; padding: 0; list-style: none; color: #5b6575; font-size: 11px; font-family: ui-monospace, monospace; }
+.children { margin-left: 12px; }
+table { border-collapse: collapse; width: 100%; font-size: 12px; }
+th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #eef0f3; white-space: nowrap; }
+td.method { font-family: ui-monospace, monospace; }
+.bar { display: inline-block; width: 80px; height: 8px; background: #e5e8ed; border-radius: 4px; vertical-align: middle; }
+.bar > span { display: block; height: 100%; background: #2b6cb0; border-radius: 4px; }
+.outcome-succeeded, .outcome-responded { color: #1f7a3a; }
+.outcome-failed, .outcome-timedOut, .outcome-cancelled, .outcome-closed { color: #b42318; }
+.log-tools { display: flex; gap: 8px; margin-bottom: 6px; align-items: center; }
+.log-tools input { flex: 1; padding: 3px 6px; }
+.log { max-height: 420px; overflow: auto; font-family: ui-monospace, monospace; font-size: 12px; }
+.log-entry { padding: 2px 4px; border-bottom: 1px solid #f0f1f4; cursor: pointer; }
+.log-entry .dir { display: inline-block; width: 18px; font-weight: 700; }
+.log-entry.in .dir { color: #1f7a3a; } .log-entry.out .dir { color: #2b6cb0; } .log-entry.exception { color: #b42318; }
+.log-entry pre { margin: 4px 0 4px 18px; white-space: pre-wrap; word-break: break-all; background: #f6f7f9; padding: 4px; cursor: text; }
+.notice { color: #b42318; font-size: 12px; }
+.empty { color: #8a93a3; font-style: italic; }
+`;
+
+const root = document.getElementById('app') as HTMLElement;
+root.textContent = '';
+document.head.append(el('style', {}, style));
+const statusLine = el('span', { class: 'status' }, 'connecting…');
+const nav = el('nav', { id: 'sessions' });
+const chartPath = el('div', { class: 'path', id: 'path' });
+const chart = el('div', { id: 'chart' });
+const requestsBox = el('div', { id: 'requests' });
+const historyBox = el('div', { id: 'history' });
+const filter = el('input', { id: 'filter', placeholder: 'filter by method (e.g. tools/)' });
+const logBox = el('div', { class: 'log', id: 'log' });
+const notice = el('div', { class: 'notice', id: 'notice' });
+root.append(
+  el('header', {}, el('h1', {}, 'mcp-actors inspector'), statusLine),
+  nav,
+  el(
+    'main',
+    {},
+    el(
+      'div',
+      {},
+      el('section', {}, el('h2', {}, 'Connection'), chartPath, chart),
+      el('section', {}, el('h2', {}, 'Requests in flight'), requestsBox),
+      el('section', {}, el('h2', {}, 'Settled requests'), historyBox),
+    ),
+    el(
+      'section',
+      {},
+      el('h2', {}, 'Messages'),
+      el('div', { class: 'log-tools' }, filter),
+      notice,
+      logBox,
+    ),
+  ),
+);
+
+let chartFor: string | undefined;
+
+function drawState(shape: StateShape): HTMLElement {
+  const box = el('div', { class: `state ${shape.type}`, 'data-id': shape.id });
+  box.append(el('div', { class: 'name' }, shape.key));
+  if (shape.transitions.length > 0) {
+    const list = el('ul', { class: 'transitions' });
+    for (const t of shape.transitions) {
+      const targets = t.targets.map((id) => id.split('.').slice(1).join('.')).join(', ');
+      list.append(el('li', {}, `${t.event} → ${targets || '(stays)'}`));
+    }
+    box.append(list);
+  }
+  if (shape.states.length > 0) {
+    const children = el('div', { class: 'children' });
+    for (const s of shape.states) children.append(drawState(s));
+    box.append(children);
+  }
+  return box;
+}
+
+function renderChart(view: SessionView | undefined): void {
+  const shape = machines['connection'];
+  if (shape === undefined) return;
+  if (chartFor !== 'drawn') {
+    chart.textContent = '';
+    for (const s of shape.states) chart.append(drawState(s));
+    chartFor = 'drawn';
+  }
+  for (const node of chart.querySelectorAll<HTMLElement>('.state')) {
+    const id = node.dataset['id'] ?? '';
+    node.classList.toggle('active', view?.active.has(id) ?? false);
+    node.classList.toggle('visited', view?.visited.has(id) ?? false);
+  }
+  chartPath.textContent = view === undefined ? '' : `path: ${view.path.join(' → ')}`;
+}
+
+function requestTable(rows: readonly RequestRow[], now: number, settled: boolean): HTMLElement {
+  if (rows.length === 0) return el('div', { class: 'empty' }, settled ? 'none yet' : 'none');
+  const table = el(
+    'table',
+    {},
+    el(
+      'tr',
+      {},
+      ...['', 'id', 'method', 'state', settled ? 'took' : 'elapsed', 'progress'].map((h) =>
+        el('th', {}, h),
+      ),
+    ),
+  );
+  for (const r of rows) {
+    const p = r.progress;
+    const progress =
+      p === undefined
+        ? ''
+        : p.total !== undefined && p.total > 0
+          ? el(
+              'span',
+              {},
+              el(
+                'span',
+                { class: 'bar' },
+                el('span', { style: `width:${Math.min(100, (100 * p.progress) / p.total)}%` }),
+              ),
+              ` ${p.progress}/${p.total}${p.message === undefined ? '' : ` ${p.message}`}`,
+            )
+          : `${p.progress}${p.message === undefined ? '' : ` ${p.message}`}`;
+    table.append(
+      el(
+        'tr',
+        { class: `request ${settled ? 'settled' : 'inflight'}`, 'data-actor': r.actor },
+        el('td', {}, r.direction === 'out' ? '→' : '←'),
+        el('td', {}, r.id),
+        el('td', { class: 'method' }, r.method),
+        el('td', { class: `outcome-${r.state}` }, r.state),
+        el('td', {}, ago((r.ended ?? now) - r.started)),
+        el('td', {}, progress),
+      ),
+    );
+  }
+  return table;
+}
+
+function renderLog(view: SessionView | undefined): void {
+  logBox.textContent = '';
+  if (view === undefined) return;
+  const wanted = filter.value.trim();
+  const entries = view.log.filter((e) => wanted === '' || e.method.includes(wanted));
+  const shown = entries.slice(-LOG_SHOWN);
+  if (entries.length > shown.length) {
+    logBox.append(
+      el('div', { class: 'empty' }, `${entries.length - shown.length} earlier entries not shown`),
+    );
+  }
+  const t0 = view.log[0]?.t ?? 0;
+  for (const e of shown) {
+    const row = el(
+      'div',
+      { class: `log-entry ${e.direction}`, 'data-n': String(e.n), 'data-method': e.method },
+      el('span', { class: 'dir' }, e.direction === 'in' ? '←' : e.direction === 'out' ? '→' : '!'),
+      `+${ago(e.t - t0)}  ${e.summary}`,
+    );
+    if (expanded.has(e.n)) row.append(el('pre', {}, JSON.stringify(e.body, null, 2)));
+    logBox.append(row);
+  }
+}
+
+function renderNav(): void {
+  nav.textContent = '';
+  for (const view of sessions.values()) {
+    const button = el(
+      'button',
+      { 'data-session': view.info.id, class: view.info.id === selected ? 'selected' : '' },
+      view.info.label,
+    );
+    button.addEventListener('click', () => {
+      selected = view.info.id;
+      expanded.clear();
+      invalidate();
+    });
+    nav.append(button);
+  }
+}
+
+let dirty = false;
+function render(): void {
+  dirty = false;
+  const view = selected === undefined ? undefined : sessions.get(selected);
+  const now = Date.now();
+  renderNav();
+  renderChart(view);
+  requestsBox.replaceChildren(
+    requestTable(view === undefined ? [] : [...view.requests.values()], now, false),
+  );
+  historyBox.replaceChildren(requestTable(view?.settled ?? [], now, true));
+  renderLog(view);
+  notice.textContent =
+    dropped > 0 ? `${dropped} events were dropped (the page read too slowly or opened late)` : '';
+  statusLine.textContent = connected
+    ? `live · ${sessions.size} session${sessions.size === 1 ? '' : 's'}`
+    : 'disconnected';
+}
+
+function invalidate(): void {
+  if (dirty) return;
+  dirty = true;
+  requestAnimationFrame(render);
+}
+
+filter.addEventListener('input', () => invalidate());
+logBox.addEventListener('click', (event) => {
+  const target = event.target as HTMLElement;
+  if (target.closest('pre') !== null) return;
+  const row = target.closest<HTMLElement>('.log-entry');
+  const n = Number(row?.dataset['n']);
+  if (!Number.isFinite(n)) return;
+  if (expanded.has(n)) expanded.delete(n);
+  else expanded.add(n);
+  invalidate();
+});
+// Elapsed times of requests in flight move on their own.
+setInterval(() => {
+  const view = selected === undefined ? undefined : sessions.get(selected);
+  if (view !== undefined && view.requests.size > 0) invalidate();
+}, 250);
+
+// ------------------------------------------------------------------------------------------------
+// The socket.
+
+function connect(): void {
+  const socket = new WebSocket(`ws://${location.host}/events`);
+  socket.addEventListener('open', () => {
+    connected = true;
+    invalidate();
+  });
+  socket.addEventListener('message', (event: MessageEvent<string>) => {
+    const frame = JSON.parse(event.data) as InspectorFrame;
+    if (frame.type === 'hello') {
+      machines = { ...frame.machines };
+      sessions.clear();
+      chartFor = undefined;
+      for (const s of frame.sessions) addSession(s);
+      for (const r of frame.records) apply(r);
+      dropped = frame.dropped;
+    } else if (frame.type === 'session') {
+      addSession(frame.session);
+    } else {
+      for (const r of frame.records) apply(r);
+      dropped += frame.dropped;
+    }
+    invalidate();
+  });
+  socket.addEventListener('close', () => {
+    connected = false;
+    invalidate();
+  });
+}
+
+connect();
