@@ -85,7 +85,22 @@ const stateMeta = new Map<string, ConnectionStateMeta>(
 
 /**
  * A client session over one connection: the lifecycle actor, the dispatcher beneath it, and the
- * callbacks for what the server sends.
+ * callbacks for what the server sends. Build one with {@link createClientSession}.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, createInMemoryTransportPair } from 'mcp-actors';
+ * import { startScriptedServer } from 'mcp-actors/testing';
+ *
+ * const [clientSide, serverSide] = createInMemoryTransportPair();
+ * startScriptedServer(serverSide, { handlers: { 'tools/list': () => ({ tools: [] }) } });
+ *
+ * await using session = createClientSession({ transport: clientSide, mode: 'legacy' });
+ * await session.connect();
+ * console.log(session.state, session.protocolVersion); // 'ready' '2025-11-25'
+ * const { tools } = await session.listTools();
+ * // leaving the block closes the session (Symbol.asyncDispose)
+ * ```
  */
 export class ClientSession implements AsyncDisposable {
   readonly #dispatcher: Dispatcher;
@@ -283,7 +298,19 @@ export class ClientSession implements AsyncDisposable {
     return this.#actor.getSnapshot().context.error;
   }
 
-  /** Calls `listener` with each new lifecycle state; returns the unsubscribe function. */
+  /**
+   * Calls `listener` with each new lifecycle state; returns the unsubscribe function.
+   *
+   * @example
+   * ```ts
+   * import type { ClientSession } from 'mcp-actors';
+   * declare const session: ClientSession;
+   *
+   * const off = session.onStateChange((state) => console.log('lifecycle:', state));
+   * await session.connect(); // lifecycle: initializing, lifecycle: ready
+   * off();
+   * ```
+   */
   onStateChange(listener: (state: ConnectionState) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -317,6 +344,18 @@ export class ClientSession implements AsyncDisposable {
   /**
    * Starts the transport and negotiates the revision as `mode` says. Resolves with what was
    * negotiated once the session is ready; a second call returns the same promise, with no traffic.
+   * Rejects when negotiation fails or the connection closes first (the session is then closed).
+   *
+   * @example
+   * ```ts
+   * import type { ClientSession } from 'mcp-actors';
+   * declare const session: ClientSession;
+   *
+   * const negotiated = await session.connect();
+   * if (negotiated.era === 'modern') console.log('2026-07-28, found by server/discover');
+   * else console.log(`initialize handshake, ${negotiated.protocolVersion}`);
+   * if (session.fallbackReason !== undefined) console.log('probe fell back:', session.fallbackReason);
+   * ```
    */
   connect(): Promise<Negotiated> {
     if (this.#connecting !== undefined) return this.#connecting;
@@ -377,6 +416,18 @@ export class ClientSession implements AsyncDisposable {
   /**
    * Sends any request (extension methods included) and resolves with its raw result, unvalidated.
    * `settle` (advanced) turns the raw result into what the call resolves with, at resolve time.
+   *
+   * @example
+   * ```ts
+   * import type { ClientSession } from 'mcp-actors';
+   * declare const session: ClientSession;
+   *
+   * const raw = await session.request(
+   *   'example/extension',
+   *   { question: 42 },
+   *   { timeout: 5_000, onProgress: (p) => console.log(p.progress, p.total) },
+   * );
+   * ```
    */
   request(
     method: string,
@@ -395,7 +446,7 @@ export class ClientSession implements AsyncDisposable {
     return this.#dispatcher.request(method, params, options, settle);
   }
 
-  /** Sends a notification. */
+  /** Sends a notification (refused unless the session is ready). */
   notify(method: string, params?: Record<string, unknown>): Promise<void> {
     if (this.#sends !== 'all') return Promise.reject(this.#refusal(`send ${method}`));
     return this.#dispatcher.notify(method, params);
@@ -411,6 +462,19 @@ export class ClientSession implements AsyncDisposable {
   /**
    * Closes the session: every pending request rejects with `CONNECTION_CLOSED`, the transport is
    * closed, and the lifecycle ends in `closed`. Safe to call in any state, and twice.
+   *
+   * @example
+   * ```ts
+   * import { ConnectionClosedError, type ClientSession } from 'mcp-actors';
+   * declare const session: ClientSession;
+   *
+   * const pending = session.callTool('slow-tool');
+   * await session.close();
+   * await pending.catch((error: unknown) => {
+   *   if (error instanceof ConnectionClosedError) console.log(error.code); // 'CONNECTION_CLOSED'
+   * });
+   * console.log(session.state); // 'closed'
+   * ```
    */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
@@ -431,6 +495,7 @@ export class ClientSession implements AsyncDisposable {
     await done;
   }
 
+  /** Closes the session (`close()`), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -911,7 +976,19 @@ export class ClientSession implements AsyncDisposable {
   // ---------------------------------------------------------------------------------------------
   // The MCP methods.
 
-  /** One page of tools. The tools' output schemas are remembered to validate `callTool` results. */
+  /**
+   * One page of tools. The tools' output schemas are remembered to validate `callTool` results.
+   *
+   * @example
+   * ```ts
+   * import type { ClientSession } from 'mcp-actors';
+   * declare const session: ClientSession;
+   *
+   * let page = await session.listTools();
+   * for (const tool of page.tools) console.log(tool.name, tool.description ?? '');
+   * if (page.nextCursor !== undefined) page = await session.listTools({ cursor: page.nextCursor });
+   * ```
+   */
   async listTools(
     params?: { cursor?: string },
     options?: CallOptions,
@@ -942,7 +1019,18 @@ export class ClientSession implements AsyncDisposable {
     return kept.length === tools.length ? tools : kept;
   }
 
-  /** Every tool, following `nextCursor`; stops on a repeated cursor or after `maxPages`. */
+  /**
+   * Every tool, following `nextCursor`; stops on a repeated cursor or after `maxPages`.
+   *
+   * @example
+   * ```ts
+   * import type { ClientSession } from 'mcp-actors';
+   * declare const session: ClientSession;
+   *
+   * const tools = await session.listAllTools({ maxPages: 50 });
+   * console.log(tools.map((t) => t.name).join(', '));
+   * ```
+   */
   async listAllTools(options?: ListAllOptions): Promise<Schemas.Tool[]> {
     const tools = this.#headerSafe(
       await this.#allPages<Schemas.Tool>('tools/list', 'tools', options),
@@ -955,6 +1043,38 @@ export class ClientSession implements AsyncDisposable {
    * Calls a tool. Its `structuredContent` is validated against the `outputSchema` of the latest
    * listing (a tool not listed is not validated; an `isError` result is not validated). On
    * 2026-07-28, input requests are answered through the callbacks (see `inputRequired`).
+   *
+   * @example
+   * ```ts
+   * import { JsonRpcError, RequestTimeoutError, type ClientSession } from 'mcp-actors';
+   * declare const session: ClientSession;
+   *
+   * try {
+   *   const result = await session.callTool(
+   *     'echo',
+   *     { message: 'hi' },
+   *     { timeout: 30_000, onProgress: (p) => console.log(`${p.progress}/${p.total ?? '?'}`) },
+   *   );
+   *   for (const block of result.content) if (block.type === 'text') console.log(block.text);
+   *   if (result.isError === true) console.log('the tool reported an error');
+   * } catch (error) {
+   *   if (error instanceof RequestTimeoutError) console.log(`no answer in ${error.timeoutMs} ms`);
+   *   else if (error instanceof JsonRpcError) console.log(error.code, error.message);
+   *   else throw error;
+   * }
+   * ```
+   *
+   * @example
+   * On 2026-07-28, take the input rounds yourself:
+   * ```ts
+   * import type { ClientSession } from 'mcp-actors';
+   * declare const session: ClientSession;
+   *
+   * const result = await session.callTool('deploy', {}, { inputRequired: 'return' });
+   * if (result.resultType === 'input_required' && 'inputRequests' in result) {
+   *   console.log(Object.keys(result.inputRequests ?? {})); // what the server asks for
+   * }
+   * ```
    */
   callTool(
     name: string,
@@ -1039,6 +1159,20 @@ export class ClientSession implements AsyncDisposable {
   /**
    * Reads a resource. A resource the server does not have fails with `ResourceNotFoundError`,
    * whether the server says so with `-32002` (until 2025-11-25) or `-32602` (2026-07-28).
+   *
+   * @example
+   * ```ts
+   * import { ResourceNotFoundError, type ClientSession } from 'mcp-actors';
+   * declare const session: ClientSession;
+   *
+   * try {
+   *   const { contents } = await session.readResource('file:///notes.txt');
+   *   for (const c of contents) if ('text' in c) console.log(c.text);
+   * } catch (error) {
+   *   if (error instanceof ResourceNotFoundError) console.log('no such resource:', error.uri);
+   *   else throw error;
+   * }
+   * ```
    */
   readResource(
     uri: string,
@@ -1075,6 +1209,18 @@ export class ClientSession implements AsyncDisposable {
    * Opens a 2026-07-28 `subscriptions/listen` stream; resolves once the server acknowledged it
    * (with `honoured` and `refused` telling what it accepted). Iterate the subscription for its
    * notifications; `close()` ends it (the listen request is cancelled), as does `signal`.
+   *
+   * @example
+   * ```ts
+   * import type { ClientSession } from 'mcp-actors';
+   * declare const session: ClientSession;
+   *
+   * const subscription = await session.listen({ toolsListChanged: true });
+   * for await (const notification of subscription) {
+   *   console.log(notification.method); // notifications/tools/list_changed
+   *   break; // leaving the loop closes the subscription
+   * }
+   * ```
    */
   async listen(
     filter: SubscriptionFilter,
@@ -1208,7 +1354,29 @@ export class ClientSession implements AsyncDisposable {
   }
 }
 
-/** Builds a session. Call `connect()` to run the handshake. */
+/**
+ * Builds a session over a transport (or a dispatcher built beforehand). Nothing is sent until
+ * `connect()`. Every option but the transport is optional: see {@link ClientSessionOptions}.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession } from 'mcp-actors';
+ * import { createStdioTransport } from 'mcp-actors/node';
+ *
+ * const session = createClientSession({
+ *   transport: createStdioTransport({ command: 'npx', args: ['-y', 'some-mcp-server'] }),
+ *   clientInfo: { name: 'my-app', version: '1.0.0' },
+ *   roots: { list: () => [{ uri: 'file:///work', name: 'work' }] }, // advertises `roots`
+ *   elicitation: { form: () => ({ action: 'decline' }) },
+ *   messageHandler: (m) => {
+ *     if (m.type === 'diagnostic') console.warn(m.diagnostic.code, m.diagnostic.message);
+ *   },
+ * });
+ * await session.connect();
+ * const { tools } = await session.listTools();
+ * await session.close();
+ * ```
+ */
 export function createClientSession(options: ClientSessionOptions): ClientSession {
   return new ClientSession(options);
 }
