@@ -11,3 +11,13 @@ export {
   type StdioTransport,
 } from './stdio.js';
 export { createNodeWebSocketTransport, type NodeWebSocketOptions } from './websocket.js';
+export {
+  InspectorAssetError,
+  inspectorPageScript,
+  startInspector,
+  type InspectedSession,
+  type Inspector,
+  type InspectorFrame,
+  type InspectorOptions,
+  type InspectorRecord,
+} from './inspector.js';

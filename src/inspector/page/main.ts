@@ -135,20 +135,36 @@ function addSession(info: InspectedSession): void {
   selected ??= info.id;
 }
 
-function summaryOf(message: Sanitized): { method: string; summary: string } {
+/** The method of each request by direction and id, so that a response is filed under its request's. */
+const methodsById = new Map<string, string>();
+
+function summaryOf(
+  session: string,
+  direction: 'in' | 'out',
+  message: Sanitized,
+): { method: string; summary: string } {
   const m = (message ?? {}) as Record<string, Sanitized>;
-  const id = m['id'] === undefined ? '' : ` #${text(m['id'])}`;
+  const hasId = m['id'] !== undefined && m['id'] !== null;
+  const id = hasId ? ` #${text(m['id'])}` : '';
   if (typeof m['method'] === 'string') {
+    if (hasId) methodsById.set(`${session} ${direction} ${text(m['id'])}`, m['method']);
     const params = m['params'] as Record<string, Sanitized> | undefined;
     const name =
-      params !== undefined && typeof params['name'] === 'string' ? ` ${params['name']}` : '';
+      params !== undefined && params !== null && typeof params['name'] === 'string'
+        ? ` ${params['name']}`
+        : '';
     return { method: m['method'], summary: `${m['method']}${name}${id}` };
   }
+  // A response answers a request that went the other way.
+  const key = `${session} ${direction === 'in' ? 'out' : 'in'} ${text(m['id'])}`;
+  const method = (hasId ? methodsById.get(key) : undefined) ?? '';
+  if (hasId) methodsById.delete(key);
+  const of = method === '' ? '' : ` of ${method}`;
   if (m['error'] !== undefined) {
     const e = m['error'] as Record<string, Sanitized>;
-    return { method: '(error)', summary: `error${id}: ${text(e['code'])} ${text(e['message'])}` };
+    return { method, summary: `error${of}${id}: ${text(e['code'])} ${text(e['message'])}` };
   }
-  return { method: '(result)', summary: `result${id}` };
+  return { method, summary: `result${of}${id}` };
 }
 
 function addLog(view: SessionView, entry: Omit<LogEntry, 'n'>): void {
@@ -213,7 +229,7 @@ function apply(r: InspectorRecord): void {
       return;
     }
     case 'message': {
-      const { method, summary } = summaryOf(r.message);
+      const { method, summary } = summaryOf(r.session, r.direction, r.message);
       addLog(view, { t: r.t, direction: r.direction, method, summary, body: r.message });
       return;
     }
@@ -222,7 +238,7 @@ function apply(r: InspectorRecord): void {
       addLog(view, {
         t: r.t,
         direction: 'exception',
-        method: '(exception)',
+        method: '',
         summary: `${text(e['code'] ?? e['name'])}: ${text(e['message'])}`,
         body: r.error,
       });
@@ -310,6 +326,17 @@ root.append(
 
 let chartFor: string | undefined;
 
+/** XState's generated event names, shortened: `done(probe)`, `error(probe)`, `after(idle)`. */
+function eventLabel(event: string): string {
+  const done = /^xstate\.done\.actor\.(.+)$/.exec(event);
+  if (done !== null) return `done(${done[1]})`;
+  const error = /^xstate\.error\.actor\.(.+)$/.exec(event);
+  if (error !== null) return `error(${error[1]})`;
+  const after = /^xstate\.after\.([^.]+)\./.exec(event);
+  if (after !== null) return `after(${after[1]})`;
+  return event;
+}
+
 function drawState(shape: StateShape): HTMLElement {
   const box = el('div', { class: `state ${shape.type}`, 'data-id': shape.id });
   box.append(el('div', { class: 'name' }, shape.key));
@@ -317,7 +344,7 @@ function drawState(shape: StateShape): HTMLElement {
     const list = el('ul', { class: 'transitions' });
     for (const t of shape.transitions) {
       const targets = t.targets.map((id) => id.split('.').slice(1).join('.')).join(', ');
-      list.append(el('li', {}, `${t.event} → ${targets || '(stays)'}`));
+      list.append(el('li', {}, `${eventLabel(t.event)} → ${targets || '(stays)'}`));
     }
     box.append(list);
   }

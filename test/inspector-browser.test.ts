@@ -1,0 +1,179 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createClientSession,
+  createInMemoryTransportPair,
+  type ClientSession,
+} from '../src/index.js';
+import { createStdioTransport } from '../src/node/index.js';
+import { inspectorPageScript, startInspector, type Inspector } from '../src/node/inspector.js';
+import { startScriptedServer } from '../src/testing/index.js';
+
+/**
+ * The offline inspector in a real browser: headless Chromium (Debian's, driven by playwright-core)
+ * opens the page while a session with server-everything connects, calls tools, runs a long
+ * operation with progress, cancels it and closes; a second, in-memory session shows beside it.
+ * The screenshot for the README is taken here (docs/inspector.png).
+ */
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const serverEverything = path.join(
+  root,
+  'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
+);
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+let browser: Browser | undefined;
+let inspector: Inspector | undefined;
+
+beforeAll(async () => {
+  // The page script as `npm run build` makes it (the tests run from source).
+  await build({
+    entryPoints: [path.join(root, 'src/inspector/page/main.ts')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    outfile: inspectorPageScript(),
+    logLevel: 'warning',
+  });
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does.`,
+    );
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
+  });
+  inspector = await startInspector();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await inspector?.close();
+});
+
+/** The part of a DOM element read in the page (the tests are type-checked without the DOM types). */
+interface Dataset {
+  readonly dataset: Readonly<Record<string, string | undefined>>;
+}
+
+const active = (page: Page, state: string) =>
+  page.waitForSelector(`#chart .state.active[data-id="connection.${state}"]`);
+
+describe('the inspector page', () => {
+  it('shows the statechart, the requests and the log of live sessions, and keeps secrets out', async () => {
+    const insp = inspector as Inspector;
+    const page = await (browser as Browser).newPage({ viewport: { width: 1400, height: 1000 } });
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(r.url()));
+    await page.goto(insp.url);
+    await page.waitForSelector('header .status:has-text("live")');
+
+    let session: ClientSession | undefined = createClientSession({
+      transport: createStdioTransport({
+        command: process.execPath,
+        args: [serverEverything, 'stdio'],
+      }),
+      clientInfo: { name: 'inspector-test', version: '1.0.0' },
+      inspect: insp.observer('server-everything (stdio)'),
+    });
+    try {
+      await session.connect();
+      await active(page, 'ready');
+      // The negotiation path taken: the era probe, then the handshake.
+      await expect.poll(() => page.textContent('#path')).toMatch(/preconnect → .*ready/);
+      expect(
+        await page.getAttribute('#chart .state[data-id="connection.initializing"]', 'class'),
+      ).toContain('visited');
+
+      await session.callTool('echo', { message: 'hello inspector' });
+      await session.callTool('echo', { message: 'with a secret', api_key: 'sk-do-not-show' });
+
+      // A long operation in flight, with progress; cancelled once the page shows it.
+      const controller = new AbortController();
+      const long = session
+        .callTool(
+          'trigger-long-running-operation',
+          { duration: 30, steps: 30 },
+          { signal: controller.signal, onProgress: () => {} },
+        )
+        .catch((e: unknown) => e);
+      const row = page.locator('#requests tr.request.inflight', { hasText: 'tools/call' });
+      await row.waitFor();
+      await page.waitForSelector('#requests tr.request.inflight .bar > span');
+      expect(await row.textContent()).toMatch(/inFlight.*1\/30/);
+      await page.screenshot({ path: path.join(root, 'docs/inspector.png') });
+      controller.abort('seen enough');
+      await expect(long).resolves.toMatchObject({ code: 'REQUEST_CANCELLED' });
+      await page.waitForSelector('#history tr.request.settled:has-text("cancelled")');
+      expect(
+        await page.locator('#history tr.request.settled', { hasText: 'succeeded' }).count(),
+      ).toBeGreaterThanOrEqual(3); // the handshake and the two echoes
+
+      // The log: both directions, filtered by method, an entry expanded to its JSON.
+      expect(
+        await page.locator('#log .log-entry.out', { hasText: 'tools/call echo' }).count(),
+      ).toBe(2);
+      expect(
+        await page.locator('#log .log-entry.in', { hasText: 'notifications/progress' }).count(),
+      ).toBeGreaterThanOrEqual(1);
+      await page.fill('#filter', 'tools/');
+      const shownMethods = () =>
+        page
+          .locator('#log .log-entry')
+          .evaluateAll((rows) =>
+            rows.map((r) => (r as unknown as Dataset).dataset['method'] ?? ''),
+          );
+      await expect
+        .poll(async () => (await shownMethods()).every((m) => m.includes('tools/')))
+        .toBe(true);
+      // Requests and their responses (filed under the request's method).
+      expect((await shownMethods()).length).toBeGreaterThanOrEqual(5);
+      expect(
+        await page.locator('#log .log-entry.in', { hasText: 'result of tools/call' }).count(),
+      ).toBe(2);
+      await page.locator('#log .log-entry.out', { hasText: 'tools/call echo' }).nth(1).click();
+      const body = await page.locator('#log .log-entry pre').first().textContent();
+      expect(body).toContain('"api_key": "[redacted]"');
+      expect(await page.content()).not.toContain('sk-do-not-show');
+
+      // A second session appears beside the first; each keeps its own chart state.
+      const [client, server] = createInMemoryTransportPair();
+      startScriptedServer(server, { handlers: {} });
+      const second = createClientSession({
+        transport: client,
+        mode: 'legacy',
+        inspect: insp.observer('in-memory'),
+      });
+      await second.connect();
+      await second.close();
+      await page.click('nav button:has-text("in-memory")');
+      await active(page, 'closed');
+      await page.click('nav button:has-text("server-everything")');
+      await active(page, 'ready');
+
+      await session.close();
+      session = undefined;
+      await active(page, 'closed');
+    } finally {
+      await session?.close();
+      await page.close();
+    }
+    // Everything the page loaded came from the inspector itself.
+    expect(requested.length).toBeGreaterThan(0);
+    expect(requested.every((u) => u.startsWith(insp.url))).toBe(true);
+    expect(insp.sessions.map((s) => s.label)).toEqual(['server-everything (stdio)', 'in-memory']);
+  }, 60_000);
+});
