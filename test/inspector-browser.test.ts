@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,7 +9,7 @@ import {
   type ClientSession,
 } from '../src/index.js';
 import { createStdioTransport } from '../src/node/index.js';
-import { inspectorPageScript, startInspector, type Inspector } from '../src/node/inspector.js';
+import { startInspector, type Inspector } from '../src/node/inspector.js';
 import { startScriptedServer } from '../src/testing/index.js';
 
 /**
@@ -31,16 +30,6 @@ let browser: Browser | undefined;
 let inspector: Inspector | undefined;
 
 beforeAll(async () => {
-  // The page script as `npm run build` makes it (the tests run from source).
-  await build({
-    entryPoints: [path.join(root, 'src/inspector/page/main.ts')],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    outfile: inspectorPageScript(),
-    logLevel: 'warning',
-  });
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium is missing at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does.`,

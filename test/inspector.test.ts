@@ -1,0 +1,301 @@
+import { request as httpRequest } from 'node:http';
+import { WebSocket } from 'ws';
+import type { InspectionEvent } from 'xstate';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectionMachine } from '../machines/index.js';
+import { createClientSession, createInMemoryTransportPair } from '../src/index.js';
+import {
+  describeMachine,
+  RecordBuilder,
+  sanitize,
+  type InspectorFrame,
+  type InspectorRecord,
+} from '../src/inspector/records.js';
+import { startInspector, type Inspector } from '../src/node/inspector.js';
+import { NO_RESPONSE, startScriptedServer } from '../src/testing/index.js';
+
+let inspector: Inspector | undefined;
+afterEach(async () => {
+  await inspector?.close();
+  inspector = undefined;
+});
+
+describe('sanitize', () => {
+  it('redacts secret-looking keys at any depth, whatever their case', () => {
+    expect(
+      sanitize({
+        headers: { Authorization: 'Bearer abc', 'X-Api-Key': 'k', accept: 'json' },
+        params: { arguments: { access_token: 't', password: 'p', text: 'shown' } },
+        clientSecret: 's',
+        cookie: 'c',
+        empty: null,
+      }),
+    ).toEqual({
+      headers: { Authorization: '[redacted]', 'X-Api-Key': '[redacted]', accept: 'json' },
+      params: { arguments: { access_token: '[redacted]', password: '[redacted]', text: 'shown' } },
+      clientSecret: '[redacted]',
+      cookie: '[redacted]',
+      empty: null,
+    });
+  });
+
+  it('bounds strings, arrays, keys and depth, cuts cycles and drops functions', () => {
+    const cyclic: Record<string, unknown> = { name: 'loop', fn: () => 1 };
+    cyclic['self'] = cyclic;
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 20; i++) deep = { down: deep };
+    const out = sanitize(
+      { long: 'x'.repeat(50), list: [1, 2, 3, 4, 5, 6, 7], cyclic, deep, bytes: new Uint8Array(9) },
+      { maxString: 10, maxItems: 5, maxDepth: 6 },
+    ) as Record<string, unknown>;
+    expect(out['long']).toBe('xxxxxxxxxx… (40 more characters)');
+    expect(out['list']).toEqual([1, 2, 3, 4, 5, '… (2 more items)']);
+    expect(out['cyclic']).toEqual({ name: 'loop', self: '[circular]' });
+    expect(JSON.stringify(out['deep'])).toContain('"[…]"');
+    expect(out['bytes']).toBe('[9 bytes]');
+  });
+
+  it('shows errors by name, message, code and cause', () => {
+    const error = Object.assign(new Error('outer', { cause: new TypeError('inner') }), {
+      code: 'TRANSPORT_ERROR',
+    });
+    expect(sanitize(error)).toEqual({
+      name: 'Error',
+      message: 'outer',
+      code: 'TRANSPORT_ERROR',
+      cause: { name: 'TypeError', message: 'inner' },
+    });
+  });
+});
+
+describe('describeMachine', () => {
+  it('draws the connection machine from its definition: states, initial states and transitions', () => {
+    const shape = describeMachine(connectionMachine);
+    expect(shape.id).toBe('connection');
+    expect(shape.initial).toBe('connection.preconnect');
+    const keys = shape.states.map((s) => s.key);
+    expect(keys).toEqual(['preconnect', 'initializing', 'ready', 'closing', 'closed']);
+    const initializing = shape.states.find((s) => s.key === 'initializing');
+    expect(initializing?.states.map((s) => s.key)).toContain('handshaking');
+    const preconnect = shape.states.find((s) => s.key === 'preconnect');
+    expect(preconnect?.transitions).toContainEqual({
+      event: 'connect',
+      targets: ['connection.initializing'],
+    });
+  });
+});
+
+describe('RecordBuilder', () => {
+  it('turns a session’s inspection into actor, snapshot, message and event records', async () => {
+    const records: InspectorRecord[] = [];
+    let t = 1000;
+    const builder = new RecordBuilder('s1', () => t++);
+    const [client, server] = createInMemoryTransportPair();
+    startScriptedServer(server, {
+      handlers: { 'tools/call': () => ({ content: [] }), 'tools/hang': () => NO_RESPONSE },
+    });
+    const session = createClientSession({
+      transport: client,
+      mode: 'legacy',
+      inspect: (e: InspectionEvent) => records.push(...builder.records(e)),
+    });
+    await session.connect();
+    await session.request('tools/call', { name: 'x', arguments: { token: 'hidden' } });
+    await session.close();
+
+    expect(records.every((r) => r.session === 's1')).toBe(true);
+    const connection = records.filter((r) => r.kind === 'snapshot' && r.actor === 'connection');
+    expect(connection.map((r) => (r.kind === 'snapshot' ? r.value : null))).toEqual(
+      expect.arrayContaining(['preconnect', { initializing: 'handshaking' }, 'ready', 'closed']),
+    );
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        kind: 'actor',
+        actor: 'request:1',
+        parent: 'dispatcher',
+        machine: 'request',
+      }),
+    );
+    const messages = records.filter((r) => r.kind === 'message');
+    expect(messages.map((m) => (m.kind === 'message' ? m.direction : ''))).toEqual([
+      'out', // initialize
+      'in',
+      'out', // notifications/initialized
+      'out', // tools/call
+      'in',
+    ]);
+    const call = messages[3];
+    expect(call?.kind === 'message' && call.message).toMatchObject({
+      method: 'tools/call',
+      params: { arguments: { token: '[redacted]' } },
+    });
+    expect(JSON.stringify(records)).not.toContain('hidden');
+  });
+});
+
+/** An HTTP GET with a chosen Host header (fetch does not let one set it). */
+function get(
+  url: string,
+  host?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = httpRequest(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        headers: host === undefined ? {} : { host },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Opens the events socket; resolves with it and its first frame. */
+function openPage(
+  insp: Inspector,
+  options: { origin?: string } = {},
+): Promise<{
+  socket: WebSocket;
+  hello: Extract<InspectorFrame, { type: 'hello' }>;
+  frames: InspectorFrame[];
+}> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${insp.url.replace('http', 'ws')}events`, {
+      ...(options.origin === undefined ? {} : { origin: options.origin }),
+    });
+    const frames: InspectorFrame[] = [];
+    socket.on('message', (data: Buffer) => {
+      const frame = JSON.parse(data.toString('utf8')) as InspectorFrame;
+      if (frame.type === 'hello') resolve({ socket, hello: frame, frames });
+      else frames.push(frame);
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('the inspector server', () => {
+  it('serves the page and its script on 127.0.0.1 only, with a policy that loads nothing from elsewhere', async () => {
+    inspector = await startInspector();
+    expect(inspector.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await get(inspector.url);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<script src="/page.js"></script>');
+    expect(String(page.headers['content-security-policy'])).toContain("default-src 'none'");
+    const script = await get(`${inspector.url}page.js`);
+    expect(script.status).toBe(200);
+    expect(script.body.length).toBeGreaterThan(1000);
+    expect((await get(`${inspector.url}nothing`)).status).toBe(404);
+    // DNS rebinding: a request naming another host is refused.
+    expect((await get(inspector.url, 'evil.example:80')).status).toBe(403);
+  });
+
+  it('refuses a socket from another origin', async () => {
+    expect.assertions(1);
+    inspector = await startInspector();
+    await expect(openPage(inspector, { origin: 'http://evil.example' })).rejects.toMatchObject({
+      message: expect.stringContaining('403'),
+    });
+  });
+
+  it('sends a page the machines, the sessions and what happened before it opened, then live records', async () => {
+    inspector = await startInspector();
+    const [client, server] = createInMemoryTransportPair();
+    startScriptedServer(server, { handlers: { 'tools/call': () => ({ content: [] }) } });
+    const session = createClientSession({
+      transport: client,
+      mode: 'legacy',
+      inspect: inspector.observer('first'),
+    });
+    await session.connect();
+    const { socket, hello, frames } = await openPage(inspector);
+    expect(Object.keys(hello.machines)).toEqual([
+      'connection',
+      'dispatcher',
+      'request',
+      'inboundRequest',
+    ]);
+    expect(hello.sessions).toEqual([{ id: 's1', label: 'first' }]);
+    expect(hello.records.some((r) => r.kind === 'snapshot' && r.value === 'ready')).toBe(true);
+    expect(hello.dropped).toBe(0);
+    await session.request('tools/call', { name: 'later' });
+    await session.close();
+    await expect
+      .poll(() =>
+        frames.some(
+          (f) =>
+            f.type === 'records' &&
+            f.records.some(
+              (r) => r.kind === 'snapshot' && r.actor === 'connection' && r.value === 'closed',
+            ),
+        ),
+      )
+      .toBe(true);
+    expect(inspector.pages).toBe(1);
+    socket.close();
+  });
+
+  it('keeps only the last `history` records for late pages, and says how many it forgot', async () => {
+    inspector = await startInspector({ history: 10 });
+    const [client, server] = createInMemoryTransportPair();
+    startScriptedServer(server, { handlers: { 'tools/call': () => ({ content: [] }) } });
+    const session = createClientSession({
+      transport: client,
+      mode: 'legacy',
+      inspect: inspector.observer(),
+    });
+    await session.connect();
+    for (let i = 0; i < 5; i++) await session.request('tools/call', { name: `n${i}` });
+    await session.close();
+    const { socket, hello } = await openPage(inspector);
+    expect(hello.records).toHaveLength(10);
+    expect(hello.dropped).toBeGreaterThan(50);
+    // The newest are kept: the connection closing.
+    expect(hello.records).toContainEqual(
+      expect.objectContaining({ kind: 'snapshot', actor: 'connection', value: 'closed' }),
+    );
+    socket.close();
+  });
+
+  it('bounds what waits between two sends: a burst beyond `history` is counted as dropped, not queued', async () => {
+    inspector = await startInspector({ history: 10 });
+    const { socket, frames } = await openPage(inspector);
+    const observe = inspector.observer('burst');
+    const actorRef = { id: 'request:1', sessionId: 'x:1' };
+    // 50 records in one turn of the event loop, before the server can send any.
+    for (let i = 0; i < 50; i++) {
+      observe({
+        type: '@xstate.event',
+        rootId: 'x:0',
+        actorRef,
+        sourceRef: undefined,
+        event: { type: 'progress', progress: { progress: i } },
+      } as unknown as InspectionEvent);
+    }
+    await expect.poll(() => frames.find((f) => f.type === 'records')).toBeDefined();
+    const frame = frames.find((f) => f.type === 'records');
+    expect(frame).toMatchObject({ type: 'records', dropped: 40 });
+    expect(frame?.type === 'records' && frame.records).toHaveLength(10);
+    socket.close();
+  });
+
+  it('closes its pages and itself, twice without harm', async () => {
+    const insp = await startInspector();
+    const { socket } = await openPage(insp);
+    const closed = new Promise<number>((resolve) =>
+      socket.on('close', (code: number) => resolve(code)),
+    );
+    await insp.close();
+    await insp.close();
+    await expect(closed).resolves.toBeGreaterThan(0);
+    await expect(get(insp.url)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
