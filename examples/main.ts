@@ -4,7 +4,8 @@
  *
  *   npm start                      # server-everything
  *   npm start -- npx -y some-mcp-server --flag
- *   npm start -- http://127.0.0.1:3001/mcp   # Streamable HTTP
+ *   npm start -- http://127.0.0.1:3001/mcp   # Streamable HTTP (or HTTP+SSE)
+ *   npm start -- ws://127.0.0.1:3001/mcp     # WebSocket
  *
  * It negotiates (era probe), lists tools, resources and prompts, calls a tool with progress, and
  * prints what happened, including every lifecycle transition.
@@ -13,22 +14,16 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
   createClientSession,
-  createStreamableHttpTransport,
+  createHttpTransport,
   type Progress,
   type Transport,
 } from '../src/index.js';
-import { createStdioTransport } from '../src/node/index.js';
+import { createNodeWebSocketTransport, createStdioTransport } from '../src/node/index.js';
 
 const [command, ...args] = process.argv.slice(2);
 const log = (line: string): void => console.log(line);
 
-if (command !== undefined && /^wss?:\/\//.test(command)) {
-  console.error(
-    'WebSocket URLs need the WebSocket transport, which is not built yet; give an http(s) URL or a command.',
-  );
-  process.exit(2);
-}
-const isUrl = command !== undefined && /^https?:\/\//.test(command);
+const isUrl = command !== undefined && /^(https?|wss?):\/\//.test(command);
 
 const server =
   command === undefined
@@ -49,9 +44,11 @@ const server =
     : { command, args };
 
 log(`server: ${isUrl ? String(command) : [server.command, ...server.args].join(' ')}`);
-const transport: Transport = isUrl
-  ? createStreamableHttpTransport({ url: String(command) })
-  : createStdioTransport(server);
+const transport: Transport = !isUrl
+  ? createStdioTransport(server)
+  : /^wss?:/.test(String(command))
+    ? createNodeWebSocketTransport({ url: String(command) })
+    : createHttpTransport({ url: String(command) });
 const session = createClientSession({
   transport,
   clientInfo: { name: 'mcp-actors-main', version: '0.1.0' },
