@@ -34,7 +34,9 @@ export type SendPolicy =
   /** Nothing any more: the connection is closing or closed. */
   | 'closed';
 
+/** The `meta` of each top-level connection state: what may be sent in it, and what to do otherwise. */
 export interface ConnectionStateMeta {
+  /** What a caller may send in the state. */
   readonly sends: SendPolicy;
   /** What a caller should do when a call is refused in this state. */
   readonly next: string;
@@ -61,11 +63,15 @@ export type Negotiated =
 /** What the `auto` probe found: a modern server, or a reason to fall back to `initialize`. */
 export type ProbeOutcome = Negotiated | { readonly era: 'fallback'; readonly why: string };
 
+/** The connection machine's input. */
 export interface ConnectionInput {
+  /** How to negotiate. */
   readonly mode: NegotiationMode;
 }
 
+/** The connection machine's context. */
 export interface ConnectionContext {
+  /** How to negotiate. */
   readonly mode: NegotiationMode;
   /** The negotiated facts, once ready. */
   readonly negotiated: Negotiated | undefined;
@@ -75,13 +81,45 @@ export interface ConnectionContext {
   readonly error: unknown;
 }
 
+/** What the session sends the connection machine (the invoked actors' completions come on top). */
 export type ConnectionEvent =
   { type: 'connect' } | { type: 'close' } | { type: 'transportClosed'; reason?: unknown };
 
+/** The types of {@link ConnectionEvent}. */
 export const connectionEventTypes = ['connect', 'close', 'transportClosed'] as const;
 
 const meta = (m: ConnectionStateMeta): ConnectionStateMeta => m;
 
+/**
+ * The connection lifecycle (see the top of this file): `preconnect → initializing → ready →
+ * closing → closed`, with the negotiation path as the states of `initializing`. The invoked
+ * actors (`handshake`, `discover`, `probe`, `adopt`, `closeTransport`) are placeholders the
+ * session provides. Each top-level state's `meta` is a {@link ConnectionStateMeta}.
+ *
+ * @example
+ * Every state a session can reach in `legacy` mode, and the shortest path to each, with
+ * `xstate/graph` (docs/model-checking.md drives a real session along such paths):
+ * ```ts
+ * import { getShortestPaths } from 'xstate/graph';
+ * import { connectionMachine, type ConnectionStateMeta } from 'mcp-actors/machines';
+ *
+ * const paths = getShortestPaths(connectionMachine, {
+ *   input: { mode: 'legacy' },
+ *   events: [
+ *     { type: 'connect' },
+ *     { type: 'close' },
+ *     { type: 'transportClosed' },
+ *     { type: 'xstate.done.actor.handshake', output: { era: 'legacy', protocolVersion: '2025-11-25' } },
+ *     { type: 'xstate.error.actor.handshake', error: new Error('refused') },
+ *   ] as never,
+ * });
+ * for (const path of paths) {
+ *   console.log(JSON.stringify(path.state.value), path.steps.map((s) => s.event.type).join(' → '));
+ * }
+ * const meta = connectionMachine.root.states.ready?.meta as ConnectionStateMeta;
+ * console.log(meta.sends); // 'all'
+ * ```
+ */
 export const connectionMachine = setup({
   types: {
     context: {} as ConnectionContext,
@@ -120,6 +158,7 @@ export const connectionMachine = setup({
   },
 }).createMachine({
   id: 'connection',
+  /** Built from the input: nothing negotiated yet. */
   context: ({ input }) => ({
     mode: input.mode,
     negotiated: undefined,
@@ -225,6 +264,9 @@ export const connectionMachine = setup({
   },
 });
 
+/** The type of {@link connectionMachine}. */
 export type ConnectionMachine = typeof connectionMachine;
+/** The top-level states of the connection: `ClientSession.state`. */
 export type ConnectionState = 'preconnect' | 'initializing' | 'ready' | 'closing' | 'closed';
+/** The states of `initializing`: the negotiation step running (`ClientSession.negotiationPath`). */
 export type NegotiationPath = 'choosing' | 'probing' | 'discovering' | 'handshaking' | 'adopting';

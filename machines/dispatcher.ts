@@ -18,8 +18,10 @@ export type DispatcherEvent =
   | { type: 'transportClosed'; reason: unknown }
   | { type: 'close'; reason: unknown };
 
+/** The types of {@link DispatcherEvent}. */
 export type DispatcherEventType = DispatcherEvent['type'];
 
+/** Every {@link DispatcherEventType}. */
 export const dispatcherEventTypes: readonly DispatcherEventType[] = [
   'start',
   'message',
@@ -28,6 +30,10 @@ export const dispatcherEventTypes: readonly DispatcherEventType[] = [
   'close',
 ];
 
+/**
+ * The dispatcher machine: `idle → open → closed`; in `open` it routes each transport message (its
+ * actions are placeholders the dispatcher implements). The dispatcher runs it compiled.
+ */
 export const dispatcherMachine = setup({
   types: {
     events: {} as DispatcherEvent,
@@ -77,4 +83,5 @@ export const dispatcherMachine = setup({
   },
 });
 
+/** The type of {@link dispatcherMachine}. */
 export type DispatcherMachine = typeof dispatcherMachine;

@@ -7,9 +7,11 @@ import { setup } from 'xstate';
  * the connection closed first.
  */
 export interface InboundRequestContext {
+  /** The server request's method. */
   readonly method: string;
 }
 
+/** What happens to a server request while its handler runs. */
 export type InboundRequestEvent =
   /** The handler returned a result. */
   | { type: 'resolved'; result: unknown }
@@ -20,8 +22,10 @@ export type InboundRequestEvent =
   /** The connection closed while the handler ran. */
   | { type: 'closed'; reason: unknown };
 
+/** The types of {@link InboundRequestEvent}. */
 export type InboundRequestEventType = InboundRequestEvent['type'];
 
+/** Every {@link InboundRequestEventType}. */
 export const inboundRequestEventTypes: readonly InboundRequestEventType[] = [
   'resolved',
   'rejected',
@@ -29,6 +33,10 @@ export const inboundRequestEventTypes: readonly InboundRequestEventType[] = [
   'closed',
 ];
 
+/**
+ * One server request: `handling` until the handler settles (one response), the server cancels it
+ * or the connection closes (no response). The dispatcher runs it compiled.
+ */
 export const inboundRequestMachine = setup({
   types: {
     context: {} as InboundRequestContext,
@@ -49,6 +57,7 @@ export const inboundRequestMachine = setup({
   },
 }).createMachine({
   id: 'inboundRequest',
+  /** The context is the input. */
   context: ({ input }) => input,
   initial: 'handling',
   states: {
@@ -67,4 +76,5 @@ export const inboundRequestMachine = setup({
   },
 });
 
+/** The type of {@link inboundRequestMachine}. */
 export type InboundRequestMachine = typeof inboundRequestMachine;

@@ -23,6 +23,7 @@ export interface RequestContext {
   readonly resetTimeoutOnProgress: boolean;
 }
 
+/** What happens to an outbound request. */
 export type RequestEvent =
   /** The message was handed to the transport. */
   | { type: 'send' }
@@ -41,6 +42,7 @@ export type RequestEvent =
   /** The connection closed before an answer. */
   | { type: 'closed'; reason: unknown };
 
+/** The types of {@link RequestEvent}. */
 export type RequestEventType = RequestEvent['type'];
 
 /**
@@ -55,6 +57,7 @@ export function requestContextFor(method: string, resetTimeoutOnProgress: boolea
   return { method, cancellable: !uncancellableMethods.has(method), resetTimeoutOnProgress };
 }
 
+/** Every {@link RequestEventType}. */
 export const requestEventTypes: readonly RequestEventType[] = [
   'send',
   'result',
@@ -68,8 +71,14 @@ export const requestEventTypes: readonly RequestEventType[] = [
 
 /** The final states, one per outcome. */
 export const requestOutcomes = ['succeeded', 'failed', 'timedOut', 'cancelled', 'closed'] as const;
+/** How a request ended: one of {@link requestOutcomes}. */
 export type RequestOutcome = (typeof requestOutcomes)[number];
 
+/**
+ * One outbound request: `created → inFlight →` exactly one of the five outcomes, each a final
+ * state whose entry settles the caller's promise and releases what the request held. Input: a
+ * {@link RequestContext} ({@link requestContextFor}). The dispatcher runs it compiled.
+ */
 export const requestMachine = setup({
   types: {
     context: {} as RequestContext,
@@ -104,6 +113,7 @@ export const requestMachine = setup({
   },
 }).createMachine({
   id: 'request',
+  /** The context is the input. */
   context: ({ input }) => input,
   initial: 'created',
   states: {
@@ -153,4 +163,5 @@ export const requestMachine = setup({
   },
 });
 
+/** The type of {@link requestMachine}. */
 export type RequestMachine = typeof requestMachine;

@@ -15,6 +15,10 @@ export type StdioProcessEvent =
   | { type: 'close' }
   | { type: 'exited'; code: number | null; signal: string | null };
 
+/**
+ * A stdio server process: `starting → running`, then on `close` `endingInput → terminating →
+ * killing` (each after its grace delay) until `exited`. The stdio transport provides the actions.
+ */
 export const stdioProcessMachine = setup({
   types: {
     events: {} as StdioProcessEvent,
@@ -72,4 +76,5 @@ export const stdioProcessMachine = setup({
   },
 });
 
+/** The type of {@link stdioProcessMachine}. */
 export type StdioProcessMachine = typeof stdioProcessMachine;

@@ -26,6 +26,7 @@ interface Entry {
   readonly expires: number;
 }
 
+/** Options of a {@link ResponseCache}. */
 export interface ResponseCacheOptions {
   /** Time source. Default: the system clock. */
   readonly clock?: Clock;
@@ -33,6 +34,22 @@ export interface ResponseCacheOptions {
   readonly maxEntries?: number;
 }
 
+/**
+ * The 2026-07-28 result cache. Each session has one of its own unless given one (`cache`);
+ * give the same cache to several sessions to share `public` entries.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, ResponseCache, type Transport } from 'mcp-actors';
+ * declare const first: Transport;
+ * declare const second: Transport;
+ *
+ * const cache = new ResponseCache({ maxEntries: 500 });
+ * const a = createClientSession({ transport: first, cache, credential: 'user-1' });
+ * const b = createClientSession({ transport: second, cache, credential: 'user-2' });
+ * // a fresh public tools/list of one is served to the other without a request
+ * ```
+ */
 export class ResponseCache {
   readonly #entries = new Map<string, Entry>();
   readonly #clock: Clock;
@@ -94,6 +111,7 @@ export class ResponseCache {
     }
   }
 
+  /** Drops every entry. */
   clear(): void {
     this.#entries.clear();
   }

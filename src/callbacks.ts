@@ -32,7 +32,9 @@ export type SamplingHandler = (
   extra: CallbackExtra,
 ) => Awaitable<Record<string, unknown>>;
 
+/** Sampling with what the handler can do beyond plain messages. */
 export interface SamplingCallback {
+  /** Answers `sampling/createMessage`. */
   readonly handler: SamplingHandler;
   /** The handler can use `tools` / `toolChoice` (MCP 2025-11-25 `sampling.tools`). Default false. */
   readonly tools?: boolean;
@@ -46,6 +48,26 @@ export type ElicitationHandler = (
   extra: CallbackExtra,
 ) => Awaitable<Record<string, unknown>>;
 
+/**
+ * Elicitation: a handler per mode; the modes given are advertised.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * const session = createClientSession({
+ *   transport,
+ *   elicitation: {
+ *     form: (params) => {
+ *       console.log(params.message, params.requestedSchema);
+ *       return { action: 'accept', content: { name: 'Ada' } };
+ *     },
+ *     url: () => ({ action: 'decline' }),
+ *   },
+ * });
+ * ```
+ */
 export interface ElicitationCallback {
   /** Form mode: ask the user to fill `requestedSchema`. A request without `mode` is form mode. */
   readonly form?: ElicitationHandler;
@@ -58,12 +80,16 @@ export interface ElicitationCallback {
   readonly onComplete?: (elicitationId: string) => void;
 }
 
+/** A root the client exposes (MCP client/roots). */
 export interface Root {
+  /** A `file://` URI. */
   readonly uri: string;
+  /** A name to show for it. */
   readonly name?: string;
   readonly [key: string]: unknown;
 }
 
+/** Roots: the client's list of roots, and whether it announces changes. */
 export interface RootsCallback {
   /** Lists the client's roots for `roots/list`. */
   readonly list: (extra: CallbackExtra) => Awaitable<readonly Root[]>;
@@ -71,11 +97,19 @@ export interface RootsCallback {
   readonly listChanged?: boolean;
 }
 
+/** The listings whose changes `onListChanged` reports. */
 export type ListKind = 'tools' | 'prompts' | 'resources';
 
+/**
+ * The callbacks a session takes (they are part of its options): each one given advertises its
+ * capability, and serves both the legacy server requests and the 2026 input requests.
+ */
 export interface ClientCallbacks {
+  /** `sampling/createMessage`: a handler, or a handler with what it supports. */
   readonly sampling?: SamplingHandler | SamplingCallback;
+  /** `elicitation/create`, per mode. */
   readonly elicitation?: ElicitationCallback;
+  /** `roots/list`. */
   readonly roots?: RootsCallback;
   /** `notifications/message`: a log message from the server. */
   readonly logging?: (params: Params, notification: JsonRpcNotification) => void;

@@ -5,7 +5,9 @@
 export interface Clock {
   /** Milliseconds on a monotonic-enough scale; only differences are used. */
   now(): number;
+  /** Calls `callback` once after `ms` milliseconds; returns a handle for `clearTimeout`. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a timer set with `setTimeout`. */
   clearTimeout(handle: unknown): void;
 }
 

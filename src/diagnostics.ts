@@ -28,7 +28,26 @@ export type DiagnosticCode =
   /** A 2026 tool left out of a listing because its `x-mcp-header` annotations are invalid. */
   | 'TOOL_DROPPED';
 
+/**
+ * A diagnostic, as the session's message handler receives it (`{ type: 'diagnostic', diagnostic }`).
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * const session = createClientSession({
+ *   transport,
+ *   messageHandler: (m) => {
+ *     if (m.type === 'diagnostic' && m.diagnostic.code !== 'LATE_RESPONSE') {
+ *       console.warn(`[mcp] ${m.diagnostic.code}: ${m.diagnostic.message}`);
+ *     }
+ *   },
+ * });
+ * ```
+ */
 export interface Diagnostic {
+  /** What kind of thing happened. */
   readonly code: DiagnosticCode;
   /** What happened, for a person. */
   readonly message: string;

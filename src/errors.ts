@@ -26,13 +26,43 @@ export type LocalErrorCode =
   | 'TOO_MANY_ROUNDS'
   | 'UNSUPPORTED_IN_REVISION';
 
+/** Options of the error constructors. */
 export interface McpErrorOptions {
+  /** The underlying error, kept as the standard `cause`. */
   readonly cause?: unknown;
 }
 
-/** The root of every error this library raises or relays. */
+/**
+ * The root of every error this library raises or relays. A string `code` means a local error
+ * ({@link McpLocalError}); a number means the peer's JSON-RPC error ({@link JsonRpcError}).
+ *
+ * @example
+ * ```ts
+ * import {
+ *   ConnectionClosedError,
+ *   JsonRpcError,
+ *   McpError,
+ *   RequestCancelledError,
+ *   RequestTimeoutError,
+ *   type ClientSession,
+ * } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   await session.callTool('search', { q: 'x' }, { signal: AbortSignal.timeout(10_000) });
+ * } catch (error) {
+ *   if (error instanceof RequestTimeoutError) console.log('timed out', error.kind, error.timeoutMs);
+ *   else if (error instanceof RequestCancelledError) console.log('aborted:', error.reason);
+ *   else if (error instanceof ConnectionClosedError) console.log('closed; make a new session');
+ *   else if (error instanceof JsonRpcError) console.log('server said', error.code, error.data);
+ *   else if (error instanceof McpError) console.log(error.code, error.message); // other local errors
+ *   else throw error;
+ * }
+ * ```
+ */
 export class McpError extends Error {
   override name = 'McpError';
+  /** A {@link LocalErrorCode} for local errors, the JSON-RPC error code for the peer's. */
   readonly code: LocalErrorCode | number;
 
   constructor(code: LocalErrorCode | number, message: string, options?: McpErrorOptions) {
@@ -83,14 +113,39 @@ export interface JsonRpcErrorObject {
   readonly data?: unknown;
 }
 
-/** The peer answered with a JSON-RPC error. */
+/**
+ * The peer answered with a JSON-RPC error. Request handlers also throw (or return) one to answer
+ * the server with that error.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, ErrorCode, JsonRpcError, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * const session = createClientSession({
+ *   transport,
+ *   requestHandlers: {
+ *     'example/lookup': (params) => {
+ *       if (typeof params?.key !== 'string') {
+ *         throw new JsonRpcError({ code: ErrorCode.InvalidParams, message: 'key must be a string' });
+ *       }
+ *       return { value: params.key.toUpperCase() };
+ *     },
+ *   },
+ * });
+ * ```
+ */
 export class JsonRpcError extends McpError {
   override name = 'JsonRpcError';
+  /** The JSON-RPC error code (for example `-32602`, see {@link ErrorCode}). */
   declare readonly code: number;
   /** The peer's message, unchanged. */
   readonly rpcMessage: string;
+  /** The error's `data`, as sent. */
   readonly data: unknown;
+  /** The method of the request that failed, when known. */
   readonly method: string | undefined;
+  /** The id of the request that failed, when known. */
   readonly requestId: string | number | undefined;
 
   constructor(error: JsonRpcErrorObject, request?: RequestRef) {
@@ -204,6 +259,7 @@ export class StreamError extends McpLocalError {
   }
 }
 
+/** A short text for any abort reason or thrown value (an error's message, a string, or JSON). */
 export function reasonText(reason: unknown): string {
   if (reason instanceof Error) return reason.message;
   if (typeof reason === 'string') return reason;

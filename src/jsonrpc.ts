@@ -1,7 +1,9 @@
 /** JSON-RPC 2.0 message shapes as MCP uses them (MCP basic/index: ids are strings or integers, never null). */
 
+/** A request id: a string or an integer. */
 export type RequestId = string | number;
 
+/** A request: a method, params and an id the response will carry. */
 export interface JsonRpcRequest {
   readonly jsonrpc: '2.0';
   readonly id: RequestId;
@@ -9,25 +11,30 @@ export interface JsonRpcRequest {
   readonly params?: Record<string, unknown>;
 }
 
+/** A notification: a method and params, no id, no response. */
 export interface JsonRpcNotification {
   readonly jsonrpc: '2.0';
   readonly method: string;
   readonly params?: Record<string, unknown>;
 }
 
+/** A successful response to the request with `id`. */
 export interface JsonRpcResultResponse {
   readonly jsonrpc: '2.0';
   readonly id: RequestId;
   readonly result: unknown;
 }
 
+/** An error response; `id` is null when the peer could not read the request's id. */
 export interface JsonRpcErrorResponse {
   readonly jsonrpc: '2.0';
   readonly id: RequestId | null;
   readonly error: { readonly code: number; readonly message: string; readonly data?: unknown };
 }
 
+/** A response, successful or not. */
 export type JsonRpcResponse = JsonRpcResultResponse | JsonRpcErrorResponse;
+/** Any JSON-RPC message a transport carries (batches are not part of MCP since 2025-06-18). */
 export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse;
 
 /** Ids are values, not booleans: `0` and `""` are valid ids. */

@@ -23,10 +23,15 @@ import {
 
 /** The `_meta` keys of every 2026-07-28 request (MCP 2026-07-28 basic/index, per-request fields). */
 export const META_PROTOCOL_VERSION = 'io.modelcontextprotocol/protocolVersion';
+/** The `_meta` key of the client's capabilities on every 2026-07-28 request. */
 export const META_CLIENT_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';
+/** The `_meta` key of the client's name and version on every 2026-07-28 request. */
 export const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
+/** The `_meta` key of a 2026-07-28 request's log level (the `logLevel` call option). */
 export const META_LOG_LEVEL = 'io.modelcontextprotocol/logLevel';
+/** The `_meta` key of the server's name and version in a 2026-07-28 result. */
 export const META_SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
+/** The `_meta` key naming the `subscriptions/listen` stream a notification belongs to. */
 export const META_SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
 
 /** JSON-RPC errors only a 2026 server sends: seeing one means the server is modern. */

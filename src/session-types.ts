@@ -15,8 +15,11 @@ import type { Transport } from './transport.js';
 /** How long the `auto` mode waits for an answer to its `server/discover` probe: 3 s. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
 
+/** A program's name and version, as `clientInfo` and `serverInfo` carry them. */
 export interface Implementation {
+  /** The program's name. */
   readonly name: string;
+  /** The program's version. */
   readonly version: string;
   readonly [key: string]: unknown;
 }
@@ -55,7 +58,9 @@ export type RequestHandler = (
  * returns is what `handle` receives.
  */
 export interface ValidatedRequestHandler<P> {
+  /** Checks the params; throws to answer `-32602`. Returns what `handle` receives. */
   parse(params: unknown): P;
+  /** Answers the request, as a {@link RequestHandler} does. */
   handle(params: P, extra: RequestHandlerExtra): unknown;
 }
 
@@ -65,8 +70,33 @@ export type NotificationHandler = (
   notification: JsonRpcNotification,
 ) => void | Promise<void>;
 
+/** A server request handler: a plain function, or one with a params check. */
 export type RequestHandlerEntry = RequestHandler | ValidatedRequestHandler<unknown>;
 
+/**
+ * The options of {@link createClientSession}: where to connect (`transport` or `dispatcher`), how
+ * to negotiate, the callbacks (sampling, elicitation, roots, logging) and handlers, timeouts
+ * (`requestTimeout`, `maxTotalTimeout`, from the dispatcher's options) and inspection.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, type ClientSessionOptions, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * const options: ClientSessionOptions = {
+ *   transport,
+ *   clientInfo: { name: 'my-app', version: '1.0.0' },
+ *   mode: 'auto',
+ *   requestTimeout: 120_000,
+ *   sampling: { handler: () => ({ role: 'assistant', content: { type: 'text', text: 'ok' }, model: 'm' }) },
+ *   notificationHandlers: {
+ *     'notifications/message': (params) => console.log('server log:', params?.data),
+ *   },
+ *   inspect: (event) => console.log(event.type),
+ * };
+ * const session = createClientSession(options);
+ * ```
+ */
 export interface ClientSessionOptions extends DispatcherOptions, ClientCallbacks {
   /** The transport to speak over. Give this or `dispatcher`, not both. */
   readonly transport?: Transport;

@@ -41,6 +41,24 @@ export class SubscriptionEndedError extends McpLocalError {
   }
 }
 
+/**
+ * An open `subscriptions/listen` stream, from `ClientSession.listen` (2026-07-28). Iterate it for
+ * its notifications; it ends with the server's result, the server's cancellation, `close()`, or
+ * the connection closing.
+ *
+ * @example
+ * ```ts
+ * import type { ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * const sub = await session.listen({ resourceSubscriptions: ['file:///log.txt'] });
+ * if (sub.refused.length > 0) console.log('not honoured:', sub.refused);
+ * void sub.ended.then((end) => console.log('stream ended by', end.by));
+ * for await (const n of sub) {
+ *   if (n.method === 'notifications/resources/updated') await sub.close();
+ * }
+ * ```
+ */
 export class Subscription implements AsyncIterable<JsonRpcNotification> {
   /** The listen request's id, which every notification of this stream carries. */
   readonly id: RequestId;
@@ -140,6 +158,7 @@ export class Subscription implements AsyncIterable<JsonRpcNotification> {
     waiting?.({ value: undefined, done: true });
   }
 
+  /** The stream's notifications, in order; leaving a `for await` loop early closes the stream. */
   [Symbol.asyncIterator](): AsyncIterator<JsonRpcNotification> {
     return {
       next: () => {

@@ -35,6 +35,27 @@ export interface TransportEvent {
   readonly [key: string]: unknown;
 }
 
+/**
+ * What a session speaks over: every transport of the package implements this, and so can yours
+ * (a message transport calls `handlers.message` with parsed JSON values).
+ *
+ * @example
+ * A transport that logs every message it writes, around another one:
+ * ```ts
+ * import { createClientSession, type Transport } from 'mcp-actors';
+ * declare const inner: Transport;
+ *
+ * const logging: Transport = {
+ *   start: (handlers) => inner.start(handlers),
+ *   send: (message) => {
+ *     console.log('→', JSON.stringify(message));
+ *     return inner.send(message);
+ *   },
+ *   close: () => inner.close(),
+ * };
+ * const session = createClientSession({ transport: logging });
+ * ```
+ */
 export interface Transport {
   /** Starts delivering to the handlers. Called once. */
   start(handlers: TransportHandlers): void | Promise<void>;
@@ -69,7 +90,9 @@ export interface ByteChannel {
   close(): Promise<void>;
 }
 
+/** Where a {@link ByteChannel} delivers what it reads. */
 export interface ByteSink {
+  /** Bytes arrived (any chunking: a message may span chunks, a chunk may hold several). */
   data(chunk: Uint8Array): void;
   /** The channel ended, with the reason if it failed. Called at most once. */
   end(reason?: Error): void;

@@ -17,6 +17,7 @@ const CR = 0x0d;
 /** The default cap on one message: 32 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
+/** Options of a {@link LineDecoder}. */
 export interface LineDecoderOptions {
   /** The largest message accepted, in bytes, excluding the line end. Default 32 MiB. */
   readonly maxMessageBytes?: number;
@@ -31,6 +32,24 @@ export interface LineDecoderSink {
 
 const decoder = new TextDecoder();
 
+/**
+ * Splits newline-delimited JSON into values: `push` bytes as they arrive, `end` when the input
+ * ends. Unparsable and oversize lines are reported to the sink's `error` and skipped.
+ *
+ * @example
+ * ```ts
+ * import { encodeLine, LineDecoder } from 'mcp-actors';
+ *
+ * const decoder = new LineDecoder(
+ *   { message: (value) => console.log(value), error: (e) => console.warn(e.code) },
+ *   { maxMessageBytes: 1024 * 1024 },
+ * );
+ * const bytes = encodeLine({ jsonrpc: '2.0', method: 'ping', id: 1 });
+ * decoder.push(bytes.subarray(0, 10)); // a partial line is held
+ * decoder.push(bytes.subarray(10)); // logs the message
+ * decoder.end();
+ * ```
+ */
 export class LineDecoder {
   readonly #sink: LineDecoderSink;
   readonly #max: number;

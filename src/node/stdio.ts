@@ -45,10 +45,13 @@ export const DEFAULT_INHERITED_ENV: readonly string[] =
         'TZ',
       ];
 
+/** How to start a stdio server, and how to treat its process. */
 export interface StdioServerParameters {
   /** The program to run. */
   readonly command: string;
+  /** Its arguments. */
   readonly args?: readonly string[];
+  /** Its working directory. Default: this process's. */
   readonly cwd?: string;
   /** Variables for the server, on top of the inherited ones. */
   readonly env?: Readonly<Record<string, string>>;
@@ -106,6 +109,7 @@ export class ServerExitedError extends McpLocalError {
   }
 }
 
+/** A stdio transport, with the server process's id and state. */
 export interface StdioTransport extends Transport {
   /** The server's process id, once spawned. */
   readonly pid: number | undefined;
@@ -137,6 +141,35 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * The stdio transport: spawns the server on `start()` (in its own process group), speaks
+ * newline-delimited JSON over its stdin and stdout, and on `close()` ends stdin, then sends
+ * SIGTERM, then SIGKILL, each after its grace period. A server that exits unasked closes the
+ * session with a {@link ServerExitedError} carrying its last stderr lines.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession } from 'mcp-actors';
+ * import { createStdioTransport, ServerExitedError } from 'mcp-actors/node';
+ *
+ * const transport = createStdioTransport({
+ *   command: 'npx',
+ *   args: ['-y', '@modelcontextprotocol/server-everything'],
+ *   env: { LOG_LEVEL: 'debug' }, // on top of DEFAULT_INHERITED_ENV
+ *   stderr: 'capture',
+ * });
+ * const session = createClientSession({ transport });
+ * try {
+ *   await session.connect();
+ *   console.log('server pid', transport.pid);
+ * } catch (error) {
+ *   if (error instanceof ServerExitedError) console.log(error.exitCode, error.stderr.join('\n'));
+ *   throw error;
+ * } finally {
+ *   await session.close();
+ * }
+ * ```
+ */
 export function createStdioTransport(params: StdioServerParameters): StdioTransport {
   let child: ChildProcess | undefined;
   let actor: Actor<typeof stdioProcessMachine> | undefined;

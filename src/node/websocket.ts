@@ -19,6 +19,7 @@ import {
  * the frame (its send callback).
  */
 
+/** Options of {@link createNodeWebSocketTransport}. */
 export interface NodeWebSocketOptions {
   /** A `ws:` or `wss:` URL (`http:` and `https:` are taken as `ws:` and `wss:`). */
   readonly url: string | URL;
@@ -55,6 +56,25 @@ function closeCodeOf(error: unknown): number | undefined {
   return 1002;
 }
 
+/**
+ * A WebSocket transport over the `ws` package (loaded on the first `start()`): it can send
+ * headers with the opening handshake and reports a refused upgrade's HTTP status.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession } from 'mcp-actors';
+ * import { createNodeWebSocketTransport } from 'mcp-actors/node';
+ *
+ * const session = createClientSession({
+ *   transport: createNodeWebSocketTransport({
+ *     url: 'ws://127.0.0.1:3001/mcp',
+ *     headers: { authorization: `Bearer ${process.env.MCP_TOKEN ?? ''}` },
+ *     handshakeTimeoutMs: 10_000,
+ *   }),
+ * });
+ * await session.connect();
+ * ```
+ */
 export function createNodeWebSocketTransport(options: NodeWebSocketOptions): WebSocketTransport {
   const url = webSocketUrl(options.url);
   return createWebSocketTransportWith(

@@ -11,6 +11,7 @@ export const REVISIONS = [
   '2026-07-28',
 ] as const;
 
+/** A protocol revision this engine speaks. */
 export type Revision = (typeof REVISIONS)[number];
 
 /** Handshake (legacy) revisions, newest first. */
@@ -19,12 +20,17 @@ export const LEGACY_REVISIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024
 /** Stateless (modern) revisions, newest first. */
 export const MODERN_REVISIONS = ['2026-07-28'] as const;
 
+/** A handshake revision (2024-11-05 to 2025-11-25). */
 export type LegacyRevision = (typeof LEGACY_REVISIONS)[number];
+/** A stateless revision (2026-07-28). */
 export type ModernRevision = (typeof MODERN_REVISIONS)[number];
 
+/** The newest revision: 2026-07-28. */
 export const LATEST_REVISION: Revision = '2026-07-28';
+/** The newest handshake revision: 2025-11-25. */
 export const LATEST_LEGACY_REVISION: LegacyRevision = '2025-11-25';
 
+/** Whether a value is one of {@link REVISIONS}. */
 export function isRevision(value: unknown): value is Revision {
   return typeof value === 'string' && (REVISIONS as readonly string[]).includes(value);
 }
@@ -34,6 +40,7 @@ export function atLeast(revision: Revision, since: Revision): boolean {
   return revision >= since;
 }
 
+/** Whether a revision is a stateless one (2026-07-28), as opposed to a handshake revision. */
 export function isModern(revision: Revision): revision is ModernRevision {
   return (MODERN_REVISIONS as readonly string[]).includes(revision);
 }

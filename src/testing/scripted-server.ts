@@ -11,8 +11,11 @@ import type { Transport } from '../transport.js';
 /** Returned by a handler to send no response at all (to exercise timeouts and cancellation). */
 export const NO_RESPONSE: unique symbol = Symbol('NO_RESPONSE');
 
+/** What a scripted handler receives besides the params: the request, and a way to talk back. */
 export interface ScriptedCallContext {
+  /** The request's id. */
   readonly id: RequestId;
+  /** The request's method. */
   readonly method: string;
   /** Sends a notification to the client (for example progress for this request). */
   notify(method: string, params?: Record<string, unknown>): void;
@@ -20,21 +23,30 @@ export interface ScriptedCallContext {
   send(message: unknown): void;
 }
 
+/**
+ * Answers one method: return the result (or a promise of it, or `NO_RESPONSE`); throw a
+ * `JsonRpcError` or a `{ code, message }` object to answer with an error.
+ */
 export type ScriptedHandler = (
   params: Record<string, unknown> | undefined,
   context: ScriptedCallContext,
 ) => unknown;
 
+/** Options of {@link startScriptedServer}. */
 export interface ScriptedServerOptions {
   /** The revision the server answers `initialize` with. Default: the one the client asked for. */
   readonly protocolVersion?: string;
+  /** The `serverInfo` of the `initialize` answer. */
   readonly serverInfo?: { readonly name: string; readonly version: string };
+  /** The `capabilities` of the `initialize` answer. Default `{ tools: {} }`. */
   readonly capabilities?: Readonly<Record<string, unknown>>;
+  /** The `instructions` of the `initialize` answer. */
   readonly instructions?: string;
   /** Handlers by method; `initialize` has a default. */
   readonly handlers?: Readonly<Record<string, ScriptedHandler>>;
 }
 
+/** A running scripted server. */
 export interface ScriptedServer {
   /** Every message the server received, in order. */
   readonly received: JsonRpcMessage[];
@@ -50,6 +62,35 @@ export interface ScriptedServer {
   readonly closed: Promise<void>;
 }
 
+/**
+ * Starts a scripted server on one end of a transport (usually an in-memory pair). It answers
+ * `initialize` (as the client asked, unless `protocolVersion` is given) and `ping` by itself, and
+ * every other method with the handler given, or `-32601`. A 2026-07-28 server is scripted by
+ * giving a `server/discover` handler.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, createInMemoryTransportPair } from 'mcp-actors';
+ * import { NO_RESPONSE, startScriptedServer } from 'mcp-actors/testing';
+ *
+ * const [clientSide, serverSide] = createInMemoryTransportPair();
+ * const server = startScriptedServer(serverSide, {
+ *   serverInfo: { name: 'test-server', version: '1.0.0' },
+ *   handlers: {
+ *     'tools/call': (params, call) => {
+ *       call.notify('notifications/message', { level: 'info', data: 'calling' });
+ *       return { content: [{ type: 'text', text: `called ${String(params?.name)}` }] };
+ *     },
+ *     'tools/slow': () => NO_RESPONSE, // never answers: for timeouts and cancellation
+ *   },
+ * });
+ * const session = createClientSession({ transport: clientSide, mode: 'legacy' });
+ * await session.connect();
+ * const result = await session.callTool('anything');
+ * const roots = await server.request('roots/list').catch((e: unknown) => e); // -32601: no roots
+ * await session.close();
+ * ```
+ */
 export function startScriptedServer(
   transport: Transport,
   options: ScriptedServerOptions = {},

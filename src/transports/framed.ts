@@ -2,6 +2,7 @@ import { LineDecoder, encodeLine, type LineDecoderOptions } from '../framing/lin
 import type { JsonRpcMessage } from '../jsonrpc.js';
 import type { ByteChannel, Transport, TransportHandlers } from '../transport.js';
 
+/** Options of {@link createFramedTransport}: the line decoder's. */
 export type FramedTransportOptions = LineDecoderOptions;
 
 /** A transport of newline-delimited JSON over a byte channel. */

@@ -31,6 +31,7 @@ import {
 /** Streamable HTTP's options, and HTTP+SSE's `endpointTimeout` for the fallback. */
 export type HttpTransportOptions = StreamableHttpOptions & Pick<SseOptions, 'endpointTimeout'>;
 
+/** An HTTP transport that found which of the two HTTP transports the server speaks. */
 export interface HttpTransport extends Transport {
   /** The transport in use: `streamable-http` until the first message's answer says otherwise. */
   readonly kind: 'streamable-http' | 'sse';
@@ -65,6 +66,20 @@ function notAnSseEndpoint(error: unknown): boolean {
   );
 }
 
+/**
+ * HTTP for a server whose HTTP transport is unknown: Streamable HTTP, falling back to HTTP+SSE
+ * when the first POST is refused with 400, 404 or 405 without a JSON-RPC error.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, createHttpTransport } from 'mcp-actors';
+ *
+ * const transport = createHttpTransport({ url: 'http://127.0.0.1:3001/mcp' });
+ * const session = createClientSession({ transport });
+ * await session.connect();
+ * console.log(transport.kind); // 'streamable-http' or 'sse'
+ * ```
+ */
 export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
   const streamable = createStreamableHttpTransport(options);
   let sse: SseTransport | undefined;

@@ -116,6 +116,20 @@ function endpoints<T>(): [Endpoint<T>, Endpoint<T>] {
 /**
  * A linked pair of message transports: what one side sends, the other receives (by reference:
  * neither side may change a message after sending it).
+ *
+ * @example
+ * An in-process server for tests:
+ * ```ts
+ * import { createClientSession, createInMemoryTransportPair } from 'mcp-actors';
+ * import { startScriptedServer } from 'mcp-actors/testing';
+ *
+ * const [clientSide, serverSide] = createInMemoryTransportPair();
+ * const server = startScriptedServer(serverSide);
+ * const session = createClientSession({ transport: clientSide, mode: 'legacy' });
+ * await session.connect();
+ * console.log(server.received.map((m) => ('method' in m ? m.method : 'response')));
+ * // ['initialize', 'notifications/initialized']
+ * ```
  */
 export function createInMemoryTransportPair(): [Transport, Transport] {
   const transport = (e: Endpoint<JsonRpcMessage>): Transport => ({

@@ -19,6 +19,7 @@ import { HttpError } from './streamable-http.js';
  * Runtime-neutral: only `fetch`, streams and `TextDecoder`.
  */
 
+/** Options of {@link createSseTransport}. */
 export interface SseOptions {
   /** The SSE endpoint: the URL the client GETs. */
   readonly url: string | URL;
@@ -79,6 +80,7 @@ export class SseTransportError extends McpLocalError {
   }
 }
 
+/** An HTTP+SSE transport, with the endpoint the server named. */
 export interface SseTransport extends Transport {
   /** The URL messages are POSTed to, once the server has named it. */
   readonly endpoint: URL | undefined;
@@ -88,6 +90,27 @@ function describeMessage(message: JsonRpcMessage): string {
   return 'method' in message ? message.method : 'a response';
 }
 
+/**
+ * An HTTP+SSE transport (MCP 2024-11-05, deprecated since 2025-03-26): GETs the event stream at
+ * `url`, then POSTs every message to the endpoint the server names. `start()` rejects with an
+ * {@link SseTransportError} when no usable endpoint arrives.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, createSseTransport, SseTransportError } from 'mcp-actors';
+ *
+ * const session = createClientSession({
+ *   transport: createSseTransport({ url: 'http://127.0.0.1:3001/sse', endpointTimeout: 5_000 }),
+ *   mode: 'legacy', // these servers predate server/discover
+ * });
+ * try {
+ *   await session.connect();
+ * } catch (error) {
+ *   if (error instanceof SseTransportError) console.log(error.reason); // for example 'no-endpoint'
+ *   throw error;
+ * }
+ * ```
+ */
 export function createSseTransport(options: SseOptions): SseTransport {
   const url = new URL(options.url);
   const doFetch = options.fetch ?? globalThis.fetch;

@@ -42,7 +42,9 @@ export interface ReconnectPolicy {
   readonly maxRetries?: number;
 }
 
+/** Options of {@link createStreamableHttpTransport}. */
 export interface StreamableHttpOptions {
+  /** The MCP endpoint: the one URL every message is POSTed to. */
   readonly url: string | URL;
   /** The `fetch` to use. Default: the global one. */
   readonly fetch?: typeof fetch;
@@ -90,6 +92,7 @@ export class HttpError extends McpLocalError {
   }
 }
 
+/** A Streamable HTTP transport, with what it learnt from the server. */
 export interface StreamableHttpTransport extends Transport {
   /** The legacy session id the server gave, if any. */
   readonly sessionId: string | undefined;
@@ -151,6 +154,25 @@ function defaultDelay(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * A Streamable HTTP transport (MCP 2025-03-26 and later): each message is a POST to `url`,
+ * answered with JSON or an SSE stream; resumption, the standalone GET stream and session renewal
+ * are handled here (see docs/transports.md). Runtime-neutral: only `fetch` and web streams.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, createStreamableHttpTransport } from 'mcp-actors';
+ *
+ * const transport = createStreamableHttpTransport({
+ *   url: 'https://example.com/mcp',
+ *   authorize: () => ({ authorization: `Bearer ${process.env.MCP_TOKEN ?? ''}` }),
+ *   reconnect: { maxRetries: 3 },
+ * });
+ * const session = createClientSession({ transport });
+ * await session.connect();
+ * console.log(transport.sessionId, transport.protocolVersion);
+ * ```
+ */
 export function createStreamableHttpTransport(
   options: StreamableHttpOptions,
 ): StreamableHttpTransport {

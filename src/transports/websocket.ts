@@ -34,8 +34,11 @@ export interface WebSocketLike {
   /** The subprotocol the server selected (`''` for none), once open. */
   readonly protocol: string;
   readonly bufferedAmount: number;
+  /** Sends one text frame. */
   send(data: string): void;
+  /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** Listens for the socket's events. */
   addEventListener(
     type: 'open' | 'message' | 'error' | 'close',
     listener: (event: unknown) => void,
@@ -176,6 +179,7 @@ export class WebSocketSubprotocolError extends WebSocketConnectError {
   }
 }
 
+/** Options of {@link createWebSocketTransport}. */
 export interface WebSocketOptions {
   /** A `ws:` or `wss:` URL (`http:` and `https:` are taken as `ws:` and `wss:`). */
   readonly url: string | URL;
@@ -201,8 +205,10 @@ export interface WebSocketOptions {
   readonly clock?: Clock;
 }
 
+/** The state of a WebSocket transport. */
 export type WebSocketTransportState = 'idle' | 'connecting' | 'open' | 'closing' | 'closed';
 
+/** A WebSocket transport: one JSON-RPC message per text frame, over the `mcp` subprotocol. */
 export interface WebSocketTransport extends Transport {
   /** Resolves once the socket is open with the `mcp` subprotocol. */
   start(handlers: TransportHandlers): Promise<void>;
@@ -266,6 +272,18 @@ export function webSocketUrl(url: string | URL): URL {
  *
  * `start()` resolves once the socket is open with the `mcp` subprotocol, and rejects with a
  * `WebSocketConnectError` (or `WebSocketSubprotocolError`) otherwise.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, createWebSocketTransport, WebSocketClosedError } from 'mcp-actors';
+ *
+ * const session = createClientSession({
+ *   transport: createWebSocketTransport({ url: 'wss://example.com/mcp' }),
+ * });
+ * await session.connect();
+ * // later, if the server drops the connection:
+ * if (session.error instanceof WebSocketClosedError) console.log(session.error.closeCode);
+ * ```
  */
 export function createWebSocketTransport(options: WebSocketOptions): WebSocketTransport {
   const url = webSocketUrl(options.url);
