@@ -16,7 +16,8 @@ import { startScriptedServer } from '../src/testing/index.js';
  * The offline inspector in a real browser: headless Chromium (Debian's, driven by playwright-core)
  * opens the page while a session with server-everything connects, calls tools, runs a long
  * operation with progress, cancels it and closes; a second, in-memory session shows beside it.
- * The screenshot for the README is taken here (docs/inspector.png).
+ * The screenshot for the README is taken here (`UPDATE_SCREENSHOT=1 npx vitest run
+ * test/inspector-browser.test.ts` writes docs/inspector.png).
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -103,7 +104,15 @@ describe('the inspector page', () => {
       await row.waitFor();
       await page.waitForSelector('#requests tr.request.inflight .bar > span');
       expect(await row.textContent()).toMatch(/inFlight.*1\/30/);
-      await page.screenshot({ path: path.join(root, 'docs/inspector.png') });
+      // The README's picture: written to docs/ when asked (UPDATE_SCREENSHOT=1), so that a test
+      // run leaves the committed one alone; taken and checked either way.
+      const shot = await page.screenshot(
+        process.env['UPDATE_SCREENSHOT'] === '1'
+          ? { path: path.join(root, 'docs/inspector.png') }
+          : {},
+      );
+      expect(shot.subarray(1, 4).toString('latin1')).toBe('PNG');
+      expect(shot.length).toBeGreaterThan(20_000);
       controller.abort('seen enough');
       await expect(long).resolves.toMatchObject({ code: 'REQUEST_CANCELLED' });
       await page.waitForSelector('#history tr.request.settled:has-text("cancelled")');
