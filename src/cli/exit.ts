@@ -1,0 +1,128 @@
+/**
+ * Exit codes and error messages of the CLI. A script can rely on the codes:
+ *
+ *   0    ok
+ *   1    the server answered with an error (or a tool result with isError), or a result the
+ *        client could not accept
+ *   2    usage error: bad flags, bad JSON arguments, unknown command
+ *   3    connection, transport or negotiation failure
+ *   4    timeout
+ *   130  interrupted (Ctrl-C)
+ */
+import { UsageError } from './args.js';
+import { JsonRpcError, McpError, RequestCancelledError, RequestTimeoutError } from '../errors.js';
+
+export const EXIT = {
+  ok: 0,
+  serverError: 1,
+  usage: 2,
+  connection: 3,
+  timeout: 4,
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** The reason a request is aborted with when the CLI's own deadline passes. */
+export class DeadlineExpired extends Error {
+  override name = 'DeadlineExpired';
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super(`no answer or progress for ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The reason a request is aborted with on Ctrl-C. */
+export class Interrupted extends Error {
+  override name = 'Interrupted';
+  constructor(signal = 'SIGINT') {
+    super(`interrupted (${signal})`);
+  }
+}
+
+/** Codes of local errors that mean the connection, the transport or negotiation failed. */
+const CONNECTION_CODES: ReadonlySet<string> = new Set([
+  'CONNECTION_CLOSED',
+  'SEND_FAILED',
+  'TRANSPORT_ERROR',
+  'INVALID_JSON',
+  'MESSAGE_TOO_LARGE',
+  'INVALID_MESSAGE',
+  'NEGOTIATION_FAILED',
+]);
+
+/**
+ * The exit code for an error. `phase` says whether the session was connecting (where any failure
+ * but a timeout, an interruption or bad usage is a connection failure) or running the command.
+ */
+export function exitCodeOf(error: unknown, phase: 'connect' | 'command'): ExitCode {
+  if (error instanceof UsageError) return EXIT.usage;
+  if (error instanceof Interrupted) return EXIT.interrupted;
+  if (error instanceof RequestCancelledError) {
+    if (error.reason instanceof DeadlineExpired) return EXIT.timeout;
+    if (error.reason instanceof Interrupted) return EXIT.interrupted;
+  }
+  if (error instanceof DeadlineExpired || error instanceof RequestTimeoutError) return EXIT.timeout;
+  if (error instanceof McpError && error.code === 'INVALID_ARGUMENT') return EXIT.usage;
+  if (phase === 'connect') return EXIT.connection;
+  if (error instanceof JsonRpcError) return EXIT.serverError;
+  if (
+    error instanceof McpError &&
+    typeof error.code === 'string' &&
+    CONNECTION_CODES.has(error.code)
+  ) {
+    return EXIT.connection;
+  }
+  return EXIT.serverError;
+}
+
+/** The first line of an error's message (the one-line report). */
+export function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const first = message.split('\n', 1)[0] ?? '';
+  return first.trim() === '' ? (error instanceof Error ? error.name : 'unknown error') : first;
+}
+
+/** The whole story for --verbose: every message in full, then each cause in turn. */
+export function causeChain(error: unknown): string[] {
+  const lines: string[] = [];
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  let depth = 0;
+  while (current !== undefined && current !== null && !seen.has(current) && depth < 10) {
+    seen.add(current);
+    const prefix = depth === 0 ? '' : 'caused by: ';
+    if (current instanceof Error) {
+      const code = (current as { code?: unknown }).code;
+      const tag = `${current.name}${typeof code === 'string' || typeof code === 'number' ? ` [${code}]` : ''}`;
+      const [first = '', ...rest] = current.message.split('\n');
+      lines.push(`${prefix}${tag}: ${first}`, ...rest.map((l) => `  ${l}`));
+      if (current instanceof JsonRpcError && current.data !== undefined) {
+        lines.push(`  data: ${JSON.stringify(current.data)}`);
+      }
+      current = current.cause;
+    } else {
+      lines.push(`${prefix}${typeof current === 'string' ? current : JSON.stringify(current)}`);
+      current = undefined;
+    }
+    depth++;
+  }
+  return lines;
+}
+
+/** The error as a JSON document (for --json). */
+export function errorDocument(error: unknown, exitCode: number): Record<string, unknown> {
+  const doc: Record<string, unknown> = { exitCode };
+  if (error instanceof JsonRpcError) {
+    doc.code = error.code;
+    doc.message = error.rpcMessage;
+    if (error.data !== undefined) doc.data = error.data;
+  } else if (error instanceof McpError) {
+    doc.code = error.code;
+    doc.message = error.message;
+  } else {
+    doc.message = error instanceof Error ? error.message : String(error);
+  }
+  return { error: doc };
+}

@@ -1,0 +1,155 @@
+/**
+ * From checked command-line options to a transport and a session: the transport the target names,
+ * the negotiation mode the protocol flag asks for, and the callbacks (roots, and the terminal
+ * dialogs for sampling and elicitation).
+ */
+import {
+  createClientSession,
+  createHttpTransport,
+  createSseTransport,
+  createStreamableHttpTransport,
+  type ClientSession,
+  type ClientSessionOptions,
+  type SessionMessage,
+  type Transport,
+} from '../index.js';
+import { createNodeWebSocketTransport, createStdioTransport } from '../node/index.js';
+import { isModern } from '../protocol/revisions.js';
+import { PACKAGE_VERSION } from '../session-types.js';
+import type { CliOptions, ServerTarget } from './args.js';
+
+/** What the session's callbacks call into (the runner's terminal and output). */
+export interface SessionHooks {
+  /** Answers `elicitation/create` in form mode. */
+  readonly elicitForm: NonNullable<NonNullable<ClientSessionOptions['elicitation']>['form']>;
+  /** Answers `elicitation/create` in URL mode. */
+  readonly elicitUrl: NonNullable<NonNullable<ClientSessionOptions['elicitation']>['url']>;
+  /** Answers `sampling/createMessage`. */
+  readonly sample: Extract<
+    NonNullable<ClientSessionOptions['sampling']>,
+    (...args: never[]) => unknown
+  >;
+  /** Every notification, exception, diagnostic and transport event. */
+  readonly message: (message: SessionMessage) => void;
+  /** The server's stderr (stdio), as text. */
+  readonly serverStderr: (text: string) => void;
+  /** An inspection observer, with --inspect. */
+  readonly inspect?: ClientSessionOptions['inspect'];
+}
+
+/** The transport for a target, and how to describe it once connected. */
+export interface BuiltTransport {
+  readonly transport: Transport;
+  /** The transport in use, for `info` (the HTTP fallback decides on the first message). */
+  describe(): string;
+  /** The stdio server's process id, once spawned. */
+  pid(): number | undefined;
+}
+
+/** The server's command line as shown to a person. */
+export function commandLine(command: string, args: readonly string[]): string {
+  const quote = (a: string): string =>
+    /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+  return [command, ...args].map(quote).join(' ');
+}
+
+/** Where the server is, for messages: its command line or its URL. */
+export function targetText(target: ServerTarget): string {
+  return target.kind === 'stdio' ? commandLine(target.command, target.args) : target.url.href;
+}
+
+export function buildTransport(
+  target: ServerTarget,
+  serverStderr: (text: string) => void,
+): BuiltTransport {
+  switch (target.kind) {
+    case 'stdio': {
+      const transport = createStdioTransport({
+        command: target.command,
+        args: target.args,
+        env: target.env,
+        stderr: serverStderr,
+      });
+      return {
+        transport,
+        describe: () => `stdio (${commandLine(target.command, target.args)})`,
+        pid: () => transport.pid,
+      };
+    }
+    case 'http': {
+      const options = { url: target.url.href, headers: target.headers };
+      if (target.transport === 'streamable-http') {
+        return {
+          transport: createStreamableHttpTransport(options),
+          describe: () => `Streamable HTTP (${target.url.href})`,
+          pid: () => undefined,
+        };
+      }
+      if (target.transport === 'sse') {
+        return {
+          transport: createSseTransport(options),
+          describe: () => `HTTP+SSE (${target.url.href})`,
+          pid: () => undefined,
+        };
+      }
+      const transport = createHttpTransport(options);
+      return {
+        transport,
+        describe: () =>
+          transport.kind === 'sse'
+            ? `HTTP+SSE, after Streamable HTTP was refused (${target.url.href})`
+            : `Streamable HTTP (${target.url.href})`,
+        pid: () => undefined,
+      };
+    }
+    case 'websocket':
+      return {
+        transport: createNodeWebSocketTransport({ url: target.url, headers: target.headers }),
+        describe: () => `WebSocket (${target.url.href})`,
+        pid: () => undefined,
+      };
+  }
+}
+
+/** The negotiation options for `--protocol-version` (none: probe). */
+export function negotiationOptions(
+  options: Pick<CliOptions, 'protocolVersion' | 'server'>,
+): Pick<ClientSessionOptions, 'mode' | 'protocolVersion' | 'supportedProtocolVersions'> {
+  const pinned = options.protocolVersion;
+  if (pinned === undefined) {
+    // HTTP+SSE servers predate server/discover: no probe over that transport.
+    return options.server.kind === 'http' && options.server.transport === 'sse'
+      ? { mode: 'legacy' }
+      : { mode: 'auto' };
+  }
+  return {
+    mode: isModern(pinned) ? 'modern' : 'legacy',
+    protocolVersion: pinned,
+    supportedProtocolVersions: [pinned],
+  };
+}
+
+export function buildSession(
+  options: CliOptions,
+  hooks: SessionHooks,
+): { session: ClientSession; transport: BuiltTransport } {
+  const transport = buildTransport(options.server, hooks.serverStderr);
+  const timeout = options.timeout;
+  const roots = options.roots;
+  const session = createClientSession({
+    transport: transport.transport,
+    clientInfo: { name: 'mcp-actors-cli', version: PACKAGE_VERSION },
+    ...negotiationOptions(options),
+    requestTimeout: timeout,
+    initializeTimeout: timeout,
+    probeTimeout: Math.min(3_000, timeout),
+    ...(roots.length === 0
+      ? {}
+      : { roots: { list: () => roots.map((uri) => ({ uri })), listChanged: false } }),
+    sampling: hooks.sample,
+    elicitation: { form: hooks.elicitForm, url: hooks.elicitUrl },
+    messageHandler: hooks.message,
+    ...(hooks.inspect === undefined ? {} : { inspect: hooks.inspect }),
+  });
+  return { session, transport };
+}
