@@ -2,6 +2,8 @@
  * mcp-actors: a Model Context Protocol client session engine built on XState v5 actors.
  * This entry is runtime-neutral (no Node-only modules); Node-only transports live under
  * `mcp-actors/node`.
+ *
+ * @module mcp-actors
  */
 export * from './errors.js';
 export * from './jsonrpc.js';

@@ -1,6 +1,8 @@
 /**
  * Node-only parts of mcp-actors (they import `node:` modules). The package root stays
  * runtime-neutral; import these from `mcp-actors/node`.
+ *
+ * @module mcp-actors/node
  */
 export { createNodeStreamChannel, type NodeStreamChannelOptions } from './streams.js';
 export {

@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ByteChannel, ByteSink } from '../transport.js';
 import { ConnectionClosedError, StreamError } from '../errors.js';
 
+/** Options of {@link createNodeStreamChannel}: the two streams, and how to close them. */
 export interface NodeStreamChannelOptions {
   /** Where bytes come from (a child's stdout, a socket). */
   readonly readable: Readable;
@@ -17,6 +18,19 @@ export interface NodeStreamChannelOptions {
  * Writes respect backpressure: when the writable's buffer is full, `write` returns a promise that
  * settles on the next `'drain'`. One `'drain'` listener serves every waiting write, however many
  * there are (never a listener per write).
+ *
+ * @example
+ * A session over a TCP socket that speaks newline-delimited JSON:
+ * ```ts
+ * import { connect } from 'node:net';
+ * import { createClientSession, createFramedTransport } from 'mcp-actors';
+ * import { createNodeStreamChannel } from 'mcp-actors/node';
+ *
+ * const socket = connect(7000, '127.0.0.1');
+ * const channel = createNodeStreamChannel({ readable: socket, writable: socket });
+ * const session = createClientSession({ transport: createFramedTransport(channel) });
+ * await session.connect();
+ * ```
  */
 export function createNodeStreamChannel(options: NodeStreamChannelOptions): ByteChannel {
   const { readable, writable } = options;
