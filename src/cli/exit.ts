@@ -77,11 +77,23 @@ export function exitCodeOf(error: unknown, phase: 'connect' | 'command'): ExitCo
   return EXIT.serverError;
 }
 
-/** The first line of an error's message (the one-line report). */
+/**
+ * The one-line report of an error: the first line of its message. When that line introduces more
+ * (a server's last stderr lines), the telling one of those is added: the last that is not a stack
+ * frame or Node's version banner.
+ */
 export function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const first = message.split('\n', 1)[0] ?? '';
-  return first.trim() === '' ? (error instanceof Error ? error.name : 'unknown error') : first;
+  const [first = '', ...rest] = message.split('\n');
+  if (first.trim() === '') return error instanceof Error ? error.name : 'unknown error';
+  if (!first.trimEnd().endsWith(':')) return first;
+  const telling = rest
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && l !== '^' && !/^at\s/.test(l) && !/^Node\.js v\d/.test(l))
+    .at(-1);
+  return telling === undefined
+    ? first.trimEnd().replace(/:$/, '.')
+    : `${first.trimEnd()} ${telling}`;
 }
 
 /** The whole story for --verbose: every message in full, then each cause in turn. */

@@ -375,7 +375,7 @@ export async function sampleAtTerminal(params: Json, asker: Asker): Promise<Json
   ].filter((x) => x !== undefined);
   if (limits.length > 0) asker.say(`  (${limits.join(', ')})`);
   const reply = (await asker.ask('? Your reply (Enter alone declines): ')).trim();
-  if (reply === '') throw declined('sampling');
+  if (reply === '') throw samplingRefused();
   return {
     role: 'assistant',
     content: { type: 'text', text: reply },
@@ -384,12 +384,8 @@ export async function sampleAtTerminal(params: Json, asker: Asker): Promise<Json
   };
 }
 
-/** The error a refused sampling request is answered with (the spec's user-rejection example). */
-export function declined(
-  what: 'sampling',
-  why = 'The user declined the sampling request.',
-): JsonRpcError {
-  void what;
+/** The error a refused sampling request is answered with: code -1, as in the spec's example of a user rejecting one. */
+export function samplingRefused(why = 'The user declined the sampling request.'): JsonRpcError {
   return new JsonRpcError({ code: -1, message: why });
 }
 

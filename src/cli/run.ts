@@ -36,7 +36,7 @@ import {
   type InfoView,
 } from './format.js';
 import {
-  declined,
+  samplingRefused,
   DialogEnded,
   elicitForm,
   elicitUrl,
@@ -335,13 +335,13 @@ function hooksOf(run: Run) {
     sample: async (params: Json, extra: { signal: AbortSignal }) => {
       if (!run.interactive) {
         refuse('sampling');
-        throw declined('sampling', `The user cannot be asked: ${NOT_INTERACTIVE}.`);
+        throw samplingRefused(`The user cannot be asked: ${NOT_INTERACTIVE}.`);
       }
       try {
         return await run.dialog(extra.signal, (asker) => sampleAtTerminal(params, asker));
       } catch (error) {
         if (error instanceof DialogEnded)
-          throw declined('sampling', 'The user cancelled the sampling request.');
+          throw samplingRefused('The user cancelled the sampling request.');
         throw error;
       }
     },

@@ -1,0 +1,347 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The `mcp-actors` CLI at a real terminal: a pseudo-terminal from tmux (on a private socket),
+ * keys sent with send-keys, the screen read with capture-pane. Each step waits for what it needs
+ * to see on the screen (polled), never for a fixed time. tmux is required: without it these tests
+ * fail, saying so.
+ */
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const serverEverything = path.join(
+  root,
+  'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
+);
+const socket = `mcp-actors-cli-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+function tmux(...args: string[]): string {
+  const r = spawnSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  if (r.error !== undefined) {
+    throw new Error(
+      `tmux could not be run (${r.error.message}); the terminal tests need tmux (apt-get install tmux).`,
+    );
+  }
+  if (r.status !== 0) throw new Error(`tmux ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Quotes one word for sh. */
+const q = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
+
+let sessions = 0;
+
+/**
+ * Runs the CLI (from source) in a new 120×30 terminal. When it exits, the shell prints
+ * `[exit <code>]` and the terminal's icanon and echo settings (as `stty -a` shows them), then
+ * waits.
+ */
+function terminal(args: readonly string[]): Terminal {
+  const name = `t${++sessions}`;
+  const cli = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args].map(q).join(' ');
+  const script = `trap : INT; ${cli}; echo "[exit $?]"; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$'; exec cat`;
+  tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '30', '-c', root, 'sh', '-c', script);
+  return new Terminal(name);
+}
+
+class Terminal {
+  readonly name: string;
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  /** Everything on the screen and in its history, wrapped lines joined. */
+  screen(): string {
+    return tmux('capture-pane', '-p', '-J', '-S', '-', '-t', this.name).trimEnd();
+  }
+
+  /** The last line with something on it (where the cursor is, at a prompt). */
+  lastLine(): string {
+    return (
+      this.screen()
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .at(-1) ?? ''
+    );
+  }
+
+  keys(...keys: string[]): void {
+    tmux('send-keys', '-t', this.name, ...keys);
+  }
+
+  /** Types `text` and Enter. */
+  type(text: string): void {
+    if (text !== '') tmux('send-keys', '-t', this.name, '-l', text);
+    tmux('send-keys', '-t', this.name, 'Enter');
+  }
+
+  /** Polls the screen until `test` passes; fails with the screen after `ms`. */
+  async until(what: string, test: (screen: string) => boolean, ms = 20_000): Promise<string> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const screen = this.screen();
+      if (test(screen)) return screen;
+      if (Date.now() > deadline) {
+        throw new Error(`The terminal never showed ${what}. Screen:\n${screen}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Lines with something on them, history included. */
+  lines(): number {
+    return this.screen()
+      .split('\n')
+      .filter((l) => l.trim() !== '').length;
+  }
+
+  /**
+   * Waits for a prompt containing `text` on the last line, answers it, and waits until the answer
+   * was taken (a new line appears: the next question, or why the answer was refused).
+   */
+  async answer(text: string, reply: string): Promise<void> {
+    await this.until(`a prompt with ${JSON.stringify(text)}`, () => this.lastLine().includes(text));
+    const before = this.lines();
+    this.type(reply);
+    await this.until(`the answer ${JSON.stringify(reply)} taken`, () => this.lines() > before);
+  }
+
+  /** Waits for the CLI to exit; returns its exit code. */
+  async exitCode(): Promise<number> {
+    const screen = await this.until('the exit code', (s) => /^\[exit \d+\]$/m.test(s));
+    return Number(/^\[exit (\d+)\]$/m.exec(screen)?.[1]);
+  }
+
+  /** The terminal settings printed after exit: icanon and echo must be on again. */
+  async settings(): Promise<string[]> {
+    const screen = await this.until('the terminal settings', (s) =>
+      /^\[exit \d+\]\n-?icanon\n-?echo$/m.test(s),
+    );
+    const after = screen.slice(screen.search(/^\[exit \d+\]$/m)).split('\n');
+    return after.slice(1, 3);
+  }
+
+  cursorVisible(): boolean {
+    return tmux('display-message', '-p', '-t', this.name, '#{cursor_flag}').trim() === '1';
+  }
+}
+
+/** Whether a process is running (a zombie counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A stdio wrapper around the server: copies every line the client sends to a log and writes the
+ * server's process id to a file, so the test can see what reached the server and whether it is
+ * still running.
+ */
+const TAP = `
+import { spawn } from 'node:child_process';
+import { appendFileSync, writeFileSync } from 'node:fs';
+const [log, pidFile, command, ...args] = process.argv.slice(2);
+const server = spawn(command, args, { stdio: ['pipe', 'inherit', 'inherit'] });
+writeFileSync(pidFile, String(server.pid));
+process.stdin.on('data', (chunk) => {
+  appendFileSync(log, chunk);
+  server.stdin.write(chunk);
+});
+process.stdin.on('end', () => server.stdin.end());
+server.on('exit', (code, signal) => process.exit(code ?? 1));
+`;
+
+let scratch: string;
+beforeAll(() => {
+  const version = spawnSync('tmux', ['-V'], { encoding: 'utf8' });
+  if (version.error !== undefined || version.status !== 0) {
+    throw new Error(
+      'tmux is not installed (or does not run): the terminal tests of the CLI need it (apt-get install tmux).',
+    );
+  }
+  scratch = mkdtempSync(path.join(tmpdir(), 'mcp-actors-cli-tty-'));
+  writeFileSync(path.join(scratch, 'tap.mjs'), TAP);
+});
+
+afterAll(() => {
+  spawnSync('tmux', ['-L', socket, 'kill-server']);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('mcp-actors at a terminal', () => {
+  it('draws a progress bar; Ctrl-C cancels the call at the server, stops it, exits 130 and leaves the terminal clean', async () => {
+    const log = path.join(scratch, 'sent.log');
+    const pidFile = path.join(scratch, 'server.pid');
+    const t = terminal([
+      'call',
+      'trigger-long-running-operation',
+      '{"duration":60,"steps":60}',
+      '--verbose',
+      '--',
+      process.execPath,
+      path.join(scratch, 'tap.mjs'),
+      log,
+      pidFile,
+      process.execPath,
+      serverEverything,
+      'stdio',
+    ]);
+    // The bar, redrawn in place: at step 2 or later there is still one bar line.
+    const drawn = await t.until('the progress bar at step 2 or later', (s) => {
+      const step = /trigger-long-running-operation █*░* +\d+% {2}(\d+)\/60$/m.exec(s);
+      return step !== null && Number(step[1]) >= 2;
+    });
+    expect(drawn.split('\n').filter((l) => /\d+\/60$/.test(l))).toHaveLength(1);
+    expect(t.lastLine()).toMatch(/^trigger-long-running-operation █+░+ +\d+% {2}\d+\/60$/);
+    const serverPid = Number(readFileSync(pidFile, 'utf8'));
+    expect(alive(serverPid)).toBe(true);
+
+    t.keys('C-c');
+    expect(await t.exitCode()).toBe(130);
+    const screen = t.screen();
+    const cancelled = /^mcp-actors: interrupted: tools\/call \(id (\d+)\) cancelled\.$/m.exec(
+      screen,
+    );
+    expect(cancelled).not.toBeNull();
+    const id = Number(cancelled?.[1]);
+    expect(screen).toMatch(
+      new RegExp(
+        `^mcp-actors: notifications/cancelled was sent to the server for id ${id}\\.$`,
+        'm',
+      ),
+    );
+    // What reached the server: the call, then its cancellation.
+    const sent = readFileSync(log, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map(
+        (l) => JSON.parse(l) as { id?: number; method?: string; params?: { requestId?: number } },
+      );
+    expect(sent).toContainEqual(expect.objectContaining({ id, method: 'tools/call' }));
+    expect(sent).toContainEqual(
+      expect.objectContaining({
+        method: 'notifications/cancelled',
+        params: expect.objectContaining({ requestId: id }),
+      }),
+    );
+    // The server was stopped, not left running.
+    await t.until('the server process gone', () => !alive(serverPid));
+    // The terminal is clean: no bar left, line discipline back, cursor shown.
+    expect(screen).not.toMatch(/[█░]/);
+    expect(await t.settings()).toEqual(['icanon', 'echo']);
+    expect(t.cursorVisible()).toBe(true);
+  });
+
+  it('answers an elicitation form field by field, checking each answer', async () => {
+    const t = terminal([
+      'call',
+      'trigger-elicitation-request',
+      '--',
+      process.execPath,
+      serverEverything,
+      'stdio',
+    ]);
+    await t.answer('Fill in the form? (y)es, (d)ecline, (c)ancel [y]', '');
+    await t.answer('? String (name)* — Your full, legal name (text):', '');
+    await t.until('the required field refused', (s) => s.includes('✗ this field is required'));
+    await t.answer('(name)*', 'Ada Lovelace');
+    await t.answer('(check)', 'maybe');
+    await t.until('the boolean refused', (s) => s.includes('✗ answer y or n'));
+    await t.answer('(check)', 'y');
+    await t.answer('(firstLine)', '');
+    await t.answer('(email)', 'ada@');
+    await t.until('the email refused', (s) => s.includes('✗ not an email address'));
+    await t.answer('(email)', 'ada@example.com');
+    await t.answer('(homepage)', '');
+    await t.answer('(birthdate)', '1815-12-10');
+    await t.answer('(integer)', '500');
+    await t.until('the integer refused', (s) => s.includes('✗ must be at most 100'));
+    await t.answer('(integer)', '7');
+    await t.answer('(number)', '');
+    await t.answer('(untitledSingleSelectEnum)', '3');
+    await t.answer('(untitledMultipleSelectEnum)', 'Piano, 3');
+    await t.answer('(titledSingleSelectEnum)', 'wonder woman');
+    await t.answer('(titledMultipleSelectEnum)', '');
+    await t.answer('(legacyTitledEnum)', 'Dogs');
+    await t.answer('Send? (y)es, (d)ecline, (c)ancel [y]', 'y');
+    expect(await t.exitCode()).toBe(0);
+    const screen = t.screen();
+    expect(screen).toContain('✅ User provided the requested information!');
+    expect(screen).toContain('- Name: Ada Lovelace');
+    expect(screen).toContain('- Agreed to terms: true');
+    expect(screen).toContain('- Email: ada@example.com');
+    expect(screen).toContain('- Favorite Integer: 7');
+    // The raw result the server got: defaults taken, choices by number, value and title.
+    const raw = JSON.parse(/Raw result: (\{[\s\S]*?\n\})/.exec(screen)?.[1] ?? '{}') as {
+      action?: string;
+      content?: Record<string, unknown>;
+    };
+    expect(raw).toEqual({
+      action: 'accept',
+      content: {
+        name: 'Ada Lovelace',
+        check: true,
+        firstLine: 'It was a dark and stormy night.',
+        email: 'ada@example.com',
+        birthdate: '1815-12-10',
+        integer: 7,
+        number: 3.14,
+        untitledSingleSelectEnum: 'Joey',
+        untitledMultipleSelectEnum: ['Piano', 'Violin'],
+        titledSingleSelectEnum: 'hero-3',
+        titledMultipleSelectEnum: ['fish-1'],
+        legacyTitledEnum: 'pet-2',
+      },
+    });
+    expect(await t.settings()).toEqual(['icanon', 'echo']);
+  });
+
+  it('takes a typed reply to a sampling request', async () => {
+    const t = terminal([
+      'call',
+      'trigger-sampling-request',
+      '{"prompt":"What is 2+2?","maxTokens":10}',
+      '--',
+      process.execPath,
+      serverEverything,
+      'stdio',
+    ]);
+    const asked = await t.until('the sampling request', (s) => s.includes('? Your reply'));
+    expect(asked).toContain('[user] Resource trigger-sampling-request context: What is 2+2?');
+    expect(asked).toContain('(max 10 tokens, temperature 0.7)');
+    await t.answer('? Your reply (Enter alone declines):', 'Four.');
+    expect(await t.exitCode()).toBe(0);
+    const screen = t.screen();
+    expect(screen).toMatch(/"text": "Four\."/);
+    expect(screen).toMatch(/"model": "mcp-actors-terminal"/);
+  });
+
+  it('Ctrl-C at a prompt interrupts the call and gives the terminal back', async () => {
+    const t = terminal([
+      'call',
+      'trigger-elicitation-request',
+      '--',
+      process.execPath,
+      serverEverything,
+      'stdio',
+    ]);
+    await t.until('the first question', () => t.lastLine().includes('Fill in the form?'));
+    t.keys('C-c');
+    expect(await t.exitCode()).toBe(130);
+    expect(t.screen()).toMatch(/^mcp-actors: interrupted: tools\/call \(id \d+\) cancelled\.$/m);
+    expect(await t.settings()).toEqual(['icanon', 'echo']);
+  });
+});

@@ -1,0 +1,638 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { startHttpServerProcess, type HttpServerProcess } from './support/http-server-process.js';
+
+/**
+ * The `mcp-actors` command line, end to end: the CLI runs from source (node --import tsx) as its
+ * own process, against the real @modelcontextprotocol/server-everything over stdio and HTTP, a
+ * small 2026-07-28 stdio server and a WebSocket server written here; stdout, stderr and the exit
+ * code are what is checked.
+ */
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const serverEverything = path.join(
+  root,
+  'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
+);
+const everything = ['--', process.execPath, serverEverything, 'stdio'];
+
+interface Outcome {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+interface Running {
+  readonly child: ReturnType<typeof spawn>;
+  /** Resolves once stderr contains `text`. */
+  stderrHas(text: string): Promise<void>;
+  /** What the process wrote to stderr so far. */
+  stderr(): string;
+  readonly done: Promise<Outcome>;
+}
+
+/** Starts the CLI from source with `args`; stdin is not a terminal. */
+function start(args: readonly string[]): Running {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiting: { text: string; resolve: () => void }[] = [];
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    for (const w of [...waiting]) {
+      if (stderr.includes(w.text)) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  const done = new Promise<Outcome>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  return {
+    child,
+    done,
+    stderr: () => stderr,
+    stderrHas: (text) =>
+      stderr.includes(text)
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            waiting.push({ text, resolve });
+            void done.then((o) =>
+              reject(new Error(`exited (${o.code}) before stderr had ${text}: ${o.stderr}`)),
+            );
+          }),
+  };
+}
+
+/** Runs the CLI to the end. */
+function cli(...args: string[]): Promise<Outcome> {
+  const running = start(args);
+  running.child.stdin?.end();
+  return running.done;
+}
+
+const json = (o: Outcome): Record<string, unknown> =>
+  JSON.parse(o.stdout) as Record<string, unknown>;
+
+/** The first line of stderr: every failure is reported on one line. */
+const firstLine = (o: Outcome): string => o.stderr.split('\n')[0] ?? '';
+
+let scratch: string;
+beforeAll(() => {
+  scratch = mkdtempSync(path.join(tmpdir(), 'mcp-actors-cli-'));
+});
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('mcp-actors against server-everything over stdio', () => {
+  it('info: the negotiated version and era, server info, capabilities, instructions', async () => {
+    const human = await cli('info', ...everything);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^server\s+mcp-servers\/everything \S+/m);
+    expect(human.stdout).toMatch(/^protocol\s+2025-11-25 \(legacy era: initialize handshake\)$/m);
+    expect(human.stdout).toMatch(
+      /^negotiation\s+probed with server\/discover, fell back to initialize: .*-32601/m,
+    );
+    expect(human.stdout).toMatch(/^capabilities\s+.*tools \(listChanged\)/m);
+    expect(human.stdout).toMatch(/^instructions\n {2}# Everything Server/m);
+
+    const machine = json(await cli('info', '--json', ...everything));
+    expect(machine).toMatchObject({
+      protocolVersion: '2025-11-25',
+      era: 'legacy',
+      negotiation: { mode: 'auto', fallbackReason: expect.stringContaining('-32601') },
+      serverInfo: { name: 'mcp-servers/everything' },
+      capabilities: { tools: { listChanged: true }, prompts: {}, resources: {} },
+      instructions: expect.stringContaining('Everything Server'),
+    });
+    expect(machine.transport).toMatch(/^stdio \(/);
+  });
+
+  it('tools: an aligned table, or every definition with --json', async () => {
+    const human = await cli('tools', ...everything);
+    expect(human.code).toBe(0);
+    const lines = human.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+ARGUMENTS\s+DESCRIPTION$/);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^echo\s+message\*\s+Echoes back the input string$/),
+    );
+    expect(lines).toContainEqual(expect.stringMatching(/^get-sum\s+a\*, b\*\s+Returns the sum/));
+    // Aligned: every row's arguments start in the header's column.
+    const column = lines[0]?.indexOf('ARGUMENTS') ?? -1;
+    expect(lines.find((l) => l.startsWith('get-sum'))?.indexOf('a*')).toBe(column);
+
+    const machine = json(await cli('tools', '--json', ...everything));
+    const tools = machine.tools as { name: string; inputSchema: unknown }[];
+    expect(tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['echo', 'get-sum', 'trigger-long-running-operation']),
+    );
+    expect(tools.find((t) => t.name === 'echo')?.inputSchema).toMatchObject({
+      properties: { message: { type: 'string' } },
+    });
+  });
+
+  it('call echo: the text content, or the whole result with --json', async () => {
+    const human = await cli('call', 'echo', '{"message":"hello there"}', ...everything);
+    expect(human).toMatchObject({ code: 0, stdout: 'Echo: hello there\n', stderr: '' });
+    const machine = await cli('call', 'echo', '{"message":"hi"}', '--json', ...everything);
+    expect(machine.code).toBe(0);
+    expect(json(machine)).toEqual({ content: [{ type: 'text', text: 'Echo: hi' }] });
+  });
+
+  it('call with structured content prints it after the content', async () => {
+    const human = await cli(
+      'call',
+      'get-structured-content',
+      '{"location":"Chicago"}',
+      ...everything,
+    );
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^structured content:\n {2}\{/m);
+  });
+
+  it('prompts and get-prompt', async () => {
+    const list = await cli('prompts', ...everything);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^args-prompt\s+city\*, state\s+A prompt with two arguments/m);
+    const listed = json(await cli('prompts', '--json', ...everything));
+    expect((listed.prompts as { name: string }[]).map((p) => p.name)).toContain('simple-prompt');
+
+    const got = await cli('get-prompt', 'args-prompt', '{"city":"Paris"}', ...everything);
+    expect(got).toMatchObject({ code: 0, stdout: "[user]\n  What's weather in Paris?\n" });
+    const machine = json(
+      await cli('get-prompt', 'args-prompt', '{"city":"Paris"}', '--json', ...everything),
+    );
+    expect(machine).toMatchObject({
+      messages: [{ role: 'user', content: { type: 'text', text: "What's weather in Paris?" } }],
+    });
+  });
+
+  it('resources and read', async () => {
+    const list = await cli('resources', ...everything);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^URI\s+NAME\s+MIME TYPE$/m);
+    expect(list.stdout).toMatch(
+      /^demo:\/\/resource\/static\/document\/architecture\.md\s+architecture\.md\s+text\/markdown$/m,
+    );
+    expect(list.stdout).toMatch(/^URI TEMPLATE\s+NAME\s+DESCRIPTION$/m);
+    const listed = json(await cli('resources', '--json', ...everything));
+    const uri = 'demo://resource/static/document/architecture.md';
+    expect(listed.resources).toContainEqual(expect.objectContaining({ uri }));
+    expect((listed.resourceTemplates as unknown[]).length).toBeGreaterThan(0);
+
+    const read = await cli('read', uri, ...everything);
+    expect(read.code).toBe(0);
+    expect(read.stdout).toMatch(/^# Everything Server – Architecture/);
+    const machine = json(await cli('read', uri, '--json', ...everything));
+    expect(machine).toMatchObject({ contents: [{ uri, mimeType: 'text/markdown' }] });
+
+    const blob = await cli('read', 'demo://resource/dynamic/blob/1', ...everything);
+    expect(blob.code).toBe(0);
+    expect(blob.stdout).toMatch(/^\[[^\]]+, \d+ bytes; use --json for the data\]$/m);
+  });
+
+  it('a tool result with isError is printed, and the exit code is 1', async () => {
+    const failed = await cli('call', 'get-sum', '{"a":"x","b":2}', ...everything);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('Input validation error');
+    expect(failed.stderr).toBe('mcp-actors: the tool "get-sum" reported an error (isError).\n');
+    const machine = await cli('call', 'get-sum', '{"a":"x","b":2}', '--json', ...everything);
+    expect(machine.code).toBe(1);
+    expect(json(machine)).toMatchObject({ isError: true });
+  });
+
+  it('an error answer is one line on stderr, exit code 1 (--json: an error document)', async () => {
+    const failed = await cli('read', 'demo://nope', ...everything);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(
+        /^mcp-actors: Server error -32602 \(resources\/read, id \d+\): .*not found/,
+      ),
+    ]);
+    const machine = await cli('read', 'demo://nope', '--json', ...everything);
+    expect(machine.code).toBe(1);
+    expect(json(machine)).toMatchObject({ error: { code: -32602, exitCode: 1 } });
+    const verbose = await cli('read', 'demo://nope', '--verbose', ...everything);
+    expect(verbose.stderr).toMatch(/^ {2}ResourceNotFoundError \[-32602\]: /m);
+  });
+
+  it('refuses elicitation and sampling when stdin is not a terminal', async () => {
+    const elicited = await cli('call', 'trigger-elicitation-request', ...everything);
+    expect(elicited.code).toBe(0);
+    expect(elicited.stdout).toContain('User declined to provide the requested information');
+    expect(elicited.stderr).toMatch(/declined the server's elicitation request: .*not a terminal/);
+
+    const sampled = await cli(
+      'call',
+      'trigger-sampling-request',
+      '{"prompt":"2+2?"}',
+      '--no-interactive',
+      ...everything,
+    );
+    // The server's tool fails on the refusal and says so in an isError result.
+    expect(sampled.code).toBe(1);
+    expect(sampled.stdout).toMatch(/-1|cannot be asked/);
+    expect(sampled.stderr).toMatch(/declined the server's sampling request/);
+  });
+
+  it('offers --root to the server', async () => {
+    const roots = await cli(
+      'call',
+      'get-roots-list',
+      '--root',
+      'file:///work/a',
+      '--root',
+      'b',
+      ...everything,
+    );
+    expect(roots.code).toBe(0);
+    expect(roots.stdout).toContain('file:///work/a');
+    expect(roots.stdout).toContain(`file://${root}/b`);
+  });
+
+  it('a request with no answer or progress for --timeout ms is cancelled: exit code 4', async () => {
+    const slow = await cli(
+      'call',
+      'trigger-long-running-operation',
+      '{"duration":30,"steps":1}',
+      '--timeout',
+      '300',
+      ...everything,
+    );
+    expect(slow.code).toBe(4);
+    expect(firstLine(slow)).toBe(
+      'mcp-actors: tools/call timed out after 300 ms with no answer or progress; it was cancelled (raise --timeout, or 0 for none).',
+    );
+  });
+
+  it('--protocol-version pins a revision', async () => {
+    const pinned = json(
+      await cli('info', '--json', '--protocol-version', '2025-06-18', ...everything),
+    );
+    expect(pinned).toMatchObject({
+      protocolVersion: '2025-06-18',
+      era: 'legacy',
+      negotiation: { mode: 'pinned' },
+    });
+    // server-everything has no server/discover: a pinned 2026 session cannot start.
+    const modern = await cli('tools', '--protocol-version', '2026-07-28', ...everything);
+    expect(modern.code).toBe(3);
+    expect(firstLine(modern)).toMatch(
+      /^mcp-actors: could not connect to .*server-everything.*-32601/,
+    );
+  });
+
+  it('listen on a legacy-era server says so and prints what the server sends', async () => {
+    const listened = await cli('listen', '--limit', '1', ...everything);
+    expect(listened.code).toBe(0);
+    expect(listened.stderr).toMatch(
+      /subscriptions\/listen is a 2026-07-28 method; this server speaks 2025-11-25/,
+    );
+    expect(listened.stdout).toMatch(/^\d\d:\d\d:\d\d {2}notifications\/tools\/list_changed$/m);
+  });
+});
+
+describe('usage', () => {
+  it('--help, <command> --help and --version', async () => {
+    const help = await cli('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: mcp-actors <command>/);
+    for (const c of [
+      'info',
+      'tools',
+      'call',
+      'prompts',
+      'get-prompt',
+      'resources',
+      'read',
+      'listen',
+    ]) {
+      expect(help.stdout).toMatch(new RegExp(`^ {2}${c}\\b`, 'm'));
+    }
+    expect(help.stdout).toContain('Exit codes: 0 ok; 1 the server answered with an error');
+    const call = await cli('call', '--help');
+    expect(call.stdout).toMatch(/^Usage: mcp-actors call <tool> \['<json arguments>'\]/);
+    const version = await cli('--version');
+    expect(version.stdout).toMatch(/^mcp-actors \d+\.\d+\.\d+\n$/);
+  });
+
+  it.each([
+    [['tools'], /^mcp-actors: Which server\?/],
+    [['frobnicate', '--', 'x'], /^mcp-actors: Unknown command "frobnicate"/],
+    [[], /^mcp-actors: Which command\?/],
+    [['call', 'echo', '{"message":', '--', 'x'], /^mcp-actors: The tool arguments are not JSON/],
+    [['call', 'echo', '[1]', '--', 'x'], /^mcp-actors: The tool arguments must be a JSON object/],
+    [['get-prompt', 'p', '{"n":1}', '--', 'x'], /^mcp-actors: Prompt arguments are strings/],
+    [['tools', '--frob', '--', 'x'], /^mcp-actors: Unknown option --frob/],
+    [['tools', '--timeout', 'soon', '--', 'x'], /^mcp-actors: --timeout takes a whole number/],
+    [
+      ['tools', '--protocol-version', '1999-01-01', '--', 'x'],
+      /^mcp-actors: --protocol-version "1999-01-01" is not a revision/,
+    ],
+    [
+      ['tools', '--url', 'http://127.0.0.1:9/mcp', '--', 'x'],
+      /^mcp-actors: Give either --url or a server command/,
+    ],
+    [['tools', '--header', 'A: b', '--', 'x'], /^mcp-actors: --header is for --url/],
+    [['tools', '--url', 'ftp://example.com'], /^mcp-actors: --url must be http/],
+    [['call', '--', 'x'], /^mcp-actors: call needs an argument/],
+    [
+      ['tools', '--resource', 'file:///a', '--', 'x'],
+      /^mcp-actors: --resource is an option of listen/,
+    ],
+  ])('%j is a usage error: exit code 2, nothing started', async (args, message) => {
+    const o = await cli(...args);
+    expect(o.code).toBe(2);
+    expect(o.stdout).toBe('');
+    expect(firstLine(o)).toMatch(message);
+    expect(o.stderr.split('\n')[1]).toMatch(/^Run 'mcp-actors (\S+ )?--help' for usage\.$/);
+  });
+});
+
+describe('connection failures: exit code 3', () => {
+  it('a command that cannot be started', async () => {
+    const o = await cli('tools', '--', path.join(scratch, 'no-such-server'));
+    expect(o.code).toBe(3);
+    expect(o.stderr).toMatch(
+      /^mcp-actors: could not connect to \S+no-such-server: The server process .* could not be started \(spawn \S+ ENOENT\)\n$/,
+    );
+  });
+
+  it('a server that exits at once: one line, and its stderr under --verbose', async () => {
+    const crash = ['--', process.execPath, '-e', 'console.error("no database"); process.exit(5)'];
+    const o = await cli('tools', ...crash);
+    expect(o.code).toBe(3);
+    expect(o.stderr).toMatch(
+      /^mcp-actors: could not connect to .*exited with code 5; its last stderr lines: no database\n$/,
+    );
+    const verbose = await cli('tools', '--verbose', ...crash);
+    expect(verbose.code).toBe(3);
+    expect(verbose.stderr).toMatch(
+      /^ {2}ServerExitedError \[TRANSPORT_ERROR\]: .*exited with code 5/m,
+    );
+    expect(verbose.stderr).toMatch(/^ {4}no database$/m);
+  });
+
+  it('a refused HTTP connection and a refused WebSocket', async () => {
+    // A port that was just free: nothing listens there.
+    const server = createHttpServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const http = await cli('tools', '--url', `http://127.0.0.1:${port}/mcp`);
+    expect(http.code).toBe(3);
+    expect(http.stderr).toMatch(
+      new RegExp(
+        `^mcp-actors: could not connect to http://127\\.0\\.0\\.1:${port}/mcp: .*ECONNREFUSED`,
+      ),
+    );
+    const ws = await cli('tools', '--url', `ws://127.0.0.1:${port}/mcp`, '--json');
+    expect(ws.code).toBe(3);
+    expect(ws.stderr).toMatch(/ECONNREFUSED/);
+    expect(json(ws)).toMatchObject({ error: { code: 'TRANSPORT_ERROR', exitCode: 3 } });
+  });
+});
+
+describe('over HTTP', () => {
+  let http: HttpServerProcess | undefined;
+  let sse: HttpServerProcess | undefined;
+  beforeAll(async () => {
+    [http, sse] = await Promise.all([
+      startHttpServerProcess(serverEverything, ['streamableHttp']),
+      startHttpServerProcess(serverEverything, ['sse']),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([http?.stop(), sse?.stop()]);
+  });
+
+  it('Streamable HTTP by default', async () => {
+    const o = await cli('info', '--json', '--url', `${http?.origin}/mcp`);
+    expect(o.code).toBe(0);
+    expect(json(o)).toMatchObject({
+      era: 'legacy',
+      transport: `Streamable HTTP (${http?.origin}/mcp)`,
+    });
+    const echo = await cli(
+      'call',
+      'echo',
+      '{"message":"over http"}',
+      '--url',
+      `${http?.origin}/mcp`,
+    );
+    expect(echo).toMatchObject({ code: 0, stdout: 'Echo: over http\n' });
+  });
+
+  it('HTTP+SSE: by fallback, or chosen with --transport sse', async () => {
+    const fallback = json(await cli('info', '--json', '--url', `${sse?.origin}/sse`));
+    expect(fallback.transport).toBe(
+      `HTTP+SSE, after Streamable HTTP was refused (${sse?.origin}/sse)`,
+    );
+    const chosen = await cli('tools', '--transport', 'sse', '--url', `${sse?.origin}/sse`);
+    expect(chosen.code).toBe(0);
+    expect(chosen.stdout).toMatch(/^echo\s+message\*/m);
+  });
+});
+
+describe('over WebSocket', () => {
+  it('sends --header with the upgrade and speaks the mcp subprotocol', async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'mcp' });
+    wss.on('connection', (socket: WebSocket, req) => {
+      seen.push(req.headers);
+      socket.on('message', (data: Buffer) => {
+        const m = JSON.parse(data.toString()) as {
+          id?: number;
+          method: string;
+          params?: { protocolVersion?: string };
+        };
+        if (m.id === undefined) return;
+        const result =
+          m.method === 'initialize'
+            ? {
+                protocolVersion: m.params?.protocolVersion,
+                capabilities: { tools: {} },
+                serverInfo: { name: 'ws-test', version: '1.0.0' },
+              }
+            : m.method === 'tools/list'
+              ? {
+                  tools: [
+                    {
+                      name: 'over-ws',
+                      description: 'A tool over a WebSocket',
+                      inputSchema: { type: 'object' },
+                    },
+                  ],
+                }
+              : undefined;
+        socket.send(
+          JSON.stringify(
+            result === undefined
+              ? { jsonrpc: '2.0', id: m.id, error: { code: -32601, message: 'Method not found' } }
+              : { jsonrpc: '2.0', id: m.id, result },
+          ),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    const { port } = wss.address() as AddressInfo;
+    try {
+      const o = await cli(
+        'tools',
+        '--url',
+        `ws://127.0.0.1:${port}/mcp`,
+        '--header',
+        'Authorization: Bearer t0ken',
+      );
+      expect(o.code).toBe(0);
+      expect(o.stdout).toMatch(/^over-ws\s+A tool over a WebSocket$/m);
+      expect(seen[0]).toMatchObject({
+        authorization: 'Bearer t0ken',
+        'sec-websocket-protocol': 'mcp',
+      });
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    }
+  });
+});
+
+/** A 2026-07-28 server over stdio: server/discover and subscriptions/listen; logs what it gets. */
+const MODERN_SERVER = `
+import { appendFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+const log = process.argv[2];
+const SUB = 'io.modelcontextprotocol/subscriptionId';
+const write = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const m = JSON.parse(line);
+  appendFileSync(log, line + '\\n');
+  if (m.id === undefined) return;
+  if (m.method === 'server/discover') {
+    write({ jsonrpc: '2.0', id: m.id, result: {
+      resultType: 'complete', supportedVersions: ['2026-07-28'], ttlMs: 0, cacheScope: 'public',
+      capabilities: { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true } },
+      instructions: 'A 2026 test server.',
+      _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'modern-test', version: '1.0.0' } } } });
+  } else if (m.method === 'subscriptions/listen') {
+    const asked = m.params.notifications;
+    const meta = { [SUB]: m.id };
+    write({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: asked, _meta: meta } });
+    write({ jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: meta } });
+    for (const uri of asked.resourceSubscriptions ?? []) {
+      write({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri, _meta: meta } });
+    }
+  } else {
+    write({ jsonrpc: '2.0', id: m.id, error: { code: -32601, message: 'Method not found: ' + m.method } });
+  }
+});
+`;
+
+describe('against a 2026-07-28 server', () => {
+  let script: string;
+  let log: string;
+  beforeAll(() => {
+    script = path.join(scratch, 'modern-server.mjs');
+    log = path.join(scratch, 'modern-server.log');
+    writeFileSync(script, MODERN_SERVER);
+  });
+  const modern = (): string[] => ['--', process.execPath, script, log];
+
+  it('info shows the 2026 era, found by the probe', async () => {
+    const o = await cli('info', ...modern());
+    expect(o.code).toBe(0);
+    expect(o.stdout).toMatch(/^server\s+modern-test 1\.0\.0$/m);
+    expect(o.stdout).toMatch(/^protocol\s+2026-07-28 \(2026 era: server\/discover, stateless\)$/m);
+    expect(o.stdout).toMatch(/^negotiation\s+server\/discover \(the probe found a 2026 server\)$/m);
+  });
+
+  it('listen prints the subscription’s notifications (--json: one object per line)', async () => {
+    const o = await cli(
+      'listen',
+      '--json',
+      '--resource',
+      'file:///a.txt',
+      '--limit',
+      '2',
+      ...modern(),
+    );
+    expect(o.code).toBe(0);
+    const lines = o.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { method: string; params: { uri?: string } });
+    expect(lines.map((l) => l.method)).toEqual([
+      'notifications/tools/list_changed',
+      'notifications/resources/updated',
+    ]);
+    expect(lines[1]?.params.uri).toBe('file:///a.txt');
+    expect(o.stderr).toMatch(
+      /listening \(subscriptions\/listen: toolsListChanged, resourcesListChanged, resourceSubscriptions \(file:\/\/\/a\.txt\)\)/,
+    );
+  });
+
+  it('listen ends on Ctrl-C with exit code 0, cancelling the stream at the server', async () => {
+    writeFileSync(log, '');
+    const running = start(['listen', ...modern()]);
+    await running.stderrHas('Ctrl-C to stop');
+    running.child.kill('SIGINT');
+    const o = await running.done;
+    expect(o.code).toBe(0);
+    expect(o.stdout).toMatch(/notifications\/tools\/list_changed/);
+    const received = readFileSync(log, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map(
+        (l) => JSON.parse(l) as { id?: number; method: string; params?: { requestId?: number } },
+      );
+    const listenId = received.find((m) => m.method === 'subscriptions/listen')?.id;
+    expect(received).toContainEqual(
+      expect.objectContaining({
+        method: 'notifications/cancelled',
+        params: expect.objectContaining({ requestId: listenId }),
+      }),
+    );
+  });
+});
+
+describe('--inspect', () => {
+  it('opens the inspector, prints its URL, feeds it the session, and closes on Ctrl-C', async () => {
+    const running = start(['tools', '--inspect', ...everything]);
+    await running.stderrHas('press Ctrl-C to quit');
+    const url = /inspector at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(running.stderr())?.[1];
+    expect(url).toBeDefined();
+    const hello = await new Promise<{
+      type: string;
+      sessions: { label: string }[];
+      records: unknown[];
+    }>((resolve, reject) => {
+      const socket = new WebSocket(`${url?.replace('http', 'ws')}events`);
+      socket.once('message', (data: Buffer) => {
+        resolve(JSON.parse(data.toString()) as never);
+        socket.close();
+      });
+      socket.once('error', reject);
+    });
+    expect(hello.type).toBe('hello');
+    expect(hello.sessions).toEqual([expect.objectContaining({ label: 'mcp-actors tools' })]);
+    expect(hello.records.length).toBeGreaterThan(0);
+    running.child.kill('SIGINT');
+    const o = await running.done;
+    expect(o.code).toBe(0);
+    expect(o.stdout).toMatch(/^echo\s+message\*/m);
+  });
+});
