@@ -245,6 +245,37 @@ describe('mcp-actors at a terminal', () => {
     expect(t.cursorVisible()).toBe(true);
   });
 
+  it('a second Ctrl-C does not wait for a graceful close: the server is killed at once', async () => {
+    const log = path.join(scratch, 'sent-twice.log');
+    const pidFile = path.join(scratch, 'server-twice.pid');
+    const t = terminal([
+      'call',
+      'trigger-long-running-operation',
+      '{"duration":60,"steps":60}',
+      '--',
+      process.execPath,
+      path.join(scratch, 'tap.mjs'),
+      log,
+      pidFile,
+      process.execPath,
+      serverEverything,
+      'stdio',
+    ]);
+    await t.until('the progress bar', (s) => /\d+\/60$/m.test(s));
+    const serverPid = Number(readFileSync(pidFile, 'utf8'));
+    t.keys('C-c');
+    // The server ignores the end of its input while its operation runs: the graceful close
+    // would wait before SIGTERM. The second Ctrl-C comes during that wait.
+    await t.until('the interruption reported', (s) =>
+      s.includes('mcp-actors: interrupted: tools/call'),
+    );
+    t.keys('C-c');
+    expect(await t.exitCode()).toBe(130);
+    expect(t.screen()).toMatch(/^mcp-actors: interrupted again: killing the server now\.$/m);
+    await t.until('the server process gone', () => !alive(serverPid));
+    expect(await t.settings()).toEqual(['icanon', 'echo']);
+  });
+
   it('answers an elicitation form field by field, checking each answer', async () => {
     const t = terminal([
       'call',

@@ -279,6 +279,23 @@ describe('mcp-actors against server-everything over stdio', () => {
     );
   });
 
+  it('SIGTERM cancels the call and closes the session too: exit code 143', async () => {
+    const running = start([
+      'call',
+      'trigger-long-running-operation',
+      '{"duration":60,"steps":60}',
+      '--verbose',
+      ...everything,
+    ]);
+    // stderr is not a terminal: progress comes as plain lines under --verbose.
+    await running.stderrHas('progress 1/60');
+    running.child.kill('SIGTERM');
+    const o = await running.done;
+    expect(o.code).toBe(143);
+    expect(o.stderr).toMatch(/^mcp-actors: interrupted: tools\/call \(id \d+\) cancelled\.$/m);
+    expect(o.stderr).toMatch(/^mcp-actors: session closed; server process \d+ has exited$/m);
+  });
+
   it('--protocol-version pins a revision', async () => {
     const pinned = json(
       await cli('info', '--json', '--protocol-version', '2025-06-18', ...everything),

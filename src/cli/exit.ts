@@ -7,7 +7,7 @@
  *   2    usage error: bad flags, bad JSON arguments, unknown command
  *   3    connection, transport or negotiation failure
  *   4    timeout
- *   130  interrupted (Ctrl-C)
+ *   130  interrupted (Ctrl-C); 143 for SIGTERM
  */
 import { UsageError } from './args.js';
 import { JsonRpcError, McpError, RequestCancelledError, RequestTimeoutError } from '../errors.js';
@@ -19,6 +19,7 @@ export const EXIT = {
   connection: 3,
   timeout: 4,
   interrupted: 130,
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -33,13 +34,18 @@ export class DeadlineExpired extends Error {
   }
 }
 
-/** The reason a request is aborted with on Ctrl-C. */
+/** The reason a request is aborted with on Ctrl-C (SIGINT) or SIGTERM. */
 export class Interrupted extends Error {
   override name = 'Interrupted';
-  constructor(signal = 'SIGINT') {
+  readonly signal: 'SIGINT' | 'SIGTERM';
+  constructor(signal: 'SIGINT' | 'SIGTERM' = 'SIGINT') {
     super(`interrupted (${signal})`);
+    this.signal = signal;
   }
 }
+
+const interruptedCode = (i: Interrupted): ExitCode =>
+  i.signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
 
 /** Codes of local errors that mean the connection, the transport or negotiation failed. */
 const CONNECTION_CODES: ReadonlySet<string> = new Set([
@@ -58,10 +64,10 @@ const CONNECTION_CODES: ReadonlySet<string> = new Set([
  */
 export function exitCodeOf(error: unknown, phase: 'connect' | 'command'): ExitCode {
   if (error instanceof UsageError) return EXIT.usage;
-  if (error instanceof Interrupted) return EXIT.interrupted;
+  if (error instanceof Interrupted) return interruptedCode(error);
   if (error instanceof RequestCancelledError) {
     if (error.reason instanceof DeadlineExpired) return EXIT.timeout;
-    if (error.reason instanceof Interrupted) return EXIT.interrupted;
+    if (error.reason instanceof Interrupted) return interruptedCode(error.reason);
   }
   if (error instanceof DeadlineExpired || error instanceof RequestTimeoutError) return EXIT.timeout;
   if (error instanceof McpError && error.code === 'INVALID_ARGUMENT') return EXIT.usage;

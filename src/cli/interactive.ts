@@ -418,7 +418,7 @@ export function openReadlineAsker(
   });
   rl.on('close', () => end(new DialogEnded('eof')));
   const onAbort = (): void => {
-    output.write('\n');
+    if (ended === undefined) output.write('\n');
     end(new DialogEnded('aborted'));
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });

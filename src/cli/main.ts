@@ -4,6 +4,9 @@
  */
 import { processIo, run } from './run.js';
 
+// A closed stdout (a reader that went away) is handled by the run; never a crash.
+process.stdout.on('error', () => {});
 const code = await run(process.argv.slice(2), processIo());
-// Let stdout drain before exiting (it may be a pipe), then exit even if a handle lingers.
-process.stdout.write('', () => process.exit(code));
+// Let stdout drain first (it may be a pipe), then exit even if some handle lingers.
+if (process.stdout.writable) process.stdout.write('', () => process.exit(code));
+else process.exit(code);

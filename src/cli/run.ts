@@ -669,7 +669,7 @@ function systemCode(error: unknown): string {
 function report(run: Run, error: unknown, phase: 'connect' | 'command'): number {
   const code = exitCodeOf(error, phase);
   run.status.clear();
-  if (code === EXIT.interrupted) {
+  if (code === EXIT.interrupted || code === EXIT.terminated) {
     const ref = error instanceof RequestCancelledError ? requestRef(error.message) : undefined;
     run.note(
       `mcp-actors: interrupted${ref === undefined ? (phase === 'connect' ? ' while connecting' : '') : `: ${ref.method} (id ${ref.id}) cancelled`}.`,
@@ -735,8 +735,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       r.interruptRun(signal);
       // While connecting there is no request to cancel: closing the session ends the attempt.
       if (r.session !== undefined && r.session.state !== 'ready') void r.session.close();
-    } else {
-      io.stderr.write('mcp-actors: interrupted again: killing the server now.\n');
+    } else if (signal === 'SIGINT') {
+      // Ctrl-C again: the user will not wait for a graceful close. (A repeated SIGTERM, which
+      // process managers may send to the whole group as well as to the process, is not this.)
+      // On a terminal, the line with the echoed ^C is rewritten.
+      io.stderr.write(
+        `${io.stderr.isTTY === true ? '\r\x1b[2K' : ''}mcp-actors: interrupted again: killing the server now.\n`,
+      );
       r.forceKill();
       io.exitNow(EXIT.interrupted);
     }
@@ -745,6 +750,12 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     io.onSignal('SIGINT', onSignal('SIGINT')),
     io.onSignal('SIGTERM', onSignal('SIGTERM')),
   );
+  // A reader that went away (mcp-actors listen | head) stops the run as Ctrl-C would.
+  const onStdoutError = (error: { code?: unknown }): void => {
+    if (error.code === 'EPIPE' && signals === 0) onSignal('SIGINT')();
+  };
+  io.stdout.on('error', onStdoutError);
+  removers.push(() => io.stdout.off('error', onStdoutError));
 
   let inspector: Inspector | undefined;
   let code: number = EXIT.ok;
