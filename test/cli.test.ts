@@ -404,6 +404,43 @@ describe('connection failures: exit code 3', () => {
     expect(verbose.stderr).toMatch(/^ {4}no database$/m);
   });
 
+  /** A stdio "server" that never answers, ignores the end of its input, and says when it runs. */
+  const silent = (pidFile: string): string[] => [
+    '--',
+    process.execPath,
+    '-e',
+    `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); console.error('silent server up'); setInterval(() => {}, 1000);`,
+  ];
+  const running = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('a server that does not answer in --timeout ms: exit code 4, and the server is stopped', async () => {
+    const pidFile = path.join(scratch, 'silent-timeout.pid');
+    const o = await cli('tools', '--timeout', '300', ...silent(pidFile));
+    expect(o.code).toBe(4);
+    expect(o.stderr).toMatch(
+      /^mcp-actors: timed out connecting to .*: no answer to initialize within 300 ms \(raise --timeout, or 0 for none\)\.\n$/,
+    );
+    expect(running(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+  });
+
+  it('Ctrl-C while connecting: exit code 130, and the server is stopped', async () => {
+    const pidFile = path.join(scratch, 'silent-interrupt.pid');
+    const r = start(['tools', '--verbose', ...silent(pidFile)]);
+    await r.stderrHas('server stderr: silent server up');
+    r.child.kill('SIGINT');
+    const o = await r.done;
+    expect(o.code).toBe(130);
+    expect(o.stderr).toMatch(/^mcp-actors: interrupted while connecting\.$/m);
+    expect(running(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+  });
+
   it('a refused HTTP connection and a refused WebSocket', async () => {
     // A port that was just free: nothing listens there.
     const server = createHttpServer();

@@ -190,7 +190,7 @@ const SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       'one-line summary (use --json for the base64 blob).',
   },
   listen: {
-    synopsis: 'listen [--resource <uri>]... [--limit <n>]',
+    synopsis: 'listen [--resource <uri>]...',
     summary: "print the server's notifications until Ctrl-C",
     arity: [0, 0],
     details:
@@ -231,7 +231,8 @@ Output:
   -V, --version                the version`;
 
 const EXIT_HELP = `Exit codes: 0 ok; 1 the server answered with an error (or a tool result with isError);
-2 usage error; 3 connection, transport or negotiation failure; 4 timeout; 130 interrupted.`;
+2 usage error; 3 connection, transport or negotiation failure; 4 timeout; 130 interrupted
+(Ctrl-C; 143 for SIGTERM).`;
 
 export function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => SPECS[c].synopsis.length));

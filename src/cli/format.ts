@@ -71,13 +71,27 @@ export function schemaArguments(schema: unknown): string {
     .join(', ');
 }
 
+/**
+ * How wide the arguments column may be: 40 at most, less on a narrow terminal so that the
+ * description keeps 40 columns (the arguments keep 12 at least).
+ */
+function argumentsWidth(names: readonly string[], columns: number | undefined): number {
+  if (columns === undefined) return 40;
+  const name = Math.max(4, ...names.map(width));
+  return Math.max(12, Math.min(40, columns - name - 4 - 40));
+}
+
 export function formatTools(tools: readonly Json[], columns?: number): string {
   if (tools.length === 0) return '(no tools)';
+  const args = argumentsWidth(
+    tools.map((t) => str(t.name) ?? '?'),
+    columns,
+  );
   return table(
     ['NAME', 'ARGUMENTS', 'DESCRIPTION'],
     tools.map((t) => [
       str(t.name) ?? '?',
-      truncate(schemaArguments(t.inputSchema), 40),
+      truncate(schemaArguments(t.inputSchema), args),
       firstLine(str(t.description) ?? str(t.title)),
     ]),
     columns,
@@ -86,6 +100,10 @@ export function formatTools(tools: readonly Json[], columns?: number): string {
 
 export function formatPrompts(prompts: readonly Json[], columns?: number): string {
   if (prompts.length === 0) return '(no prompts)';
+  const args = argumentsWidth(
+    prompts.map((p) => str(p.name) ?? '?'),
+    columns,
+  );
   return table(
     ['NAME', 'ARGUMENTS', 'DESCRIPTION'],
     prompts.map((p) => [
@@ -95,7 +113,7 @@ export function formatPrompts(prompts: readonly Json[], columns?: number): strin
           .filter(isObject)
           .map((a) => `${str(a.name) ?? '?'}${a.required === true ? '*' : ''}`)
           .join(', '),
-        40,
+        args,
       ),
       firstLine(str(p.description) ?? str(p.title)),
     ]),

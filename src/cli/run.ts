@@ -690,7 +690,7 @@ function report(run: Run, error: unknown, phase: 'connect' | 'command'): number 
     const method = requestRef(oneLine(error))?.method ?? 'the request';
     line =
       phase === 'connect'
-        ? `timed out connecting to ${targetText(run.options.server)}: ${oneLine(error)}`
+        ? `timed out connecting to ${targetText(run.options.server)}: no answer to ${method} within ${ms} ms (raise --timeout, or 0 for none).`
         : `${method} timed out after ${ms} ms with no answer or progress; it was cancelled (raise --timeout, or 0 for none).`;
   } else if (phase === 'connect') {
     const sys = systemCode(error);
@@ -715,7 +715,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       return EXIT.ok;
     }
     options = parsed.options;
-    prepare(options);
+    try {
+      prepare(options);
+    } catch (error) {
+      throw error instanceof UsageError && error.command === undefined
+        ? new UsageError(error.message, options.command)
+        : error;
+    }
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(
@@ -808,6 +814,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (session !== undefined) {
       r.verbose('mcp-actors: closing the session');
       await session.close();
+      await r.transport?.finished();
       const pid = r.transport?.pid();
       r.verbose(
         `mcp-actors: session closed${pid === undefined ? '' : `; server process ${pid} has exited`}`,

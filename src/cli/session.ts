@@ -44,6 +44,11 @@ export interface BuiltTransport {
   describe(): string;
   /** The stdio server's process id, once spawned. */
   pid(): number | undefined;
+  /**
+   * Resolves once the transport has finished closing: for stdio, once the server process has
+   * exited (after a failed connect the session is closed before that).
+   */
+  finished(): Promise<void>;
 }
 
 /** The server's command line as shown to a person. */
@@ -74,6 +79,8 @@ export function buildTransport(
         transport,
         describe: () => `stdio (${commandLine(target.command, target.args)})`,
         pid: () => transport.pid,
+        // close() again is safe, and resolves when the process has exited.
+        finished: () => transport.close(),
       };
     }
     case 'http': {
@@ -83,6 +90,7 @@ export function buildTransport(
           transport: createStreamableHttpTransport(options),
           describe: () => `Streamable HTTP (${target.url.href})`,
           pid: () => undefined,
+          finished: () => Promise.resolve(),
         };
       }
       if (target.transport === 'sse') {
@@ -90,6 +98,7 @@ export function buildTransport(
           transport: createSseTransport(options),
           describe: () => `HTTP+SSE (${target.url.href})`,
           pid: () => undefined,
+          finished: () => Promise.resolve(),
         };
       }
       const transport = createHttpTransport(options);
@@ -100,6 +109,7 @@ export function buildTransport(
             ? `HTTP+SSE, after Streamable HTTP was refused (${target.url.href})`
             : `Streamable HTTP (${target.url.href})`,
         pid: () => undefined,
+        finished: () => Promise.resolve(),
       };
     }
     case 'websocket':
@@ -107,6 +117,7 @@ export function buildTransport(
         transport: createNodeWebSocketTransport({ url: target.url, headers: target.headers }),
         describe: () => `WebSocket (${target.url.href})`,
         pid: () => undefined,
+        finished: () => Promise.resolve(),
       };
   }
 }
