@@ -10,6 +10,11 @@ import type { AnyStateMachine, InspectionEvent } from 'xstate';
 export type Sanitized =
   null | boolean | number | string | Sanitized[] | { [key: string]: Sanitized };
 
+/**
+ * One thing the inspector shows, as plain redacted JSON: an actor started, its new state, an
+ * event it received, a JSON-RPC message in or out, or a stream exception. Every record names its
+ * session and carries the time it was made (`t`, ms).
+ */
 export type InspectorRecord =
   /** An actor started: the connection (`connection`), the dispatcher, a request (`request:7`), … */
   | {

@@ -22,4 +22,6 @@ export {
   type InspectorFrame,
   type InspectorOptions,
   type InspectorRecord,
+  type Sanitized,
+  type StateShape,
 } from './inspector.js';

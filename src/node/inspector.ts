@@ -22,7 +22,13 @@ import {
   type StateShape,
 } from '../inspector/records.js';
 
-export type { InspectedSession, InspectorFrame, InspectorRecord } from '../inspector/records.js';
+export type {
+  InspectedSession,
+  InspectorFrame,
+  InspectorRecord,
+  Sanitized,
+  StateShape,
+} from '../inspector/records.js';
 
 /**
  * The offline inspector: a small HTTP server on 127.0.0.1 that serves one page and streams the
@@ -47,6 +53,22 @@ export interface InspectorOptions {
   readonly now?: () => number;
 }
 
+/**
+ * A running inspector (from `startInspector`): its address, an observer per session, and `close`.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, createInMemoryTransportPair } from 'mcp-actors';
+ * import { startInspector } from 'mcp-actors/node';
+ *
+ * const inspector = await startInspector();
+ * console.log(`open ${inspector.url}`);
+ * const [transport] = createInMemoryTransportPair();
+ * const session = createClientSession({ transport, inspect: inspector.observer('in memory') });
+ * await session.close();
+ * await inspector.close();
+ * ```
+ */
 export interface Inspector {
   /** The page's address, `http://127.0.0.1:<port>/`. */
   readonly url: string;
