@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
+import { run } from '../src/cli/run.js';
 import { startHttpServerProcess, type HttpServerProcess } from './support/http-server-process.js';
 
 /**
@@ -74,6 +76,30 @@ function start(args: readonly string[]): Running {
             );
           }),
   };
+}
+
+/** Runs the CLI's runner in this process, with in-memory streams (for what starts no server). */
+async function inProcess(args: readonly string[]): Promise<Outcome> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (text: string) => void): Writable =>
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        append(chunk.toString());
+        callback();
+      },
+    });
+  const code = await run(args, {
+    stdout: sink((t) => (stdout += t)),
+    stderr: sink((t) => (stderr += t)),
+    stdin: Readable.from([]),
+    cwd: root,
+    onSignal: () => () => {},
+    exitNow: (c) => {
+      throw new Error(`exitNow(${c})`);
+    },
+  });
+  return { code, stdout, stderr };
 }
 
 /** Runs the CLI to the end. */
@@ -347,6 +373,24 @@ describe('usage', () => {
     expect(version.stdout).toMatch(/^mcp-actors \d+\.\d+\.\d+\n$/);
   });
 
+  it('a usage error ends the process with exit code 2 before any server starts', async () => {
+    const pidFile = path.join(scratch, 'never.pid');
+    const o = await cli(
+      'call',
+      'echo',
+      '{"message":',
+      '--',
+      process.execPath,
+      '-e',
+      `require('fs').writeFileSync(${JSON.stringify(pidFile)}, '1')`,
+    );
+    expect(o.code).toBe(2);
+    expect(o.stderr).toMatch(
+      /^mcp-actors: The tool arguments are not JSON .*\nRun 'mcp-actors call --help' for usage\.\n$/,
+    );
+    expect(existsSync(pidFile)).toBe(false);
+  });
+
   it.each([
     [['tools'], /^mcp-actors: Which server\?/],
     [['frobnicate', '--', 'x'], /^mcp-actors: Unknown command "frobnicate"/],
@@ -372,7 +416,8 @@ describe('usage', () => {
       /^mcp-actors: --resource is an option of listen/,
     ],
   ])('%j is a usage error: exit code 2, nothing started', async (args, message) => {
-    const o = await cli(...args);
+    // In process (the runner, as main.ts calls it): nothing here reaches a server.
+    const o = await inProcess(args);
     expect(o.code).toBe(2);
     expect(o.stdout).toBe('');
     expect(firstLine(o)).toMatch(message);
