@@ -329,7 +329,7 @@ describe('mcp-actors against server-everything over stdio', () => {
     expect(pinned).toMatchObject({
       protocolVersion: '2025-06-18',
       era: 'legacy',
-      negotiation: { mode: 'pinned' },
+      negotiation: { mode: 'legacy', pinnedVersion: '2025-06-18' },
     });
     // server-everything has no server/discover: a pinned 2026 session cannot start.
     const modern = await cli('tools', '--protocol-version', '2026-07-28', ...everything);

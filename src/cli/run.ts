@@ -45,7 +45,7 @@ import {
   type Asker,
 } from './interactive.js';
 import { renderProgress, StatusLine } from './progress.js';
-import { buildSession, targetText, type BuiltTransport } from './session.js';
+import { buildSession, negotiationOptions, targetText, type BuiltTransport } from './session.js';
 
 type Json = Record<string, unknown>;
 
@@ -129,8 +129,6 @@ class Run {
   onNotification: ((method: string, params: unknown) => void) | undefined;
   /** For `listen`: notifications that arrived before it started printing (while connecting). */
   readonly early: [method: string, params: unknown][] = [];
-  /** How the run was interrupted, if it was. */
-  signal: 'SIGINT' | 'SIGTERM' | undefined;
 
   constructor(io: CliIo, options: CliOptions) {
     this.io = io;
@@ -235,7 +233,6 @@ class Run {
   /** The first Ctrl-C: cancel what is in flight; the session is closed on the way out. */
   interruptRun(signal: 'SIGINT' | 'SIGTERM'): void {
     if (this.interrupt.signal.aborted) return;
-    this.signal = signal;
     this.status.clear();
     this.verbose(`mcp-actors: ${signal}: cancelling the request in flight and closing the session`);
     this.interrupt.abort(new Interrupted(signal));
@@ -516,7 +513,8 @@ function info(run: Run, session: ClientSession): CommandResult {
       protocolVersion: n.protocolVersion,
       era: n.era,
       negotiation: {
-        mode: mode === undefined ? 'auto' : 'pinned',
+        mode: negotiationOptions(run.options).mode ?? 'auto',
+        ...(mode === undefined ? {} : { pinnedVersion: mode }),
         ...(session.fallbackReason === undefined ? {} : { fallbackReason: session.fallbackReason }),
         ...(view.supportedVersions === undefined
           ? {}
@@ -771,7 +769,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         const { startInspector } = await import('../node/inspector.js');
         inspector = await startInspector();
       } catch (error) {
-        return report(r, error, 'connect');
+        io.stderr.write(`mcp-actors: could not open the inspector: ${oneLine(error)}\n`);
+        if (options.verbose) for (const l of causeChain(error)) io.stderr.write(`  ${l}\n`);
+        return EXIT.serverError;
       }
       io.stderr.write(`mcp-actors: inspector at ${inspector.url}\n`);
     }
