@@ -211,7 +211,10 @@ export class ClientSession implements AsyncDisposable {
       );
     }
     this.#dispatcher.onClose((reason) => {
-      if (this.#actor.getSnapshot().status === 'active') {
+      const snapshot = this.#actor.getSnapshot();
+      // While closing, the dispatcher announces the close it was asked for at once; the session
+      // stays `closing` until the transport has finished closing (a stdio server has exited).
+      if (snapshot.status === 'active' && !snapshot.matches('closing')) {
         this.#actor.send({ type: 'transportClosed', reason });
       }
     });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createClientSession, type SessionMessage } from '../src/index.js';
+import { createClientSession, type Clock, type SessionMessage } from '../src/index.js';
 import {
   createStdioTransport,
   ServerExitedError,
@@ -142,6 +142,50 @@ describe('stdio transport', () => {
     await vi.advanceTimersByTimeAsync(2_000);
     vi.useRealTimers();
     await closing;
+    expect(transport.processState).toBe('exited');
+    expect(running(pid)).toBe(false);
+  });
+
+  it('stays closing after a failed connect until the server has exited, and close() waits for it', async () => {
+    let now = 0;
+    const due: { at: number; fire: () => void }[] = [];
+    const clock: Clock = {
+      now: () => now,
+      setTimeout: (fire, ms) => {
+        const timer = { at: now + ms, fire };
+        due.push(timer);
+        return timer;
+      },
+      clearTimeout: (handle) => {
+        (handle as { at: number }).at = Infinity;
+      },
+    };
+    // A server that never answers and ignores the end of its input.
+    const transport = createStdioTransport({
+      command: 'sh',
+      args: ['-c', 'exec sleep 100'],
+      stdinGraceMs: 300,
+    });
+    let written!: () => void;
+    const initializeWritten = new Promise<void>((resolve) => (written = resolve));
+    const session = createClientSession({
+      transport,
+      mode: 'legacy',
+      requestTimeout: 1000,
+      clock,
+      inspect: (e) => {
+        if (e.type === '@xstate.action' && e.action.type === 'write') written();
+      },
+    });
+    const connecting = session.connect().catch((e: unknown) => e);
+    await initializeWritten;
+    const pid = transport.pid as number;
+    now = 1000;
+    for (const timer of due.splice(0)) if (timer.at <= now) timer.fire();
+    await expect(connecting).resolves.toMatchObject({ code: 'REQUEST_TIMEOUT' });
+    expect(session.state).toBe('closing');
+    await session.close();
+    expect(session.state).toBe('closed');
     expect(transport.processState).toBe('exited');
     expect(running(pid)).toBe(false);
   });
