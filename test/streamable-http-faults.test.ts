@@ -266,6 +266,52 @@ describe('Streamable HTTP: broken response streams', () => {
   });
 });
 
+describe('Streamable HTTP: a connection reset before any answer', () => {
+  it('sends the POST again once, on a new connection, and says so', async () => {
+    let resets = 0;
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      // The first tools/call meets a connection closed under it (as a kept-alive socket the
+      // server timed out would be); the second is answered.
+      if (resets === 0) {
+        resets++;
+        req.socket.destroy();
+        return;
+      }
+      json(res, toolResult(rpc?.id, 'second time'));
+    });
+    const messages: SessionMessage[] = [];
+    const { session } = await legacySession(url, {}, messages);
+    await expect(session.callTool('once')).resolves.toMatchObject({
+      content: [{ text: 'second time' }],
+    });
+    const calls = seen.filter((s) => s.rpc === 'tools/call');
+    expect(calls).toHaveLength(2);
+    expect(calls[0]?.id).toBe(calls[1]?.id); // the same request, not a new one
+    expect(messages).toContainEqual(
+      expect.objectContaining({
+        type: 'transport',
+        event: expect.objectContaining({ type: 'post-resent' }),
+      }),
+    );
+    await session.close();
+  });
+
+  it('fails the request when the resent POST is reset too', async () => {
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      req.socket.destroy();
+    });
+    const { session } = await legacySession(url);
+    await expect(session.callTool('never')).rejects.toMatchObject({
+      code: 'SEND_FAILED',
+      cause: { code: 'TRANSPORT_ERROR' },
+    });
+    expect(seen.filter((s) => s.rpc === 'tools/call')).toHaveLength(2);
+    await session.close();
+  });
+});
+
 describe('Streamable HTTP: unreadable answers', () => {
   const cases: [string, (res: ServerResponse) => void, Record<string, unknown>][] = [
     [

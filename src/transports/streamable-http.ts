@@ -65,6 +65,19 @@ export interface StreamableHttpOptions {
   readonly delay?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
+/**
+ * Whether a failed `fetch` is a connection reset or closed by the peer before any answer
+ * (`ECONNRESET`, `EPIPE`, undici's `UND_ERR_SOCKET`), rather than a refusal or a DNS failure.
+ */
+function connectionReset(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') return true;
+    e = e.cause;
+  }
+  return false;
+}
+
 /** An HTTP answer that carried no JSON-RPC message: the status and what the body said. */
 export class HttpError extends McpLocalError {
   override name = 'HttpError';
@@ -563,7 +576,11 @@ export function createStreamableHttpTransport(
     return renewing;
   };
 
-  const post = async (message: JsonRpcMessage, replay: boolean): Promise<void> => {
+  const post = async (
+    message: JsonRpcMessage,
+    replay: boolean,
+    resent = false,
+  ): Promise<void> => {
     const controller = new AbortController();
     inFlight.add(controller);
     const request = 'method' in message && 'id' in message ? message : undefined;
@@ -585,6 +602,16 @@ export function createStreamableHttpTransport(
     } catch (error) {
       forget();
       if (error instanceof McpLocalError) throw error;
+      // A kept-alive connection the server closed just as it was reused fails the POST before any
+      // answer: sent again once, on a new connection (as browsers do for a reused socket).
+      if (!resent && !controller.signal.aborted && !closed && connectionReset(error)) {
+        report({
+          type: 'post-resent',
+          message: `The connection was reset before any answer to ${describeMessage(message)}; sent it again once.`,
+          cause: reasonText(error),
+        });
+        return post(message, replay, true);
+      }
       throw new McpLocalError(
         'TRANSPORT_ERROR',
         `POST for ${describeMessage(message)} failed: ${reasonText(error)}`,
