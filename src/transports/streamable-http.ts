@@ -576,11 +576,7 @@ export function createStreamableHttpTransport(
     return renewing;
   };
 
-  const post = async (
-    message: JsonRpcMessage,
-    replay: boolean,
-    resent = false,
-  ): Promise<void> => {
+  const post = async (message: JsonRpcMessage, replay: boolean, resent = false): Promise<void> => {
     const controller = new AbortController();
     inFlight.add(controller);
     const request = 'method' in message && 'id' in message ? message : undefined;
