@@ -71,13 +71,44 @@ export class McpError extends Error {
   }
 }
 
-/** An error raised here, not by the peer. */
+/**
+ * An error raised here, not by the peer.
+ *
+ * @example
+ * ```ts
+ * import { McpLocalError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   await session.ping();
+ * } catch (error) {
+ *   // raised by this library (never the server's answer): a string code
+ *   if (error instanceof McpLocalError) console.log(error.code); // for example 'REQUEST_TIMEOUT'
+ * }
+ * ```
+ */
 export class McpLocalError extends McpError {
   override name = 'McpLocalError';
   declare readonly code: LocalErrorCode;
 }
 
-/** Standard JSON-RPC 2.0 and MCP error codes. */
+/**
+ * Standard JSON-RPC 2.0 and MCP error codes.
+ *
+ * @example
+ * ```ts
+ * import { ErrorCode, JsonRpcError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   await session.request('tools/call', { name: 'search', arguments: {} });
+ * } catch (error) {
+ *   if (error instanceof JsonRpcError && error.code === ErrorCode.MethodNotFound) {
+ *     console.log('the server has no tools');
+ *   }
+ * }
+ * ```
+ */
 export const ErrorCode = {
   ParseError: -32700,
   InvalidRequest: -32600,
@@ -164,7 +195,22 @@ export class JsonRpcError extends McpError {
   }
 }
 
-/** A request was refused, failed or abandoned because the connection is closed or closing. */
+/**
+ * A request was refused, failed or abandoned because the connection is closed or closing.
+ *
+ * @example
+ * ```ts
+ * import { ConnectionClosedError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   await session.callTool('search', { q: 'x' });
+ * } catch (error) {
+ *   // the session cannot reconnect: build a new one
+ *   if (error instanceof ConnectionClosedError) console.log(error.code, error.cause); // 'CONNECTION_CLOSED'
+ * }
+ * ```
+ */
 export class ConnectionClosedError extends McpLocalError {
   override name = 'ConnectionClosedError';
   declare readonly code: 'CONNECTION_CLOSED';
@@ -178,7 +224,21 @@ export class ConnectionClosedError extends McpLocalError {
   }
 }
 
-/** A request timed out. Distinct from a cancellation by the caller. */
+/**
+ * A request timed out. Distinct from a cancellation by the caller.
+ *
+ * @example
+ * ```ts
+ * import { RequestTimeoutError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   await session.callTool('build', {}, { timeout: 30_000, maxTotalTimeout: 300_000 });
+ * } catch (error) {
+ *   if (error instanceof RequestTimeoutError) console.log(error.kind, error.timeoutMs); // 'idle' 30000
+ * }
+ * ```
+ */
 export class RequestTimeoutError extends McpLocalError {
   override name = 'RequestTimeoutError';
   declare readonly code: 'REQUEST_TIMEOUT';
@@ -196,7 +256,24 @@ export class RequestTimeoutError extends McpLocalError {
   }
 }
 
-/** The caller aborted a request through its `AbortSignal`. */
+/**
+ * The caller aborted a request through its `AbortSignal`.
+ *
+ * @example
+ * ```ts
+ * import { RequestCancelledError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * const controller = new AbortController();
+ * const pending = session.callTool('slow-tool', {}, { signal: controller.signal });
+ * controller.abort('user pressed stop');
+ * try {
+ *   await pending;
+ * } catch (error) {
+ *   if (error instanceof RequestCancelledError) console.log(error.reason); // 'user pressed stop'
+ * }
+ * ```
+ */
 export class RequestCancelledError extends McpLocalError {
   override name = 'RequestCancelledError';
   declare readonly code: 'REQUEST_CANCELLED';
@@ -214,7 +291,22 @@ export class RequestCancelledError extends McpLocalError {
   }
 }
 
-/** A call that the connection's current state does not allow. */
+/**
+ * A call that the connection's current state does not allow.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, InvalidStateError, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * const session = createClientSession({ transport });
+ * try {
+ *   await session.listTools(); // before connect()
+ * } catch (error) {
+ *   if (error instanceof InvalidStateError) console.log(error.state); // 'preconnect'
+ * }
+ * ```
+ */
 export class InvalidStateError extends McpLocalError {
   override name = 'InvalidStateError';
   declare readonly code: 'INVALID_STATE';
@@ -225,7 +317,21 @@ export class InvalidStateError extends McpLocalError {
   }
 }
 
-/** An option or argument was out of range or of the wrong type; raised before any I/O. */
+/**
+ * An option or argument was out of range or of the wrong type; raised before any I/O.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, InvalidArgumentError, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * try {
+ *   createClientSession({ transport, requestTimeout: -1 }); // thrown before any I/O
+ * } catch (error) {
+ *   if (error instanceof InvalidArgumentError) console.log(error.message);
+ * }
+ * ```
+ */
 export class InvalidArgumentError extends McpLocalError {
   override name = 'InvalidArgumentError';
   declare readonly code: 'INVALID_ARGUMENT';
@@ -234,7 +340,22 @@ export class InvalidArgumentError extends McpLocalError {
   }
 }
 
-/** The transport could not write a message. */
+/**
+ * The transport could not write a message.
+ *
+ * @example
+ * ```ts
+ * import { SendFailedError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   await session.callTool('search', { q: 'x' });
+ * } catch (error) {
+ *   // the transport's send threw or rejected: the original error is the cause
+ *   if (error instanceof SendFailedError) console.log(error.code, error.cause); // 'SEND_FAILED'
+ * }
+ * ```
+ */
 export class SendFailedError extends McpLocalError {
   override name = 'SendFailedError';
   declare readonly code: 'SEND_FAILED';
@@ -245,7 +366,23 @@ export class SendFailedError extends McpLocalError {
   }
 }
 
-/** A problem in the byte stream or message stream: the session goes on, later messages still arrive. */
+/**
+ * A problem in the byte stream or message stream: the session goes on, later messages still arrive.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, StreamError, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * const session = createClientSession({
+ *   transport,
+ *   messageHandler: (m) => {
+ *     // for example 'INVALID_JSON' for an unparsable line; the session goes on
+ *     if (m.type === 'exception' && m.error instanceof StreamError) console.warn(m.error.code);
+ *   },
+ * });
+ * ```
+ */
 export class StreamError extends McpLocalError {
   override name = 'StreamError';
   declare readonly code:
@@ -259,7 +396,18 @@ export class StreamError extends McpLocalError {
   }
 }
 
-/** A short text for any abort reason or thrown value (an error's message, a string, or JSON). */
+/**
+ * A short text for any abort reason or thrown value (an error's message, a string, or JSON).
+ *
+ * @example
+ * ```ts
+ * import { reasonText } from 'mcp-actors';
+ *
+ * console.log(reasonText(new Error('socket hang up'))); // 'socket hang up'
+ * console.log(reasonText('user pressed stop')); // 'user pressed stop'
+ * console.log(reasonText({ status: 503 })); // '{"status":503}'
+ * ```
+ */
 export function reasonText(reason: unknown): string {
   if (reason instanceof Error) return reason.message;
   if (typeof reason === 'string') return reason;
@@ -271,7 +419,23 @@ export function reasonText(reason: unknown): string {
   }
 }
 
-/** A result did not fit its method's schema in the negotiated revision. */
+/**
+ * A result did not fit its method's schema in the negotiated revision.
+ *
+ * @example
+ * ```ts
+ * import { InvalidResultError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   await session.listTools();
+ * } catch (error) {
+ *   if (error instanceof InvalidResultError) {
+ *     for (const issue of error.issues) console.log(error.method, issue.path.join('.'), issue.message);
+ *   }
+ * }
+ * ```
+ */
 export class InvalidResultError extends McpLocalError {
   override name = 'InvalidResultError';
   declare readonly code: 'INVALID_RESULT';
@@ -300,7 +464,22 @@ export class InvalidResultError extends McpLocalError {
   }
 }
 
-/** A method the negotiated revision does not have (for example `ping` on 2026-07-28). */
+/**
+ * A method the negotiated revision does not have (for example `ping` on 2026-07-28).
+ *
+ * @example
+ * ```ts
+ * import { UnsupportedInRevisionError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   await session.ping();
+ * } catch (error) {
+ *   // for example ping on 2026-07-28
+ *   if (error instanceof UnsupportedInRevisionError) console.log(error.method, error.revision);
+ * }
+ * ```
+ */
 export class UnsupportedInRevisionError extends McpLocalError {
   override name = 'UnsupportedInRevisionError';
   declare readonly code: 'UNSUPPORTED_IN_REVISION';
@@ -313,7 +492,21 @@ export class UnsupportedInRevisionError extends McpLocalError {
   }
 }
 
-/** `resources/read` of a resource the server does not have: `-32002` (until 2025-11-25) or `-32602` (2026-07-28). */
+/**
+ * `resources/read` of a resource the server does not have: `-32002` (until 2025-11-25) or `-32602` (2026-07-28).
+ *
+ * @example
+ * ```ts
+ * import { ResourceNotFoundError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   await session.readResource('file:///missing.txt');
+ * } catch (error) {
+ *   if (error instanceof ResourceNotFoundError) console.log('no such resource:', error.uri, error.code);
+ * }
+ * ```
+ */
 export class ResourceNotFoundError extends JsonRpcError {
   override name = 'ResourceNotFoundError';
   readonly uri: string;
@@ -323,7 +516,21 @@ export class ResourceNotFoundError extends JsonRpcError {
   }
 }
 
-/** A paginated listing that did not end: a repeated cursor, or more pages than the cap. */
+/**
+ * A paginated listing that did not end: a repeated cursor, or more pages than the cap.
+ *
+ * @example
+ * ```ts
+ * import { PaginationError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   await session.listAllTools({ maxPages: 20 });
+ * } catch (error) {
+ *   if (error instanceof PaginationError) console.log(error.method, error.pages); // 'tools/list' 20
+ * }
+ * ```
+ */
 export class PaginationError extends McpLocalError {
   override name = 'PaginationError';
   declare readonly code: 'PAGINATION_FAILED';
@@ -336,7 +543,21 @@ export class PaginationError extends McpLocalError {
   }
 }
 
-/** A 2026 request kept asking for input past the round limit. */
+/**
+ * A 2026 request kept asking for input past the round limit.
+ *
+ * @example
+ * ```ts
+ * import { TooManyRoundsError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   await session.callTool('deploy', {}, { maxInputRounds: 3 });
+ * } catch (error) {
+ *   if (error instanceof TooManyRoundsError) console.log(error.method, error.rounds); // 'tools/call' 3
+ * }
+ * ```
+ */
 export class TooManyRoundsError extends McpLocalError {
   override name = 'TooManyRoundsError';
   declare readonly code: 'TOO_MANY_ROUNDS';
