@@ -85,7 +85,22 @@ export interface Inspector {
   close(): Promise<void>;
 }
 
-/** The page could not be served: the package's built page script is missing. */
+/**
+ * The page could not be served: the package's built page script is missing.
+ *
+ * @example
+ * ```ts
+ * import { InspectorAssetError, startInspector } from 'mcp-actors/node';
+ *
+ * try {
+ *   const inspector = await startInspector();
+ *   console.log(`open ${inspector.url}`);
+ * } catch (error) {
+ *   if (!(error instanceof InspectorAssetError)) throw error;
+ *   console.warn(`no inspector: ${error.message}`); // run `npm run build` first
+ * }
+ * ```
+ */
 export class InspectorAssetError extends McpLocalError {
   override name = 'InspectorAssetError';
   constructor(file: string) {
@@ -125,7 +140,18 @@ function packageRoot(): string {
   }
 }
 
-/** Where the bundled page script is (built by `npm run build`). */
+/**
+ * Where the bundled page script is (built by `npm run build`).
+ *
+ * @example
+ * ```ts
+ * import { existsSync } from 'node:fs';
+ * import { inspectorPageScript } from 'mcp-actors/node';
+ *
+ * const script = inspectorPageScript();
+ * if (!existsSync(script)) console.warn(`${script} is missing: run npm run build`);
+ * ```
+ */
 export function inspectorPageScript(): string {
   return path.join(packageRoot(), 'dist/inspector/page.js');
 }
@@ -150,7 +176,25 @@ interface Page {
   dropped: number;
 }
 
-/** Starts the inspector server on 127.0.0.1. */
+/**
+ * Starts the inspector server on 127.0.0.1.
+ *
+ * @example
+ * Watch a stdio server's session on a fixed port, keeping the last 1 000 records:
+ * ```ts
+ * import { createClientSession } from 'mcp-actors';
+ * import { createStdioTransport, startInspector } from 'mcp-actors/node';
+ *
+ * const inspector = await startInspector({ port: 4400, history: 1000 });
+ * console.log(`open ${inspector.url}`);
+ * const transport = createStdioTransport({ command: 'node', args: ['server.js'] });
+ * const session = createClientSession({ transport, inspect: inspector.observer('server.js') });
+ * await session.connect();
+ * await session.listTools();
+ * await session.close();
+ * await inspector.close();
+ * ```
+ */
 export async function startInspector(options: InspectorOptions = {}): Promise<Inspector> {
   const capacity = options.history ?? 5000;
   const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;

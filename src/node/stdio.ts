@@ -13,7 +13,23 @@ import { createNodeStreamChannel } from './streams.js';
  * wait, SIGKILL), to its whole process group. The shutdown is the `stdioProcessMachine`.
  */
 
-/** The variables a server inherits from this process by default (the rest are not passed on). */
+/**
+ * The variables a server inherits from this process by default (the rest are not passed on).
+ *
+ * @example
+ * Pass one more variable of this process on to the server, besides the defaults:
+ * ```ts
+ * import { createStdioTransport, DEFAULT_INHERITED_ENV } from 'mcp-actors/node';
+ *
+ * console.log('the server inherits', DEFAULT_INHERITED_ENV.join(', '));
+ * const proxy = process.env.HTTPS_PROXY;
+ * const transport = createStdioTransport({
+ *   command: 'node',
+ *   args: ['server.js'],
+ *   env: proxy === undefined ? {} : { HTTPS_PROXY: proxy },
+ * });
+ * ```
+ */
 export const DEFAULT_INHERITED_ENV: readonly string[] =
   process.platform === 'win32'
     ? [
@@ -76,7 +92,23 @@ export interface StdioServerParameters {
   readonly maxMessageBytes?: number;
 }
 
-/** The server process exited when it was not asked to (or could not be started). */
+/**
+ * The server process exited when it was not asked to (or could not be started).
+ *
+ * @example
+ * ```ts
+ * import { createClientSession } from 'mcp-actors';
+ * import { createStdioTransport, ServerExitedError } from 'mcp-actors/node';
+ *
+ * const transport = createStdioTransport({ command: 'node', args: ['server.js'] });
+ * const session = createClientSession({ transport });
+ * await session.connect().catch((error: unknown) => {
+ *   if (!(error instanceof ServerExitedError)) throw error;
+ *   console.error(`server gone (${String(error.signal ?? error.exitCode)}):`);
+ *   console.error(error.stderr.join('\n'));
+ * });
+ * ```
+ */
 export class ServerExitedError extends McpLocalError {
   override name = 'ServerExitedError';
   declare readonly code: 'TRANSPORT_ERROR';

@@ -8,7 +8,23 @@ import type { Transport } from '../transport.js';
  * notifications of its own. It is not a real server; it is a peer whose every move a test chooses.
  */
 
-/** Returned by a handler to send no response at all (to exercise timeouts and cancellation). */
+/**
+ * Returned by a handler to send no response at all (to exercise timeouts and cancellation).
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, createInMemoryTransportPair, RequestTimeoutError } from 'mcp-actors';
+ * import { NO_RESPONSE, startScriptedServer } from 'mcp-actors/testing';
+ *
+ * const [clientSide, serverSide] = createInMemoryTransportPair();
+ * startScriptedServer(serverSide, { handlers: { 'tools/call': () => NO_RESPONSE } });
+ * const session = createClientSession({ transport: clientSide, mode: 'legacy' });
+ * await session.connect();
+ * const error = await session.callTool('stuck', {}, { timeout: 100 }).catch((e: unknown) => e);
+ * console.log(error instanceof RequestTimeoutError); // true
+ * await session.close();
+ * ```
+ */
 export const NO_RESPONSE: unique symbol = Symbol('NO_RESPONSE');
 
 /** What a scripted handler receives besides the params: the request, and a way to talk back. */
