@@ -8,29 +8,11 @@
  *   npx tsx examples/embed.ts                  # @modelcontextprotocol/server-everything
  *   npx tsx examples/embed.ts <command> [args…]   # another stdio server
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { createClientSession, type SessionMessage } from '../src/index.js';
 import { createStdioTransport } from '../src/node/index.js';
+import { stdioServer } from './server-everything.js';
 
-const [command, ...args] = process.argv.slice(2);
-const server =
-  command === undefined
-    ? {
-        command: process.execPath,
-        args: [
-          path.join(
-            path.dirname(
-              createRequire(import.meta.url).resolve(
-                '@modelcontextprotocol/server-everything/package.json',
-              ),
-            ),
-            'dist/index.js',
-          ),
-          'stdio',
-        ],
-      }
-    : { command, args };
+const server = stdioServer(process.argv.slice(2));
 
 const log = (line: string): void => console.log(`[${new Date().toISOString()}] ${line}`);
 

@@ -6,20 +6,13 @@
  * Open the printed address; the page shows the connection statechart with the current state lit,
  * the requests in flight and settled, and every JSON-RPC message. Ctrl-C ends it.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { createClientSession } from '../src/index.js';
 import { createStdioTransport, startInspector } from '../src/node/index.js';
+import { serverEverythingScript as serverEverything } from './server-everything.js';
 
 const inspector = await startInspector();
 console.log(`inspector: ${inspector.url}`);
 
-const serverEverything = path.join(
-  path.dirname(
-    createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/package.json'),
-  ),
-  'dist/index.js',
-);
 const session = createClientSession({
   transport: createStdioTransport({ command: process.execPath, args: [serverEverything, 'stdio'] }),
   inspect: inspector.observer('server-everything'),

@@ -10,8 +10,6 @@
  * It negotiates (era probe), lists tools, resources and prompts, calls a tool with progress, and
  * prints what happened, including every lifecycle transition.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import {
   createClientSession,
   createHttpTransport,
@@ -19,31 +17,16 @@ import {
   type Transport,
 } from '../src/index.js';
 import { createNodeWebSocketTransport, createStdioTransport } from '../src/node/index.js';
+import { stdioServer } from './server-everything.js';
 
-const [command, ...args] = process.argv.slice(2);
+const [command] = process.argv.slice(2);
 const log = (line: string): void => console.log(line);
 
 const isUrl = command !== undefined && /^(https?|wss?):\/\//.test(command);
 
-const server =
-  command === undefined
-    ? {
-        command: process.execPath,
-        args: [
-          path.join(
-            path.dirname(
-              createRequire(import.meta.url).resolve(
-                '@modelcontextprotocol/server-everything/package.json',
-              ),
-            ),
-            'dist/index.js',
-          ),
-          'stdio',
-        ],
-      }
-    : { command, args };
+const server = stdioServer(process.argv.slice(2));
 
-log(`server: ${isUrl ? String(command) : [server.command, ...server.args].join(' ')}`);
+log(`server: ${isUrl ? String(command) : [server.command, ...(server.args ?? [])].join(' ')}`);
 const transport: Transport = !isUrl
   ? createStdioTransport(server)
   : /^wss?:/.test(String(command))

@@ -9,10 +9,9 @@
  *   npx tsx examples/tool-loop.ts                  # against @modelcontextprotocol/server-everything
  *   npx tsx examples/tool-loop.ts <command> [args…]   # against another stdio server
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { createClientSession, McpError } from '../src/index.js';
 import { createStdioTransport } from '../src/node/index.js';
+import { stdioServer } from './server-everything.js';
 
 /** A tool as the model sees it: its name, description and input schema. */
 interface ToolInfo {
@@ -80,24 +79,7 @@ function model(conversation: readonly Message[], tools: readonly ToolInfo[]): De
   return { type: 'answer', text: echoed?.text ?? `The total is ${total}.` };
 }
 
-const [command, ...args] = process.argv.slice(2);
-const server =
-  command === undefined
-    ? {
-        command: process.execPath,
-        args: [
-          path.join(
-            path.dirname(
-              createRequire(import.meta.url).resolve(
-                '@modelcontextprotocol/server-everything/package.json',
-              ),
-            ),
-            'dist/index.js',
-          ),
-          'stdio',
-        ],
-      }
-    : { command, args };
+const server = stdioServer(process.argv.slice(2));
 
 const session = createClientSession({
   transport: createStdioTransport(server),
