@@ -37,12 +37,34 @@ export type JsonRpcResponse = JsonRpcResultResponse | JsonRpcErrorResponse;
 /** Any JSON-RPC message a transport carries (batches are not part of MCP since 2025-06-18). */
 export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse;
 
-/** Ids are values, not booleans: `0` and `""` are valid ids. */
+/**
+ * Ids are values, not booleans: `0` and `""` are valid ids.
+ *
+ * @example
+ * ```ts
+ * import { isRequestId } from 'mcp-actors';
+ *
+ * console.log(isRequestId(0), isRequestId('')); // true true
+ * console.log(isRequestId(null), isRequestId(1.5)); // false false
+ * ```
+ */
 export function isRequestId(value: unknown): value is RequestId {
   return typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
 }
 
-/** Whether a value has the shape of a JSON-RPC error object. */
+/**
+ * Whether a value has the shape of a JSON-RPC error object.
+ *
+ * @example
+ * ```ts
+ * import { isErrorObject, JsonRpcError } from 'mcp-actors';
+ *
+ * const message = JSON.parse('{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"nope"}}') as {
+ *   error?: unknown;
+ * };
+ * if (isErrorObject(message.error)) throw new JsonRpcError(message.error);
+ * ```
+ */
 export function isErrorObject(value: unknown): value is JsonRpcErrorResponse['error'] {
   return (
     typeof value === 'object' &&

@@ -21,20 +21,107 @@ import {
  * the modern `server/discover`, and the `auto` mode's era probe.
  */
 
-/** The `_meta` keys of every 2026-07-28 request (MCP 2026-07-28 basic/index, per-request fields). */
+/**
+ * The `_meta` keys of every 2026-07-28 request (MCP 2026-07-28 basic/index, per-request fields).
+ *
+ * @example
+ * ```ts
+ * import { META_PROTOCOL_VERSION, type JsonRpcRequest } from 'mcp-actors';
+ * declare const request: JsonRpcRequest; // a 2026-07-28 request, as a server or proxy sees it
+ *
+ * const meta = request.params?._meta as Record<string, unknown> | undefined;
+ * console.log(meta?.[META_PROTOCOL_VERSION]); // '2026-07-28'
+ * ```
+ */
 export const META_PROTOCOL_VERSION = 'io.modelcontextprotocol/protocolVersion';
-/** The `_meta` key of the client's capabilities on every 2026-07-28 request. */
+/**
+ * The `_meta` key of the client's capabilities on every 2026-07-28 request.
+ *
+ * @example
+ * ```ts
+ * import { META_CLIENT_CAPABILITIES, type JsonRpcRequest } from 'mcp-actors';
+ * declare const request: JsonRpcRequest; // a 2026-07-28 request, as a server or proxy sees it
+ *
+ * const meta = request.params?._meta as Record<string, unknown> | undefined;
+ * console.log(meta?.[META_CLIENT_CAPABILITIES]); // for example { roots: {}, elicitation: { form: {} } }
+ * ```
+ */
 export const META_CLIENT_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';
-/** The `_meta` key of the client's name and version on every 2026-07-28 request. */
+/**
+ * The `_meta` key of the client's name and version on every 2026-07-28 request.
+ *
+ * @example
+ * ```ts
+ * import { META_CLIENT_INFO, type JsonRpcRequest } from 'mcp-actors';
+ * declare const request: JsonRpcRequest; // a 2026-07-28 request, as a server or proxy sees it
+ *
+ * const meta = request.params?._meta as Record<string, unknown> | undefined;
+ * console.log(meta?.[META_CLIENT_INFO]); // for example { name: 'my-app', version: '1.0.0' }
+ * ```
+ */
 export const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
-/** The `_meta` key of a 2026-07-28 request's log level (the `logLevel` call option). */
+/**
+ * The `_meta` key of a 2026-07-28 request's log level (the `logLevel` call option).
+ *
+ * @example
+ * ```ts
+ * import { META_LOG_LEVEL, type ClientSession, type JsonRpcRequest } from 'mcp-actors';
+ * declare const session: ClientSession;
+ * declare const request: JsonRpcRequest; // the request below, as the server sees it
+ *
+ * await session.callTool('build', {}, { logLevel: 'debug' }); // sets the field on 2026-07-28
+ * const meta = request.params?._meta as Record<string, unknown> | undefined;
+ * console.log(meta?.[META_LOG_LEVEL]); // 'debug'
+ * ```
+ */
 export const META_LOG_LEVEL = 'io.modelcontextprotocol/logLevel';
-/** The `_meta` key of the server's name and version in a 2026-07-28 result. */
+/**
+ * The `_meta` key of the server's name and version in a 2026-07-28 result.
+ *
+ * @example
+ * ```ts
+ * import { META_SERVER_INFO, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * await session.connect();
+ * // on 2026-07-28 the server names itself in the _meta of its server/discover result
+ * console.log(session.discoverResult?._meta?.[META_SERVER_INFO]); // same as session.serverInfo
+ * ```
+ */
 export const META_SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
-/** The `_meta` key naming the `subscriptions/listen` stream a notification belongs to. */
+/**
+ * The `_meta` key naming the `subscriptions/listen` stream a notification belongs to.
+ *
+ * @example
+ * ```ts
+ * import { META_SUBSCRIPTION_ID, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * session.setNotificationHandler('notifications/resources/updated', (params) => {
+ *   const meta = params?._meta as Record<string, unknown> | undefined;
+ *   console.log(params?.uri, 'from stream', meta?.[META_SUBSCRIPTION_ID]);
+ * });
+ * ```
+ */
 export const META_SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
 
-/** JSON-RPC errors only a 2026 server sends: seeing one means the server is modern. */
+/**
+ * JSON-RPC errors only a 2026 server sends: seeing one means the server is modern.
+ *
+ * @example
+ * ```ts
+ * import { JsonRpcError, MODERN_ERROR_CODES, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   await session.request('initialize', { protocolVersion: '2025-11-25' });
+ * } catch (error) {
+ *   if (error instanceof JsonRpcError && MODERN_ERROR_CODES.has(error.code)) {
+ *     console.log('a 2026-07-28 server answered', error.code);
+ *   }
+ * }
+ * ```
+ */
 export const MODERN_ERROR_CODES: ReadonlySet<number> = new Set([
   ErrorCode.HeaderMismatch,
   ErrorCode.MissingRequiredClientCapability,
@@ -58,7 +145,22 @@ export interface NegotiationSettings {
   readonly check: (revision: Revision, method: string, result: unknown) => unknown;
 }
 
-/** Negotiation failed in a way no retry fixes: no common revision, or an unusable answer. */
+/**
+ * Negotiation failed in a way no retry fixes: no common revision, or an unusable answer.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, NegotiationError, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * const session = createClientSession({ transport, supportedProtocolVersions: ['2026-07-28'] });
+ * try {
+ *   await session.connect();
+ * } catch (error) {
+ *   if (error instanceof NegotiationError) console.log(error.serverVersions); // for example ['2025-06-18']
+ * }
+ * ```
+ */
 export class NegotiationError extends McpLocalError {
   override name = 'NegotiationError';
   declare readonly code: 'NEGOTIATION_FAILED';
@@ -253,7 +355,22 @@ function supportedFrom(data: unknown): string[] {
     : [];
 }
 
-/** The server answered `initialize` with a revision this client does not speak. */
+/**
+ * The server answered `initialize` with a revision this client does not speak.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, UnsupportedVersionError, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * const session = createClientSession({ transport, mode: 'legacy' });
+ * try {
+ *   await session.connect();
+ * } catch (error) {
+ *   if (error instanceof UnsupportedVersionError) console.log(error.serverVersion); // for example '2023-01-01'
+ * }
+ * ```
+ */
 export class UnsupportedVersionError extends McpLocalError {
   override name = 'UnsupportedVersionError';
   declare readonly code: 'NEGOTIATION_FAILED';
