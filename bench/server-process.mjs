@@ -5,6 +5,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { DEFAULT_INHERITED_ENV } from '../dist/bundle/src/node/index.js';
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const preload = path.join(root, 'test/fixtures/listen-localhost.mjs');
 
@@ -13,22 +15,10 @@ export const serverEverything = path.join(
   'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
 );
 
-// The child's environment, the same for every contender: these variables, taken from this process.
-// (They cover the default inherited sets of mcp-actors and of both SDKs, so what each adds on its
-// own comes out identical.)
-const inherited = [
-  'HOME',
-  'LOGNAME',
-  'PATH',
-  'SHELL',
-  'TERM',
-  'USER',
-  'LANG',
-  'LC_ALL',
-  'LC_CTYPE',
-  'TMPDIR',
-  'TZ',
-];
+// The child's environment, the same for every contender: mcp-actors' default inherited variables,
+// taken from this process. (They cover the default inherited sets of both SDKs, so what each adds
+// on its own comes out identical.)
+const inherited = DEFAULT_INHERITED_ENV;
 export const childEnv = Object.fromEntries(
   inherited.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]]),
 );
