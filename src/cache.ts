@@ -11,7 +11,20 @@ import { systemClock, type Clock } from './clock.js';
  * shared, private ones only among sessions with the same `credential`.
  */
 
-/** The methods whose complete results may be cached. */
+/**
+ * The methods whose complete results may be cached.
+ *
+ * @example
+ * ```ts
+ * import { CACHEABLE_METHODS, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * // only these methods' results are served from the session's ResponseCache
+ * const method = 'tools/list';
+ * if (CACHEABLE_METHODS.has(method)) console.log(`${method} may be answered from the cache`);
+ * const { tools } = await session.listTools();
+ * ```
+ */
 export const CACHEABLE_METHODS: ReadonlySet<string> = new Set([
   'server/discover',
   'tools/list',

@@ -115,7 +115,21 @@ export interface ClientCallbacks {
   readonly logging?: (params: Params, notification: JsonRpcNotification) => void;
 }
 
-/** The capabilities the callbacks imply, merged under what the caller declared explicitly. */
+/**
+ * The capabilities the callbacks imply, merged under what the caller declared explicitly.
+ *
+ * @example
+ * ```ts
+ * import { capabilitiesOf } from 'mcp-actors';
+ *
+ * const capabilities = capabilitiesOf(
+ *   { roots: { list: () => [] }, elicitation: { form: () => ({ action: 'decline' }) } },
+ *   { experimental: { tracing: {} } },
+ * );
+ * console.log(capabilities);
+ * // { roots: { listChanged: true }, elicitation: { form: {} }, experimental: { tracing: {} } }
+ * ```
+ */
 export function capabilitiesOf(
   callbacks: ClientCallbacks,
   declared: Readonly<Record<string, unknown>> = {},

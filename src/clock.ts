@@ -14,6 +14,22 @@ export interface Clock {
 /**
  * The default clock: `Date.now` and the global timer functions, looked up at each call so that
  * fake timers installed after the session was built still take effect.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, systemClock, type Clock, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * // the default `clock`; wrap it to watch the engine's timers
+ * const clock: Clock = {
+ *   ...systemClock,
+ *   setTimeout(callback, ms) {
+ *     console.log('timer', ms);
+ *     return systemClock.setTimeout(callback, ms);
+ *   },
+ * };
+ * const session = createClientSession({ transport, clock });
+ * ```
  */
 export const systemClock: Clock = {
   now: () => Date.now(),

@@ -49,7 +49,20 @@ import type { Transport, TransportEvent } from './transport.js';
 
 export type { Progress, ProgressToken } from './actors.js';
 
-/** The default idle timeout of a request: 60 s, changeable per session and per call (`Infinity` for none). */
+/**
+ * The default idle timeout of a request: 60 s, changeable per session and per call (`Infinity` for none).
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, DEFAULT_REQUEST_TIMEOUT_MS, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * // every request fails with REQUEST_TIMEOUT after DEFAULT_REQUEST_TIMEOUT_MS without an answer
+ * const session = createClientSession({ transport, requestTimeout: DEFAULT_REQUEST_TIMEOUT_MS * 5 });
+ * await session.connect();
+ * await session.callTool('long-build', {}, { timeout: Infinity }); // no idle timeout for this call
+ * ```
+ */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /**
@@ -153,6 +166,17 @@ const START: DispatcherEvent = { type: 'start' };
 /**
  * The dispatcher: owns the receive loop and request correlation over one transport. It is the
  * parent of every request actor. Build it with `createDispatcher`, or let the session build it.
+ *
+ * @example
+ * ```ts
+ * import type { ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * // every session has one, beneath its lifecycle
+ * const { dispatcher } = session;
+ * console.log(dispatcher.state, dispatcher.pendingRequests); // for example 'open' 2
+ * dispatcher.onClose((reason) => console.log('connection closed:', reason));
+ * ```
  */
 export class Dispatcher {
   readonly #transport: Transport;
@@ -950,7 +974,18 @@ function isBareErrorObject(value: unknown): value is JsonRpcErrorObject {
   return true;
 }
 
-/** Maps what a handler threw or returned to the error object written on the wire. */
+/**
+ * Maps what a handler threw or returned to the error object written on the wire.
+ *
+ * @example
+ * ```ts
+ * import { ErrorCode, JsonRpcError, toWireError } from 'mcp-actors';
+ *
+ * console.log(toWireError(new JsonRpcError({ code: ErrorCode.InvalidParams, message: 'bad uri' })));
+ * // { code: -32602, message: 'bad uri' }
+ * console.log(toWireError(new Error('disk full'))); // { code: -32603, message: 'disk full' }
+ * ```
+ */
 export function toWireError(error: unknown): JsonRpcErrorObject {
   if (error instanceof JsonRpcError) return error.toJSON();
   if (isBareErrorObject(error)) return error;
@@ -958,7 +993,21 @@ export function toWireError(error: unknown): JsonRpcErrorObject {
   return { code: ErrorCode.InternalError, message: message === '' ? 'Internal error' : message };
 }
 
-/** Builds a dispatcher over a transport. */
+/**
+ * Builds a dispatcher over a transport.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, createDispatcher, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * // built beforehand, for example to share its options or to watch it, then handed to a session
+ * const dispatcher = createDispatcher(transport, { requestTimeout: 10_000 });
+ * dispatcher.onClose((reason) => console.log('closed:', reason));
+ * const session = createClientSession({ dispatcher });
+ * await session.connect();
+ * ```
+ */
 export function createDispatcher(transport: Transport, options?: DispatcherOptions): Dispatcher {
   return new Dispatcher(transport, options);
 }

@@ -12,7 +12,19 @@ import type { Revision } from './protocol/revisions.js';
 import type { TransportEvent } from './transport.js';
 import type { Transport } from './transport.js';
 
-/** How long the `auto` mode waits for an answer to its `server/discover` probe: 3 s. */
+/**
+ * How long the `auto` mode waits for an answer to its `server/discover` probe: 3 s.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, DEFAULT_PROBE_TIMEOUT_MS, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * // `auto` (the default mode) waits DEFAULT_PROBE_TIMEOUT_MS for server/discover before it falls
+ * // back to initialize; give a slow server longer
+ * const session = createClientSession({ transport, probeTimeout: DEFAULT_PROBE_TIMEOUT_MS * 3 });
+ * ```
+ */
 export const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
 
 /** A program's name and version, as `clientInfo` and `serverInfo` carry them. */
@@ -183,9 +195,36 @@ export interface InputRoundOptions extends CallOptions {
   readonly maxInputRounds?: number;
 }
 
-/** The default cap on pages of the listing helpers. */
+/**
+ * The default cap on pages of the listing helpers.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_PAGES, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * // listAll* stops with PAGINATION_FAILED after DEFAULT_MAX_PAGES pages unless told otherwise
+ * const resources = await session.listAllResources({ maxPages: DEFAULT_MAX_PAGES * 10 });
+ * const prompts = await session.listAllPrompts({ maxPages: 5 }); // a tighter cap
+ * ```
+ */
 export const DEFAULT_MAX_PAGES = 1_000;
-/** The default cap on 2026 input rounds of one call. */
+/**
+ * The default cap on 2026 input rounds of one call.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_INPUT_ROUNDS, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * // a call stops with TOO_MANY_ROUNDS after DEFAULT_MAX_INPUT_ROUNDS rounds of input requests
+ * const result = await session.callTool(
+ *   'setup-wizard',
+ *   {},
+ *   { maxInputRounds: DEFAULT_MAX_INPUT_ROUNDS * 2 },
+ * );
+ * ```
+ */
 export const DEFAULT_MAX_INPUT_ROUNDS = 10;
 
 export type SchemaModule = typeof Schemas;
@@ -196,6 +235,17 @@ let schemaLoading: Promise<SchemaModule> | undefined;
  * Loads the protocol schemas (zod). Sessions load them on their first connect, side by side with
  * starting the transport, so that importing the package stays cheap; call this beforehand to take
  * that cost earlier. Resolves to the schema module.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, loadSchemas, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * const schemasLoading = loadSchemas(); // start loading the zod schemas while the app boots
+ * const session = createClientSession({ transport });
+ * await schemasLoading;
+ * await session.connect(); // no schema loading left to wait for
+ * ```
  */
 export function loadSchemas(): Promise<SchemaModule> {
   schemaLoading ??= import('./protocol/schemas/index.js');

@@ -26,7 +26,22 @@ export type SubscriptionEnd =
   | { readonly by: 'client' }
   | { readonly by: 'error'; readonly error: unknown };
 
-/** The subscription ended before the server acknowledged it. */
+/**
+ * The subscription ended before the server acknowledged it.
+ *
+ * @example
+ * ```ts
+ * import { SubscriptionEndedError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   const sub = await session.listen({ toolsListChanged: true });
+ *   for await (const n of sub) console.log(n.method);
+ * } catch (error) {
+ *   if (error instanceof SubscriptionEndedError) console.log('ended before acknowledged:', error.end.by);
+ * }
+ * ```
+ */
 export class SubscriptionEndedError extends McpLocalError {
   override name = 'SubscriptionEndedError';
   declare readonly code: 'CONNECTION_CLOSED';
