@@ -287,6 +287,39 @@ describe('the inspector server', () => {
     socket.close();
   });
 
+  it('skips a page that stops reading once its socket holds more than maxBufferedBytes, and tells it how many it missed', async () => {
+    inspector = await startInspector({ maxBufferedBytes: 1024 * 1024 });
+    const { socket, frames } = await openPage(inspector);
+    // The page stops reading: what the server sends piles up in the sockets' buffers.
+    const tcp = (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    tcp.pause();
+    const observe = inspector.observer('flood');
+    const actorRef = { id: 'request:1', sessionId: 'x:1' };
+    const pad = 'p'.repeat(4000);
+    // 40 batches of 1,000 records of about 4 kB: far more than loopback buffers hold.
+    for (let batch = 0; batch < 40; batch++) {
+      for (let i = 0; i < 1000; i++) {
+        observe({
+          type: '@xstate.event',
+          rootId: 'x:0',
+          actorRef,
+          sourceRef: undefined,
+          event: { type: 'progress', progress: { progress: i, message: pad } },
+        } as unknown as InspectionEvent);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    tcp.resume();
+    await expect
+      .poll(() => frames.some((f) => f.type === 'records' && f.dropped > 0), { timeout: 15_000 })
+      .toBe(true);
+    const received = frames.reduce((n, f) => n + (f.type === 'records' ? f.records.length : 0), 0);
+    const dropped = frames.reduce((n, f) => n + (f.type === 'records' ? f.dropped : 0), 0);
+    expect(received).toBeLessThan(40_000);
+    expect(received + dropped).toBeLessThanOrEqual(40_000);
+    socket.close();
+  });
+
   it('closes its pages and itself, twice without harm', async () => {
     const insp = await startInspector();
     const { socket } = await openPage(insp);

@@ -239,6 +239,25 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
     return true;
   };
 
+  /** While a page has missed records, checks now and then whether it reads again, to tell it. */
+  let catchUp: ReturnType<typeof setInterval> | undefined;
+  const watchCatchUp = (): void => {
+    if (catchUp !== undefined) return;
+    catchUp = setInterval(() => {
+      let behind = false;
+      for (const p of pages) {
+        if (p.dropped === 0) continue;
+        if (send(p, { type: 'records', records: [], dropped: p.dropped }, 0)) p.dropped = 0;
+        else behind = true;
+      }
+      if (!behind) {
+        clearInterval(catchUp);
+        catchUp = undefined;
+      }
+    }, 200);
+    catchUp.unref();
+  };
+
   const flush = (): void => {
     scheduled = false;
     const records = queue;
@@ -249,6 +268,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
     for (const p of pages) {
       const frame: InspectorFrame = { type: 'records', records, dropped: p.dropped + lost };
       if (send(p, frame, records.length + lost)) p.dropped = 0;
+      else if (p.dropped > 0) watchCatchUp();
     }
   };
 
@@ -370,6 +390,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
     close() {
       closing ??= (async () => {
         closed = true;
+        if (catchUp !== undefined) clearInterval(catchUp);
         for (const p of pages) p.socket.terminate();
         pages.clear();
         await new Promise<void>((resolve) => wss.close(() => resolve()));
