@@ -85,7 +85,20 @@ export interface ConnectionContext {
 export type ConnectionEvent =
   { type: 'connect' } | { type: 'close' } | { type: 'transportClosed'; reason?: unknown };
 
-/** The types of {@link ConnectionEvent}. */
+/**
+ * The types of {@link ConnectionEvent}.
+ *
+ * @example
+ * Which of the session's events each top-level state handles itself:
+ * ```ts
+ * import { connectionEventTypes, connectionMachine } from 'mcp-actors/machines';
+ *
+ * for (const [name, state] of Object.entries(connectionMachine.root.states)) {
+ *   const handled = connectionEventTypes.filter((type) => state.ownEvents.includes(type));
+ *   console.log(name, handled.join(', ') || '(none)'); // preconnect connect, close …
+ * }
+ * ```
+ */
 export const connectionEventTypes = ['connect', 'close', 'transportClosed'] as const;
 
 const meta = (m: ConnectionStateMeta): ConnectionStateMeta => m;

@@ -21,7 +21,27 @@ export type DispatcherEvent =
 /** The types of {@link DispatcherEvent}. */
 export type DispatcherEventType = DispatcherEvent['type'];
 
-/** Every {@link DispatcherEventType}. */
+/**
+ * Every {@link DispatcherEventType}.
+ *
+ * @example
+ * What each event does to an open dispatcher, with XState's pure transition functions:
+ * ```ts
+ * import { initialTransition, transition } from 'xstate';
+ * import {
+ *   dispatcherEventTypes,
+ *   dispatcherMachine,
+ *   type DispatcherEvent,
+ * } from 'mcp-actors/machines';
+ *
+ * const [idle] = initialTransition(dispatcherMachine);
+ * const [open] = transition(dispatcherMachine, idle, { type: 'start' });
+ * for (const type of dispatcherEventTypes) {
+ *   const [next, actions] = transition(dispatcherMachine, open, { type } as DispatcherEvent);
+ *   console.log(`${type} → ${String(next.value)}:`, actions.map((a) => a.type).join(', '));
+ * }
+ * ```
+ */
 export const dispatcherEventTypes: readonly DispatcherEventType[] = [
   'start',
   'message',
@@ -33,6 +53,29 @@ export const dispatcherEventTypes: readonly DispatcherEventType[] = [
 /**
  * The dispatcher machine: `idle → open → closed`; in `open` it routes each transport message (its
  * actions are placeholders the dispatcher implements). The dispatcher runs it compiled.
+ *
+ * @example
+ * Run it with XState, giving the actions a log:
+ * ```ts
+ * import { createActor } from 'xstate';
+ * import { dispatcherMachine } from 'mcp-actors/machines';
+ *
+ * const log: string[] = [];
+ * const dispatcher = createActor(
+ *   dispatcherMachine.provide({
+ *     actions: {
+ *       startTransport: () => void log.push('start the transport'),
+ *       route: ({ event }) => void log.push(`route ${JSON.stringify(event)}`),
+ *       closeChildren: () => void log.push('close every request'),
+ *     },
+ *   }),
+ * ).start();
+ * dispatcher.send({ type: 'start' });
+ * const message = { jsonrpc: '2.0', method: 'notifications/tools/list_changed' };
+ * dispatcher.send({ type: 'message', message });
+ * dispatcher.send({ type: 'transportClosed', reason: new Error('server gone') });
+ * console.log(dispatcher.getSnapshot().value, log); // 'closed', then the three steps
+ * ```
  */
 export const dispatcherMachine = setup({
   types: {

@@ -25,7 +25,27 @@ export type InboundRequestEvent =
 /** The types of {@link InboundRequestEvent}. */
 export type InboundRequestEventType = InboundRequestEvent['type'];
 
-/** Every {@link InboundRequestEventType}. */
+/**
+ * Every {@link InboundRequestEventType}.
+ *
+ * @example
+ * Where each event leaves a server request whose handler is running:
+ * ```ts
+ * import { initialTransition, transition } from 'xstate';
+ * import {
+ *   inboundRequestEventTypes,
+ *   inboundRequestMachine,
+ *   type InboundRequestEvent,
+ * } from 'mcp-actors/machines';
+ *
+ * const input = { method: 'sampling/createMessage' };
+ * const [handling] = initialTransition(inboundRequestMachine, input);
+ * for (const type of inboundRequestEventTypes) {
+ *   const [next] = transition(inboundRequestMachine, handling, { type } as InboundRequestEvent);
+ *   console.log(`${type} → ${String(next.value)}`); // resolved → responded, closed → abandoned …
+ * }
+ * ```
+ */
 export const inboundRequestEventTypes: readonly InboundRequestEventType[] = [
   'resolved',
   'rejected',
@@ -36,6 +56,27 @@ export const inboundRequestEventTypes: readonly InboundRequestEventType[] = [
 /**
  * One server request: `handling` until the handler settles (one response), the server cancels it
  * or the connection closes (no response). The dispatcher runs it compiled.
+ *
+ * @example
+ * A server request cancelled while its handler runs: the handler's signal aborts, nothing is sent:
+ * ```ts
+ * import { createActor } from 'xstate';
+ * import { inboundRequestMachine } from 'mcp-actors/machines';
+ *
+ * const controller = new AbortController();
+ * const request = createActor(
+ *   inboundRequestMachine.provide({
+ *     actions: {
+ *       runHandler: ({ context }) => console.log(`handling ${context.method}`),
+ *       respondResult: () => console.log('respond'),
+ *       abortHandler: () => controller.abort(),
+ *     },
+ *   }),
+ *   { input: { method: 'elicitation/create' } },
+ * ).start();
+ * request.send({ type: 'cancelled', reason: 'the user closed the dialog' });
+ * console.log(request.getSnapshot().value, controller.signal.aborted); // 'cancelled' true
+ * ```
  */
 export const inboundRequestMachine = setup({
   types: {

@@ -49,15 +49,63 @@ export type RequestEventType = RequestEvent['type'];
  * Methods never cancelled with `notifications/cancelled`: MCP 2024-11-05..2025-11-25
  * basic/utilities/cancellation says the client MUST NOT cancel `initialize`; the 2026-07-28
  * `server/discover` probe is likewise abandoned by disconnecting, never by cancelling.
+ *
+ * @example
+ * ```ts
+ * import { uncancellableMethods } from 'mcp-actors/machines';
+ *
+ * for (const method of ['tools/call', 'initialize', 'server/discover']) {
+ *   const onTimeout = uncancellableMethods.has(method) ? 'rejected' : 'cancelled, then rejected';
+ *   console.log(`${method}: ${onTimeout}`);
+ * }
+ * ```
  */
 export const uncancellableMethods: ReadonlySet<string> = new Set(['initialize', 'server/discover']);
 
-/** The machine's input for a request of `method`. */
+/**
+ * The machine's input for a request of `method`.
+ *
+ * @example
+ * A timed-out `tools/call` sends `notifications/cancelled`; a timed-out `initialize` does not:
+ * ```ts
+ * import { initialTransition, transition } from 'xstate';
+ * import { requestContextFor, requestMachine } from 'mcp-actors/machines';
+ *
+ * for (const method of ['tools/call', 'initialize']) {
+ *   const [created] = initialTransition(requestMachine, requestContextFor(method, false));
+ *   const [inFlight] = transition(requestMachine, created, { type: 'send' });
+ *   const [, actions] = transition(requestMachine, inFlight, { type: 'timeout', kind: 'idle' });
+ *   // tools/call: sendCancelled, rejectTimedOut, release; initialize: rejectTimedOut, release
+ *   console.log(method, actions.map((a) => a.type));
+ * }
+ * ```
+ */
 export function requestContextFor(method: string, resetTimeoutOnProgress: boolean): RequestContext {
   return { method, cancellable: !uncancellableMethods.has(method), resetTimeoutOnProgress };
 }
 
-/** Every {@link RequestEventType}. */
+/**
+ * Every {@link RequestEventType}.
+ *
+ * @example
+ * Where each event leaves a request in flight:
+ * ```ts
+ * import { initialTransition, transition } from 'xstate';
+ * import {
+ *   requestContextFor,
+ *   requestEventTypes,
+ *   requestMachine,
+ *   type RequestEvent,
+ * } from 'mcp-actors/machines';
+ *
+ * const [created] = initialTransition(requestMachine, requestContextFor('tools/call', false));
+ * const [inFlight] = transition(requestMachine, created, { type: 'send' });
+ * for (const type of requestEventTypes) {
+ *   const [next] = transition(requestMachine, inFlight, { type } as RequestEvent);
+ *   console.log(`${type} → ${String(next.value)}`); // result → succeeded, abort → cancelled …
+ * }
+ * ```
+ */
 export const requestEventTypes: readonly RequestEventType[] = [
   'send',
   'result',
@@ -69,7 +117,32 @@ export const requestEventTypes: readonly RequestEventType[] = [
   'closed',
 ];
 
-/** The final states, one per outcome. */
+/**
+ * The final states, one per outcome.
+ *
+ * @example
+ * The shortest way to each outcome, with `xstate/graph`:
+ * ```ts
+ * import { getShortestPaths } from 'xstate/graph';
+ * import { requestContextFor, requestMachine, requestOutcomes } from 'mcp-actors/machines';
+ *
+ * const paths = getShortestPaths(requestMachine, {
+ *   input: requestContextFor('tools/call', false),
+ *   events: [
+ *     { type: 'send' },
+ *     { type: 'result', result: {} },
+ *     { type: 'error', error: new Error('refused') },
+ *     { type: 'timeout', kind: 'idle' },
+ *     { type: 'abort', reason: 'stop' },
+ *     { type: 'closed', reason: undefined },
+ *   ],
+ * });
+ * for (const outcome of requestOutcomes) {
+ *   const path = paths.find((p) => p.state.value === outcome);
+ *   console.log(outcome, path?.steps.map((s) => s.event.type).join(' → '));
+ * }
+ * ```
+ */
 export const requestOutcomes = ['succeeded', 'failed', 'timedOut', 'cancelled', 'closed'] as const;
 /** How a request ended: one of {@link requestOutcomes}. */
 export type RequestOutcome = (typeof requestOutcomes)[number];
@@ -78,6 +151,26 @@ export type RequestOutcome = (typeof requestOutcomes)[number];
  * One outbound request: `created → inFlight →` exactly one of the five outcomes, each a final
  * state whose entry settles the caller's promise and releases what the request held. Input: a
  * {@link RequestContext} ({@link requestContextFor}). The dispatcher runs it compiled.
+ *
+ * @example
+ * Run one request with XState, with the write and the answer done by hand:
+ * ```ts
+ * import { createActor } from 'xstate';
+ * import { requestContextFor, requestMachine } from 'mcp-actors/machines';
+ *
+ * const request = createActor(
+ *   requestMachine.provide({
+ *     actions: {
+ *       write: ({ context }) => console.log(`→ ${context.method}`),
+ *       resolve: ({ event }) => console.log('←', event),
+ *     },
+ *   }),
+ *   { input: requestContextFor('tools/list', false) },
+ * ).start();
+ * request.send({ type: 'send' });
+ * request.send({ type: 'result', result: { tools: [] } });
+ * console.log(request.getSnapshot().value, request.getSnapshot().status); // 'succeeded' 'done'
+ * ```
  */
 export const requestMachine = setup({
   types: {

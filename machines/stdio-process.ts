@@ -18,6 +18,31 @@ export type StdioProcessEvent =
 /**
  * A stdio server process: `starting → running`, then on `close` `endingInput → terminating →
  * killing` (each after its grace delay) until `exited`. The stdio transport provides the actions.
+ *
+ * @example
+ * A server that ignores its closed stdin and SIGTERM, on a simulated clock:
+ * ```ts
+ * import { createActor, SimulatedClock } from 'xstate';
+ * import { stdioProcessMachine } from 'mcp-actors/machines';
+ *
+ * const clock = new SimulatedClock();
+ * const server = createActor(
+ *   stdioProcessMachine.provide({
+ *     delays: { stdinGrace: 500, termGrace: 1_000 },
+ *     actions: {
+ *       terminateGroup: () => console.log('SIGTERM'),
+ *       killGroup: () => console.log('SIGKILL'),
+ *     },
+ *   }),
+ *   { clock },
+ * ).start();
+ * server.send({ type: 'spawned' });
+ * server.send({ type: 'close' }); // endingInput
+ * clock.increment(500); // terminating: SIGTERM
+ * clock.increment(1_000); // killing: SIGKILL
+ * server.send({ type: 'exited', code: null, signal: 'SIGKILL' });
+ * console.log(server.getSnapshot().value); // 'exited'
+ * ```
  */
 export const stdioProcessMachine = setup({
   types: {

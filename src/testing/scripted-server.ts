@@ -13,7 +13,11 @@ import type { Transport } from '../transport.js';
  *
  * @example
  * ```ts
- * import { createClientSession, createInMemoryTransportPair, RequestTimeoutError } from 'mcp-actors';
+ * import {
+ *   createClientSession,
+ *   createInMemoryTransportPair,
+ *   RequestTimeoutError,
+ * } from 'mcp-actors';
  * import { NO_RESPONSE, startScriptedServer } from 'mcp-actors/testing';
  *
  * const [clientSide, serverSide] = createInMemoryTransportPair();
