@@ -14,7 +14,19 @@ import { StreamError } from '../errors.js';
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** The default cap on one message: 32 MiB. */
+/**
+ * The default cap on one message: 32 MiB.
+ *
+ * @example
+ * ```ts
+ * import { createFramedTransport, DEFAULT_MAX_MESSAGE_BYTES, type ByteChannel } from 'mcp-actors';
+ * declare const channel: ByteChannel;
+ *
+ * // a line longer than DEFAULT_MAX_MESSAGE_BYTES is skipped and reported as MESSAGE_TOO_LARGE;
+ * // raise the cap for a server that sends very large resources
+ * const transport = createFramedTransport(channel, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES * 4 });
+ * ```
+ */
 export const DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
 /** Options of a {@link LineDecoder}. */
@@ -195,7 +207,18 @@ function excerpt(text: string): string {
 
 const encoder = new TextEncoder();
 
-/** Encodes one message as a line of UTF-8 JSON. */
+/**
+ * Encodes one message as a line of UTF-8 JSON.
+ *
+ * @example
+ * ```ts
+ * import { encodeLine, type ByteChannel } from 'mcp-actors';
+ * declare const channel: ByteChannel;
+ *
+ * const bytes = encodeLine({ jsonrpc: '2.0', method: 'notifications/initialized' });
+ * await channel.write(bytes); // one UTF-8 line of JSON, ending in '\n'
+ * ```
+ */
 export function encodeLine(message: unknown): Uint8Array {
   return encoder.encode(`${JSON.stringify(message)}\n`);
 }

@@ -5,7 +5,19 @@ import type { ByteChannel, Transport, TransportHandlers } from '../transport.js'
 /** Options of {@link createFramedTransport}: the line decoder's. */
 export type FramedTransportOptions = LineDecoderOptions;
 
-/** A transport of newline-delimited JSON over a byte channel. */
+/**
+ * A transport of newline-delimited JSON over a byte channel.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, createFramedTransport, type ByteChannel } from 'mcp-actors';
+ * declare const socket: ByteChannel; // for example a TCP socket or a serial line
+ *
+ * const transport = createFramedTransport(socket, { maxMessageBytes: 4 * 1024 * 1024 });
+ * const session = createClientSession({ transport });
+ * await session.connect();
+ * ```
+ */
 export function createFramedTransport(
   channel: ByteChannel,
   options: FramedTransportOptions = {},

@@ -145,7 +145,22 @@ export function createInMemoryTransportPair(): [Transport, Transport] {
   return [transport(a), transport(b)];
 }
 
-/** A linked pair of byte channels: an in-process stand-in for a pipe or a socket. */
+/**
+ * A linked pair of byte channels: an in-process stand-in for a pipe or a socket.
+ *
+ * @example
+ * ```ts
+ * import { createByteChannelPair, createClientSession, createFramedTransport } from 'mcp-actors';
+ *
+ * // an in-process pipe: exercise the newline-delimited framing without a child process
+ * const [clientBytes, serverBytes] = createByteChannelPair();
+ * const session = createClientSession({ transport: createFramedTransport(clientBytes) });
+ * await serverBytes.start({
+ *   data: (chunk) => console.log(new TextDecoder().decode(chunk)), // the client's lines
+ *   end: () => console.log('closed'),
+ * });
+ * ```
+ */
 export function createByteChannelPair(): [ByteChannel, ByteChannel] {
   const channel = (e: Endpoint<Uint8Array>): ByteChannel => ({
     start: (sink: ByteSink) =>

@@ -39,7 +39,21 @@ export interface SseOptions {
   readonly endpointTimeout?: number;
 }
 
-/** The default of `SseOptions.endpointTimeout`, ms. */
+/**
+ * The default of `SseOptions.endpointTimeout`, ms.
+ *
+ * @example
+ * ```ts
+ * import { createSseTransport, DEFAULT_ENDPOINT_TIMEOUT_MS } from 'mcp-actors';
+ *
+ * // start() fails with reason 'no-endpoint' when the endpoint event takes longer than
+ * // DEFAULT_ENDPOINT_TIMEOUT_MS; a server slow to name it may get longer
+ * const transport = createSseTransport({
+ *   url: 'http://127.0.0.1:3001/sse',
+ *   endpointTimeout: DEFAULT_ENDPOINT_TIMEOUT_MS * 3,
+ * });
+ * ```
+ */
 export const DEFAULT_ENDPOINT_TIMEOUT_MS = 10_000;
 
 /** Why an HTTP+SSE connection failed, in `SseTransportError.reason`. */
@@ -59,7 +73,21 @@ export type SseFailure =
   /** The server ended the stream after the connection was up. */
   | 'stream-ended';
 
-/** An HTTP+SSE connection that could not be opened, or that the server ended. */
+/**
+ * An HTTP+SSE connection that could not be opened, or that the server ended.
+ *
+ * @example
+ * ```ts
+ * import { createSseTransport, SseTransportError } from 'mcp-actors';
+ *
+ * const transport = createSseTransport({ url: 'http://127.0.0.1:3001/sse' });
+ * try {
+ *   await transport.start({ message: () => {}, error: () => {}, closed: () => {} });
+ * } catch (error) {
+ *   if (error instanceof SseTransportError) console.log(error.reason, error.status); // 'not-event-stream' 200
+ * }
+ * ```
+ */
 export class SseTransportError extends McpLocalError {
   override name = 'SseTransportError';
   declare readonly code: 'TRANSPORT_ERROR';

@@ -78,7 +78,22 @@ function connectionReset(error: unknown): boolean {
   return false;
 }
 
-/** An HTTP answer that carried no JSON-RPC message: the status and what the body said. */
+/**
+ * An HTTP answer that carried no JSON-RPC message: the status and what the body said.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, createStreamableHttpTransport, HttpError } from 'mcp-actors';
+ *
+ * const transport = createStreamableHttpTransport({ url: 'https://example.com/mcp' });
+ * const session = createClientSession({ transport });
+ * try {
+ *   await session.connect();
+ * } catch (error) {
+ *   if (error instanceof HttpError && error.status === 401) console.log('log in first:', error.body);
+ * }
+ * ```
+ */
 export class HttpError extends McpLocalError {
   override name = 'HttpError';
   declare readonly code: 'TRANSPORT_ERROR';

@@ -23,7 +23,19 @@ import type { Transport, TransportHandlers } from '../transport.js';
  * transport with a `WebSocketClosedError` carrying the close code and reason.
  */
 
-/** The subprotocol requested on every connection; the server must select it. */
+/**
+ * The subprotocol requested on every connection; the server must select it.
+ *
+ * @example
+ * ```ts
+ * import { MCP_WEBSOCKET_SUBPROTOCOL } from 'mcp-actors';
+ *
+ * // a server's subprotocol choice (for example `handleProtocols` of ws's WebSocketServer):
+ * // the client asks for MCP_WEBSOCKET_SUBPROTOCOL and closes the socket unless it is selected
+ * const handleProtocols = (offered: Set<string>): string | false =>
+ *   offered.has(MCP_WEBSOCKET_SUBPROTOCOL) ? MCP_WEBSOCKET_SUBPROTOCOL : false;
+ * ```
+ */
 export const MCP_WEBSOCKET_SUBPROTOCOL = 'mcp';
 
 const OPEN = 1;
@@ -86,7 +98,21 @@ const CLOSE_MEANINGS: Readonly<Record<number, string>> = {
   1015: 'TLS handshake failure',
 };
 
-/** What a close code means, in words. */
+/**
+ * What a close code means, in words.
+ *
+ * @example
+ * ```ts
+ * import { describeCloseCode, WebSocketClosedError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * console.log(describeCloseCode(1011)); // 'the server hit an internal error'
+ * console.log(describeCloseCode(4001)); // 'an application close code'
+ * if (session.error instanceof WebSocketClosedError) {
+ *   console.log(describeCloseCode(session.error.closeCode));
+ * }
+ * ```
+ */
 export function describeCloseCode(code: number): string {
   const known = CLOSE_MEANINGS[code];
   if (known !== undefined) return known;
@@ -100,7 +126,22 @@ function shown(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
-/** The connection closed when the client had not asked it to, with a code other than 1000. */
+/**
+ * The connection closed when the client had not asked it to, with a code other than 1000.
+ *
+ * @example
+ * ```ts
+ * import { WebSocketClosedError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * session.onStateChange((state) => {
+ *   const { error } = session;
+ *   if (state === 'closed' && error instanceof WebSocketClosedError) {
+ *     console.log(error.closeCode, error.closeReason); // for example 1001 'restarting'
+ *   }
+ * });
+ * ```
+ */
 export class WebSocketClosedError extends McpLocalError {
   override name = 'WebSocketClosedError';
   declare readonly code: 'TRANSPORT_ERROR';
@@ -129,6 +170,18 @@ export class WebSocketClosedError extends McpLocalError {
 /**
  * The WebSocket could not be opened: the connection was refused, the server answered the upgrade
  * with an HTTP status (`status`, `body`; known with `ws`), or the connection failed before opening.
+ *
+ * @example
+ * ```ts
+ * import { createWebSocketTransport, WebSocketConnectError } from 'mcp-actors';
+ *
+ * const transport = createWebSocketTransport({ url: 'wss://example.com/mcp' });
+ * try {
+ *   await transport.start({ message: () => {}, error: () => {}, closed: () => {} });
+ * } catch (error) {
+ *   if (error instanceof WebSocketConnectError) console.log(error.url, error.status, error.body);
+ * }
+ * ```
  */
 export class WebSocketConnectError extends McpLocalError {
   override name = 'WebSocketConnectError';
@@ -155,7 +208,23 @@ export class WebSocketConnectError extends McpLocalError {
   }
 }
 
-/** The server did not select the `mcp` subprotocol. */
+/**
+ * The server did not select the `mcp` subprotocol.
+ *
+ * @example
+ * ```ts
+ * import { createClientSession, createWebSocketTransport, WebSocketSubprotocolError } from 'mcp-actors';
+ *
+ * const transport = createWebSocketTransport({ url: 'wss://example.com/chat' });
+ * const session = createClientSession({ transport });
+ * try {
+ *   await session.connect();
+ * } catch (error) {
+ *   // not an MCP endpoint: '' when the server selected no subprotocol
+ *   if (error instanceof WebSocketSubprotocolError) console.log(error.selected);
+ * }
+ * ```
+ */
 export class WebSocketSubprotocolError extends WebSocketConnectError {
   override name = 'WebSocketSubprotocolError';
   /**
