@@ -431,7 +431,7 @@ export function reasonText(reason: unknown): string {
  *   await session.listTools();
  * } catch (error) {
  *   if (error instanceof InvalidResultError) {
- *     for (const issue of error.issues) console.log(error.method, issue.path.join('.'), issue.message);
+ *     for (const issue of error.issues) console.log(issue.path.map(String), issue.message);
  *   }
  * }
  * ```
@@ -503,7 +503,7 @@ export class UnsupportedInRevisionError extends McpLocalError {
  * try {
  *   await session.readResource('file:///missing.txt');
  * } catch (error) {
- *   if (error instanceof ResourceNotFoundError) console.log('no such resource:', error.uri, error.code);
+ *   if (error instanceof ResourceNotFoundError) console.log('not found:', error.uri, error.code);
  * }
  * ```
  */

@@ -38,7 +38,7 @@ export type SubscriptionEnd =
  *   const sub = await session.listen({ toolsListChanged: true });
  *   for await (const n of sub) console.log(n.method);
  * } catch (error) {
- *   if (error instanceof SubscriptionEndedError) console.log('ended before acknowledged:', error.end.by);
+ *   if (error instanceof SubscriptionEndedError) console.log('ended early by', error.end.by);
  * }
  * ```
  */

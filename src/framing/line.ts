@@ -24,7 +24,9 @@ const CR = 0x0d;
  *
  * // a line longer than DEFAULT_MAX_MESSAGE_BYTES is skipped and reported as MESSAGE_TOO_LARGE;
  * // raise the cap for a server that sends very large resources
- * const transport = createFramedTransport(channel, { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES * 4 });
+ * const transport = createFramedTransport(channel, {
+ *   maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES * 4,
+ * });
  * ```
  */
 export const DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;

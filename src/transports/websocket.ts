@@ -213,7 +213,11 @@ export class WebSocketConnectError extends McpLocalError {
  *
  * @example
  * ```ts
- * import { createClientSession, createWebSocketTransport, WebSocketSubprotocolError } from 'mcp-actors';
+ * import {
+ *   createClientSession,
+ *   createWebSocketTransport,
+ *   WebSocketSubprotocolError,
+ * } from 'mcp-actors';
  *
  * const transport = createWebSocketTransport({ url: 'wss://example.com/chat' });
  * const session = createClientSession({ transport });
