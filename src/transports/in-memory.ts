@@ -154,11 +154,12 @@ export function createInMemoryTransportPair(): [Transport, Transport] {
  *
  * // an in-process pipe: exercise the newline-delimited framing without a child process
  * const [clientBytes, serverBytes] = createByteChannelPair();
- * const session = createClientSession({ transport: createFramedTransport(clientBytes) });
  * await serverBytes.start({
  *   data: (chunk) => console.log(new TextDecoder().decode(chunk)), // the client's lines
  *   end: () => console.log('closed'),
  * });
+ * const session = createClientSession({ transport: createFramedTransport(clientBytes) });
+ * void session.connect(); // logs its first request as one line of JSON
  * ```
  */
 export function createByteChannelPair(): [ByteChannel, ByteChannel] {
