@@ -114,7 +114,7 @@ export const META_SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
  * declare const session: ClientSession;
  *
  * try {
- *   await session.request('initialize', { protocolVersion: '2025-11-25' });
+ *   await session.listTools();
  * } catch (error) {
  *   if (error instanceof JsonRpcError && MODERN_ERROR_CODES.has(error.code)) {
  *     console.log('a 2026-07-28 server answered', error.code);
