@@ -249,7 +249,42 @@ export function checkDocExamples(extra: readonly DocExample[] = []): DocExampleR
       );
     }
   }
+  errors.push(...missingExamples(program));
   return { examples: found.examples, fragments: found.fragments, errors };
+}
+
+/**
+ * The rule for the public API: every runtime export of the entry points (a function, a class, a
+ * constant) carries an `@example`. Types and interfaces need a comment (typedoc checks that), not
+ * an example of their own.
+ */
+function missingExamples(program: ts.Program): string[] {
+  const checker = program.getTypeChecker();
+  const missing: string[] = [];
+  for (const [entry, file] of Object.entries(ENTRY_POINTS)) {
+    const sf = program.getSourceFile(path.join(ROOT, file));
+    const moduleSymbol = sf === undefined ? undefined : checker.getSymbolAtLocation(sf);
+    if (moduleSymbol === undefined) {
+      missing.push(`${file}: the entry point ${entry} was not compiled`);
+      continue;
+    }
+    for (const exported of checker.getExportsOfModule(moduleSymbol)) {
+      const symbol =
+        exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+      if ((symbol.flags & ts.SymbolFlags.Value) === 0) continue;
+      if (symbol.getJsDocTags(checker).some((tag) => tag.name === 'example')) continue;
+      const declaration = symbol.declarations?.[0];
+      const where =
+        declaration === undefined
+          ? file
+          : `${path.relative(ROOT, declaration.getSourceFile().fileName)}:${
+              declaration.getSourceFile().getLineAndCharacterOfPosition(declaration.getStart())
+                .line + 1
+            }`;
+      missing.push(`${where}: ${entry} exports ${exported.name} without an @example`);
+    }
+  }
+  return missing;
 }
 
 if (process.argv[1]?.endsWith('check-doc-examples.ts')) {
