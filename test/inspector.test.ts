@@ -77,6 +77,12 @@ describe('describeMachine', () => {
     expect(keys).toEqual(['preconnect', 'initializing', 'ready', 'closing', 'closed']);
     const initializing = shape.states.find((s) => s.key === 'initializing');
     expect(initializing?.states.map((s) => s.key)).toContain('handshaking');
+    const probing = initializing?.states.find((s) => s.key === 'probing');
+    expect(probing?.transitions).toContainEqual({
+      event: 'xstate.done.actor.probe',
+      targets: ['connection.ready'],
+      guard: 'probeFoundModern',
+    });
     const preconnect = shape.states.find((s) => s.key === 'preconnect');
     expect(preconnect?.transitions).toContainEqual({
       event: 'connect',

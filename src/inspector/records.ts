@@ -192,7 +192,12 @@ export interface StateShape {
   /** The id of the initial child state, for compound states. */
   readonly initial: string | undefined;
   readonly description: string | undefined;
-  readonly transitions: readonly { readonly event: string; readonly targets: readonly string[] }[];
+  readonly transitions: readonly {
+    readonly event: string;
+    readonly targets: readonly string[];
+    /** The guard's name, when the transition has one. */
+    readonly guard?: string;
+  }[];
   readonly states: readonly StateShape[];
 }
 
@@ -203,7 +208,11 @@ interface DefinitionNode {
   description?: string;
   initial?: { target?: readonly (string | { id: string })[] };
   states?: Record<string, DefinitionNode>;
-  transitions?: readonly { eventType: string; target?: readonly (string | { id: string })[] }[];
+  transitions?: readonly {
+    eventType: string;
+    target?: readonly (string | { id: string })[];
+    guard?: string | { type?: string };
+  }[];
   always?: readonly { target?: readonly (string | { id: string })[] }[];
 }
 
@@ -222,10 +231,14 @@ export function describeMachine(machine: AnyStateMachine): StateShape {
         : undefined,
     description: node.description,
     transitions: [
-      ...(node.transitions ?? []).map((t) => ({
-        event: t.eventType,
-        targets: (t.target ?? []).map(idOfTarget),
-      })),
+      ...(node.transitions ?? []).map((t) => {
+        const guard = typeof t.guard === 'string' ? t.guard : t.guard?.type;
+        return {
+          event: t.eventType,
+          targets: (t.target ?? []).map(idOfTarget),
+          ...(guard === undefined ? {} : { guard }),
+        };
+      }),
       ...(node.always ?? []).map((t) => ({
         event: '(always)',
         targets: (t.target ?? []).map(idOfTarget),

@@ -344,7 +344,8 @@ function drawState(shape: StateShape): HTMLElement {
     const list = el('ul', { class: 'transitions' });
     for (const t of shape.transitions) {
       const targets = t.targets.map((id) => id.split('.').slice(1).join('.')).join(', ');
-      list.append(el('li', {}, `${eventLabel(t.event)} → ${targets || '(stays)'}`));
+      const guard = t.guard === undefined ? '' : ` [${t.guard}]`;
+      list.append(el('li', {}, `${eventLabel(t.event)}${guard} → ${targets || '(stays)'}`));
     }
     box.append(list);
   }
