@@ -49,6 +49,13 @@ import { buildSession, negotiationOptions, targetText, type BuiltTransport } fro
 
 type Json = Record<string, unknown>;
 
+/** What each request of a command is given: cancellation, the deadline, progress. */
+interface RequestCallOptions {
+  signal: AbortSignal;
+  timeout: number;
+  onProgress: (p: { progress: number; total?: number; message?: string }) => void;
+}
+
 /** A terminal-ish output stream. */
 export type OutStream = Writable & { readonly isTTY?: boolean; readonly columns?: number };
 
@@ -159,18 +166,24 @@ class Run {
     return this.io.stdout.isTTY === true ? (this.io.stdout.columns ?? 80) : undefined;
   }
 
+  /** Runs `body` with the options of one request (see `requestOptions`), released after it. */
+  async withRequest<T>(
+    label: string,
+    body: (options: RequestCallOptions) => Promise<T>,
+  ): Promise<T> {
+    const r = this.requestOptions(label);
+    try {
+      return await body(r.options);
+    } finally {
+      r.done();
+    }
+  }
+
   /**
    * Options for one request: a signal aborted by Ctrl-C or by the deadline (`--timeout` of no
    * answer and no progress, paused while a dialog is open), and a progress bar.
    */
-  requestOptions(label: string): {
-    options: {
-      signal: AbortSignal;
-      timeout: number;
-      onProgress: (p: { progress: number; total?: number; message?: string }) => void;
-    };
-    done(): void;
-  } {
+  requestOptions(label: string): { options: RequestCallOptions; done(): void } {
     const controller = new AbortController();
     const onInterrupt = (): void => controller.abort(this.interrupt.signal.reason);
     if (this.interrupt.signal.aborted) onInterrupt();
@@ -375,6 +388,29 @@ function prepare(options: CliOptions): void {
   }
 }
 
+/**
+ * A listing command: when the server lacks the capability, a note (and the empty listing with
+ * `--json`); otherwise the listing, as JSON or as text.
+ */
+async function listing(
+  run: Run,
+  caps: Readonly<Record<string, unknown>> | undefined,
+  capability: string,
+  empty: Json,
+  label: string,
+  list: (options: RequestCallOptions) => Promise<{ json: Json; text: () => string }>,
+): Promise<CommandResult> {
+  if (!has(caps, capability)) {
+    run.note(`mcp-actors: the server offers no ${capability} (no ${capability} capability).`);
+    if (run.options.json) run.json(empty);
+    return EXIT.ok;
+  }
+  const { json, text } = await run.withRequest(label, list);
+  if (run.options.json) run.json(json);
+  else run.out(text());
+  return EXIT.ok;
+}
+
 async function runCommand(run: Run, session: ClientSession): Promise<CommandResult> {
   const { options } = run;
   const caps = session.serverCapabilities;
@@ -383,32 +419,17 @@ async function runCommand(run: Run, session: ClientSession): Promise<CommandResu
   switch (options.command) {
     case 'info':
       return info(run, session);
-    case 'tools': {
-      if (!has(caps, 'tools')) {
-        run.note('mcp-actors: the server offers no tools (no tools capability).');
-        if (options.json) run.json({ tools: [] });
-        return EXIT.ok;
-      }
-      const r = run.requestOptions('tools/list');
-      try {
-        const tools = await session.listAllTools({ ...r.options, ...perCall });
-        if (options.json) run.json({ tools });
-        else run.out(formatTools(tools, run.columns));
-      } finally {
-        r.done();
-      }
-      return EXIT.ok;
-    }
+    case 'tools':
+      return listing(run, caps, 'tools', { tools: [] }, 'tools/list', async (o) => {
+        const tools = await session.listAllTools({ ...o, ...perCall });
+        return { json: { tools }, text: () => formatTools(tools, run.columns) };
+      });
     case 'call': {
       const [name = '', argsText] = options.args;
       const args = parseJsonObject(argsText, 'tool arguments');
-      const r = run.requestOptions(name);
-      let result: Json;
-      try {
-        result = await session.callTool(name, args, { ...r.options, ...perCall });
-      } finally {
-        r.done();
-      }
+      const result: Json = await run.withRequest(name, (o) =>
+        session.callTool(name, args, { ...o, ...perCall }),
+      );
       if (options.json) run.json(result);
       else run.out(formatToolResult(result));
       if (result.isError === true) {
@@ -417,68 +438,50 @@ async function runCommand(run: Run, session: ClientSession): Promise<CommandResu
       }
       return EXIT.ok;
     }
-    case 'prompts': {
-      if (!has(caps, 'prompts')) {
-        run.note('mcp-actors: the server offers no prompts (no prompts capability).');
-        if (options.json) run.json({ prompts: [] });
-        return EXIT.ok;
-      }
-      const r = run.requestOptions('prompts/list');
-      try {
-        const prompts = await session.listAllPrompts({ ...r.options, ...perCall });
-        if (options.json) run.json({ prompts });
-        else run.out(formatPrompts(prompts, run.columns));
-      } finally {
-        r.done();
-      }
-      return EXIT.ok;
-    }
+    case 'prompts':
+      return listing(run, caps, 'prompts', { prompts: [] }, 'prompts/list', async (o) => {
+        const prompts = await session.listAllPrompts({ ...o, ...perCall });
+        return { json: { prompts }, text: () => formatPrompts(prompts, run.columns) };
+      });
     case 'get-prompt': {
       const [name = '', argsText] = options.args;
       const args = parsePromptArguments(argsText);
-      const r = run.requestOptions(name);
-      try {
-        const result = (await session.getPrompt(name, args, { ...r.options, ...perCall })) as Json;
-        if (options.json) run.json(result);
-        else run.out(formatPromptResult(result));
-      } finally {
-        r.done();
-      }
+      const result = (await run.withRequest(name, (o) =>
+        session.getPrompt(name, args, { ...o, ...perCall }),
+      )) as Json;
+      if (options.json) run.json(result);
+      else run.out(formatPromptResult(result));
       return EXIT.ok;
     }
-    case 'resources': {
-      if (!has(caps, 'resources')) {
-        run.note('mcp-actors: the server offers no resources (no resources capability).');
-        if (options.json) run.json({ resources: [], resourceTemplates: [] });
-        return EXIT.ok;
-      }
-      const r = run.requestOptions('resources/list');
-      try {
-        const resources = await session.listAllResources({ ...r.options, ...perCall });
-        let templates: unknown[] = [];
-        try {
-          templates = await session.listAllResourceTemplates({ ...r.options, ...perCall });
-        } catch (error) {
-          // A server without templates may not know the method at all.
-          if (!(error instanceof JsonRpcError && error.code === -32601)) throw error;
-        }
-        if (options.json) run.json({ resources, resourceTemplates: templates });
-        else run.out(formatResources(resources, templates as Json[], run.columns));
-      } finally {
-        r.done();
-      }
-      return EXIT.ok;
-    }
+    case 'resources':
+      return listing(
+        run,
+        caps,
+        'resources',
+        { resources: [], resourceTemplates: [] },
+        'resources/list',
+        async (o) => {
+          const resources = await session.listAllResources({ ...o, ...perCall });
+          let templates: unknown[] = [];
+          try {
+            templates = await session.listAllResourceTemplates({ ...o, ...perCall });
+          } catch (error) {
+            // A server without templates may not know the method at all.
+            if (!(error instanceof JsonRpcError && error.code === -32601)) throw error;
+          }
+          return {
+            json: { resources, resourceTemplates: templates },
+            text: () => formatResources(resources, templates as Json[], run.columns),
+          };
+        },
+      );
     case 'read': {
       const [uri = ''] = options.args;
-      const r = run.requestOptions(uri);
-      try {
-        const result = (await session.readResource(uri, { ...r.options, ...perCall })) as Json;
-        if (options.json) run.json(result);
-        else run.out(formatReadResult(result));
-      } finally {
-        r.done();
-      }
+      const result = (await run.withRequest(uri, (o) =>
+        session.readResource(uri, { ...o, ...perCall }),
+      )) as Json;
+      if (options.json) run.json(result);
+      else run.out(formatReadResult(result));
       return EXIT.ok;
     }
     case 'listen':
@@ -813,8 +816,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const session = r.session;
     if (session !== undefined) {
       r.verbose('mcp-actors: closing the session');
+      // Resolves once the transport has closed: a stdio server has exited.
       await session.close();
-      await r.transport?.finished();
       const pid = r.transport?.pid();
       r.verbose(
         `mcp-actors: session closed${pid === undefined ? '' : `; server process ${pid} has exited`}`,

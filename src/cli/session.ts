@@ -44,11 +44,6 @@ export interface BuiltTransport {
   describe(): string;
   /** The stdio server's process id, once spawned. */
   pid(): number | undefined;
-  /**
-   * Resolves once the transport has finished closing: for stdio, once the server process has
-   * exited (after a failed connect the session is closed before that).
-   */
-  finished(): Promise<void>;
 }
 
 /** The server's command line as shown to a person. */
@@ -79,8 +74,6 @@ export function buildTransport(
         transport,
         describe: () => `stdio (${commandLine(target.command, target.args)})`,
         pid: () => transport.pid,
-        // close() again is safe, and resolves when the process has exited.
-        finished: () => transport.close(),
       };
     }
     case 'http': {
@@ -90,7 +83,6 @@ export function buildTransport(
           transport: createStreamableHttpTransport(options),
           describe: () => `Streamable HTTP (${target.url.href})`,
           pid: () => undefined,
-          finished: () => Promise.resolve(),
         };
       }
       if (target.transport === 'sse') {
@@ -98,7 +90,6 @@ export function buildTransport(
           transport: createSseTransport(options),
           describe: () => `HTTP+SSE (${target.url.href})`,
           pid: () => undefined,
-          finished: () => Promise.resolve(),
         };
       }
       const transport = createHttpTransport(options);
@@ -109,7 +100,6 @@ export function buildTransport(
             ? `HTTP+SSE, after Streamable HTTP was refused (${target.url.href})`
             : `Streamable HTTP (${target.url.href})`,
         pid: () => undefined,
-        finished: () => Promise.resolve(),
       };
     }
     case 'websocket':
@@ -117,7 +107,6 @@ export function buildTransport(
         transport: createNodeWebSocketTransport({ url: target.url, headers: target.headers }),
         describe: () => `WebSocket (${target.url.href})`,
         pid: () => undefined,
-        finished: () => Promise.resolve(),
       };
   }
 }
