@@ -181,24 +181,33 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
+/**
+ * A 60-step long operation called at the terminal, through the tap that logs what reaches the
+ * server (`<name>.log`) and writes the server's pid (`<name>.pid`).
+ */
+function longCall(name: string, flags: string[] = []) {
+  const log = path.join(scratch, `${name}.log`);
+  const pidFile = path.join(scratch, `${name}.pid`);
+  const t = terminal([
+    'call',
+    'trigger-long-running-operation',
+    '{"duration":60,"steps":60}',
+    ...flags,
+    '--',
+    process.execPath,
+    path.join(scratch, 'tap.mjs'),
+    log,
+    pidFile,
+    process.execPath,
+    serverEverything,
+    'stdio',
+  ]);
+  return { t, log, pidFile };
+}
+
 describe('mcp-actors at a terminal', () => {
   it('draws a progress bar; Ctrl-C cancels the call at the server, stops it, exits 130 and leaves the terminal clean', async () => {
-    const log = path.join(scratch, 'sent.log');
-    const pidFile = path.join(scratch, 'server.pid');
-    const t = terminal([
-      'call',
-      'trigger-long-running-operation',
-      '{"duration":60,"steps":60}',
-      '--verbose',
-      '--',
-      process.execPath,
-      path.join(scratch, 'tap.mjs'),
-      log,
-      pidFile,
-      process.execPath,
-      serverEverything,
-      'stdio',
-    ]);
+    const { t, log, pidFile } = longCall('sent', ['--verbose']);
     // The bar, redrawn in place: at step 2 or later there is still one bar line.
     const drawn = await t.until('the progress bar at step 2 or later', (s) => {
       const step = /trigger-long-running-operation █*░* +\d+% {2}(\d+)\/60$/m.exec(s);
@@ -246,21 +255,7 @@ describe('mcp-actors at a terminal', () => {
   });
 
   it('a second Ctrl-C does not wait for a graceful close: the server is killed at once', async () => {
-    const log = path.join(scratch, 'sent-twice.log');
-    const pidFile = path.join(scratch, 'server-twice.pid');
-    const t = terminal([
-      'call',
-      'trigger-long-running-operation',
-      '{"duration":60,"steps":60}',
-      '--',
-      process.execPath,
-      path.join(scratch, 'tap.mjs'),
-      log,
-      pidFile,
-      process.execPath,
-      serverEverything,
-      'stdio',
-    ]);
+    const { t, pidFile } = longCall('twice');
     await t.until('the progress bar', (s) => /\d+\/60$/m.test(s));
     const serverPid = Number(readFileSync(pidFile, 'utf8'));
     t.keys('C-c');
