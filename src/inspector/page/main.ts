@@ -35,7 +35,8 @@ interface LogEntry {
 }
 
 interface SessionView {
-  readonly info: InspectedSession;
+  /** The session's id and label (the label arrives with the session's announcement). */
+  info: InspectedSession;
   /** Ids of the connection states active now. */
   active: Set<string>;
   /** Ids of every connection state entered, and the path of state values taken. */
@@ -126,13 +127,7 @@ function viewOf(id: string): SessionView {
 }
 
 function addSession(info: InspectedSession): void {
-  const existing = sessions.get(info.id);
-  if (existing === undefined) {
-    sessions.set(info.id, { ...viewOf(info.id), info });
-  } else if (existing.info.label !== info.label) {
-    sessions.set(info.id, { ...existing, info });
-  }
-  selected ??= info.id;
+  viewOf(info.id).info = info;
 }
 
 /** The method of each request by direction and id, so that a response is filed under its request's. */
