@@ -9,3 +9,4 @@ export * from './dispatcher.js';
 export * from './inbound-request.js';
 export * from './request.js';
 export * from './stdio-process.js';
+export * from './authorization.js';

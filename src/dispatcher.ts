@@ -14,17 +14,20 @@ import { requestMachine, type RequestEvent } from '../machines/request.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 import {
+  AuthorizationError,
   ConnectionClosedError,
   ErrorCode,
   InvalidArgumentError,
   InvalidStateError,
   JsonRpcError,
+  McpLocalError,
   RequestCancelledError,
   RequestTimeoutError,
   SendFailedError,
   StreamError,
   reasonText,
   type JsonRpcErrorObject,
+  type RequestRef,
 } from './errors.js';
 import {
   isErrorObject,
@@ -164,6 +167,14 @@ const SEND: RequestEvent = { type: 'send' };
 const START: DispatcherEvent = { type: 'start' };
 
 /**
+ * The error a request fails with when its message could not be sent: an authorization that
+ * failed is itself the answer (the caller learns why, not merely that sending failed).
+ */
+function sendFailure(request: RequestRef, error: unknown): McpLocalError {
+  return error instanceof AuthorizationError ? error : new SendFailedError(request, error);
+}
+
+/**
  * The dispatcher: owns the receive loop and request correlation over one transport. It is the
  * parent of every request actor. Build it with `createDispatcher`, or let the session build it.
  *
@@ -197,6 +208,9 @@ export class Dispatcher {
   #handlers: DispatcherHandlers = {};
   #timer: unknown = undefined;
   #armedAt = Infinity;
+  /** Holds of the transport (a user authorizing): request deadlines stand still meanwhile. */
+  #holds = 0;
+  #heldSince = 0;
   #closing: Promise<void> | undefined;
   #closeReason: unknown = undefined;
   readonly #closeListeners = new Set<(reason: unknown) => void>();
@@ -495,10 +509,34 @@ export class Dispatcher {
   // cost a timer object and a clear per round trip; a scan at expiry costs nothing on the hot path.
 
   #arm(deadline: number, now: number): void {
-    if (deadline >= this.#armedAt) return;
+    if (deadline >= this.#armedAt || this.#holds > 0) return;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#armedAt = deadline;
     this.#timer = this.#clock.setTimeout(() => this.#expire(), Math.max(0, deadline - now));
+  }
+
+  /**
+   * The transport waits for a person (`true`) or stopped (`false`). While held no request times
+   * out; once released, every deadline moves on by the time held.
+   */
+  #hold(waiting: boolean): void {
+    const now = this.#clock.now();
+    if (waiting) {
+      if (this.#holds++ === 0) {
+        this.#heldSince = now;
+        this.#disarm();
+      }
+      return;
+    }
+    if (this.#holds === 0 || --this.#holds > 0) return;
+    const shift = now - this.#heldSince;
+    let next = Infinity;
+    for (const req of this.#pending.values()) {
+      req.idleDeadline += shift;
+      req.totalDeadline += shift;
+      next = Math.min(next, req.idleDeadline, req.totalDeadline);
+    }
+    if (next !== Infinity) this.#arm(Math.max(next, now), now);
   }
 
   #disarm(): void {
@@ -547,16 +585,13 @@ export class Dispatcher {
           const sent = this.#transport.send(message);
           if (sent !== undefined) {
             sent.then(undefined, (error: unknown) =>
-              this.#deliver(req, {
-                type: 'sendFailed',
-                error: new SendFailedError(req.ref, error),
-              }),
+              this.#deliver(req, { type: 'sendFailed', error: sendFailure(req.ref, error) }),
             );
           }
         } catch (error) {
           // Never step an actor from inside its own transition.
           queueMicrotask(() =>
-            this.#deliver(req, { type: 'sendFailed', error: new SendFailedError(req.ref, error) }),
+            this.#deliver(req, { type: 'sendFailed', error: sendFailure(req.ref, error) }),
           );
         }
       },
@@ -721,6 +756,7 @@ export class Dispatcher {
             error: (error) => this.#deliverSelf({ type: 'exception', error }),
             closed: (reason) => this.#deliverSelf({ type: 'transportClosed', reason }),
             lost: (id, error) => this.#lost(id, error),
+            hold: (waiting) => this.#hold(waiting),
             event: (event) => {
               const handler = this.#handlers.transportEvent;
               if (handler !== undefined) this.#callback('message handler', () => handler(event));

@@ -72,6 +72,29 @@ export {
   type SseTransport,
 } from './transports/sse.js';
 export {
+  createOAuthClient,
+  OAuthClient,
+  unionScopes,
+  type AssertionProvider,
+  type AssertionRequest,
+  type AuthorizationRequest,
+  type HttpAuth,
+  type HttpAuthHooks,
+  type OAuthClientOptions,
+  type OAuthGrant,
+  type PreRegisteredClient,
+  type UserAgent,
+} from './auth/oauth.js';
+export { idJagAssertion, type IdJagOptions } from './auth/enterprise.js';
+export {
+  createMemoryOAuthStore,
+  type OAuthRecord,
+  type OAuthStore,
+  type StoredClient,
+  type StoredTokens,
+  type TokenEndpointAuthMethod,
+} from './auth/store.js';
+export {
   createHttpTransport,
   type HttpTransport,
   type HttpTransportOptions,

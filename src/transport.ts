@@ -24,6 +24,12 @@ export interface TransportHandlers {
   lost?(id: string | number, error: Error): void;
   /** Something the transport did on its own that its user may want to know (a session renewed, a stream resumed). */
   event?(event: TransportEvent): void;
+  /**
+   * The transport waits for something outside the protocol, a user authorizing in a browser
+   * (`true`), or stopped waiting (`false`): meanwhile request timeouts stand still, so that the
+   * time a person takes does not count against them.
+   */
+  hold?(waiting: boolean): void;
 }
 
 /** A transport's report of something it did on its own; the session passes it to the message handler. */

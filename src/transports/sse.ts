@@ -1,3 +1,4 @@
+import type { HttpAuth } from '../auth/oauth.js';
 import { McpLocalError, StreamError, reasonText } from '../errors.js';
 import type { JsonRpcMessage } from '../jsonrpc.js';
 import type { Transport, TransportHandlers } from '../transport.js';
@@ -33,8 +34,14 @@ export interface SseOptions {
     readonly method: string;
   }) => Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>>;
   /**
-   * How long `start()` waits for the `endpoint` event, ms, from the GET on. Default 10 000;
-   * `Infinity` for no limit.
+   * OAuth for a protected server: an `OAuthClient` from `createOAuthClient`, or anything that
+   * implements {@link HttpAuth}. Requests to the SSE URL's origin carry its token; a `401` runs the
+   * authorization and sends the request again.
+   */
+  readonly auth?: HttpAuth;
+  /**
+   * How long `start()` waits for the `endpoint` event, ms, from the GET on (the time a user takes
+   * to authorize does not count). Default 10 000; `Infinity` for no limit.
    */
   readonly endpointTimeout?: number;
 }
@@ -141,8 +148,19 @@ function describeMessage(message: JsonRpcMessage): string {
  */
 export function createSseTransport(options: SseOptions): SseTransport {
   const url = new URL(options.url);
-  const doFetch = options.fetch ?? globalThis.fetch;
   let handlers: TransportHandlers | undefined;
+  /** Restarts the endpoint timer after a user authorized (set while start() waits). */
+  let pauseEndpointTimer: ((waiting: boolean) => void) | undefined;
+  const baseFetch = options.fetch ?? globalThis.fetch;
+  const doFetch =
+    options.auth === undefined
+      ? baseFetch
+      : options.auth.wrapFetch(url, baseFetch, {
+          waitingForUser: (waiting) => {
+            pauseEndpointTimer?.(waiting);
+            handlers?.hold?.(waiting);
+          },
+        });
   let endpoint: URL | undefined;
   /** No more traffic: closed by the user, failed to start, or ended by the server. */
   let ended = false;
@@ -386,16 +404,25 @@ export function createSseTransport(options: SseOptions): SseTransport {
     async start(h: TransportHandlers) {
       handlers = h;
       if (ended) throw closedBeforeEndpoint();
-      const timer = Number.isFinite(endpointTimeout)
-        ? setTimeout(() => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const arm = (): void => {
+        if (Number.isFinite(endpointTimeout)) {
+          timer = setTimeout(() => {
             timedOut = true;
             stream.abort();
-          }, endpointTimeout)
-        : undefined;
+          }, endpointTimeout);
+        }
+      };
+      pauseEndpointTimer = (waiting) => {
+        clearTimeout(timer);
+        if (!waiting) arm();
+      };
+      arm();
       try {
         await open(h);
       } finally {
-        if (timer !== undefined) clearTimeout(timer);
+        pauseEndpointTimer = undefined;
+        clearTimeout(timer);
       }
     },
 

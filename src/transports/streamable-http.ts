@@ -1,4 +1,5 @@
-import { McpLocalError, reasonText } from '../errors.js';
+import type { HttpAuth } from '../auth/oauth.js';
+import { AuthorizationError, McpLocalError, reasonText } from '../errors.js';
 import { isErrorObject, type JsonRpcMessage, type JsonRpcRequest } from '../jsonrpc.js';
 import { isModernVersion } from '../protocol/revisions.js';
 import { headerParamsOf, requestHeaders, type ToolHeaderInfo } from '../protocol/http-headers.js';
@@ -55,6 +56,13 @@ export interface StreamableHttpOptions {
     readonly url: URL;
     readonly method: string;
   }) => Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>>;
+  /**
+   * OAuth for a protected server (MCP basic/authorization): an {@link OAuthClient} from
+   * `createOAuthClient`, or anything that implements {@link HttpAuth}. A `401` or `403` then runs
+   * the authorization and sends the request again; the time a user takes to authorize does not
+   * count against request timeouts.
+   */
+  readonly auth?: HttpAuth;
   /** Reconnection of SSE streams (resumption with `Last-Event-ID`, the standalone GET stream). */
   readonly reconnect?: ReconnectPolicy;
   /** Open the standalone GET stream once a legacy session is initialised. Default true. */
@@ -205,10 +213,16 @@ export function createStreamableHttpTransport(
   options: StreamableHttpOptions,
 ): StreamableHttpTransport {
   const url = new URL(options.url);
-  const doFetch = options.fetch ?? globalThis.fetch;
+  let handlers: TransportHandlers | undefined;
+  const baseFetch = options.fetch ?? globalThis.fetch;
+  const doFetch =
+    options.auth === undefined
+      ? baseFetch
+      : options.auth.wrapFetch(url, baseFetch, {
+          waitingForUser: (waiting) => handlers?.hold?.(waiting),
+        });
   const delay = options.delay ?? defaultDelay;
   const policy = { ...DEFAULT_RECONNECT, ...options.reconnect };
-  let handlers: TransportHandlers | undefined;
   let sessionId: string | undefined;
   let protocolVersion: string | undefined;
   let closed = false;
@@ -380,8 +394,10 @@ export function createStreamableHttpTransport(
           headers: await headersFor(undefined, 'GET', stream.lastEventId),
           signal,
         });
-      } catch {
+      } catch (error) {
         if (signal.aborted) return 'aborted';
+        // An authorization that failed is not retried here: the requests will say why.
+        if (error instanceof AuthorizationError) return 'refused';
         failures++;
         continue;
       }

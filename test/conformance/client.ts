@@ -15,11 +15,17 @@
  *   npm run test:conformance          runs the whole suite (scripts/conformance.ts)
  */
 import {
+  AuthorizationError,
   createClientSession,
+  createOAuthClient,
   createStreamableHttpTransport,
+  idJagAssertion,
   isModernVersion,
+  type AuthorizationFailure,
   type ClientSession,
   type ElicitationHandler,
+  type OAuthClientOptions,
+  type UserAgent,
 } from '../../src/index.js';
 
 type Json = Record<string, unknown>;
@@ -224,6 +230,112 @@ const scenarios: Record<string, Scenario> = {
   },
 };
 
+/** Where the scenarios' authorization servers send the user back; nothing listens there. */
+const REDIRECT_URI = 'http://localhost:3000/callback';
+
+/**
+ * The user of the scenarios' authorization servers: the authorize endpoint answers at once with a
+ * redirect to the redirect URI, which is read from `Location` and not followed.
+ */
+const headlessUser: UserAgent = async ({ url, signal }) => {
+  const response = await fetch(url, { redirect: 'manual', signal });
+  await response.body?.cancel();
+  const location = response.headers.get('location');
+  if (location === null) {
+    throw new Error(`the authorization endpoint answered ${response.status} with no redirect`);
+  }
+  return new URL(location, url);
+};
+
+function text(context: Json, key: string): string {
+  const value = context[key];
+  if (typeof value !== 'string') throw new Error(`MCP_CONFORMANCE_CONTEXT has no ${key}`);
+  return value;
+}
+
+/** The OAuth configuration of an `auth/*` scenario (from its context where it has one). */
+function oauthFor(scenario: string, context: Json): OAuthClientOptions {
+  const codeGrant = {
+    type: 'authorization_code',
+    redirectUri: REDIRECT_URI,
+    userAgent: headlessUser,
+  } as const;
+  switch (scenario) {
+    case 'auth/pre-registration':
+      return {
+        grant: codeGrant,
+        client: {
+          clientId: text(context, 'client_id'),
+          clientSecret: text(context, 'client_secret'),
+          issuer: text(context, 'issuer'),
+        },
+      };
+    case 'auth/client-credentials-jwt':
+      return {
+        grant: { type: 'client_credentials' },
+        client: {
+          clientId: text(context, 'client_id'),
+          privateKey: text(context, 'private_key_pem'),
+          signingAlgorithm:
+            typeof context['signing_algorithm'] === 'string'
+              ? context['signing_algorithm']
+              : 'ES256',
+        },
+      };
+    case 'auth/client-credentials-basic':
+      return {
+        grant: { type: 'client_credentials' },
+        client: {
+          clientId: text(context, 'client_id'),
+          clientSecret: text(context, 'client_secret'),
+        },
+      };
+    case 'auth/enterprise-managed-authorization':
+      return {
+        grant: {
+          type: 'jwt_bearer',
+          assertion: idJagAssertion({
+            tokenEndpoint: text(context, 'idp_token_endpoint'),
+            issuer: text(context, 'idp_issuer'),
+            idToken: text(context, 'idp_id_token'),
+            clientId: text(context, 'idp_client_id'),
+          }),
+        },
+        client: {
+          clientId: text(context, 'client_id'),
+          clientSecret: text(context, 'client_secret'),
+        },
+      };
+    case 'auth/wif-jwt-bearer': {
+      const assertion = text(context, 'valid_jwt');
+      return {
+        grant: { type: 'jwt_bearer', assertion: () => assertion },
+        client: { clientId: text(context, 'client_id'), authMethod: 'none' },
+      };
+    }
+    default:
+      return {
+        grant: codeGrant,
+        clientMetadataUrl: 'https://conformance-test.local/client-metadata.json',
+        clientName: 'mcp-actors-conformance',
+      };
+  }
+}
+
+/**
+ * The scenarios whose server is built to be refused: the client must stop, with the library's
+ * error for that reason, before sending what the check looks for.
+ */
+const REFUSALS: Readonly<Record<string, AuthorizationFailure>> = {
+  'auth/resource-mismatch': 'resource-mismatch',
+  'auth/iss-supported-missing': 'iss-missing',
+  'auth/iss-wrong-issuer': 'iss-mismatch',
+  'auth/iss-unexpected': 'iss-mismatch',
+  'auth/iss-normalized': 'iss-mismatch',
+  'auth/metadata-issuer-mismatch': 'issuer-mismatch',
+  'auth/scope-retry-limit': 'insufficient-scope',
+};
+
 async function main(): Promise<number> {
   const url = process.argv[2];
   const scenario = process.env['MCP_CONFORMANCE_SCENARIO'] ?? '';
@@ -242,8 +354,14 @@ async function main(): Promise<number> {
   const modern = isModernVersion(protocolVersion);
   log(`scenario ${scenario || '(none)'}, ${protocolVersion} (${modern ? 'modern' : 'legacy'})`);
 
+  const oauth = scenario.startsWith('auth/')
+    ? createOAuthClient(oauthFor(scenario, context))
+    : undefined;
   const session = createClientSession({
-    transport: createStreamableHttpTransport({ url }),
+    transport: createStreamableHttpTransport({
+      url,
+      ...(oauth === undefined ? {} : { auth: oauth }),
+    }),
     clientInfo: { name: 'mcp-actors-conformance', version: '0.1.0' },
     mode: modern ? 'modern' : 'legacy',
     protocolVersion,
@@ -270,6 +388,12 @@ async function main(): Promise<number> {
     log('done');
     return 0;
   } catch (error) {
+    const refusal = REFUSALS[scenario];
+    if (refusal !== undefined && error instanceof AuthorizationError && error.reason === refusal) {
+      log(`refused as the scenario expects (${refusal}): ${error.message}`);
+      log('done');
+      return 0;
+    }
     log(`failed: ${describe(error)}`);
     return 1;
   } finally {
