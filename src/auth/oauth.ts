@@ -611,7 +611,7 @@ export class OAuthClient implements HttpAuth {
   async #clientAuth(lib: OAuthLibrary, client: StoredClient): Promise<OAuth.ClientAuth> {
     switch (client.authMethod) {
       case 'client_secret_basic':
-        return lib.ClientSecretBasic(client.clientSecret ?? '');
+        return clientSecretBasic(client.clientSecret ?? '');
       case 'client_secret_post':
         return lib.ClientSecretPost(client.clientSecret ?? '');
       case 'private_key_jwt':
@@ -1142,6 +1142,19 @@ export class OAuthClient implements HttpAuth {
       throw error;
     }
   }
+}
+
+/**
+ * `client_secret_basic` (RFC 6749 §2.3.1): the id and secret form-urlencoded (Appendix B), then
+ * Base64. oauth4webapi's own also escapes `-`, `.`, `_`, `*`, which form encoding leaves as they
+ * are; servers that compare the credentials without decoding them then refuse a client id such
+ * as `my-client`. This one encodes as URLSearchParams does.
+ */
+function clientSecretBasic(secret: string): OAuth.ClientAuth {
+  const encode = (value: string): string => new URLSearchParams({ v: value }).toString().slice(2);
+  return (_as, client, _body, headers) => {
+    headers.set('authorization', `Basic ${btoa(`${encode(client.client_id)}:${encode(secret)}`)}`);
+  };
 }
 
 /**
