@@ -331,7 +331,7 @@ export class OAuthClient implements HttpAuth {
 
   /** The state of the authorization: `idle`, `discovering`, …, `authorized`, `failed`. */
   get state(): AuthorizationState {
-    return this.#actor.getSnapshot().value as AuthorizationState;
+    return this.#actor.getSnapshot().value;
   }
 
   /** The scope of the token held, if known. */
@@ -441,10 +441,11 @@ export class OAuthClient implements HttpAuth {
       }
     }
     const key = this.storeKey;
-    const { tokens: _dropped, ...rest } = this.#record;
-    this.#record = rest;
-    if (key !== undefined) await this.#store.remove(key);
-    if (key !== undefined && rest.clients !== undefined) await this.#store.save(key, rest);
+    this.#record = { ...this.#record, tokens: undefined };
+    if (key === undefined) return;
+    // Registrations stay (they are no user's); only the tokens go.
+    if (this.#record.clients === undefined) await this.#store.remove(key);
+    else await this.#store.save(key, this.#record);
   }
 
   /** Stops the authorization actor; a flow in progress is abandoned. */
@@ -481,7 +482,7 @@ export class OAuthClient implements HttpAuth {
   // The steps the machine invokes.
 
   async #discover(input: DiscoveryInput, signal: AbortSignal): Promise<DiscoveryOutcome> {
-    const lib = await this.#withLib();
+    await this.#withLib();
     const server = this.#server;
     if (server === undefined) throw new McpLocalError('INVALID_STATE', 'No MCP server is bound.');
     const context = this.#context(signal);
@@ -978,8 +979,7 @@ export class OAuthClient implements HttpAuth {
     };
     this.#held = { ...tokens, generation: this.#actor.getSnapshot().context.generation + 1 };
     // DPoP-bound tokens are kept in memory only: their key is never stored.
-    const { tokens: _old, ...rest } = this.#record;
-    await this.#save(tokens.tokenType === 'dpop' ? rest : { ...rest, tokens });
+    await this.#save({ ...this.#record, tokens: tokens.tokenType === 'dpop' ? undefined : tokens });
     return { refreshable: tokens.refreshToken !== undefined, scope: tokens.scope };
   }
 
@@ -991,7 +991,7 @@ export class OAuthClient implements HttpAuth {
     return new Promise((resolve, reject) => {
       const check = (): boolean => {
         const snapshot = this.#actor.getSnapshot();
-        const value = snapshot.value as AuthorizationState;
+        const value = snapshot.value;
         if (!SETTLED.has(value) && snapshot.status === 'active') return false;
         if (value === 'failed') {
           const error = snapshot.context.error;
