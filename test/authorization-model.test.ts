@@ -173,7 +173,7 @@ describe.each(GRANTS)('authorization machine, %s grant', (grant) => {
       (e) =>
         e.from.value === 'authorized' &&
         e.event.type === 'challenge' &&
-        (e.event as { generation: number }).generation === e.from.context.generation,
+        e.event['generation'] === e.from.context.generation,
     );
     expect(refusals.length).toBeGreaterThan(0);
     for (const e of refusals) {
@@ -185,7 +185,7 @@ describe.each(GRANTS)('authorization machine, %s grant', (grant) => {
   it('fails only on a failed step, and keeps why', () => {
     for (const e of edges.filter((x) => x.to.value === 'failed' && x.from.value !== 'failed')) {
       expect(e.event.type).toMatch(/^xstate\.error\.actor\./);
-      expect(e.to.context.error).toBe((e.event as { error: unknown }).error);
+      expect(e.to.context.error).toBe(e.event['error']);
     }
   });
 
