@@ -106,6 +106,7 @@ export {
   WebSocketClosedError,
   WebSocketConnectError,
   WebSocketSubprotocolError,
+  type WebSocketAuthorize,
   type WebSocketConstructor,
   type WebSocketLike,
   type WebSocketOptions,

@@ -471,6 +471,29 @@ describe('WebSocket transport: opening faults', () => {
     await allowed.close();
   });
 
+  it('asks its authorizer for the handshake headers each time it opens, with both constructors', async () => {
+    const { url } = await listen(responder, {
+      verifyClient: (info, done) => {
+        if (info.req.headers.authorization === 'Bearer fresh') done(true);
+        else done(false, 401, 'missing token');
+      },
+    });
+    const asked: string[] = [];
+    const authorize = ({ url: target }: { url: URL }) => {
+      asked.push(target.href);
+      return Promise.resolve({ authorization: 'Bearer fresh' });
+    };
+    for (const transport of [
+      createNodeWebSocketTransport({ url, authorize }),
+      createWebSocketTransport({ url, WebSocket: WsWebSocket, authorize }),
+    ]) {
+      const session = createClientSession({ transport, mode: 'legacy' });
+      await expect(session.connect()).resolves.toMatchObject({ era: 'legacy' });
+      await session.close();
+    }
+    expect(asked).toEqual([url, url]);
+  });
+
   it('fails with a typed error when the connection is refused', async () => {
     const port = await closedPort();
     const transport = createNodeWebSocketTransport({ url: `ws://127.0.0.1:${port}/mcp` });

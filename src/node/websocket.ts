@@ -4,10 +4,12 @@ import { McpLocalError, reasonText } from '../errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/line.js';
 import {
   createWebSocketTransportWith,
+  handshakeHeaders,
   MCP_WEBSOCKET_SUBPROTOCOL,
   webSocketUrl,
   WebSocketConnectError,
   WebSocketSubprotocolError,
+  type WebSocketAuthorize,
   type WebSocketTransport,
 } from '../transports/websocket.js';
 
@@ -27,6 +29,8 @@ export interface NodeWebSocketOptions {
   readonly protocols?: readonly string[];
   /** Headers for the opening handshake (credentials, for example). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Adds headers (a bearer token) to the opening handshake, each time the socket opens. */
+  readonly authorize?: WebSocketAuthorize;
   /** How long the opening handshake may take, ms. Default: no limit of its own. */
   readonly handshakeTimeoutMs?: number;
   /**
@@ -82,9 +86,10 @@ export function createNodeWebSocketTransport(options: NodeWebSocketOptions): Web
     async () => {
       // Loaded on the first start: importing the package stays cheap.
       const { WebSocket } = await import('ws');
+      const headers = await handshakeHeaders(url, options.headers, options.authorize);
       return (href, protocols) => {
         const ws: WsSocket = new WebSocket(href, protocols, {
-          headers: { ...options.headers },
+          headers: { ...headers },
           maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
           ...(options.handshakeTimeoutMs === undefined
             ? {}

@@ -252,6 +252,23 @@ export class WebSocketSubprotocolError extends WebSocketConnectError {
   }
 }
 
+/**
+ * Headers for a WebSocket's opening handshake, asked for each time the socket opens: a static
+ * bearer token, or one read from a token store.
+ *
+ * @example
+ * ```ts
+ * import { createWebSocketTransport, type WebSocketAuthorize } from 'mcp-actors';
+ * import WebSocket from 'ws';
+ *
+ * const authorize: WebSocketAuthorize = () => ({ authorization: `Bearer ${process.env.MCP_TOKEN ?? ''}` });
+ * const transport = createWebSocketTransport({ url: 'wss://mcp.example.com/ws', WebSocket, authorize });
+ * ```
+ */
+export type WebSocketAuthorize = (request: {
+  readonly url: URL;
+}) => Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>>;
+
 /** Options of {@link createWebSocketTransport}. */
 export interface WebSocketOptions {
   /** A `ws:` or `wss:` URL (`http:` and `https:` are taken as `ws:` and `wss:`). */
@@ -269,6 +286,11 @@ export interface WebSocketOptions {
    * them without a `WebSocket` constructor is an error.
    */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Adds headers (credentials: a bearer token) to the opening handshake, just before the socket
+   * opens; like `headers`, it needs a `WebSocket` constructor that accepts them.
+   */
+  readonly authorize?: WebSocketAuthorize;
   /**
    * Above this many bytes waiting in `bufferedAmount`, `send()` settles only once the socket has
    * sent enough of them (checked every 10 ms). Default 1 MiB.
@@ -367,22 +389,34 @@ export function createWebSocketTransport(options: WebSocketOptions): WebSocketTr
       'This runtime has no global WebSocket (Node.js has one from version 22). Pass a constructor as the `WebSocket` option (for example `WebSocket` from the ws package), or use createNodeWebSocketTransport from mcp-actors/node.',
     );
   }
-  const headers = options.headers;
-  if (headers !== undefined && given === undefined) {
+  if ((options.headers !== undefined || options.authorize !== undefined) && given === undefined) {
     throw new InvalidArgumentError(
       'The standard WebSocket cannot send headers. Pass a constructor that accepts them as the `WebSocket` option (ws does), or use createNodeWebSocketTransport from mcp-actors/node.',
     );
   }
   return createWebSocketTransportWith(
     url,
-    () => (href, protocols) => ({
-      socket:
-        headers === undefined
-          ? new Ctor(href, protocols)
-          : new Ctor(href, protocols, { headers: { ...headers } }),
-    }),
+    async () => {
+      const headers = await handshakeHeaders(url, options.headers, options.authorize);
+      return (href, protocols) => ({
+        socket:
+          headers === undefined
+            ? new Ctor(href, protocols)
+            : new Ctor(href, protocols, { headers }),
+      });
+    },
     options,
   );
+}
+
+/** The opening handshake's headers: the static ones, then the authorizer's; none when neither. */
+export async function handshakeHeaders(
+  url: URL,
+  headers: Readonly<Record<string, string>> | undefined,
+  authorize: WebSocketAuthorize | undefined,
+): Promise<Record<string, string> | undefined> {
+  if (headers === undefined && authorize === undefined) return undefined;
+  return { ...headers, ...(await authorize?.({ url })) };
 }
 
 /**
