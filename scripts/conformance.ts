@@ -455,7 +455,12 @@ async function main(): Promise<number> {
     console.log(`Expected failure ${s} was not run in any leg; remove it from the list`);
   }
   if (unexpected.length + stale.length + unrun.length > 0) return 1;
-  console.log('Conformance: every failure is an expected one.');
+  const failures = results.reduce((n, r) => n + r.scenarios.filter((x) => !x.pass).length, 0);
+  console.log(
+    failures === 0
+      ? 'Conformance: every scenario passed.'
+      : `Conformance: every failure (${failures}) is an expected one or passed when run again.`,
+  );
   return 0;
 }
 

@@ -7,6 +7,7 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import {
+  authorizationMachine,
   connectionMachine,
   dispatcherMachine,
   inboundRequestMachine,
@@ -47,6 +48,13 @@ const machines: { title: string; file: string; machine: AnyStateMachine; about: 
     machine: stdioProcessMachine,
     about:
       'One per stdio transport, run as a real XState actor: the server process and its shutdown (close stdin, wait, SIGTERM, wait, SIGKILL, to the whole process group). The waits are named delays (2 s each by default).',
+  },
+  {
+    title: 'Authorization (OAuth)',
+    file: 'machines/authorization.ts',
+    machine: authorizationMachine,
+    about:
+      'One per OAuth client (one MCP server), run as a real XState actor by `OAuthClient` (see docs/authorization.md): the flow from the first `401` to a token, refresh, step-up and failure. Every request to the server waits on it; its context holds nothing secret.',
   },
 ];
 
