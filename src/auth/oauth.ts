@@ -211,7 +211,17 @@ function scopeSet(scope: string | undefined): string[] {
   return (scope ?? '').split(/\s+/).filter((s) => s !== '');
 }
 
-/** The union of scopes, in order of first appearance; undefined when empty. */
+/**
+ * The union of scopes, in order of first appearance; undefined when empty. A step-up asks for
+ * the union of the scope held and the scope challenged (MCP basic/authorization, step-up).
+ *
+ * @example
+ * ```ts
+ * import { unionScopes } from 'mcp-actors';
+ *
+ * console.log(unionScopes('files:read', 'files:read files:write')); // 'files:read files:write'
+ * ```
+ */
 export function unionScopes(...scopes: (string | undefined)[]): string | undefined {
   const all = [...new Set(scopes.flatMap(scopeSet))];
   return all.length === 0 ? undefined : all.join(' ');
@@ -266,6 +276,23 @@ function tokenFailure(lib: OAuthLibrary, what: string, error: unknown): Authoriz
  * The OAuth 2.1 client of one MCP server (MCP basic/authorization, 2025-03-26 to 2026-07-28, and
  * the client credentials, enterprise-managed and DPoP extensions), built on oauth4webapi. The
  * flow is the `authorizationMachine` actor ({@link OAuthClient.actor}); the secrets stay here.
+ * Made by {@link createOAuthClient}; given to a transport as its `auth` option.
+ *
+ * @example
+ * Watching the flow, and its state once a session is connected:
+ * ```ts
+ * import { createClientSession, createOAuthClient, createStreamableHttpTransport } from 'mcp-actors';
+ *
+ * const oauth = createOAuthClient({
+ *   grant: { type: 'client_credentials' },
+ *   client: { clientId: 'reporting-job', clientSecret: process.env.CLIENT_SECRET ?? '' },
+ * });
+ * oauth.actor.subscribe((s) => console.log('authorization:', s.value)); // discovering, …
+ * const url = 'https://mcp.example.com/mcp';
+ * const session = createClientSession({ transport: createStreamableHttpTransport({ url, auth: oauth }) });
+ * await session.connect();
+ * console.log(oauth.state, oauth.scope); // 'authorized', the scope granted
+ * ```
  */
 export class OAuthClient implements HttpAuth {
   readonly #options: OAuthClientOptions;
