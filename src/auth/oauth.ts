@@ -344,8 +344,11 @@ export class OAuthClient implements HttpAuth {
         ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
       },
     );
+    let waited = false;
     this.#actor.subscribe((snapshot) => {
       const waiting = snapshot.value === 'authorizing';
+      if (waiting === waited) return;
+      waited = waiting;
       for (const hook of this.#waiting) hook(waiting);
     });
     this.#actor.start();
