@@ -480,7 +480,9 @@ export class OAuthClient implements HttpAuth {
 
   /** Stops the authorization actor; a flow in progress is abandoned. */
   stop(): void {
+    const waiting = this.state === 'authorizing';
     this.#actor.stop();
+    if (waiting) for (const hook of this.#waiting) hook(false);
   }
 
   get #timeout(): number {
