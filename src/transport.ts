@@ -25,9 +25,9 @@ export interface TransportHandlers {
   /** Something the transport did on its own that its user may want to know (a session renewed, a stream resumed). */
   event?(event: TransportEvent): void;
   /**
-   * The transport waits for something outside the protocol, a user authorizing in a browser
-   * (`true`), or stopped waiting (`false`): meanwhile request timeouts stand still, so that the
-   * time a person takes does not count against them.
+   * The transport waits for something outside the protocol (`true`): an OAuth authorization, in
+   * which a user may take minutes in a browser; or it stopped waiting (`false`). Meanwhile
+   * request timeouts stand still, so that this time does not count against them.
    */
   hold?(waiting: boolean): void;
 }

@@ -163,8 +163,12 @@ export interface OAuthClientOptions {
 
 /** Hooks a transport gives {@link HttpAuth.wrapFetch}. */
 export interface HttpAuthHooks {
-  /** The authorization waits for the user (true), or stopped waiting (false). */
-  readonly waitingForUser?: (waiting: boolean) => void;
+  /**
+   * An authorization started (`true`) or settled (`false`). Its HTTP calls have timeouts of their
+   * own and a user may take minutes, so a transport holds its session's request deadlines
+   * meanwhile.
+   */
+  readonly authorizing?: (active: boolean) => void;
 }
 
 /** What an HTTP transport's `auth` option takes: something that authorizes its requests. */
@@ -344,12 +348,12 @@ export class OAuthClient implements HttpAuth {
         ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
       },
     );
-    let waited = false;
+    let active = false;
     this.#actor.subscribe((snapshot) => {
-      const waiting = snapshot.value === 'authorizing';
-      if (waiting === waited) return;
-      waited = waiting;
-      for (const hook of this.#waiting) hook(waiting);
+      const busy = !SETTLED.has(snapshot.value);
+      if (busy === active) return;
+      active = busy;
+      for (const hook of this.#waiting) hook(busy);
     });
     this.#actor.start();
   }
@@ -480,9 +484,9 @@ export class OAuthClient implements HttpAuth {
 
   /** Stops the authorization actor; a flow in progress is abandoned. */
   stop(): void {
-    const waiting = this.state === 'authorizing';
+    const busy = !SETTLED.has(this.state);
     this.#actor.stop();
-    if (waiting) for (const hook of this.#waiting) hook(false);
+    if (busy) for (const hook of this.#waiting) hook(false);
   }
 
   get #timeout(): number {
@@ -1076,7 +1080,7 @@ export class OAuthClient implements HttpAuth {
   wrapFetch(server: URL, base: typeof fetch, hooks?: HttpAuthHooks): typeof fetch {
     this.#bind(server);
     const origin = server.origin;
-    if (hooks?.waitingForUser !== undefined) this.#waiting.add(hooks.waitingForUser);
+    if (hooks?.authorizing !== undefined) this.#waiting.add(hooks.authorizing);
     const maxStepUps = this.#options.maxStepUps ?? 2;
     return async (input, init) => {
       const url = new URL(input instanceof Request ? input.url : String(input));

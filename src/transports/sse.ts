@@ -40,8 +40,8 @@ export interface SseOptions {
    */
   readonly auth?: HttpAuth;
   /**
-   * How long `start()` waits for the `endpoint` event, ms, from the GET on (the time a user takes
-   * to authorize does not count). Default 10 000; `Infinity` for no limit.
+   * How long `start()` waits for the `endpoint` event, ms, from the GET on (the time an
+   * authorization takes does not count). Default 10 000; `Infinity` for no limit.
    */
   readonly endpointTimeout?: number;
 }
@@ -156,7 +156,7 @@ export function createSseTransport(options: SseOptions): SseTransport {
     options.auth === undefined
       ? baseFetch
       : options.auth.wrapFetch(url, baseFetch, {
-          waitingForUser: (waiting) => {
+          authorizing: (waiting) => {
             pauseEndpointTimer?.(waiting);
             handlers?.hold?.(waiting);
           },

@@ -59,8 +59,8 @@ export interface StreamableHttpOptions {
   /**
    * OAuth for a protected server (MCP basic/authorization): an {@link OAuthClient} from
    * `createOAuthClient`, or anything that implements {@link HttpAuth}. A `401` or `403` then runs
-   * the authorization and sends the request again; the time a user takes to authorize does not
-   * count against request timeouts.
+   * the authorization and sends the request again; the time the authorization takes (a user's
+   * included) does not count against request timeouts.
    */
   readonly auth?: HttpAuth;
   /** Reconnection of SSE streams (resumption with `Last-Event-ID`, the standalone GET stream). */
@@ -219,7 +219,7 @@ export function createStreamableHttpTransport(
     options.auth === undefined
       ? baseFetch
       : options.auth.wrapFetch(url, baseFetch, {
-          waitingForUser: (waiting) => handlers?.hold?.(waiting),
+          authorizing: (active) => handlers?.hold?.(active),
         });
   const delay = options.delay ?? defaultDelay;
   const policy = { ...DEFAULT_RECONNECT, ...options.reconnect };
