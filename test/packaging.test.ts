@@ -61,14 +61,15 @@ describe('packaging', () => {
   it('keeps the root entry runtime-neutral: no Node built-in anywhere in its import graph', () => {
     const all = graph('src/index.ts', 'all');
     expect([...all.keys()].filter((s) => builtins.has(s))).toEqual([]);
-    // zod, ajv and eventsource-parser load lazily (on first connect, on the first output schema,
-    // on the first SSE answer), keeping import cheap.
+    // zod, ajv, eventsource-parser and oauth4webapi load lazily (on first connect, on the first
+    // output schema, on the first SSE answer, on the first authorization), keeping import cheap.
     expect([...graph('src/index.ts').keys()].sort()).toEqual(['xstate']);
     expect([...all.keys()].sort()).toEqual([
       'ajv',
       'ajv-formats',
       'ajv/dist/2020.js',
       'eventsource-parser',
+      'oauth4webapi',
       'xstate',
       'zod',
     ]);
