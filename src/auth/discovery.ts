@@ -44,13 +44,27 @@ export function requestOptions(context: DiscoveryContext): {
   };
 }
 
-async function get(context: DiscoveryContext, url: URL): Promise<Response | undefined> {
-  const response = await context.fetch(url, {
-    method: 'GET',
-    headers: { accept: 'application/json' },
-    redirect: 'manual',
-    signal: context.signal,
-  });
+/** GETs a metadata document: the answer if 200, undefined if not there; throws if unreachable. */
+async function get(
+  context: DiscoveryContext,
+  url: URL,
+  what: string,
+): Promise<Response | undefined> {
+  let response: Response;
+  try {
+    response = await context.fetch(url, {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      redirect: 'manual',
+      signal: context.signal,
+    });
+  } catch (error) {
+    if (error instanceof AuthorizationError) throw error;
+    throw new AuthorizationError(
+      'discovery-failed',
+      `Reading the ${what} at ${url.href} failed: ${reasonText(error)}`,
+    );
+  }
   if (response.status === 200) return response;
   await response.body?.cancel().catch(() => {});
   return undefined;
@@ -97,16 +111,7 @@ export async function discoverProtectedResource(
 ): Promise<ProtectedResource> {
   for (const url of protectedResourceUrls(server, fromChallenge)) {
     checkEndpoint(url, 'protected resource metadata URL');
-    let response: Response | undefined;
-    try {
-      response = await get(context, url);
-    } catch (error) {
-      if (error instanceof AuthorizationError) throw error;
-      throw new AuthorizationError(
-        'discovery-failed',
-        `Reading the protected resource metadata at ${url.href} failed: ${reasonText(error)}`,
-      );
-    }
+    const response = await get(context, url, 'protected resource metadata');
     if (response === undefined) continue;
     let body: unknown;
     try {
@@ -217,16 +222,7 @@ export async function discoverAuthorizationServer(
   }
   checkEndpoint(issuerUrl, 'authorization server');
   for (const url of authorizationServerMetadataUrls(issuerUrl)) {
-    let response: Response | undefined;
-    try {
-      response = await get(context, url);
-    } catch (error) {
-      if (error instanceof AuthorizationError) throw error;
-      throw new AuthorizationError(
-        'discovery-failed',
-        `Reading the authorization server metadata at ${url.href} failed: ${reasonText(error)}`,
-      );
-    }
+    const response = await get(context, url, 'authorization server metadata');
     if (response === undefined) continue;
     let metadata: AuthorizationServer;
     try {
