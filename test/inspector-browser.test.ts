@@ -6,16 +6,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createClientSession,
   createInMemoryTransportPair,
+  createOAuthClient,
+  createStreamableHttpTransport,
   type ClientSession,
+  type OAuthClient,
 } from '../src/index.js';
 import { createStdioTransport } from '../src/node/index.js';
 import { startInspector, type Inspector } from '../src/node/inspector.js';
 import { startScriptedServer } from '../src/testing/index.js';
+import {
+  authorizeAsUser,
+  startAuthorizationServer,
+  startProtectedMcpServer,
+} from './support/oauth-server.js';
 
 /**
  * The offline inspector in a real browser: headless Chromium (Debian's, driven by playwright-core)
  * opens the page while a session with server-everything connects, calls tools, runs a long
- * operation with progress, cancels it and closes; a second, in-memory session shows beside it.
+ * operation with progress, cancels it and closes; a second, in-memory session shows beside it;
+ * a third runs OAuth's code flow against the fixture's authorization server, and its
+ * authorization statechart shows under it.
  * The screenshot for the README is taken here (`UPDATE_SCREENSHOT=1 npx vitest run
  * test/inspector-browser.test.ts` writes docs/inspector.png).
  */
@@ -173,5 +183,105 @@ describe('the inspector page', () => {
     expect(requested.length).toBeGreaterThan(0);
     expect(requested.every((u) => u.startsWith(insp.url))).toBe(true);
     expect(insp.sessions.map((s) => s.label)).toEqual(['server-everything (stdio)', 'in-memory']);
+  }, 60_000);
+
+  it('shows the authorization statechart of a session whose OAuth client is watched, lit where the flow is', async () => {
+    const insp = inspector as Inspector;
+    const page = await (browser as Browser).newPage({ viewport: { width: 1400, height: 1000 } });
+    const authServer = await startAuthorizationServer();
+    const mcp = await startProtectedMcpServer({ issuer: authServer.issuer });
+    /** What must not show: the access tokens sent, the authorization code. */
+    const secrets: string[] = [];
+    let session: ClientSession | undefined;
+    let oauth: OAuthClient | undefined;
+    try {
+      await page.goto(insp.url);
+      await page.waitForSelector('header .status:has-text("live")');
+      const observer = insp.observer('protected (OAuth)');
+      oauth = createOAuthClient({
+        grant: {
+          type: 'authorization_code',
+          redirectUri: 'http://127.0.0.1:8976/callback',
+          userAgent: async ({ url }) => {
+            const back = await authorizeAsUser(url);
+            const code = back.searchParams.get('code');
+            if (code !== null) secrets.push(code);
+            return back;
+          },
+        },
+        inspect: observer,
+      });
+      session = createClientSession({
+        transport: createStreamableHttpTransport({
+          url: mcp.url,
+          auth: oauth,
+          fetch: (input, init) => {
+            const token = /^Bearer (.+)$/.exec(
+              new Headers(init?.headers).get('authorization') ?? '',
+            );
+            if (token?.[1] !== undefined) secrets.push(token[1]);
+            return fetch(input, init);
+          },
+        }),
+        inspect: observer,
+      });
+      await session.connect();
+      await session.callTool('echo', { message: 'authorized' });
+
+      await page.click('nav button:has-text("protected (OAuth)")');
+      await active(page, 'ready');
+      await page.waitForSelector(
+        '#authorization:not([hidden]) #auth-chart .state.active[data-id="authorization.authorized"]',
+      );
+      expect(await page.textContent('#auth-path')).toBe(
+        'path: idle → discovering → registering → authorizing → exchanging → authorized',
+      );
+      for (const state of ['idle', 'discovering', 'registering', 'authorizing', 'exchanging']) {
+        expect(
+          await page.getAttribute(`#auth-chart .state[data-id="authorization.${state}"]`, 'class'),
+        ).toMatch(/visited(?!.*active)/);
+      }
+      // Drawn from the definition: every state, and the transitions with their guards.
+      expect(await page.locator('#auth-chart .state').count()).toBe(9);
+      expect(
+        await page.textContent(
+          '#auth-chart .state[data-id="authorization.registering"] .transitions',
+        ),
+      ).toContain('done(register) [needsUser] → authorizing');
+      expect(await page.textContent('#auth-context tr[data-key="issuer"] td')).toBe(
+        authServer.issuer,
+      );
+      expect(await page.textContent('#auth-context tr[data-key="resource"] td')).toBe(mcp.url);
+      expect(await page.textContent('#auth-context tr[data-key="generation"] td')).toBe('1');
+      expect(await page.textContent('#auth-context tr[data-key="refreshable"] td')).toBe('true');
+      expect(await page.textContent('#auth-context tr[data-key="scope"] td')).toContain('mcp:read');
+      expect(await page.textContent('#auth-context tr[data-key="error"] td')).toBe('—');
+
+      await session.close();
+      session = undefined;
+      await active(page, 'closed');
+      expect(secrets.length).toBeGreaterThanOrEqual(2);
+      const html = await page.content();
+      expect(secrets.filter((secret) => html.includes(secret))).toEqual([]);
+
+      // A session without an OAuth client shows no authorization.
+      const [client, server] = createInMemoryTransportPair();
+      startScriptedServer(server, { handlers: {} });
+      const plain = createClientSession({
+        transport: client,
+        mode: 'legacy',
+        inspect: insp.observer('without OAuth'),
+      });
+      await plain.connect();
+      await plain.close();
+      await page.click('nav button:has-text("without OAuth")');
+      await page.waitForSelector('#authorization[hidden]', { state: 'attached' });
+    } finally {
+      await session?.close();
+      oauth?.stop();
+      await page.close();
+      await mcp.close();
+      await authServer.close();
+    }
   }, 60_000);
 });

@@ -228,6 +228,7 @@ describe('the inspector server', () => {
       'dispatcher',
       'request',
       'inboundRequest',
+      'authorization',
     ]);
     expect(hello.sessions).toEqual([{ id: 's1', label: 'first' }]);
     expect(hello.records.some((r) => r.kind === 'snapshot' && r.value === 'ready')).toBe(true);

@@ -88,7 +88,26 @@ export type InspectorFrame =
 
 /** Keys whose values never leave the process: credentials, tokens, cookies, keys. */
 const SECRET_KEY =
-  /^(authorization|proxy-authorization|cookie|set-cookie)$|token|secret|password|passwd|api[-_]?key|credential|private[-_]?key|session[-_]?key/i;
+  /^(authorization|proxy-authorization|cookie|set-cookie|dpop)$|token|secret|password|passwd|api[-_]?key|credential|private[-_]?key|session[-_]?key|verifier|assertion/i;
+
+/**
+ * Credentials that can hide inside a string (an error message that quotes a URL or a header):
+ * a JWT, the credential of an `Authorization` value (`Bearer …`, `DPoP …`, `Basic …`, not an
+ * auth-param such as `error="…"`), and the value of a URL's (or a form's) credential parameters
+ * after `?`, `&` or `#` (`code=`, `access_token=`, `client_secret=`, …; not `exit code=1`).
+ */
+const JWT_IN_TEXT = /\beyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]*/g;
+const CREDENTIAL_IN_TEXT = /\b(bearer|dpop|basic)(\s+)(?![\w-]+=")[\w.~+/-]{16,}=*/gi;
+const PARAMETER_IN_TEXT =
+  /([?&#])(code|access_token|refresh_token|id_token|token|client_secret|code_verifier|assertion|client_assertion|subject_token|actor_token|device_code|password|api_key)=[^&#\s"'<>]+/gi;
+
+/** `text` with the credentials it quotes replaced by `[redacted]`. */
+function scrub(text: string): string {
+  return text
+    .replace(JWT_IN_TEXT, '[redacted]')
+    .replace(CREDENTIAL_IN_TEXT, '$1$2[redacted]')
+    .replace(PARAMETER_IN_TEXT, '$1$2=[redacted]');
+}
 
 export interface SanitizeLimits {
   /** Longest string kept, in characters; longer ones are cut with a note. Default 4 096. */
@@ -101,9 +120,11 @@ export interface SanitizeLimits {
 
 /**
  * A plain JSON copy of `value` that is safe to show: values under secret-looking keys
- * (`authorization`, `*token*`, `*secret*`, `password`, `api_key`, `cookie`, …) are replaced by
- * `"[redacted]"`, functions and symbols are dropped, errors become `{ name, message, code }`,
- * cycles are cut, and strings, arrays, objects and depth are bounded.
+ * (`authorization`, `*token*`, `*secret*`, `password`, `api_key`, `cookie`, `*verifier*`,
+ * `*assertion*`, …) are replaced by `"[redacted]"`, and so are credentials quoted inside strings
+ * (a JWT, `Bearer …`, a URL's `code=` or `access_token=`); functions and symbols are dropped,
+ * errors become `{ name, message, code }`, cycles are cut, and strings, arrays, objects and
+ * depth are bounded.
  */
 export function sanitize(value: unknown, limits: SanitizeLimits = {}): Sanitized {
   const maxString = limits.maxString ?? 4096;
@@ -114,8 +135,8 @@ export function sanitize(value: unknown, limits: SanitizeLimits = {}): Sanitized
     switch (typeof v) {
       case 'string':
         return v.length > maxString
-          ? `${v.slice(0, maxString)}… (${v.length - maxString} more characters)`
-          : v;
+          ? `${scrub(v.slice(0, maxString))}… (${v.length - maxString} more characters)`
+          : scrub(v);
       case 'number':
         return Number.isFinite(v) ? v : String(v);
       case 'boolean':
@@ -259,33 +280,114 @@ interface RefLike {
   _parent?: RefLike;
 }
 
+/** The machine id of the OAuth client's actor (`authorizationMachine`). */
+const AUTHORIZATION = 'authorization';
+
 /**
- * Turns one session's inspection events into records. The root actor (the connection) is named
- * `connection`; the others keep their ids (`dispatcher`, `request:3`, `inbound:1000`).
+ * What the page is shown of the authorization actor's context: named fields only, so that
+ * nothing added to the context later reaches the page unless it is added here too. The context
+ * holds no token, code or secret by design; the last error is shown by name, code, reason and
+ * message (its cause and data are left out: they may hold a server's answer).
+ */
+function authorizationContext(context: unknown): Sanitized {
+  if (typeof context !== 'object' || context === null) return null;
+  const c = context as Record<string, unknown>;
+  const challenge = c['challenge'] as Record<string, unknown> | undefined | null;
+  const error = c['error'];
+  /** An `AuthorizationError`, usually: what it says is named, what it holds is not. */
+  const e = error as Partial<
+    Record<'name' | 'message' | 'code' | 'reason' | 'oauthError', unknown>
+  >;
+  return sanitize(
+    {
+      grant: c['grant'],
+      generation: c['generation'],
+      refreshable: c['refreshable'],
+      fromRefresh: c['fromRefresh'],
+      steppingUp: c['steppingUp'],
+      issuer: c['issuer'],
+      resource: c['resource'],
+      scope: c['scope'],
+      challenge:
+        typeof challenge === 'object' && challenge !== null
+          ? {
+              scheme: challenge['scheme'],
+              error: challenge['error'],
+              scope: challenge['scope'],
+              resourceMetadata: challenge['resourceMetadata'],
+            }
+          : undefined,
+      error:
+        error === undefined || error === null
+          ? undefined
+          : typeof error === 'object'
+            ? {
+                name: e.name,
+                code: e.code,
+                reason: e.reason,
+                oauthError: e.oauthError,
+                message: typeof e.message === 'string' ? e.message : undefined,
+              }
+            : { message: error },
+    },
+    { maxString: 1024 },
+  );
+}
+
+/**
+ * Turns one session's inspection events into records. A session's observer may watch more than
+ * one actor system: the session's (the connection actor is its root, with the dispatcher and the
+ * request actors beside it) and the OAuth client's (`createOAuthClient({ inspect })`, whose root
+ * runs `authorizationMachine`). The roots are named `connection` and `authorization` (a system
+ * is recognised by its root's machine id, whichever starts first; further roots of either kind
+ * keep their XState ids); the session's other actors keep their ids (`dispatcher`, `request:3`,
+ * `inbound:1000`), and the authorization's children are named under it (`authorization/discover`).
  */
 export class RecordBuilder {
   readonly #session: string;
   readonly #now: () => number;
-  #root: string | undefined;
+  /** The name of each system's root, by the system's `rootId`. */
+  readonly #roots = new Map<string, string>();
+  #connection = false;
+  #authorization = false;
 
   constructor(session: string, now: () => number = Date.now) {
     this.#session = session;
     this.#now = now;
   }
 
-  #name(ref: RefLike | undefined): string | undefined {
+  /** The root's name of the system an event comes from, first met by this event. */
+  #rootName(event: InspectionEvent): string {
+    const known = this.#roots.get(event.rootId);
+    if (known !== undefined) return known;
+    const ref = event.actorRef as unknown as RefLike;
+    const root = ref.sessionId === event.rootId ? ref : undefined;
+    let name = event.rootId;
+    if (root?.logic?.id === AUTHORIZATION) {
+      if (!this.#authorization) name = AUTHORIZATION;
+      this.#authorization = true;
+    } else if (!this.#connection) {
+      name = 'connection';
+      this.#connection = true;
+    }
+    this.#roots.set(event.rootId, name);
+    return name;
+  }
+
+  #name(ref: RefLike | undefined, rootId: string, root: string): string | undefined {
     if (ref === undefined) return undefined;
-    if (ref.sessionId !== undefined && ref.sessionId === this.#root) return 'connection';
-    return ref.id ?? ref.sessionId;
+    if (ref.sessionId !== undefined && ref.sessionId === rootId) return root;
+    const id = ref.id ?? ref.sessionId;
+    return root === AUTHORIZATION && id !== undefined ? `${AUTHORIZATION}/${id}` : id;
   }
 
   /** The records for one inspection event (none for what the page does not show). */
   records(event: InspectionEvent): InspectorRecord[] {
     const session = this.#session;
     const t = this.#now();
-    this.#root ??= event.rootId;
+    const root = this.#rootName(event);
     const ref = event.actorRef as unknown as RefLike;
-    const actor = this.#name(ref) ?? '?';
+    const actor = this.#name(ref, event.rootId, root) ?? '?';
     switch (event.type) {
       case '@xstate.actor':
         return [
@@ -294,7 +396,7 @@ export class RecordBuilder {
             session,
             t,
             actor,
-            parent: this.#name(ref._parent),
+            parent: this.#name(ref._parent, event.rootId, root),
             machine: ref.logic?.id,
           },
         ];
@@ -310,7 +412,12 @@ export class RecordBuilder {
             value: sanitize(snapshot.value),
             status: String(snapshot.status),
             event: String(event.event.type),
-            context: actor === 'connection' ? null : sanitize(snapshot.context, { maxString: 256 }),
+            context:
+              actor === 'connection'
+                ? null
+                : actor === AUTHORIZATION
+                  ? authorizationContext(snapshot.context)
+                  : sanitize(snapshot.context, { maxString: 256 }),
           },
         ];
       }

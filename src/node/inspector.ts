@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { InspectionEvent } from 'xstate';
 import type { WebSocket as WsSocket, WebSocketServer } from 'ws';
 import {
+  authorizationMachine,
   connectionMachine,
   dispatcherMachine,
   inboundRequestMachine,
@@ -34,7 +35,8 @@ export type {
  * The offline inspector: a small HTTP server on 127.0.0.1 that serves one page and streams the
  * inspection events of any number of sessions to it over a WebSocket. The page (bundled, loading
  * nothing from elsewhere) draws the connection statechart from the machine definition with the
- * current state lit, the request actors in flight and settled, and the JSON-RPC traffic.
+ * current state lit, the request actors in flight and settled, and the JSON-RPC traffic; and,
+ * for a session whose OAuth client is watched too, the authorization statechart.
  *
  * Bounded: the server keeps the last `history` records for pages that open later; a page that
  * reads too slowly (more than `maxBufferedBytes` waiting in its socket) is skipped, and told how
@@ -73,8 +75,33 @@ export interface Inspector {
   /** The page's address, `http://127.0.0.1:<port>/`. */
   readonly url: string;
   /**
-   * An inspection observer for one session: pass it as `inspect` to `createClientSession`. Each
-   * call starts a new session on the page, named `label` (default `session N`).
+   * An inspection observer for one session: pass it as `inspect` to `createClientSession`, and to
+   * `createOAuthClient` of the session's server to show the authorization flow under the session
+   * too (its actor is recognised by its machine, `authorization`). Each call starts a new session
+   * on the page, named `label` (default `session N`).
+   *
+   * @example
+   * ```ts
+   * import { createClientSession, createOAuthClient, createStreamableHttpTransport } from 'mcp-actors';
+   * import { startInspector } from 'mcp-actors/node';
+   *
+   * declare function openBrowser(url: URL): Promise<string>; // resolves with the redirect back
+   * const inspector = await startInspector();
+   * const observer = inspector.observer('protected server');
+   * const oauth = createOAuthClient({
+   *   grant: {
+   *     type: 'authorization_code',
+   *     redirectUri: 'http://127.0.0.1:8976/callback',
+   *     userAgent: ({ url }) => openBrowser(url),
+   *   },
+   *   inspect: observer, // the authorization statechart
+   * });
+   * const session = createClientSession({
+   *   transport: createStreamableHttpTransport({ url: 'https://mcp.example.com/mcp', auth: oauth }),
+   *   inspect: observer, // the connection statechart, the requests and the messages
+   * });
+   * await session.connect();
+   * ```
    */
   observer(label?: string): (event: InspectionEvent) => void;
   /** The sessions seen so far. */
@@ -118,6 +145,7 @@ const machineShapes = (): Record<string, StateShape> =>
     dispatcher: describeMachine(dispatcherMachine),
     request: describeMachine(requestMachine),
     inboundRequest: describeMachine(inboundRequestMachine),
+    authorization: describeMachine(authorizationMachine),
   });
 
 /** The package's root: the nearest folder above this module with the package's package.json. */

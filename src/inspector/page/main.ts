@@ -1,8 +1,9 @@
 /**
  * The inspector page: connects to the server's `/events` socket and shows, per session, the
  * connection statechart (drawn from the machine definition) with the current state lit and the
- * path taken, the request actors in flight and settled, and the JSON-RPC log. Bundled into one
- * script (dist/inspector/page.js); it loads nothing else.
+ * path taken, the authorization statechart likewise when the session's OAuth client is watched,
+ * the request actors in flight and settled, and the JSON-RPC log. Bundled into one script
+ * (dist/inspector/page.js); it loads nothing else.
  */
 import type {
   InspectedSession,
@@ -34,23 +35,34 @@ interface LogEntry {
   readonly body: Sanitized;
 }
 
+/** Where one actor is in its statechart. */
+interface ChartState {
+  /** Ids of the states active now. */
+  active: Set<string>;
+  /** Ids of every state entered, and the path of state values taken. */
+  readonly visited: Set<string>;
+  readonly path: string[];
+  /** Steps dropped from the front of a long path. */
+  pathCut: number;
+  status: string;
+}
+
 interface SessionView {
   /** The session's id and label (the label arrives with the session's announcement). */
   info: InspectedSession;
-  /** Ids of the connection states active now. */
-  active: Set<string>;
-  /** Ids of every connection state entered, and the path of state values taken. */
-  readonly visited: Set<string>;
-  readonly path: string[];
+  readonly connection: ChartState;
+  /** The OAuth client's authorization actor, once its records arrive; its (non-secret) context. */
+  authorization: (ChartState & { context: Record<string, Sanitized> }) | undefined;
   readonly requests: Map<string, RequestRow>;
   readonly settled: RequestRow[];
   readonly log: LogEntry[];
-  status: string;
 }
 
 const LOG_SHOWN = 400;
 const SETTLED_KEPT = 200;
 const LOG_KEPT = 5000;
+/** Steps of a path kept (a long-lived authorization refreshes again and again). */
+const PATH_KEPT = 100;
 
 let machines: Record<string, StateShape> = {};
 const sessions = new Map<string, SessionView>();
@@ -107,18 +119,37 @@ function valueText(value: Sanitized): string {
 // ------------------------------------------------------------------------------------------------
 // Records in.
 
+const chartState = (): ChartState => ({
+  active: new Set(),
+  visited: new Set(),
+  path: [],
+  pathCut: 0,
+  status: 'active',
+});
+
+/** Moves a chart to the state `value`: lit, marked visited, and on the path unless it stays. */
+function enter(chart: ChartState, machine: string, value: Sanitized, status: string): void {
+  chart.active = new Set(activeIds(value, machine));
+  for (const id of chart.active) chart.visited.add(id);
+  const step = valueText(value);
+  if (chart.path[chart.path.length - 1] !== step) chart.path.push(step);
+  if (chart.path.length > PATH_KEPT) {
+    chart.pathCut += chart.path.length - PATH_KEPT;
+    chart.path.splice(0, chart.path.length - PATH_KEPT);
+  }
+  chart.status = status;
+}
+
 function viewOf(id: string): SessionView {
   let view = sessions.get(id);
   if (view === undefined) {
     view = {
       info: { id, label: id },
-      active: new Set(),
-      visited: new Set(),
-      path: [],
+      connection: chartState(),
+      authorization: undefined,
       requests: new Map(),
       settled: [],
       log: [],
-      status: 'active',
     };
     sessions.set(id, view);
     selected ??= id;
@@ -187,11 +218,16 @@ function apply(r: InspectorRecord): void {
     }
     case 'snapshot': {
       if (r.actor === 'connection') {
-        view.active = new Set(activeIds(r.value, 'connection'));
-        for (const id of view.active) view.visited.add(id);
-        const step = valueText(r.value);
-        if (view.path[view.path.length - 1] !== step) view.path.push(step);
-        view.status = r.status;
+        enter(view.connection, 'connection', r.value, r.status);
+        return;
+      }
+      if (r.actor === 'authorization') {
+        view.authorization ??= { ...chartState(), context: {} };
+        enter(view.authorization, 'authorization', r.value, r.status);
+        const context = r.context;
+        if (context !== null && typeof context === 'object' && !Array.isArray(context)) {
+          view.authorization.context = context;
+        }
         return;
       }
       const row = view.requests.get(r.actor);
@@ -281,6 +317,10 @@ td.method { font-family: ui-monospace, monospace; }
 .log-entry pre { margin: 4px 0 4px 18px; white-space: pre-wrap; word-break: break-all; background: #f6f7f9; padding: 4px; cursor: text; }
 .notice { color: #b42318; font-size: 12px; }
 .empty { color: #8a93a3; font-style: italic; }
+.facts { margin-bottom: 8px; }
+.facts th { color: #566174; font-weight: 500; width: 1%; }
+.facts td { font-family: ui-monospace, monospace; white-space: normal; word-break: break-all; }
+.facts td.error { color: #b42318; }
 `;
 
 const root = document.getElementById('app') as HTMLElement;
@@ -290,6 +330,18 @@ const statusLine = el('span', { class: 'status' }, 'connecting…');
 const nav = el('nav', { id: 'sessions' });
 const chartPath = el('div', { class: 'path', id: 'path' });
 const chart = el('div', { id: 'chart' });
+const authPath = el('div', { class: 'path', id: 'auth-path' });
+const authChart = el('div', { id: 'auth-chart' });
+const authFacts = el('div', { id: 'auth-context' });
+const authSection = el(
+  'section',
+  { id: 'authorization' },
+  el('h2', {}, 'Authorization'),
+  authPath,
+  authFacts,
+  authChart,
+);
+authSection.hidden = true;
 const requestsBox = el('div', { id: 'requests' });
 const historyBox = el('div', { id: 'history' });
 const filter = el('input', { id: 'filter', placeholder: 'filter by method (e.g. tools/)' });
@@ -305,6 +357,7 @@ root.append(
       'div',
       {},
       el('section', {}, el('h2', {}, 'Connection'), chartPath, chart),
+      authSection,
       el('section', {}, el('h2', {}, 'Requests in flight'), requestsBox),
       el('section', {}, el('h2', {}, 'Settled requests'), historyBox),
     ),
@@ -318,8 +371,6 @@ root.append(
     ),
   ),
 );
-
-let chartFor: string | undefined;
 
 /** XState's generated event names, shortened: `done(probe)`, `error(probe)`, `after(idle)`. */
 function eventLabel(event: string): string {
@@ -352,20 +403,71 @@ function drawState(shape: StateShape): HTMLElement {
   return box;
 }
 
-function renderChart(view: SessionView | undefined): void {
-  const shape = machines['connection'];
+/** Charts drawn (from the machines of the last `hello`), by the box they are drawn in. */
+const drawn = new Set<HTMLElement>();
+
+/** Draws `machine`'s statechart into `box` once, then lights the states of `state`. */
+function renderChart(
+  box: HTMLElement,
+  pathBox: HTMLElement,
+  machine: string,
+  state: ChartState | undefined,
+): void {
+  const shape = machines[machine];
   if (shape === undefined) return;
-  if (chartFor !== 'drawn') {
-    chart.textContent = '';
-    for (const s of shape.states) chart.append(drawState(s));
-    chartFor = 'drawn';
+  if (!drawn.has(box)) {
+    box.textContent = '';
+    for (const s of shape.states) box.append(drawState(s));
+    drawn.add(box);
   }
-  for (const node of chart.querySelectorAll<HTMLElement>('.state')) {
+  for (const node of box.querySelectorAll<HTMLElement>('.state')) {
     const id = node.dataset['id'] ?? '';
-    node.classList.toggle('active', view?.active.has(id) ?? false);
-    node.classList.toggle('visited', view?.visited.has(id) ?? false);
+    node.classList.toggle('active', state?.active.has(id) ?? false);
+    node.classList.toggle('visited', state?.visited.has(id) ?? false);
   }
-  chartPath.textContent = view === undefined ? '' : `path: ${view.path.join(' → ')}`;
+  pathBox.textContent =
+    state === undefined ? '' : `path: ${state.pathCut > 0 ? '… → ' : ''}${state.path.join(' → ')}`;
+}
+
+/** The authorization's context, as the page shows it (it holds nothing secret). */
+function renderAuthorization(view: SessionView | undefined): void {
+  const auth = view?.authorization;
+  authSection.hidden = auth === undefined;
+  if (auth === undefined) return;
+  renderChart(authChart, authPath, 'authorization', auth);
+  const c = auth.context;
+  const shown = (v: Sanitized | undefined): string =>
+    v === undefined || v === null || v === '' ? '—' : text(v);
+  const error = c['error'] as Record<string, Sanitized> | undefined;
+  const rows: [string, string, string][] = [
+    ['grant', 'grant', shown(c['grant'])],
+    ['issuer', 'issuer', shown(c['issuer'])],
+    ['resource', 'resource', shown(c['resource'])],
+    ['scope', 'scope', shown(c['scope'])],
+    ['generation', 'token generation', shown(c['generation'])],
+    ['refreshable', 'refreshable', shown(c['refreshable'])],
+    [
+      'error',
+      'last error',
+      error === undefined || error === null || typeof error !== 'object'
+        ? '—'
+        : `${text(error['reason'] ?? error['name'] ?? 'error')}: ${text(error['message'] ?? '')}`,
+    ],
+  ];
+  authFacts.replaceChildren(
+    el(
+      'table',
+      { class: 'facts' },
+      ...rows.map(([key, label, value]) =>
+        el(
+          'tr',
+          { 'data-key': key },
+          el('th', {}, label),
+          el('td', key === 'error' && value !== '—' ? { class: 'error' } : {}, value),
+        ),
+      ),
+    ),
+  );
 }
 
 function requestTable(rows: readonly RequestRow[], now: number, settled: boolean): HTMLElement {
@@ -461,7 +563,8 @@ function render(): void {
   const view = selected === undefined ? undefined : sessions.get(selected);
   const now = Date.now();
   renderNav();
-  renderChart(view);
+  renderChart(chart, chartPath, 'connection', view?.connection);
+  renderAuthorization(view);
   requestsBox.replaceChildren(
     requestTable(view === undefined ? [] : [...view.requests.values()], now, false),
   );
@@ -511,7 +614,7 @@ function connect(): void {
     if (frame.type === 'hello') {
       machines = { ...frame.machines };
       sessions.clear();
-      chartFor = undefined;
+      drawn.clear();
       for (const s of frame.sessions) addSession(s);
       for (const r of frame.records) apply(r);
       dropped = frame.dropped;
