@@ -381,6 +381,32 @@ describe('security', () => {
     );
   });
 
+  it('follows a redirect with the token within the server’s origin only', async () => {
+    const { oauth } = userClient();
+    await whoami(await connect(oauth));
+    const seen: { url: string; authorization: string | null; redirect?: RequestRedirect }[] = [];
+    const origin = new URL(mcp.url).origin;
+    const wrapped = oauth.wrapFetch(new URL(mcp.url), (input, init) => {
+      const url = input instanceof Request ? input.url : input.toString();
+      seen.push({
+        url,
+        authorization: new Headers(init?.headers).get('authorization'),
+        ...(init?.redirect === undefined ? {} : { redirect: init.redirect }),
+      });
+      const location = url.endsWith('/mcp') ? `${origin}/moved` : 'https://elsewhere.example/mcp';
+      return Promise.resolve(new Response(null, { status: 307, headers: { location } }));
+    });
+
+    const response = await wrapped(mcp.url, { method: 'POST', body: '{}' });
+
+    expect(response.status).toBe(307);
+    expect(response.headers.get('location')).toBe('https://elsewhere.example/mcp');
+    expect(seen.map((s) => s.url)).toEqual([mcp.url, `${origin}/moved`]);
+    expect(
+      seen.every((s) => s.redirect === 'manual' && s.authorization?.startsWith('Bearer ')),
+    ).toBe(true);
+  });
+
   it('sends the token to the server’s origin only', async () => {
     const seen: { url: string; authorization: string | null }[] = [];
     const { oauth } = userClient();

@@ -1094,7 +1094,9 @@ export class OAuthClient implements HttpAuth {
       for (;;) {
         const held = await this.#current(signal);
         const response =
-          held === undefined ? await base(input, init) : await this.#send(held, url, init, base);
+          held === undefined
+            ? await base(input, init)
+            : await this.#sendFollowing(held, url, init, base);
         if (response.status !== 401 && response.status !== 403) return response;
         const challenge = authChallengeOf(response.headers.get('www-authenticate'));
         if (response.status === 403 && challenge.error !== 'insufficient_scope') return response;
@@ -1140,7 +1142,32 @@ export class OAuthClient implements HttpAuth {
     };
   }
 
-  /** One request to the MCP server with the token held (DPoP-bound or bearer). */
+  /**
+   * A request with the token held, following a `307`/`308` redirect only within the server's
+   * origin (at most 5): a token never follows a redirect to another origin, where the `3xx` is
+   * the answer.
+   */
+  async #sendFollowing(
+    held: Held,
+    url: URL,
+    init: RequestInit | undefined,
+    base: typeof fetch,
+  ): Promise<Response> {
+    let target = url;
+    for (let hops = 0; ; hops++) {
+      const response = await this.#send(held, target, init, base);
+      const location = response.headers.get('location');
+      if ((response.status !== 307 && response.status !== 308) || location === null || hops >= 5) {
+        return response;
+      }
+      const next = new URL(location, target);
+      if (next.origin !== url.origin) return response;
+      await response.body?.cancel().catch(() => {});
+      target = next;
+    }
+  }
+
+  /** One request to the MCP server with the token held (DPoP-bound or bearer), no redirect followed. */
   async #send(
     held: Held,
     url: URL,
@@ -1151,7 +1178,7 @@ export class OAuthClient implements HttpAuth {
     headers.delete('authorization');
     if (held.tokenType !== 'dpop') {
       headers.set('authorization', `Bearer ${held.accessToken}`);
-      return base(url, { ...init, headers });
+      return base(url, { ...init, headers, redirect: 'manual' });
     }
     const lib = await this.#withLib();
     const at = this.#at;
