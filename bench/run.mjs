@@ -4,11 +4,14 @@
 // one canned responder over one in-process byte duplex with newline framing.
 //
 // W5–W7 are the exception: real transports (stdio, Streamable HTTP) against a real
-// @modelcontextprotocol/server-everything process (bench/server-process.mjs).
+// @modelcontextprotocol/server-everything process (bench/server-process.mjs). W6a (the cost of
+// OAuth on the hot path: no auth, bearer, DPoP) runs against its own minimal server process
+// (bench/auth-workload.mjs, bench/auth-http-server.mjs) and prints its own table.
 //
 // Run with `npm run bench` (builds first; needs --expose-gc). Options (environment):
 //   BENCH_REPS=5        repetitions of each workload (the order of contenders rotates)
 //   BENCH_ONLY=W1,W2    run only these workloads
+//   BENCH_W6A_ROUNDS=20, BENCH_W6A_BLOCK=100, BENCH_W6A_WARMUP=300   the size of W6a
 // Every workload checks every result it gets, so no contender can win by skipping work.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -607,6 +610,22 @@ if (['W5', 'W5c', 'W6', 'W7'].some(wanted)) {
   );
 }
 
+// W6a: authorization on the hot path, against its own server process (bench/auth-workload.mjs).
+let w6a;
+if (wanted('W6a')) {
+  const { runW6a, reportW6a } = await import('./auth-workload.mjs');
+  const startedAt = performance.now();
+  w6a = { result: await runW6a({ reps: REPS }), report: reportW6a };
+  const left = childProcesses();
+  for (const p of left) process.kill(p.pid, 'SIGKILL');
+  process.stderr.write(
+    `W6a took ${fmt((performance.now() - startedAt) / 1000, 1)} s; ` +
+      (left.length === 0
+        ? 'no child processes left\n'
+        : `${left.length} child processes were left and were killed: ${JSON.stringify(left)}\n`),
+  );
+}
+
 // Report: per workload, each contender's median, and its ratio to the floor per repetition.
 console.log('');
 console.log('| workload | contender | median | ratio to floor: median (min–max) |');
@@ -651,3 +670,5 @@ for (const [w, byName] of Object.entries(results)) {
     );
   }
 }
+
+if (w6a !== undefined) console.log(w6a.report(w6a.result).join('\n'));
