@@ -239,6 +239,24 @@ describe('authorization code flow', () => {
     expect(Object.keys(record?.clients ?? {})).toEqual([authServer.issuer]);
   });
 
+  it('refreshes a stored token that expired while no process held it, without the user', async () => {
+    const store = createMemoryOAuthStore();
+    const clock = movableClock();
+    const first = userClient({ store, clock });
+    await whoami(await connect(first.oauth));
+    first.oauth.stop();
+    const from = authServer.requests.length;
+
+    clock.advance(2 * 3_600_000);
+    const second = userClient({ store, clock });
+    const me = await whoami(await connect(second.oauth));
+
+    expect(me.sub).toBe(DEFAULT_ACCOUNT_ID);
+    expect(second.visits).toHaveLength(0);
+    expect(routed('token', from).map((r) => r.params?.['grant_type'])).toEqual(['refresh_token']);
+    expect(routed('registration', from)).toHaveLength(0); // the registration was kept too
+  });
+
   it('fails with access-denied when the user refuses, naming the server’s error', async () => {
     const oauth = createOAuthClient({
       grant: {
