@@ -402,7 +402,11 @@ describe('security', () => {
   it('follows a redirect with the token within the server’s origin only', async () => {
     const { oauth } = userClient();
     await whoami(await connect(oauth));
-    const seen: { url: string; authorization: string | null; redirect?: RequestRedirect }[] = [];
+    const seen: {
+      url: string;
+      authorization: string | null;
+      redirect?: RequestInit['redirect'];
+    }[] = [];
     const origin = new URL(mcp.url).origin;
     const wrapped = oauth.wrapFetch(new URL(mcp.url), (input, init) => {
       const url = input instanceof Request ? input.url : input.toString();
