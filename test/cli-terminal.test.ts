@@ -4,6 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEFAULT_ACCOUNT_ID,
+  startAuthorizationServer,
+  startProtectedMcpServer,
+  type AuthorizationServer,
+  type ProtectedMcpServer,
+} from './support/oauth-server.js';
 
 /**
  * The `mcp-actors` CLI at a real terminal: a pseudo-terminal from tmux (on a private socket),
@@ -36,13 +43,23 @@ const q = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
 let sessions = 0;
 
 /**
- * Runs the CLI (from source) in a new 120×30 terminal. When it exits, the shell prints
- * `[exit <code>]` and the terminal's icanon and echo settings (as `stty -a` shows them), then
- * waits.
+ * Runs the CLI (from source) in a new 120×30 terminal, with `env` on top of the environment. When
+ * it exits, the shell prints `[exit <code>]` and the terminal's icanon and echo settings (as
+ * `stty -a` shows them), then waits.
  */
-function terminal(args: readonly string[]): Terminal {
+function terminal(args: readonly string[], env: Record<string, string> = {}): Terminal {
   const name = `t${++sessions}`;
-  const cli = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args].map(q).join(' ');
+  const variables = Object.entries(env).map(([key, value]) => `${key}=${value}`);
+  const cli = [
+    ...(variables.length === 0 ? [] : ['env', ...variables]),
+    process.execPath,
+    '--import',
+    'tsx',
+    'src/cli/main.ts',
+    ...args,
+  ]
+    .map(q)
+    .join(' ');
   const script = `trap : INT; ${cli}; echo "[exit $?]"; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$'; exec cat`;
   tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '30', '-c', root, 'sh', '-c', script);
   return new Terminal(name);
@@ -369,5 +386,35 @@ describe('mcp-actors at a terminal', () => {
     expect(await t.exitCode()).toBe(130);
     expect(t.screen()).toMatch(/^mcp-actors: interrupted: tools\/call \(id \d+\) cancelled\.$/m);
     expect(await t.settings()).toEqual(['icanon', 'echo']);
+  });
+});
+
+describe('OAuth at a terminal', () => {
+  let authServer: AuthorizationServer;
+  let mcp: ProtectedMcpServer;
+  beforeAll(async () => {
+    authServer = await startAuthorizationServer();
+    mcp = await startProtectedMcpServer({ issuer: authServer.issuer });
+  });
+  afterAll(async () => {
+    await mcp?.close();
+    await authServer?.close();
+  });
+
+  it('a 401 opens the browser by itself, and the command goes on once the user is back', async () => {
+    const store = path.join(scratch, 'oauth', 'tokens.json');
+    const t = terminal(['call', 'whoami', '--url', mcp.url], {
+      // The stand-in browser: the headless user at the authorization server, then the redirect.
+      MCP_ACTORS_BROWSER: path.join(root, 'test/fixtures/oauth-browser.mjs'),
+      MCP_ACTORS_TOKEN_STORE: store,
+    });
+    expect(await t.exitCode()).toBe(0);
+    const screen = t.screen();
+    expect(screen).toMatch(
+      /^mcp-actors: Opening the browser to authorize… \(or open this URL: http:\/\/127\.0\.0\.1:\d+\/auth\?\S+\)$/m,
+    );
+    expect(screen).toContain(`"sub":"${DEFAULT_ACCOUNT_ID}"`);
+    const kept = JSON.parse(readFileSync(store, 'utf8')) as { entries: Record<string, unknown> };
+    expect(Object.keys(kept.entries)).toEqual([`${mcp.url} authorization_code`]);
   });
 });

@@ -7,7 +7,14 @@ import {
   UsageError,
   type CliOptions,
 } from '../src/cli/args.js';
-import { causeChain, DeadlineExpired, exitCodeOf, Interrupted, oneLine } from '../src/cli/exit.js';
+import {
+  causeChain,
+  DeadlineExpired,
+  errorDocument,
+  exitCodeOf,
+  Interrupted,
+  oneLine,
+} from '../src/cli/exit.js';
 import {
   formatContentBlock,
   formatInfo,
@@ -23,15 +30,27 @@ import {
   sampleAtTerminal,
   type Asker,
 } from '../src/cli/interactive.js';
+import {
+  browserCommand,
+  loginCommand,
+  logoutText,
+  storedRedirectUri,
+  storeKeyOf,
+} from '../src/cli/oauth.js';
 import { renderProgress, StatusLine } from '../src/cli/progress.js';
 import { negotiationOptions } from '../src/cli/session.js';
 import {
+  AuthorizationError,
   ConnectionClosedError,
+  createOAuthClient,
   InvalidArgumentError,
   JsonRpcError,
   RequestCancelledError,
   RequestTimeoutError,
+  SendFailedError,
+  type OAuthClientOptions,
 } from '../src/index.js';
+import { OAuthStoreError } from '../src/node/index.js';
 import { NegotiationError } from '../src/negotiation.js';
 
 /** The CLI's pure parts, imported without running anything. */
@@ -151,9 +170,85 @@ describe('the command line', () => {
     [['tools', '--env', 'NOEQUALS', '--', 's'], /--env takes NAME=value/],
     [['read', 'a', 'b', '--', 's'], /read takes at most 1/],
     [['info', 'extra', '--', 's'], /info takes no arguments/],
+    [['login', '--', 's'], /login is for an http\(s\) server .*stdio/],
+    [['logout', '--url', 'ws://h'], /logout is for an http\(s\) server .*WebSocket/],
+    [['login', '--url', 'http://h', '--header', 'authorization: Bearer x'], /Authorization header/],
+    [['tools', '--client-id', 'app', '--', 's'], /--client-id is for an http\(s\) --url/],
+    [['tools', '--scope', 'a', '--url', 'wss://h'], /--scope is for an http\(s\) --url/],
+    [
+      ['tools', '--client-secret', 's', '--url', 'http://h'],
+      /--client-secret goes with --client-id/,
+    ],
+    [
+      ['login', '--client-id', 'app', '--client-credentials', '--url', 'http://h'],
+      /--client-credentials needs --client-id and its secret/,
+    ],
+    [['login', '--client-credentials', '--url', 'http://h'], /--client-credentials needs/],
   ])('%j is refused', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
     expect(() => parseCommandLine(argv)).toThrow(message);
+  });
+
+  it('reads the OAuth flags of an http(s) server, and their variables', () => {
+    expect(run(['login', '--url', 'https://h/mcp'])).toMatchObject({
+      command: 'login',
+      server: {
+        kind: 'http',
+        oauth: {
+          clientId: undefined,
+          clientSecret: undefined,
+          clientCredentials: false,
+          scope: undefined,
+          tokenStore: undefined,
+          enabled: true,
+        },
+      },
+    });
+    const flags = parseCommandLine(
+      [
+        'tools',
+        '--url',
+        'https://h/mcp',
+        '--client-id',
+        'app',
+        '--client-credentials',
+        '--scope',
+        'mcp:read mcp:write',
+        '--token-store',
+        'tokens/oauth.json',
+      ],
+      '/home/me',
+      { MCP_ACTORS_CLIENT_SECRET: 's3cret', MCP_ACTORS_TOKEN_STORE: '/elsewhere.json' },
+    );
+    expect(flags.kind === 'run' ? flags.options.server : undefined).toMatchObject({
+      oauth: {
+        clientId: 'app',
+        clientSecret: 's3cret',
+        clientCredentials: true,
+        scope: 'mcp:read mcp:write',
+        tokenStore: '/home/me/tokens/oauth.json',
+      },
+    });
+    const fromEnv = parseCommandLine(['logout', '--url', 'http://h/'], '/home/me', {
+      MCP_ACTORS_TOKEN_STORE: 'rel.json',
+      MCP_ACTORS_CLIENT_SECRET: 'ignored without --client-id',
+    });
+    expect(fromEnv.kind === 'run' ? fromEnv.options.server : undefined).toMatchObject({
+      oauth: { tokenStore: '/home/me/rel.json', clientSecret: undefined },
+    });
+    // A secret on the command line wins over the variable.
+    const given = parseCommandLine(
+      ['tools', '--url', 'http://h/', '--client-id', 'a', '--client-secret', 'flag'],
+      '/',
+      { MCP_ACTORS_CLIENT_SECRET: 'variable' },
+    );
+    expect(given.kind === 'run' ? given.options.server : undefined).toMatchObject({
+      oauth: { clientSecret: 'flag' },
+    });
+    // An Authorization header of one's own turns OAuth off.
+    expect(
+      run(['tools', '--url', 'http://h/', '--header', 'Authorization: Bearer t']).server,
+    ).toMatchObject({ oauth: { enabled: false } });
   });
 
   it('parses headers and JSON objects', () => {
@@ -179,9 +274,30 @@ describe('exit codes and reports', () => {
     [new RequestCancelledError(ref, new Interrupted()), 'command', 130],
     [new Interrupted(), 'connect', 130],
     [new InvalidArgumentError('bad header'), 'connect', 2],
+    [new AuthorizationError('access-denied', 'denied'), 'connect', 5],
+    [new AuthorizationError('insufficient-scope', 'more'), 'command', 5],
+    [new SendFailedError(ref, new AuthorizationError('unauthorized', 'no')), 'command', 5],
+    [new OAuthStoreError('corrupt', '/s.json', 'not a store'), 'connect', 5],
     [new Error('something else'), 'command', 1],
   ] as const)('%s while %s: %i', (error, phase, code) => {
     expect(exitCodeOf(error, phase)).toBe(code);
+  });
+
+  it('tells an authorization failure as itself in the --json error document', () => {
+    const denied = new AuthorizationError('access-denied', 'The user said no.', {
+      oauthError: 'access_denied',
+    });
+    expect(errorDocument(new SendFailedError(ref, denied), 5)).toEqual({
+      error: {
+        exitCode: 5,
+        code: 'AUTHORIZATION_FAILED',
+        reason: 'access-denied',
+        message: 'The user said no.',
+      },
+    });
+    expect(errorDocument(new OAuthStoreError('io', '/s.json', 'Could not write.'), 5)).toEqual({
+      error: { exitCode: 5, code: 'TOKEN_STORE', reason: 'io', message: 'Could not write.' },
+    });
   });
 
   it('reports one line, with the telling stderr line of a crashed server', () => {
@@ -427,5 +543,113 @@ describe('the terminal dialogs', () => {
       content: { type: 'text', text: 'Hello.' },
     });
     await expect(sampleAtTerminal(params, scripted(['']))).rejects.toMatchObject({ code: -1 });
+  });
+});
+
+describe('OAuth in the command line', () => {
+  const settings = {
+    clientId: undefined,
+    clientSecret: undefined,
+    clientCredentials: false,
+    scope: undefined,
+    tokenStore: undefined,
+    enabled: true,
+  };
+
+  /** The key an OAuth client bound to `url` keeps its tokens under. */
+  function clientKey(url: string, options: OAuthClientOptions): string | undefined {
+    const client = createOAuthClient(options);
+    client.wrapFetch(new URL(url), () => Promise.resolve(new Response(null, { status: 500 })));
+    const key = client.storeKey;
+    client.stop();
+    return key;
+  }
+
+  it('finds the tokens under the key the OAuth client keeps them under', () => {
+    const url = 'https://mcp.example.com/mcp#section';
+    const userAgent = () => Promise.reject(new Error('no user here'));
+    const codeFlow: OAuthClientOptions = {
+      grant: { type: 'authorization_code', redirectUri: 'http://127.0.0.1:1/callback', userAgent },
+    };
+    expect(storeKeyOf(new URL(url), settings)).toBe(clientKey(url, codeFlow));
+    expect(storeKeyOf(new URL(url), settings)).toBe(
+      'https://mcp.example.com/mcp authorization_code',
+    );
+    const robot = { ...settings, clientId: 'robot', clientSecret: 's', clientCredentials: true };
+    expect(storeKeyOf(new URL(url), robot)).toBe(
+      clientKey(url, {
+        grant: { type: 'client_credentials' },
+        client: { clientId: 'robot', clientSecret: 's' },
+      }),
+    );
+  });
+
+  it('listens again on the loopback port of the stored registration', () => {
+    const client = (...redirectUris: string[]) => ({
+      clients: { 'https://as': { clientId: 'c', authMethod: 'none' as const, redirectUris } },
+    });
+    expect(storedRedirectUri(client('http://127.0.0.1:8976/callback'))?.href).toBe(
+      'http://127.0.0.1:8976/callback',
+    );
+    expect(
+      storedRedirectUri(client('https://app.example/callback', 'http://127.0.0.1:9/callback'))
+        ?.port,
+    ).toBe('9');
+    expect(storedRedirectUri(client('https://app.example/callback'))).toBeUndefined();
+    expect(storedRedirectUri(client('http://127.0.0.1:8976/other'))).toBeUndefined();
+    expect(storedRedirectUri(client('http://localhost:8976/callback'))).toBeUndefined();
+    expect(storedRedirectUri({})).toBeUndefined();
+    expect(storedRedirectUri(undefined)).toBeUndefined();
+  });
+
+  it('runs MCP_ACTORS_BROWSER as it is, a JavaScript file with this Node', () => {
+    expect(browserCommand('/usr/bin/firefox')).toEqual({ command: '/usr/bin/firefox', args: [] });
+    expect(browserCommand('C:\\Program Files\\b.exe')).toEqual({
+      command: 'C:\\Program Files\\b.exe',
+      args: [],
+    });
+    expect(browserCommand('/t/browser.mjs')).toEqual({
+      command: process.execPath,
+      args: ['/t/browser.mjs'],
+    });
+  });
+
+  it('says how to log in, with the client and the token store of the command', () => {
+    const url = new URL('https://h/mcp');
+    expect(loginCommand(url, settings)).toBe('mcp-actors login --url https://h/mcp');
+    expect(loginCommand(url, { ...settings, clientId: 'my app', tokenStore: '/tmp/t.json' })).toBe(
+      "mcp-actors login --url https://h/mcp --client-id 'my app' --token-store /tmp/t.json",
+    );
+  });
+
+  it('says what logout did', () => {
+    const outcome = { server: 'https://h/mcp', tokenStore: '/t.json', forgotten: true };
+    expect(logoutText({ ...outcome, forgotten: false, revocation: undefined })).toBe(
+      'No tokens were kept for https://h/mcp (in /t.json).',
+    );
+    expect(
+      logoutText({
+        ...outcome,
+        revocation: { revoked: ['refresh_token', 'access_token'], unsupported: [], why: undefined },
+      }),
+    ).toBe(
+      'Logged out of https://h/mcp: the refresh token and access token were revoked at the authorization server and the tokens forgotten.',
+    );
+    expect(
+      logoutText({
+        ...outcome,
+        revocation: { revoked: [], unsupported: [], why: 'https://as offers no revocation' },
+      }),
+    ).toBe(
+      'Logged out of https://h/mcp: the tokens were forgotten; they were not revoked: https://as offers no revocation.',
+    );
+    expect(
+      logoutText({
+        ...outcome,
+        revocation: { revoked: ['refresh_token'], unsupported: [], why: 'https://as refused: x' },
+      }),
+    ).toBe(
+      'Logged out of https://h/mcp: the refresh token was revoked at the authorization server and the tokens forgotten (revoking the rest failed: https://as refused: x).',
+    );
   });
 });

@@ -1,15 +1,30 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { run } from '../src/cli/run.js';
 import { startHttpServerProcess, type HttpServerProcess } from './support/http-server-process.js';
+import {
+  DEFAULT_ACCOUNT_ID,
+  startAuthorizationServer,
+  startProtectedMcpServer,
+  type AuthorizationServer,
+  type ProtectedMcpServer,
+} from './support/oauth-server.js';
 
 /**
  * The `mcp-actors` command line, end to end: the CLI runs from source (node --import tsx) as its
@@ -40,11 +55,13 @@ interface Running {
   readonly done: Promise<Outcome>;
 }
 
-/** Starts the CLI from source with `args`; stdin is not a terminal. */
-function start(args: readonly string[]): Running {
+/** Starts the CLI from source with `args` (and `env` on top of this one's); stdin is not a terminal. */
+function start(args: readonly string[], env: Record<string, string> = {}): Running {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: root,
     stdio: ['pipe', 'pipe', 'pipe'],
+    // Tokens go to a store of the tests' own, never the user's, unless a test names another.
+    env: { ...process.env, MCP_ACTORS_TOKEN_STORE: path.join(scratch, 'tokens.json'), ...env },
   });
   let stdout = '';
   let stderr = '';
@@ -78,10 +95,23 @@ function start(args: readonly string[]): Running {
   };
 }
 
-/** Runs the CLI's runner in this process, with in-memory streams (for what starts no server). */
-async function inProcess(args: readonly string[]): Promise<Outcome> {
+/** How {@link inProcess} runs: the environment, and whether stdin and stderr say they are a terminal. */
+interface InProcessOptions {
+  readonly env?: Record<string, string>;
+  readonly terminal?: boolean;
+}
+
+/**
+ * Runs the CLI's runner in this process, with in-memory streams (for what starts no server, or
+ * to play a terminal).
+ */
+async function inProcess(
+  args: readonly string[],
+  options: InProcessOptions = {},
+): Promise<Outcome> {
   let stdout = '';
   let stderr = '';
+  const tty = options.terminal === true ? { isTTY: true, columns: 100 } : {};
   const sink = (append: (text: string) => void): Writable =>
     new Writable({
       write(chunk: Buffer, _encoding, callback) {
@@ -91,9 +121,13 @@ async function inProcess(args: readonly string[]): Promise<Outcome> {
     });
   const code = await run(args, {
     stdout: sink((t) => (stdout += t)),
-    stderr: sink((t) => (stderr += t)),
-    stdin: Readable.from([]),
+    stderr: Object.assign(
+      sink((t) => (stderr += t)),
+      tty,
+    ),
+    stdin: Object.assign(Readable.from([]), tty),
     cwd: root,
+    ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),
     onSignal: () => () => {},
     exitNow: (c) => {
       throw new Error(`exitNow(${c})`);
@@ -104,7 +138,12 @@ async function inProcess(args: readonly string[]): Promise<Outcome> {
 
 /** Runs the CLI to the end. */
 function cli(...args: string[]): Promise<Outcome> {
-  const running = start(args);
+  return cliWith({}, ...args);
+}
+
+/** Runs the CLI to the end with these environment variables. */
+function cliWith(env: Record<string, string>, ...args: string[]): Promise<Outcome> {
+  const running = start(args, env);
   running.child.stdin?.end();
   return running.done;
 }
@@ -733,5 +772,259 @@ describe('--inspect', () => {
     const o = await running.done;
     expect(o.code).toBe(0);
     expect(o.stdout).toMatch(/^echo\s+message\*/m);
+  });
+});
+
+// Each test runs the CLI several times as a process of its own (about 2 s each, more under load).
+describe('OAuth: login, logout, and the authorization a 401 starts', { timeout: 60_000 }, () => {
+  /** The stand-in browser (MCP_ACTORS_BROWSER): the headless user, then the redirect back. */
+  const browser = path.join(root, 'test/fixtures/oauth-browser.mjs');
+  const robot = { client_id: 'robot', client_secret: 'robot-secret-0f9e' } as const;
+  let authServer: AuthorizationServer;
+  let mcp: ProtectedMcpServer;
+  beforeAll(async () => {
+    authServer = await startAuthorizationServer({
+      clients: [{ ...robot, grant_types: ['client_credentials'] }],
+    });
+    mcp = await startProtectedMcpServer({ issuer: authServer.issuer });
+  });
+  afterAll(async () => {
+    await mcp?.close();
+    await authServer?.close();
+  });
+
+  /** A token store file's content. */
+  const readJson = (file: string) =>
+    JSON.parse(readFileSync(file, 'utf8')) as {
+      entries: Record<string, { tokens?: Record<string, string>; clients?: object }>;
+    };
+
+  /** A token store and a browser log of the test's own, and the environment that names them. */
+  function oauthSetup(name: string, extra: Record<string, string> = {}) {
+    const store = path.join(scratch, name, 'oauth.json');
+    const visits = path.join(scratch, `${name}-browser.log`);
+    const env = {
+      MCP_ACTORS_BROWSER: browser,
+      MCP_ACTORS_TOKEN_STORE: store,
+      OAUTH_BROWSER_LOG: visits,
+      ...extra,
+    };
+    /** What the browser did: the URL it was opened on, and how the receiver answered. */
+    const browsed = (): string[] =>
+      existsSync(visits) ? readFileSync(visits, 'utf8').trimEnd().split('\n') : [];
+    /**
+     * What the browser did, once it logged `lines` lines: it logs the receiver's answer after
+     * the CLI may have gone on (or ended), so this waits for the line to be there.
+     */
+    const browsedUntil = async (lines: number): Promise<string[]> => {
+      await vi.waitFor(() => expect(browsed()).toHaveLength(lines), { timeout: 10_000 });
+      return browsed();
+    };
+    /** The store file's entries. */
+    const entries = () => readJson(store).entries;
+    return { store, env, browsed, browsedUntil, entries };
+  }
+
+  /** The whoami tool's answer, as the CLI printed it. */
+  const whoami = (o: Outcome): Record<string, unknown> =>
+    JSON.parse(o.stdout) as Record<string, unknown>;
+
+  const hint = (store: string): string =>
+    `mcp-actors: ${mcp.url} needs authorization, and nobody can be asked to authorize here ` +
+    `(--no-interactive, or stdin or stderr is not a terminal); run 'mcp-actors login --url ${mcp.url} --token-store ${store}' first.`;
+
+  it('login opens the browser and keeps the tokens; commands use them; logout revokes and forgets them', async () => {
+    const { store, env, browsed, browsedUntil, entries } = oauthSetup('login');
+    const loggedIn = await cliWith(env, 'login', '--url', mcp.url);
+    expect(loggedIn.stderr).toMatch(
+      /^mcp-actors: Opening the browser to authorize… \(or open this URL: http:\/\/127\.0\.0\.1:\d+\/auth\?\S+\)$/m,
+    );
+    expect(loggedIn).toMatchObject({
+      code: 0,
+      stdout:
+        `Authorized at ${mcp.url} by ${authServer.issuer} (scope: mcp:read mcp:write).\n` +
+        `Tokens kept in ${store}.\n`,
+    });
+    const [opened = '', back] = await browsedUntil(2);
+    const authorization = new URL(opened);
+    expect(authorization.origin).toBe(authServer.issuer);
+    expect(authorization.searchParams.get('redirect_uri')).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/callback$/,
+    );
+    expect(back).toBe('back 200 Authorization received');
+    expect(statSync(store).mode & 0o777).toBe(0o600);
+    const key = `${mcp.url} authorization_code`;
+    const tokens = entries()[key]?.tokens ?? {};
+    expect(tokens).toMatchObject({ issuer: authServer.issuer, resource: mcp.url });
+    expect(`${loggedIn.stdout}${loggedIn.stderr}`).not.toContain(tokens.accessToken);
+
+    // Later commands use the stored tokens, with nobody to ask and no browser.
+    const called = await cliWith(env, 'call', 'whoami', '--url', mcp.url, '--no-interactive');
+    expect(called.code).toBe(0);
+    expect(whoami(called)).toMatchObject({ sub: DEFAULT_ACCOUNT_ID });
+    expect(browsed()).toHaveLength(2);
+
+    // An expired access token is refreshed, by the stored registration (its redirect URI
+    // unchanged): no browser, no new registration, and the new tokens are kept.
+    const kept = JSON.parse(readFileSync(store, 'utf8')) as {
+      entries: Record<string, { tokens: { expiresAt: number } }>;
+    };
+    const entry = kept.entries[key];
+    if (entry !== undefined) entry.tokens.expiresAt = Date.now() - 1000;
+    writeFileSync(store, JSON.stringify(kept));
+    mcp.expireAccessTokens();
+    const registered = authServer.registeredClients().length;
+    const before = authServer.requests.length;
+    const refreshed = await cliWith(env, 'call', 'whoami', '--url', mcp.url, '--no-interactive');
+    expect(refreshed.code).toBe(0);
+    expect(whoami(refreshed)).toMatchObject({ sub: DEFAULT_ACCOUNT_ID });
+    expect(
+      authServer.requests
+        .slice(before)
+        .filter((r) => r.route === 'token')
+        .map((r) => [r.params?.grant_type, r.status]),
+    ).toEqual([['refresh_token', 200]]);
+    expect(authServer.registeredClients()).toHaveLength(registered);
+    expect(entries()[key]?.tokens?.accessToken).not.toBe(tokens.accessToken);
+    expect(browsed()).toHaveLength(2);
+
+    const revocations = authServer.requests.length;
+    const loggedOut = await cliWith(env, 'logout', '--url', mcp.url);
+    expect(loggedOut).toMatchObject({
+      code: 0,
+      stdout:
+        `Logged out of ${mcp.url}: the refresh token was revoked at the authorization server and the tokens forgotten ` +
+        '(the access token cannot be revoked there and expires on its own).\n',
+    });
+    expect(
+      authServer.requests
+        .slice(revocations)
+        .filter((r) => r.route === 'revocation')
+        .map((r) => [r.params?.token_type_hint, r.status]),
+    ).toEqual([
+      ['refresh_token', 200],
+      ['access_token', 400],
+    ]);
+    // The registration stays, the tokens are gone.
+    expect(entries()[key]).toEqual({ clients: expect.any(Object) });
+
+    const again = await inProcess(['logout', '--url', mcp.url], { env });
+    expect(again.stdout).toBe(`No tokens were kept for ${mcp.url} (in ${store}).\n`);
+    const refused = await cliWith(env, 'tools', '--url', mcp.url);
+    expect(refused.code).toBe(5);
+    expect(firstLine(refused)).toBe(hint(store));
+    expect(browsed()).toHaveLength(2);
+  });
+
+  it('a 401 with nobody to ask ends with exit code 5 and says to log in (--json: the error)', async () => {
+    const { store, env, browsed } = oauthSetup('nobody');
+    const piped = await cliWith(env, 'tools', '--url', mcp.url);
+    expect(piped.code).toBe(5);
+    expect(piped.stderr).toBe(`${hint(store)}\n`);
+    const machine = await cliWith(env, 'tools', '--json', '--url', mcp.url);
+    expect(machine.code).toBe(5);
+    expect(json(machine)).toEqual({
+      error: {
+        exitCode: 5,
+        code: 'AUTHORIZATION_FAILED',
+        reason: 'user-agent-failed',
+        message: expect.stringContaining(
+          `run 'mcp-actors login --url ${mcp.url} --token-store ${store}' first`,
+        ) as unknown,
+      },
+    });
+    // At a terminal, --no-interactive rules the browser out too.
+    const refused = await inProcess(['info', '--no-interactive', '--url', mcp.url], {
+      env,
+      terminal: true,
+    });
+    expect(refused.code).toBe(5);
+    expect(firstLine(refused)).toBe(hint(store));
+    const login = await inProcess(['login', '--no-interactive', '--url', mcp.url], { env });
+    expect(login.code).toBe(5);
+    expect(login.stderr).toBe(
+      'mcp-actors: login needs you at a browser, and --no-interactive was given.\n',
+    );
+    expect(browsed()).toEqual([]);
+  });
+
+  it('at a terminal, a 401 opens the browser by itself, then the command runs', async () => {
+    const { env, browsedUntil, entries } = oauthSetup('terminal');
+    const o = await inProcess(['call', 'whoami', '--url', mcp.url], { env, terminal: true });
+    expect(o.stderr).toMatch(
+      /^mcp-actors: Opening the browser to authorize… \(or open this URL: http:\/\/127\.0\.0\.1:\d+\/auth\?\S+\)$/m,
+    );
+    expect(o.code).toBe(0);
+    // The scope the server's challenge asked for.
+    expect(whoami(o)).toMatchObject({ sub: DEFAULT_ACCOUNT_ID, scopes: ['mcp:read'] });
+    expect(await browsedUntil(2)).toEqual([
+      expect.stringMatching(/\/auth\?/),
+      'back 200 Authorization received',
+    ]);
+    expect(Object.keys(entries())).toEqual([`${mcp.url} authorization_code`]);
+  });
+
+  it('--client-credentials: a token for a pre-registered client, no browser, no secret printed', async () => {
+    const { env, browsed, entries } = oauthSetup('robot', {
+      MCP_ACTORS_CLIENT_SECRET: robot.client_secret,
+    });
+    const flags = ['--url', mcp.url, '--client-id', 'robot', '--client-credentials', '--verbose'];
+    const loggedIn = await cliWith(env, 'login', '--json', ...flags);
+    expect(loggedIn.code).toBe(0);
+    expect(json(loggedIn)).toEqual({
+      server: mcp.url,
+      issuer: authServer.issuer,
+      scope: 'mcp:read mcp:write',
+      tokenStore: expect.stringMatching(/robot\/oauth\.json$/) as unknown,
+    });
+    expect(Object.keys(entries())).toEqual([`${mcp.url} robot`]);
+    const called = await cliWith(env, 'call', 'whoami', ...flags);
+    expect(called.code).toBe(0);
+    expect(whoami(called)).toMatchObject({ client_id: 'robot' });
+    for (const o of [loggedIn, called]) {
+      expect(`${o.stdout}${o.stderr}`).not.toContain(robot.client_secret);
+    }
+    expect(browsed()).toEqual([]);
+  });
+
+  it('an authorization the user denies: exit code 5, the reason and the message', async () => {
+    const { env, browsedUntil } = oauthSetup('denied', { OAUTH_BROWSER_DECISION: 'deny' });
+    const o = await cliWith(env, 'login', '--url', mcp.url);
+    expect(o.code).toBe(5);
+    expect(o.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `mcp-actors: authorization at ${mcp.url} failed (access-denied): The authorization server answered access_denied (The user denied the request).`,
+    );
+    expect((await browsedUntil(2))[1]).toBe('back 200 Authorization not granted');
+  });
+
+  it('Ctrl-C while the browser is out: exit code 130, nothing kept', async () => {
+    // A browser the user never comes back from.
+    const idle = path.join(scratch, 'idle-browser.mjs');
+    writeFileSync(idle, '');
+    const { store, env } = oauthSetup('interrupted', { MCP_ACTORS_BROWSER: idle });
+    const running = start(['login', '--url', mcp.url], env);
+    running.child.stdin?.end();
+    await running.stderrHas('Opening the browser to authorize');
+    const redirect = /redirect_uri=([^&]+)/.exec(running.stderr())?.[1] ?? '';
+    running.child.kill('SIGINT');
+    const o = await running.done;
+    expect(o.code).toBe(130);
+    expect(o.stderr.trimEnd().split('\n').at(-1)).toBe('mcp-actors: interrupted.');
+    // The receiver is gone, and no tokens were kept.
+    await expect(fetch(`${decodeURIComponent(redirect)}?state=x`)).rejects.toThrow();
+    expect(Object.values(readJson(store).entries).map((e) => e.tokens)).toEqual([undefined]);
+  });
+
+  it('a token store that is not one: exit code 5, named, and left as it is', async () => {
+    const { store, env } = oauthSetup('corrupt');
+    const text = '{"version": 1, "entries": ';
+    mkdirSync(path.dirname(store), { recursive: true });
+    writeFileSync(store, text);
+    const o = await cliWith(env, 'tools', '--url', mcp.url);
+    expect(o.code).toBe(5);
+    expect(o.stderr).toBe(
+      `mcp-actors: The OAuth token store ${store} is not usable (not JSON); it was left as it is. Repair it, or delete it and log in again.\n`,
+    );
+    expect(readFileSync(store, 'utf8')).toBe(text);
   });
 });

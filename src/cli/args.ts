@@ -2,6 +2,7 @@
  * The command line of `mcp-actors`: commands, flags, usage texts, and the parse into what to run.
  * Pure: nothing here touches the process, so tests can call it directly.
  */
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { REVISIONS, isRevision, type Revision } from '../protocol/revisions.js';
@@ -27,6 +28,8 @@ export const COMMANDS = [
   'resources',
   'read',
   'listen',
+  'login',
+  'logout',
 ] as const;
 
 export type CommandName = (typeof COMMANDS)[number];
@@ -47,6 +50,31 @@ export const LOG_LEVELS = [
 ] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** The commands that act on the tokens of an http(s) server rather than open a session. */
+export const AUTH_COMMANDS: readonly CommandName[] = ['login', 'logout'];
+
+/**
+ * OAuth for an http(s) server: which client, which grant, which scope, and where tokens are kept.
+ * Secrets given here stay in memory and in the token store; they are never printed.
+ */
+export interface OAuthSettings {
+  /** A client registered beforehand (`--client-id`); otherwise Dynamic Client Registration. */
+  readonly clientId: string | undefined;
+  /** Its secret (`--client-secret`, or `MCP_ACTORS_CLIENT_SECRET`). */
+  readonly clientSecret: string | undefined;
+  /** The client credentials grant (`--client-credentials`): no user, no browser. */
+  readonly clientCredentials: boolean;
+  /** The scope to ask for (`--scope`). */
+  readonly scope: string | undefined;
+  /** The token store file (`--token-store`, or `MCP_ACTORS_TOKEN_STORE`); default: the user's. */
+  readonly tokenStore: string | undefined;
+  /** Whether OAuth is used: not when an `Authorization` header is given with `--header`. */
+  readonly enabled: boolean;
+}
+
+/** The environment variables the command line reads. */
+export type CliEnv = Readonly<Record<string, string | undefined>>;
+
 /** Where the server is. */
 export type ServerTarget =
   | {
@@ -61,6 +89,7 @@ export type ServerTarget =
       /** `auto`: Streamable HTTP falling back to HTTP+SSE. */
       readonly transport: 'auto' | 'streamable-http' | 'sse';
       readonly headers: Readonly<Record<string, string>>;
+      readonly oauth: OAuthSettings;
     }
   | {
       readonly kind: 'websocket';
@@ -114,6 +143,11 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   resource: { type: 'string', multiple: true },
   limit: { type: 'string' },
+  'client-id': { type: 'string' },
+  'client-secret': { type: 'string' },
+  'client-credentials': { type: 'boolean' },
+  scope: { type: 'string' },
+  'token-store': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const satisfies ParseArgsConfig['options'];
@@ -203,6 +237,26 @@ const SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       '  --limit <n>          stop after n notifications\n' +
       'With --json: one JSON object per line (method and params).',
   },
+  login: {
+    synopsis: 'login',
+    summary: 'authorize at an http(s) server now (OAuth) and keep the tokens',
+    arity: [0, 0],
+    details:
+      'Runs the OAuth authorization for the server at --url now: opens the browser on the\n' +
+      "authorization server's page (or the program in MCP_ACTORS_BROWSER) and waits on\n" +
+      '127.0.0.1 for it to come back, or, with --client-credentials, asks for a token with no\n' +
+      'user. Prints the scope granted and where the tokens are kept; later commands use them.\n' +
+      'With --json: {"server", "issuer", "scope", "tokenStore"}.',
+  },
+  logout: {
+    synopsis: 'logout',
+    summary: 'forget (and revoke) the tokens kept for an http(s) server',
+    arity: [0, 0],
+    details:
+      'Revokes the tokens kept for the server at --url (and client) at its authorization\n' +
+      'server, when that offers revocation, and forgets them. The client registration stays.\n' +
+      'With --json: {"server", "forgotten", "revoked", "notRevocable", "tokenStore"}.',
+  },
 };
 
 const CONNECTION_HELP = `Server (one of):
@@ -221,8 +275,21 @@ Session:
   --log-level <level>          ask for the server's log messages at this level and print them
                                (${LOG_LEVELS.join(', ')})
   --no-interactive             refuse the server's elicitation and sampling requests
-                               (also when stdin is not a terminal)
+                               (also when stdin is not a terminal), and never open the
+                               browser to authorize
   --inspect                    open the inspector for the session and print its URL
+
+Authorization (OAuth 2.1, for an http(s) --url; see mcp-actors login --help):
+  --client-id <id>             a client registered at the authorization server beforehand
+                               (default: the client registers itself)
+  --client-secret <secret>     its secret (better: the MCP_ACTORS_CLIENT_SECRET variable)
+  --client-credentials         the client credentials grant: a token for the client itself,
+                               no user and no browser (needs --client-id and a secret)
+  --scope <scope>              the scope to ask for (space-separated)
+  --token-store <path>         the file tokens are kept in (or MCP_ACTORS_TOKEN_STORE;
+                               default ~/.config/mcp-actors/oauth.json)
+  A 401 starts the authorization in the browser (MCP_ACTORS_BROWSER: a program to open the
+  URL with instead) when stdin and stderr are a terminal; otherwise run login first.
 
 Output:
   --json                       machine-readable output on stdout
@@ -231,8 +298,8 @@ Output:
   -V, --version                the version`;
 
 const EXIT_HELP = `Exit codes: 0 ok; 1 the server answered with an error (or a tool result with isError);
-2 usage error; 3 connection, transport or negotiation failure; 4 timeout; 130 interrupted
-(Ctrl-C; 143 for SIGTERM).`;
+2 usage error; 3 connection, transport or negotiation failure; 4 timeout; 5 authorization
+failed or needed (run login); 130 interrupted (Ctrl-C; 143 for SIGTERM).`;
 
 export function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => SPECS[c].synopsis.length));
@@ -254,6 +321,7 @@ Examples:
   mcp-actors tools -- npx -y @modelcontextprotocol/server-everything
   mcp-actors call echo '{"message":"hi"}' -- npx -y @modelcontextprotocol/server-everything
   mcp-actors info --url http://127.0.0.1:3001/mcp --header 'Authorization: Bearer xyz'
+  mcp-actors login --url https://mcp.example.com/mcp
 `;
 }
 
@@ -310,9 +378,72 @@ export function rootUri(text: string, cwd: string): string {
   ).href.replace(/\/$/, '');
 }
 
+/** The OAuth flags, as parseArgs gives them. */
+interface OAuthFlags {
+  'client-id'?: string;
+  'client-secret'?: string;
+  'client-credentials'?: boolean;
+  scope?: string;
+  'token-store'?: string;
+}
+
+const OAUTH_FLAGS = [
+  'client-id',
+  'client-secret',
+  'client-credentials',
+  'scope',
+  'token-store',
+] as const satisfies readonly (keyof OAuthFlags)[];
+
+/** Refuses the OAuth flags for a server that is not an http(s) URL. */
+function refuseOAuthFlags(values: OAuthFlags, what: string): void {
+  const given = OAUTH_FLAGS.find((flag) => values[flag] !== undefined);
+  if (given !== undefined) {
+    throw new UsageError(
+      `--${given} is for an http(s) --url (OAuth); it does not apply to ${what}.`,
+    );
+  }
+}
+
+/** The OAuth settings of an http(s) server, from the flags and the environment. */
+function parseOAuth(
+  values: OAuthFlags,
+  headers: Readonly<Record<string, string>>,
+  cwd: string,
+  env: CliEnv,
+): OAuthSettings {
+  const clientId = values['client-id'];
+  if (clientId === '') throw new UsageError('--client-id needs a value.');
+  if (values['client-secret'] !== undefined && clientId === undefined) {
+    throw new UsageError('--client-secret goes with --client-id (the client it belongs to).');
+  }
+  const fromEnv = env['MCP_ACTORS_CLIENT_SECRET'];
+  const clientSecret =
+    values['client-secret'] ??
+    (clientId !== undefined && fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined);
+  const clientCredentials = values['client-credentials'] === true;
+  if (clientCredentials && (clientId === undefined || clientSecret === undefined)) {
+    throw new UsageError(
+      '--client-credentials needs --client-id and its secret (--client-secret, or the MCP_ACTORS_CLIENT_SECRET variable).',
+    );
+  }
+  const store = values['token-store'] ?? env['MCP_ACTORS_TOKEN_STORE'];
+  if (values['token-store'] === '') throw new UsageError('--token-store needs a path.');
+  return {
+    clientId,
+    clientSecret,
+    clientCredentials,
+    scope: values.scope === undefined || values.scope.trim() === '' ? undefined : values.scope,
+    tokenStore: store === undefined || store === '' ? undefined : path.resolve(cwd, store),
+    enabled: !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization'),
+  };
+}
+
 function parseTarget(
-  values: { url?: string; transport?: string; header?: string[]; env?: string[] },
+  values: { url?: string; transport?: string; header?: string[]; env?: string[] } & OAuthFlags,
   serverArgv: readonly string[] | undefined,
+  cwd: string,
+  environment: CliEnv,
 ): ServerTarget {
   const headers: Record<string, string> = {};
   for (const h of values.header ?? []) {
@@ -339,6 +470,7 @@ function parseTarget(
           `--transport ${values.transport} does not apply to a ${scheme}// URL (WebSocket).`,
         );
       }
+      refuseOAuthFlags(values, 'a WebSocket server');
       return { kind: 'websocket', url, headers };
     }
     if (scheme !== 'http:' && scheme !== 'https:') {
@@ -352,7 +484,13 @@ function parseTarget(
         `--transport takes streamable-http or sse for an http(s) URL; got ${JSON.stringify(transport)}.`,
       );
     }
-    return { kind: 'http', url, transport, headers };
+    return {
+      kind: 'http',
+      url,
+      transport,
+      headers,
+      oauth: parseOAuth(values, headers, cwd, environment),
+    };
   }
   if (serverArgv === undefined || serverArgv.length === 0 || serverArgv[0] === '') {
     throw new UsageError(
@@ -365,6 +503,7 @@ function parseTarget(
   if (values.header !== undefined) {
     throw new UsageError('--header is for --url (HTTP or WebSocket); it does not apply to stdio.');
   }
+  refuseOAuthFlags(values, 'a stdio server');
   const env: Record<string, string> = {};
   for (const e of values.env ?? []) {
     const [name, value] = parseEnv(e);
@@ -376,9 +515,14 @@ function parseTarget(
 
 /**
  * Parses `argv` (without `node` and the script). Everything after the first `--` is the server's
- * command line. Throws `UsageError` for anything that cannot be run.
+ * command line. `env` gives the variables read (`MCP_ACTORS_TOKEN_STORE`,
+ * `MCP_ACTORS_CLIENT_SECRET`). Throws `UsageError` for anything that cannot be run.
  */
-export function parseCommandLine(argv: readonly string[], cwd = '/'): ParsedCommandLine {
+export function parseCommandLine(
+  argv: readonly string[],
+  cwd = '/',
+  env: CliEnv = {},
+): ParsedCommandLine {
   const dashes = argv.indexOf('--');
   const own = dashes < 0 ? [...argv] : argv.slice(0, dashes);
   const serverArgv = dashes < 0 ? undefined : argv.slice(dashes + 1);
@@ -449,7 +593,21 @@ export function parseCommandLine(argv: readonly string[], cwd = '/'): ParsedComm
       `--log-level takes one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(logLevel)}.`,
     );
   }
-  const server = parseTarget(values, serverArgv);
+  const server = parseTarget(values, serverArgv, cwd, env);
+  if (AUTH_COMMANDS.includes(command)) {
+    if (server.kind !== 'http') {
+      throw new UsageError(
+        `${command} is for an http(s) server (--url http://… or https://…): OAuth does not apply to ${server.kind === 'stdio' ? 'stdio' : 'WebSocket'} servers.`,
+        command,
+      );
+    }
+    if (!server.oauth.enabled) {
+      throw new UsageError(
+        `${command} manages OAuth tokens; it does not go with an Authorization header (--header).`,
+        command,
+      );
+    }
+  }
   return {
     kind: 'run',
     options: {

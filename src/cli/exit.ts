@@ -7,10 +7,19 @@
  *   2    usage error: bad flags, bad JSON arguments, unknown command
  *   3    connection, transport or negotiation failure
  *   4    timeout
+ *   5    authorization failed, or is needed and nobody can be asked (OAuth), or the token store
+ *        is unusable
  *   130  interrupted (Ctrl-C); 143 for SIGTERM
  */
 import { UsageError } from './args.js';
-import { JsonRpcError, McpError, RequestCancelledError, RequestTimeoutError } from '../errors.js';
+import {
+  AuthorizationError,
+  JsonRpcError,
+  McpError,
+  RequestCancelledError,
+  RequestTimeoutError,
+} from '../errors.js';
+import { OAuthStoreError } from '../node/oauth.js';
 
 export const EXIT = {
   ok: 0,
@@ -18,6 +27,7 @@ export const EXIT = {
   usage: 2,
   connection: 3,
   timeout: 4,
+  auth: 5,
   interrupted: 130,
   terminated: 143,
 } as const;
@@ -71,6 +81,7 @@ export function exitCodeOf(error: unknown, phase: 'connect' | 'command'): ExitCo
   }
   if (error instanceof DeadlineExpired || error instanceof RequestTimeoutError) return EXIT.timeout;
   if (error instanceof McpError && error.code === 'INVALID_ARGUMENT') return EXIT.usage;
+  if (authFailureIn(error) !== undefined) return EXIT.auth;
   if (phase === 'connect') return EXIT.connection;
   if (error instanceof JsonRpcError) return EXIT.serverError;
   if (
@@ -81,6 +92,16 @@ export function exitCodeOf(error: unknown, phase: 'connect' | 'command'): ExitCo
     return EXIT.connection;
   }
   return EXIT.serverError;
+}
+
+/** The OAuth failure in an error's cause chain: an authorization or a token store failure. */
+export function authFailureIn(error: unknown): AuthorizationError | OAuthStoreError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 10; depth++) {
+    if (current instanceof AuthorizationError || current instanceof OAuthStoreError) return current;
+    current = current.cause;
+  }
+  return undefined;
 }
 
 /**
@@ -130,14 +151,21 @@ export function causeChain(error: unknown): string[] {
 }
 
 /** The error as a JSON document (for --json). */
-export function errorDocument(error: unknown, exitCode: number): Record<string, unknown> {
+export function errorDocument(failure: unknown, exitCode: number): Record<string, unknown> {
   const doc: Record<string, unknown> = { exitCode };
+  // An authorization failure is told as itself, not as the failed send it caused.
+  const error = authFailureIn(failure) ?? failure;
   if (error instanceof JsonRpcError) {
     doc.code = error.code;
     doc.message = error.rpcMessage;
     if (error.data !== undefined) doc.data = error.data;
   } else if (error instanceof McpError) {
     doc.code = error.code;
+    doc.message = error.message;
+    if (error instanceof AuthorizationError) doc.reason = error.reason;
+  } else if (error instanceof OAuthStoreError) {
+    doc.code = 'TOKEN_STORE';
+    doc.reason = error.reason;
     doc.message = error.message;
   } else {
     doc.message = error instanceof Error ? error.message : String(error);

@@ -5,17 +5,21 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Inspector } from '../node/inspector.js';
 import type { ClientSession, SessionMessage } from '../index.js';
-import { JsonRpcError, McpError, RequestCancelledError } from '../errors.js';
+import { AuthorizationError, JsonRpcError, McpError, RequestCancelledError } from '../errors.js';
 import { META_SUBSCRIPTION_ID } from '../negotiation.js';
 import type { SubscriptionFilter } from '../subscriptions.js';
 import {
+  AUTH_COMMANDS,
   parseCommandLine,
   parseJsonObject,
   parsePromptArguments,
   UsageError,
+  type CliEnv,
   type CliOptions,
+  type OAuthSettings,
 } from './args.js';
 import {
+  authFailureIn,
   causeChain,
   DeadlineExpired,
   errorDocument,
@@ -44,6 +48,15 @@ import {
   sampleAtTerminal,
   type Asker,
 } from './interactive.js';
+import {
+  login,
+  loginText,
+  logout,
+  logoutText,
+  nobodyToAskText,
+  startCliAuth,
+  type CliAuth,
+} from './oauth.js';
 import { renderProgress, StatusLine } from './progress.js';
 import { buildSession, negotiationOptions, targetText, type BuiltTransport } from './session.js';
 
@@ -65,6 +78,11 @@ export interface CliIo {
   readonly stderr: OutStream;
   readonly stdin: Readable & { readonly isTTY?: boolean };
   readonly cwd: string;
+  /**
+   * The environment variables read (`MCP_ACTORS_TOKEN_STORE`, `MCP_ACTORS_CLIENT_SECRET`,
+   * `MCP_ACTORS_BROWSER`). Default: none.
+   */
+  readonly env?: CliEnv;
   /** Registers a handler of SIGINT or SIGTERM; returns its remover. */
   onSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): () => void;
   /** Ends the process at once (a second Ctrl-C). */
@@ -125,12 +143,20 @@ class Run {
   readonly options: CliOptions;
   readonly status: StatusLine;
   readonly interactive: boolean;
+  /**
+   * Whether an authorization may send the user to the browser by itself: stdin and stderr are a
+   * terminal, and not --no-interactive.
+   */
+  readonly authInteractive: boolean;
   /** Aborted on the first Ctrl-C (or SIGTERM). */
   readonly interrupt = new AbortController();
   readonly #deadlines = new Set<Deadline>();
   #dialogs: Promise<unknown> = Promise.resolve();
   #dialogOpen = 0;
+  #authorizing = false;
   session: ClientSession | undefined;
+  /** OAuth, for an http(s) server. */
+  auth: CliAuth | undefined;
   transport: BuiltTransport | undefined;
   /** Set while `listen` prints notifications. */
   onNotification: ((method: string, params: unknown) => void) | undefined;
@@ -142,6 +168,7 @@ class Run {
     this.options = options;
     this.status = new StatusLine(io.stderr);
     this.interactive = !options.noInteractive && io.stdin.isTTY === true;
+    this.authInteractive = this.interactive && io.stderr.isTTY === true;
   }
 
   /** A line on stderr (above the progress bar, if one is drawn). */
@@ -192,6 +219,7 @@ class Run {
       controller.abort(new DeadlineExpired(this.options.timeout)),
     );
     if (this.#dialogOpen > 0) deadline.pause();
+    if (this.#authorizing) deadline.pause();
     this.#deadlines.add(deadline);
     return {
       options: {
@@ -241,6 +269,19 @@ class Run {
     );
     this.#dialogs = next.catch(() => {});
     return next;
+  }
+
+  /**
+   * The authorization waits for the user at the browser (true), or stopped waiting: meanwhile
+   * every deadline stands still, as during a dialog.
+   */
+  authorizing(waiting: boolean): void {
+    if (waiting === this.#authorizing) return;
+    this.#authorizing = waiting;
+    for (const d of this.#deadlines) {
+      if (waiting) d.pause();
+      else d.resume();
+    }
   }
 
   /** The first Ctrl-C: cancel what is in flight; the session is closed on the way out. */
@@ -486,6 +527,9 @@ async function runCommand(run: Run, session: ClientSession): Promise<CommandResu
     }
     case 'listen':
       return listen(run, session);
+    case 'login':
+    case 'logout':
+      throw new Error(`${options.command} opens no session`);
   }
 }
 
@@ -666,6 +710,23 @@ function systemCode(error: unknown): string {
   return found === undefined || oneLine(error).includes(found) ? '' : ` (${found}).`;
 }
 
+/** The report of an authorization failure: the reason and the message, or the hint to log in. */
+function authLine(run: Run, error: unknown): string {
+  const failure = authFailureIn(error);
+  const where = targetText(run.options.server);
+  if (failure === undefined) return oneLine(error);
+  const server = run.options.server;
+  if (run.auth?.userNeeded === true && server.kind === 'http') {
+    return run.options.command === 'login'
+      ? `login needs you at a browser, and --no-interactive was given.`
+      : `${where} needs authorization, and ${nobodyToAskText(server.url, server.oauth)}.`;
+  }
+  if (failure instanceof AuthorizationError) {
+    return `authorization at ${where} failed (${failure.reason}): ${oneLine(failure)}`;
+  }
+  return oneLine(failure);
+}
+
 /** Writes the report of a failure; returns the exit code. */
 function report(run: Run, error: unknown, phase: 'connect' | 'command'): number {
   const code = exitCodeOf(error, phase);
@@ -693,6 +754,8 @@ function report(run: Run, error: unknown, phase: 'connect' | 'command'): number 
       phase === 'connect'
         ? `timed out connecting to ${targetText(run.options.server)}: no answer to ${method} within ${ms} ms (raise --timeout, or 0 for none).`
         : `${method} timed out after ${ms} ms with no answer or progress; it was cancelled (raise --timeout, or 0 for none).`;
+  } else if (code === EXIT.auth) {
+    line = authLine(run, error);
   } else if (phase === 'connect') {
     const sys = systemCode(error);
     const text = oneLine(error);
@@ -706,11 +769,59 @@ function report(run: Run, error: unknown, phase: 'connect' | 'command'): number 
   return code;
 }
 
+/**
+ * The OAuth client of the run: the browser may open by itself at a terminal, and for `login`
+ * (unless --no-interactive), never for `logout`; the deadlines stand still while the user is at
+ * the browser.
+ */
+async function startAuth(run: Run, url: URL, settings: OAuthSettings): Promise<CliAuth> {
+  const { options, io } = run;
+  const auth = await startCliAuth({
+    server: url,
+    settings,
+    env: io.env ?? {},
+    mayAskUser:
+      options.command === 'login'
+        ? !options.noInteractive
+        : options.command !== 'logout' && run.authInteractive,
+    note: (line) => run.note(line),
+    verbose: (line) => run.verbose(line),
+  });
+  auth.client.actor.subscribe((snapshot) => run.authorizing(snapshot.value === 'authorizing'));
+  return auth;
+}
+
+/** `login` or `logout`: the tokens of the server at --url. */
+async function runAuthCommand(run: Run): Promise<number> {
+  const { options, auth } = run;
+  const server = options.server;
+  if (auth === undefined || server.kind !== 'http') throw new Error('no OAuth client');
+  if (options.command === 'login') {
+    const outcome = await login(auth, server.url, run.interrupt.signal);
+    if (options.json) run.json(outcome);
+    else run.out(loginText(outcome));
+    return EXIT.ok;
+  }
+  const outcome = await logout(auth, server.url, server.oauth);
+  if (options.json) {
+    run.json({
+      server: outcome.server,
+      forgotten: outcome.forgotten,
+      revoked: outcome.revocation?.revoked ?? [],
+      notRevocable: outcome.revocation?.unsupported ?? [],
+      tokenStore: outcome.tokenStore,
+    });
+  } else {
+    run.out(logoutText(outcome));
+  }
+  return EXIT.ok;
+}
+
 /** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let options: CliOptions;
   try {
-    const parsed = parseCommandLine(argv, io.cwd);
+    const parsed = parseCommandLine(argv, io.cwd, io.env);
     if (parsed.kind !== 'run') {
       io.stdout.write(`${parsed.text.replace(/\n?$/, '\n')}`);
       return EXIT.ok;
@@ -778,9 +889,25 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       }
       io.stderr.write(`mcp-actors: inspector at ${inspector.url}\n`);
     }
+    const server = options.server;
+    if (server.kind === 'http' && server.oauth.enabled) {
+      try {
+        r.auth = await startAuth(r, server.url, server.oauth);
+      } catch (error) {
+        return report(r, error, 'connect');
+      }
+    }
+    if (AUTH_COMMANDS.includes(options.command)) {
+      try {
+        return await runAuthCommand(r);
+      } catch (error) {
+        return report(r, r.interrupt.signal.aborted ? r.interrupt.signal.reason : error, 'command');
+      }
+    }
     const hooks = hooksOf(r);
     const built = buildSession(options, {
       ...hooks,
+      ...(r.auth === undefined ? {} : { auth: r.auth.client }),
       ...(inspector === undefined
         ? {}
         : { inspect: inspector.observer(`mcp-actors ${options.command}`) }),
@@ -823,6 +950,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         `mcp-actors: session closed${pid === undefined ? '' : `; server process ${pid} has exited`}`,
       );
     }
+    // After the session: its last requests may still need the token.
+    await r.auth?.close();
     if (inspector !== undefined) {
       if (!r.interrupt.signal.aborted) {
         io.stderr.write(
@@ -846,6 +975,7 @@ export function processIo(): CliIo {
     stderr: process.stderr,
     stdin: process.stdin,
     cwd: process.cwd(),
+    env: process.env,
     onSignal(signal, handler) {
       process.on(signal, handler);
       return () => process.off(signal, handler);

@@ -10,6 +10,7 @@ import {
   createStreamableHttpTransport,
   type ClientSession,
   type ClientSessionOptions,
+  type HttpAuth,
   type SessionMessage,
   type Transport,
 } from '../index.js';
@@ -35,6 +36,8 @@ export interface SessionHooks {
   readonly serverStderr: (text: string) => void;
   /** An inspection observer, with --inspect. */
   readonly inspect?: ClientSessionOptions['inspect'];
+  /** OAuth for an http(s) server. */
+  readonly auth?: HttpAuth;
 }
 
 /** The transport for a target, and how to describe it once connected. */
@@ -61,6 +64,7 @@ export function targetText(target: ServerTarget): string {
 export function buildTransport(
   target: ServerTarget,
   serverStderr: (text: string) => void,
+  auth?: HttpAuth,
 ): BuiltTransport {
   switch (target.kind) {
     case 'stdio': {
@@ -77,7 +81,11 @@ export function buildTransport(
       };
     }
     case 'http': {
-      const options = { url: target.url.href, headers: target.headers };
+      const options = {
+        url: target.url.href,
+        headers: target.headers,
+        ...(auth === undefined ? {} : { auth }),
+      };
       if (target.transport === 'streamable-http') {
         return {
           transport: createStreamableHttpTransport(options),
@@ -133,7 +141,7 @@ export function buildSession(
   options: CliOptions,
   hooks: SessionHooks,
 ): { session: ClientSession; transport: BuiltTransport } {
-  const transport = buildTransport(options.server, hooks.serverStderr);
+  const transport = buildTransport(options.server, hooks.serverStderr, hooks.auth);
   const timeout = options.timeout;
   const roots = options.roots;
   const session = createClientSession({

@@ -25,3 +25,15 @@ export {
   type Sanitized,
   type StateShape,
 } from './inspector.js';
+export {
+  createFileOAuthStore,
+  DEFAULT_REDIRECT_TIMEOUT_MS,
+  defaultOAuthStorePath,
+  OAuthStoreError,
+  startLoopbackRedirect,
+  type FileOAuthStore,
+  type FileOAuthStoreOptions,
+  type LoopbackRedirect,
+  type LoopbackRedirectOptions,
+  type OAuthStoreFailure,
+} from './oauth.js';
