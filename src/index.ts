@@ -74,15 +74,19 @@ export {
 export {
   createOAuthClient,
   OAuthClient,
+  oauthStoreKey,
   unionScopes,
   type AssertionProvider,
   type AssertionRequest,
   type AuthorizationRequest,
   type HttpAuth,
   type HttpAuthHooks,
+  type LogoutOutcome,
   type OAuthClientOptions,
   type OAuthGrant,
   type PreRegisteredClient,
+  type Revocation,
+  type TokenKind,
   type UserAgent,
 } from './auth/oauth.js';
 export { idJagAssertion, type IdJagOptions } from './auth/enterprise.js';

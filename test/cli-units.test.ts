@@ -624,13 +624,16 @@ describe('OAuth in the command line', () => {
 
   it('says what logout did', () => {
     const outcome = { server: 'https://h/mcp', tokenStore: '/t.json', forgotten: true };
-    expect(logoutText({ ...outcome, forgotten: false, revocation: undefined })).toBe(
+    const none = { revoked: [], unsupported: [], why: 'no tokens were held' };
+    expect(logoutText({ ...outcome, ...none, forgotten: false })).toBe(
       'No tokens were kept for https://h/mcp (in /t.json).',
     );
     expect(
       logoutText({
         ...outcome,
-        revocation: { revoked: ['refresh_token', 'access_token'], unsupported: [], why: undefined },
+        revoked: ['refresh_token', 'access_token'],
+        unsupported: [],
+        why: undefined,
       }),
     ).toBe(
       'Logged out of https://h/mcp: the refresh token and access token were revoked at the authorization server and the tokens forgotten.',
@@ -638,7 +641,9 @@ describe('OAuth in the command line', () => {
     expect(
       logoutText({
         ...outcome,
-        revocation: { revoked: [], unsupported: [], why: 'https://as offers no revocation' },
+        revoked: [],
+        unsupported: [],
+        why: 'https://as offers no revocation',
       }),
     ).toBe(
       'Logged out of https://h/mcp: the tokens were forgotten; they were not revoked: https://as offers no revocation.',
@@ -646,7 +651,9 @@ describe('OAuth in the command line', () => {
     expect(
       logoutText({
         ...outcome,
-        revocation: { revoked: ['refresh_token'], unsupported: [], why: 'https://as refused: x' },
+        revoked: ['refresh_token'],
+        unsupported: [],
+        why: 'https://as refused: x',
       }),
     ).toBe(
       'Logged out of https://h/mcp: the refresh token was revoked at the authorization server and the tokens forgotten (revoking the rest failed: https://as refused: x).',

@@ -257,6 +257,74 @@ describe('authorization code flow', () => {
     expect(routed('registration', from)).toHaveLength(0); // the registration was kept too
   });
 
+  it('revokes tokens restored from the store on logout, finding their server first', async () => {
+    const store = createMemoryOAuthStore();
+    const first = userClient({ store });
+    await whoami(await connect(first.oauth));
+    first.oauth.stop();
+    const from = authServer.requests.length;
+
+    const second = userClient({ store });
+    const outcome = await second.oauth.logout(mcp.url);
+
+    expect(outcome.forgotten).toBe(true);
+    expect(outcome.revoked).toContain('refresh_token');
+    expect(routed('revocation', from).length).toBeGreaterThan(0);
+    expect(routed('registration', from)).toHaveLength(0);
+    expect((await store.load(second.oauth.storeKey ?? ''))?.tokens).toBeUndefined();
+  });
+
+  it('keeps using a registration made for another loopback port (RFC 8252 §7.3)', async () => {
+    const store = createMemoryOAuthStore();
+    const first = userClient({ store });
+    await whoami(await connect(first.oauth));
+    await first.oauth.logout();
+    const from = authServer.requests.length;
+
+    const visits: URL[] = [];
+    const second = createOAuthClient({
+      store,
+      grant: {
+        type: 'authorization_code',
+        redirectUri: REDIRECT_URI.replace('53682', '53999'),
+        userAgent: async ({ url }) => {
+          visits.push(url);
+          return authorizeAsUser(url);
+        },
+      },
+    });
+    closers.push(() => Promise.resolve(second.stop()));
+    await whoami(await connect(second));
+
+    expect(routed('registration', from)).toHaveLength(0);
+    expect(visits[0]?.searchParams.get('redirect_uri')).toBe('http://127.0.0.1:53999/callback');
+  });
+
+  it('renews a short-lived token at half its lifetime, not on every request', async () => {
+    const shortLived = await startAuthorizationServer({ accessTokenTtl: 30 });
+    const shortMcp = await startProtectedMcpServer({ issuer: shortLived.issuer });
+    closers.push(
+      () => shortLived.close(),
+      () => shortMcp.close(),
+    );
+    const clock = movableClock();
+    const { oauth } = userClient({ clock });
+    const session = await connect(oauth, shortMcp.url);
+    const refreshes = () =>
+      shortLived.requests.filter(
+        (r) => r.route === 'token' && r.params?.['grant_type'] === 'refresh_token',
+      ).length;
+
+    await whoami(session);
+    await whoami(session);
+    expect(refreshes()).toBe(0);
+    clock.advance(16_000);
+    await whoami(session);
+    await whoami(session);
+
+    expect(refreshes()).toBe(1);
+  });
+
   it('fails with access-denied when the user refuses, naming the server’s error', async () => {
     const oauth = createOAuthClient({
       grant: {

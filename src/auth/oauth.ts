@@ -153,13 +153,34 @@ export interface OAuthClientOptions {
   readonly maxResponseBytes?: number | undefined;
   /** Re-authorizations for more scope allowed per request (403 `insufficient_scope`). Default 2. */
   readonly maxStepUps?: number | undefined;
-  /** Refresh a token this long before it expires, ms. Default 60 000. */
+  /** Refresh a token this long before it expires (at most half its lifetime), ms. Default 60 000. */
   readonly refreshBefore?: number | undefined;
   /** Time. Default: the system clock. */
   readonly clock?: Clock | undefined;
   /** An XState inspection observer for the authorization actor. */
   readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
 }
+
+/** A kind of token, as RFC 7009's `token_type_hint` names it. */
+export type TokenKind = 'refresh_token' | 'access_token';
+
+/** How revoking the tokens went. */
+export interface Revocation {
+  /** The tokens revoked. */
+  readonly revoked: readonly TokenKind[];
+  /** The tokens the authorization server does not revoke (`unsupported_token_type`). */
+  readonly unsupported: readonly TokenKind[];
+  /** Why revoking stopped or was not tried, if it was. */
+  readonly why: string | undefined;
+}
+
+/** What {@link OAuthClient.logout} did. */
+export interface LogoutOutcome extends Revocation {
+  /** Whether tokens were held (and are now forgotten). */
+  readonly forgotten: boolean;
+}
+
+const notRevoked = (why: string): Revocation => ({ revoked: [], unsupported: [], why });
 
 /** Hooks a transport gives {@link HttpAuth.wrapFetch}. */
 export interface HttpAuthHooks {
@@ -210,6 +231,48 @@ interface PendingAuthorization {
 }
 
 const SETTLED: ReadonlySet<AuthorizationState> = new Set(['authorized', 'failed', 'idle']);
+
+/**
+ * The key an {@link OAuthClient} keeps a server's record under in its store: the server's URL
+ * (its resource indicator) and the client's identity (the pre-registered client id, the Client ID
+ * Metadata Document URL, or the grant of a client that registers itself).
+ *
+ * @example
+ * ```ts
+ * import { oauthStoreKey } from 'mcp-actors';
+ *
+ * const key = oauthStoreKey(new URL('https://mcp.example.com/mcp'), {
+ *   grant: { type: 'client_credentials' },
+ *   client: { clientId: 'nightly-report' },
+ * });
+ * console.log(key); // 'https://mcp.example.com/mcp nightly-report'
+ * ```
+ */
+export function oauthStoreKey(
+  server: URL,
+  options: {
+    readonly grant: { readonly type: OAuthGrant['type'] };
+    readonly client?: { readonly clientId: string } | undefined;
+    readonly clientMetadataUrl?: string | undefined;
+  },
+): string {
+  const who = options.client?.clientId ?? options.clientMetadataUrl ?? options.grant.type;
+  return `${resourceIndicatorOf(server)} ${who}`;
+}
+
+/**
+ * Whether a registration made for redirect URI `registered` serves `wanted`: the same URI, or a
+ * loopback one that differs only by port (RFC 8252 §7.3: the port of a loopback redirect varies).
+ */
+function sameRedirect(registered: string, wanted: string): boolean {
+  if (registered === wanted) return true;
+  const a = new URL(registered);
+  const b = new URL(wanted);
+  if (a.protocol !== 'http:' || !isLoopbackHost(a.hostname)) return false;
+  a.port = '';
+  b.port = '';
+  return a.href === b.href;
+}
 
 function scopeSet(scope: string | undefined): string[] {
   return (scope ?? '').split(/\s+/).filter((s) => s !== '');
@@ -380,12 +443,7 @@ export class OAuthClient implements HttpAuth {
 
   /** The key the store keeps this server and client under. */
   get storeKey(): string | undefined {
-    if (this.#server === undefined) return undefined;
-    const who =
-      this.#options.client?.clientId ??
-      this.#options.clientMetadataUrl ??
-      `${this.#options.grant.type}`;
-    return `${resourceIndicatorOf(this.#server)} ${who}`;
+    return this.#server === undefined ? undefined : oauthStoreKey(this.#server, this.#options);
   }
 
   #bind(server: URL): void {
@@ -445,41 +503,97 @@ export class OAuthClient implements HttpAuth {
   }
 
   /**
-   * Forgets the tokens held for the server (in memory and in the store), revoking them at the
-   * authorization server when it has a revocation endpoint and the server is known.
+   * Forgets the tokens held for the server (in memory and in the store) and revokes them (RFC
+   * 7009) where the authorization server has a revocation endpoint, finding it first when the
+   * tokens were restored from the store. Registrations stay. Resolves with what was done; a
+   * revocation that fails is reported, never thrown: the tokens are forgotten either way.
+   *
+   * @example
+   * ```ts
+   * import { createOAuthClient } from 'mcp-actors';
+   * declare const options: Parameters<typeof createOAuthClient>[0];
+   *
+   * const oauth = createOAuthClient(options);
+   * const outcome = await oauth.logout('https://mcp.example.com/mcp');
+   * console.log(outcome.forgotten, outcome.revoked, outcome.why); // true ['refresh_token'] …
+   * ```
    */
-  async logout(server?: string | URL): Promise<void> {
+  async logout(server?: string | URL): Promise<LogoutOutcome> {
     if (server !== undefined) this.#bind(new URL(server));
     await this.#loaded;
     const held = this.#held;
     this.#held = undefined;
     this.#actor.send({ type: 'logout' });
-    const at = this.#at;
-    if (held !== undefined && at?.client !== undefined && at.as.revocation_endpoint !== undefined) {
-      const lib = await loadLibrary();
-      const context = this.#context(AbortSignal.timeout(this.#timeout));
-      for (const token of [held.refreshToken, held.accessToken]) {
-        if (token === undefined) continue;
-        try {
-          const response = await lib.revocationRequest(
-            at.as,
-            at.client,
-            at.clientAuth ?? lib.None(),
-            token,
-            requestOptions(context),
-          );
-          await lib.processRevocationResponse(response);
-        } catch {
-          // Revocation is a courtesy: the tokens are forgotten here either way.
-        }
-      }
-    }
+    const revocation =
+      held === undefined ? notRevoked('no tokens were held') : await this.#revoke(held);
     const key = this.storeKey;
     this.#record = { ...this.#record, tokens: undefined };
-    if (key === undefined) return;
-    // Registrations stay (they are no user's); only the tokens go.
-    if (this.#record.clients === undefined) await this.#store.remove(key);
-    else await this.#store.save(key, this.#record);
+    if (key !== undefined) {
+      // Registrations stay (they are no user's); only the tokens go.
+      if (this.#record.clients === undefined) await this.#store.remove(key);
+      else await this.#store.save(key, this.#record);
+    }
+    return { forgotten: held !== undefined, ...revocation };
+  }
+
+  /** Revokes the refresh token, then the access token, at the server that issued them. */
+  async #revoke(held: StoredTokens): Promise<Revocation> {
+    const lib = await this.#withLib();
+    const signal = AbortSignal.timeout(this.#timeout);
+    try {
+      if (this.#at?.issuer !== held.issuer || this.#at.client === undefined) {
+        // Tokens restored from the store: find their authorization server and client again.
+        await this.#discover(
+          { challenge: undefined, steppingUp: false, scope: held.scope },
+          signal,
+        );
+        if (this.#at?.issuer !== held.issuer) {
+          return notRevoked(
+            `the server now names another authorization server than ${held.issuer}`,
+          );
+        }
+        await this.#register(signal, false);
+      }
+    } catch (error) {
+      return notRevoked(`the authorization server could not be found: ${reasonText(error)}`);
+    }
+    const at = this.#at;
+    if (at.client === undefined) return notRevoked('the client registration is not kept');
+    if (at.as.revocation_endpoint === undefined) {
+      return notRevoked(`${at.issuer} has no revocation endpoint`);
+    }
+    const revoked: TokenKind[] = [];
+    const unsupported: TokenKind[] = [];
+    const kinds: [TokenKind, string | undefined][] = [
+      ['refresh_token', held.refreshToken],
+      ['access_token', held.accessToken],
+    ];
+    for (const [kind, token] of kinds) {
+      if (token === undefined) continue;
+      try {
+        const response = await lib.revocationRequest(
+          at.as,
+          at.client,
+          at.clientAuth ?? lib.None(),
+          token,
+          {
+            ...requestOptions(this.#context(signal)),
+            additionalParameters: { token_type_hint: kind },
+          },
+        );
+        await lib.processRevocationResponse(response);
+        revoked.push(kind);
+      } catch (error) {
+        // RFC 7009 §2.2.1: a server that cannot revoke this kind of token (a JWT access token).
+        if (error instanceof lib.ResponseBodyError && error.error === 'unsupported_token_type') {
+          unsupported.push(kind);
+          continue;
+        }
+        const why = error instanceof lib.ResponseBodyError ? error.error : reasonText(error);
+        return { revoked, unsupported, why: `${at.issuer} refused: ${why}` };
+      }
+    }
+    return { revoked, unsupported, why: undefined };
   }
 
   /** Stops the authorization actor; a flow in progress is abandoned. */
@@ -576,7 +690,8 @@ export class OAuthClient implements HttpAuth {
     return { issuer, resource: prm.resource, scope };
   }
 
-  async #register(signal: AbortSignal): Promise<void> {
+  /** A client identity at the authorization server; without `mayRegister`, none is made anew. */
+  async #register(signal: AbortSignal, mayRegister = true): Promise<void> {
     const lib = await this.#withLib();
     const at = this.#at;
     if (at === undefined) throw new McpLocalError('INVALID_STATE', 'Nothing discovered.');
@@ -609,9 +724,9 @@ export class OAuthClient implements HttpAuth {
       if (
         stored !== undefined &&
         redirectUri !== undefined &&
-        !stored.redirectUris.includes(redirectUri)
+        !stored.redirectUris.some((r) => sameRedirect(r, redirectUri))
       ) {
-        stored = undefined; // registered for another redirect URI (another loopback port)
+        stored = undefined; // registered for another redirect URI
       }
       if (
         stored === undefined &&
@@ -624,6 +739,7 @@ export class OAuthClient implements HttpAuth {
           redirectUris: redirectUri === undefined ? [] : [redirectUri],
         };
       }
+      if (stored === undefined && !mayRegister) return;
       if (stored === undefined) stored = await this.#dynamicRegistration(lib, at, signal);
     }
     at.client = { client_id: stored.clientId };
@@ -791,9 +907,11 @@ export class OAuthClient implements HttpAuth {
       });
     } catch (error) {
       if (error instanceof AuthorizationError) throw error;
+      // The user agent's own error is the cause: the caller may recognise it.
       throw new AuthorizationError(
         'user-agent-failed',
         `Sending the user to ${url.origin}${url.pathname} failed: ${reasonText(error)}`,
+        { cause: error },
       );
     }
     let callback: URL;
@@ -1007,6 +1125,7 @@ export class OAuthClient implements HttpAuth {
       accessToken: response.access_token,
       tokenType: response.token_type.toLowerCase(),
       refreshToken: response.refresh_token ?? previousRefresh,
+      issuedAt: this.#clock.now(),
       expiresAt:
         response.expires_in === undefined
           ? undefined
@@ -1066,7 +1185,10 @@ export class OAuthClient implements HttpAuth {
     if (!SETTLED.has(this.state)) await this.#settle(signal);
     const held = this.#held;
     if (held === undefined || held.expiresAt === undefined) return held;
-    const soon = held.expiresAt - (this.#options.refreshBefore ?? 60_000) <= this.#clock.now();
+    // At most half the token's lifetime early: a short-lived token is not renewed on every use.
+    const lifetime = held.issuedAt === undefined ? Infinity : held.expiresAt - held.issuedAt;
+    const margin = Math.min(this.#options.refreshBefore ?? 60_000, lifetime / 2);
+    const soon = held.expiresAt - margin <= this.#clock.now();
     // A token about to expire is renewed when that needs no user: a refresh token, or a grant
     // without one; otherwise it is sent until the server refuses it.
     const renewable =

@@ -25,6 +25,8 @@ export interface StoredTokens {
   /** `bearer` or `dpop`, lower-cased. */
   readonly tokenType: string;
   readonly refreshToken?: string | undefined;
+  /** When the access token was issued, ms since the epoch. */
+  readonly issuedAt?: number | undefined;
   /** When the access token expires, ms since the epoch. */
   readonly expiresAt?: number | undefined;
   readonly scope?: string | undefined;

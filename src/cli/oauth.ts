@@ -1,23 +1,19 @@
 /**
  * OAuth in the command line: the OAuth client of an http(s) server, with the file token store and
  * the loopback redirect receiver; the browser (the system's, or `MCP_ACTORS_BROWSER`); the `login`
- * and `logout` commands, and revocation of stored tokens.
+ * and `logout` commands.
  */
 import { spawn } from 'node:child_process';
-import type * as OAuth from 'oauth4webapi';
+import type { InspectionEvent } from 'xstate';
 import {
-  discoverAuthorizationServer,
-  requestOptions,
-  resourceIndicatorOf,
-} from '../auth/discovery.js';
-import {
-  boundedFetch,
-  DEFAULT_AUTH_MAX_RESPONSE_BYTES,
-  DEFAULT_AUTH_TIMEOUT_MS,
-} from '../auth/http.js';
-import { createOAuthClient, type OAuthClient, type OAuthGrant } from '../auth/oauth.js';
-import type { OAuthRecord, StoredClient, StoredTokens } from '../auth/store.js';
-import { systemClock } from '../clock.js';
+  createOAuthClient,
+  oauthStoreKey,
+  type LogoutOutcome,
+  type OAuthClient,
+  type OAuthGrant,
+  type TokenKind,
+} from '../auth/oauth.js';
+import type { OAuthRecord } from '../auth/store.js';
 import { reasonText } from '../errors.js';
 import {
   createFileOAuthStore,
@@ -36,8 +32,10 @@ const CALLBACK_PATH = '/callback';
  * as `OAuthClient.storeKey` computes it once bound.
  */
 export function storeKeyOf(server: URL, settings: OAuthSettings): string {
-  const who = settings.clientId ?? grantTypeOf(settings);
-  return `${resourceIndicatorOf(server)} ${who}`;
+  return oauthStoreKey(server, {
+    grant: { type: grantTypeOf(settings) },
+    client: settings.clientId === undefined ? undefined : { clientId: settings.clientId },
+  });
 }
 
 /** The grant the settings ask for. */
@@ -120,6 +118,8 @@ export interface CliAuthOptions {
   readonly note: (line: string) => void;
   /** Writes a line on stderr with --verbose. */
   readonly verbose: (line: string) => void;
+  /** The inspector's observer, with --inspect: the authorization shows beside the session. */
+  readonly inspect?: ((event: InspectionEvent) => void) | undefined;
 }
 
 /** The OAuth client of a run, with its store and redirect receiver. */
@@ -262,6 +262,7 @@ export async function startCliAuth(options: CliAuthOptions): Promise<CliAuth> {
     ...(settings.scope === undefined ? {} : { scope: settings.scope }),
     clientName: 'mcp-actors',
     store,
+    ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
   });
   return {
     client,
@@ -307,63 +308,29 @@ export function loginText(outcome: LoginOutcome): string {
   return `Authorized at ${outcome.server}${by}${scope}.\nTokens kept in ${outcome.tokenStore}.`;
 }
 
-/** A kind of token, as RFC 7009's `token_type_hint` names it. */
-export type TokenKind = 'refresh_token' | 'access_token';
-
-/** How revoking the stored tokens went. */
-export interface Revocation {
-  /** The tokens revoked. */
-  readonly revoked: readonly TokenKind[];
-  /** The tokens the authorization server does not revoke (`unsupported_token_type`). */
-  readonly unsupported: readonly TokenKind[];
-  /** Why revoking stopped, if it did. */
-  readonly why: string | undefined;
-}
-
-/** Nothing was revoked, for this reason. */
-const notRevoked = (why: string): Revocation => ({ revoked: [], unsupported: [], why });
-
 /** A kind of token as a person says it. */
 const tokenName = (kind: TokenKind): string =>
   kind === 'refresh_token' ? 'refresh token' : 'access token';
 
-/** What `logout` did. */
-export interface LogoutOutcome {
+/** What `logout` did: the OAuth client's outcome, with where. */
+export interface CliLogoutOutcome extends LogoutOutcome {
   readonly server: string;
-  /** Whether tokens were kept (and are now forgotten). */
-  readonly forgotten: boolean;
-  readonly revocation: Revocation | undefined;
   readonly tokenStore: string;
 }
 
 /** Revokes the stored tokens where possible, then forgets them (the registration stays). */
-export async function logout(
-  auth: CliAuth,
-  server: URL,
-  settings: OAuthSettings,
-): Promise<LogoutOutcome> {
-  const record = await auth.store.load(auth.key);
-  const tokens = record?.tokens;
-  const revocation =
-    tokens === undefined
-      ? undefined
-      : await revokeStored(tokens, clientOf(record, settings, tokens));
-  await auth.client.logout(server);
-  return {
-    server: server.href,
-    forgotten: tokens !== undefined,
-    revocation,
-    tokenStore: auth.store.path,
-  };
+export async function logout(auth: CliAuth, server: URL): Promise<CliLogoutOutcome> {
+  const outcome = await auth.client.logout(server);
+  return { ...outcome, server: server.href, tokenStore: auth.store.path };
 }
 
 /** The human text of a logout. */
-export function logoutText(outcome: LogoutOutcome): string {
+export function logoutText(outcome: CliLogoutOutcome): string {
   if (!outcome.forgotten) {
     return `No tokens were kept for ${outcome.server} (in ${outcome.tokenStore}).`;
   }
   const start = `Logged out of ${outcome.server}:`;
-  const { revoked, unsupported, why } = outcome.revocation ?? notRevoked('nothing was tried');
+  const { revoked, unsupported, why } = outcome;
   if (revoked.length === 0) {
     const reason = why ?? 'the authorization server revokes none of them';
     return `${start} the tokens were forgotten; they were not revoked: ${reason}.`;
@@ -376,127 +343,4 @@ export function logoutText(outcome: LogoutOutcome): string {
   ];
   const names = revoked.map(tokenName).join(' and ');
   return `${start} the ${names} ${revoked.length > 1 ? 'were' : 'was'} revoked at the authorization server and the tokens forgotten${notes.length === 0 ? '' : ` (${notes.join('; ')})`}.`;
-}
-
-/** The client the stored tokens were issued to: the one given, or the stored registration. */
-function clientOf(
-  record: OAuthRecord | undefined,
-  settings: OAuthSettings,
-  tokens: StoredTokens,
-): StoredClient | undefined {
-  if (settings.clientId !== undefined) {
-    return {
-      clientId: settings.clientId,
-      clientSecret: settings.clientSecret,
-      authMethod: settings.clientSecret === undefined ? 'none' : 'client_secret_basic',
-      redirectUris: [],
-    };
-  }
-  return record?.clients?.[tokens.issuer];
-}
-
-/**
- * `client_secret_basic` as RFC 6749 §2.3.1 has it (form-encoded, then Base64), the way the OAuth
- * client sends it.
- */
-function clientSecretBasic(secret: string): OAuth.ClientAuth {
-  const encode = (value: string): string => new URLSearchParams({ v: value }).toString().slice(2);
-  return (_as, client, _body, headers) => {
-    headers.set('authorization', `Basic ${btoa(`${encode(client.client_id)}:${encode(secret)}`)}`);
-  };
-}
-
-/** The client authentication of a stored client at the revocation endpoint, if the CLI can do it. */
-function revocationAuth(
-  lib: typeof OAuth,
-  as: OAuth.AuthorizationServer,
-  client: StoredClient,
-): OAuth.ClientAuth | undefined {
-  const secret = client.clientSecret;
-  switch (client.authMethod) {
-    case 'none':
-      return lib.None();
-    case 'client_secret_post':
-      return secret === undefined ? undefined : lib.ClientSecretPost(secret);
-    case 'client_secret_basic': {
-      if (secret === undefined) return undefined;
-      const supported = as.revocation_endpoint_auth_methods_supported;
-      return supported !== undefined &&
-        !supported.includes('client_secret_basic') &&
-        supported.includes('client_secret_post')
-        ? lib.ClientSecretPost(secret)
-        : clientSecretBasic(secret);
-    }
-    default:
-      return undefined;
-  }
-}
-
-/**
- * Revokes the refresh token and the access token at the authorization server that issued them
- * (RFC 7009), when it has a revocation endpoint. Revocation is a courtesy: the tokens are
- * forgotten whatever happens here.
- */
-async function revokeStored(
-  tokens: StoredTokens,
-  client: StoredClient | undefined,
-): Promise<Revocation> {
-  if (client === undefined) return notRevoked('the client they were issued to is not known');
-  const lib = await import('oauth4webapi');
-  const context = {
-    lib,
-    fetch: boundedFetch({
-      fetch: globalThis.fetch,
-      timeout: DEFAULT_AUTH_TIMEOUT_MS,
-      maxResponseBytes: DEFAULT_AUTH_MAX_RESPONSE_BYTES,
-      clock: systemClock,
-    }),
-    signal: AbortSignal.timeout(2 * DEFAULT_AUTH_TIMEOUT_MS),
-  };
-  let as: OAuth.AuthorizationServer;
-  try {
-    as = await discoverAuthorizationServer(context, tokens.issuer, false);
-  } catch (error) {
-    return notRevoked(reasonText(error));
-  }
-  if (as.revocation_endpoint === undefined) {
-    return notRevoked(`${tokens.issuer} offers no revocation`);
-  }
-  const auth = revocationAuth(lib, as, client);
-  if (auth === undefined) {
-    return notRevoked(`mcp-actors cannot authenticate as ${client.authMethod} there`);
-  }
-  const revoked: TokenKind[] = [];
-  const unsupported: TokenKind[] = [];
-  const held: [string | undefined, TokenKind][] = [
-    [tokens.refreshToken, 'refresh_token'],
-    [tokens.accessToken, 'access_token'],
-  ];
-  for (const [token, hint] of held) {
-    if (token === undefined) continue;
-    try {
-      const response = await lib.revocationRequest(
-        as,
-        { client_id: client.clientId },
-        auth,
-        token,
-        {
-          ...requestOptions(context),
-          additionalParameters: { token_type_hint: hint },
-        },
-      );
-      await lib.processRevocationResponse(response);
-      revoked.push(hint);
-    } catch (error) {
-      // RFC 7009 §2.2.1: a server that cannot revoke this kind of token (a JWT access token).
-      if (error instanceof lib.ResponseBodyError && error.error === 'unsupported_token_type') {
-        unsupported.push(hint);
-        continue;
-      }
-      // oauth4webapi's errors may carry the answer's body: only its code or message goes on.
-      const why = error instanceof lib.ResponseBodyError ? error.error : reasonText(error);
-      return { revoked, unsupported, why: `${tokens.issuer} refused: ${why}` };
-    }
-  }
-  return { revoked, unsupported, why: undefined };
 }

@@ -3,6 +3,7 @@
  * exit code. It touches the process only through `CliIo`, and only while `run` runs.
  */
 import type { Readable, Writable } from 'node:stream';
+import type { InspectionEvent } from 'xstate';
 import type { Inspector } from '../node/inspector.js';
 import type { ClientSession, SessionMessage } from '../index.js';
 import { AuthorizationError, JsonRpcError, McpError, RequestCancelledError } from '../errors.js';
@@ -774,11 +775,17 @@ function report(run: Run, error: unknown, phase: 'connect' | 'command'): number 
  * (unless --no-interactive), never for `logout`; the deadlines stand still while the user is at
  * the browser.
  */
-async function startAuth(run: Run, url: URL, settings: OAuthSettings): Promise<CliAuth> {
+async function startAuth(
+  run: Run,
+  url: URL,
+  settings: OAuthSettings,
+  inspect: ((event: InspectionEvent) => void) | undefined,
+): Promise<CliAuth> {
   const { options, io } = run;
   const auth = await startCliAuth({
     server: url,
     settings,
+    inspect,
     env: io.env ?? {},
     mayAskUser:
       options.command === 'login'
@@ -802,13 +809,13 @@ async function runAuthCommand(run: Run): Promise<number> {
     else run.out(loginText(outcome));
     return EXIT.ok;
   }
-  const outcome = await logout(auth, server.url, server.oauth);
+  const outcome = await logout(auth, server.url);
   if (options.json) {
     run.json({
       server: outcome.server,
       forgotten: outcome.forgotten,
-      revoked: outcome.revocation?.revoked ?? [],
-      notRevocable: outcome.revocation?.unsupported ?? [],
+      revoked: outcome.revoked,
+      notRevocable: outcome.unsupported,
       tokenStore: outcome.tokenStore,
     });
   } else {
@@ -889,10 +896,12 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       }
       io.stderr.write(`mcp-actors: inspector at ${inspector.url}\n`);
     }
+    // One observer for the session and its OAuth client: the inspector shows both under one tab.
+    const observer = inspector?.observer(`mcp-actors ${options.command}`);
     const server = options.server;
     if (server.kind === 'http' && server.oauth.enabled) {
       try {
-        r.auth = await startAuth(r, server.url, server.oauth);
+        r.auth = await startAuth(r, server.url, server.oauth, observer);
       } catch (error) {
         return report(r, error, 'connect');
       }
@@ -908,9 +917,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const built = buildSession(options, {
       ...hooks,
       ...(r.auth === undefined ? {} : { auth: r.auth.client }),
-      ...(inspector === undefined
-        ? {}
-        : { inspect: inspector.observer(`mcp-actors ${options.command}`) }),
+      ...(observer === undefined ? {} : { inspect: observer }),
     });
     r.session = built.session;
     r.transport = built.transport;
