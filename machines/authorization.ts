@@ -262,6 +262,7 @@ export const authorizationMachine = setup({
   },
 }).createMachine({
   id: 'authorization',
+  /** Built from the input: no token yet. */
   context: ({ input }) => ({
     grant: input.grant,
     generation: 0,
@@ -291,6 +292,7 @@ export const authorizationMachine = setup({
       invoke: {
         id: 'discover',
         src: 'discover',
+        /** The challenge that started the flow, and the scope so far. */
         input: ({ context }) => ({
           challenge: context.challenge,
           steppingUp: false,
@@ -306,6 +308,7 @@ export const authorizationMachine = setup({
       invoke: {
         id: 'register',
         src: 'register',
+        /** The issuer the client identity is for. */
         input: ({ context }) => ({ issuer: context.issuer ?? '' }),
         onDone: [{ guard: 'needsUser', target: 'authorizing' }, { target: 'exchanging' }],
         onError: { target: 'failed', actions: 'rememberFailure' },
@@ -317,6 +320,7 @@ export const authorizationMachine = setup({
       invoke: {
         id: 'authorize',
         src: 'authorize',
+        /** The scope to ask for. */
         input: ({ context }) => ({ scope: context.scope }),
         onDone: 'exchanging',
         onError: { target: 'failed', actions: 'rememberFailure' },
@@ -327,6 +331,7 @@ export const authorizationMachine = setup({
       invoke: {
         id: 'exchange',
         src: 'exchange',
+        /** The scope to ask for. */
         input: ({ context }) => ({ scope: context.scope }),
         onDone: {
           target: 'authorized',
@@ -374,6 +379,7 @@ export const authorizationMachine = setup({
       invoke: {
         id: 'discover',
         src: 'discover',
+        /** The 403's challenge, and the scope held, to widen. */
         input: ({ context }) => ({
           challenge: context.challenge,
           steppingUp: true,
