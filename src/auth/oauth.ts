@@ -607,8 +607,8 @@ export class OAuthClient implements HttpAuth {
     return this.#options.timeout ?? DEFAULT_AUTH_TIMEOUT_MS;
   }
 
-  #context(signal: AbortSignal): DiscoveryContext & { lib: OAuthLibrary } {
-    // The library is loaded by the time a step runs (see #step).
+  /** How a step reaches the network. Each step awaits #withLib() first, so the library is loaded. */
+  #context(signal: AbortSignal): DiscoveryContext {
     return {
       lib: this.#lib as OAuthLibrary,
       fetch: boundedFetch({
