@@ -335,6 +335,46 @@ describe('refusals before anything is sent to an authorization server', () => {
   });
 });
 
+describe('a token endpoint that refuses the client', () => {
+  it('fails with token-request-failed, invalid_client, on a 401 challenge; no secret in the error', async () => {
+    const server = 'https://mcp.example/mcp';
+    const { fetch } = scriptedFetch({
+      [server]: {
+        status: 401,
+        body: {},
+        headers: { 'www-authenticate': 'Bearer resource_metadata="https://mcp.example/prm"' },
+      },
+      'https://mcp.example/prm': {
+        body: { resource: server, authorization_servers: ['https://as.example'] },
+      },
+      'https://as.example/.well-known/oauth-authorization-server': {
+        body: { issuer: 'https://as.example', token_endpoint: 'https://as.example/token' },
+      },
+      'https://as.example/token': {
+        status: 401,
+        body: {},
+        headers: { 'www-authenticate': 'Basic realm="as"' },
+      },
+    });
+    const oauth = createOAuthClient({
+      grant: { type: 'client_credentials' },
+      client: { clientId: 'robot', clientSecret: 'do-not-print-me' },
+      fetch,
+    });
+    const error: unknown = await oauth
+      .wrapFetch(new URL(server), fetch)(server, { method: 'POST', body: '{}' })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    oauth.stop();
+    expect(error).toMatchObject({ reason: 'token-request-failed', oauthError: 'invalid_client' });
+    expect(JSON.stringify({ m: (error as Error).message, ...(error as object) })).not.toContain(
+      'do-not-print-me',
+    );
+  });
+});
+
 describe('request deadlines while a user authorizes', () => {
   it('stand still while the transport holds, and run on from where they were after', async () => {
     vi.useFakeTimers();

@@ -328,6 +328,14 @@ function importParams(alg: string): Parameters<typeof crypto.subtle.importKey>[2
 /** Maps an error of a token endpoint call to an {@link AuthorizationError}. */
 function tokenFailure(lib: OAuthLibrary, what: string, error: unknown): AuthorizationError {
   if (error instanceof AuthorizationError) return error;
+  if (error instanceof lib.WWWAuthenticateChallengeError) {
+    // A 401 with a challenge: the client's authentication was refused.
+    return new AuthorizationError(
+      'token-request-failed',
+      `The ${what} was refused with HTTP ${error.status} (the client's authentication).`,
+      { oauthError: 'invalid_client' },
+    );
+  }
   if (error instanceof lib.ResponseBodyError) {
     return new AuthorizationError(
       'token-request-failed',
@@ -1180,20 +1188,34 @@ export class OAuthClient implements HttpAuth {
     });
   }
 
-  /** The token to send now: waits for a flow in progress, refreshes one about to expire. */
-  async #current(signal: AbortSignal | null | undefined): Promise<Held | undefined> {
-    if (!SETTLED.has(this.state)) await this.#settle(signal);
-    const held = this.#held;
-    if (held === undefined || held.expiresAt === undefined) return held;
+  /** Whether the token held should be renewed before it is sent. */
+  #renewDue(held: Held): boolean {
+    if (held.expiresAt === undefined) return false;
+    // A token about to expire is renewed when that needs no user: a refresh token, or a grant
+    // without one; otherwise it is sent until the server refuses it.
+    if (held.refreshToken === undefined && this.#options.grant.type === 'authorization_code') {
+      return false;
+    }
     // At most half the token's lifetime early: a short-lived token is not renewed on every use.
     const lifetime = held.issuedAt === undefined ? Infinity : held.expiresAt - held.issuedAt;
     const margin = Math.min(this.#options.refreshBefore ?? 60_000, lifetime / 2);
-    const soon = held.expiresAt - margin <= this.#clock.now();
-    // A token about to expire is renewed when that needs no user: a refresh token, or a grant
-    // without one; otherwise it is sent until the server refuses it.
-    const renewable =
-      held.refreshToken !== undefined || this.#options.grant.type !== 'authorization_code';
-    if (!soon || !renewable) return held;
+    return held.expiresAt - margin <= this.#clock.now();
+  }
+
+  /**
+   * The token to send now: at once when no flow runs and it is not due for renewal (the hot
+   * path: no promise), else once the flow in progress, or a renewal, has settled.
+   */
+  #current(signal: AbortSignal | null | undefined): Held | undefined | Promise<Held | undefined> {
+    const held = this.#held;
+    if (SETTLED.has(this.state) && (held === undefined || !this.#renewDue(held))) return held;
+    return this.#currentAfterFlow(signal);
+  }
+
+  async #currentAfterFlow(signal: AbortSignal | null | undefined): Promise<Held | undefined> {
+    if (!SETTLED.has(this.state)) await this.#settle(signal);
+    const held = this.#held;
+    if (held === undefined || !this.#renewDue(held)) return held;
     this.#actor.send({ type: 'expired', generation: held.generation });
     await this.#settle(signal);
     return this.#held;
@@ -1204,17 +1226,28 @@ export class OAuthClient implements HttpAuth {
     const origin = server.origin;
     if (hooks?.authorizing !== undefined) this.#waiting.add(hooks.authorizing);
     const maxStepUps = this.#options.maxStepUps ?? 2;
+    let loaded = false;
+    void this.#loaded?.then(
+      () => (loaded = true),
+      () => {},
+    );
     return async (input, init) => {
-      const url = new URL(input instanceof Request ? input.url : String(input));
+      const url =
+        input instanceof URL ? input : new URL(input instanceof Request ? input.url : input);
       // A token goes only to the server it was issued for.
       if (url.origin !== origin) return base(input, init);
-      await this.#loaded;
+      if (!loaded) await this.#loaded;
       const signal = init?.signal;
       let stepUps = 0;
       let rejected = 0;
       let nonceRetried = false;
       for (;;) {
-        const held = await this.#current(signal);
+        const current = this.#current(signal);
+        const held = current instanceof Promise ? await current : current;
+        // A token set on the transport's headers by an earlier attempt does not stay there.
+        if (held === undefined && init?.headers instanceof Headers) {
+          init.headers.delete('authorization');
+        }
         const response =
           held === undefined
             ? await base(input, init)
@@ -1296,7 +1329,9 @@ export class OAuthClient implements HttpAuth {
     init: RequestInit | undefined,
     base: typeof fetch,
   ): Promise<Response> {
-    const headers = new Headers(init?.headers);
+    // The transport makes a Headers per request: set on it, else on a copy.
+    const given = init?.headers;
+    const headers = given instanceof Headers ? given : new Headers(given);
     headers.delete('authorization');
     if (held.tokenType !== 'dpop') {
       headers.set('authorization', `Bearer ${held.accessToken}`);
