@@ -131,6 +131,8 @@ export const MODERN_ERROR_CODES: ReadonlySet<number> = new Set([
 export interface NegotiationSettings {
   readonly clientInfo: Readonly<Record<string, unknown>>;
   readonly capabilities: Readonly<Record<string, unknown>>;
+  /** Extensions the transport takes part in, declared in 2026-07-28 capabilities. */
+  readonly extensions: Readonly<Record<string, unknown>> | undefined;
   /** Revisions this client accepts, in any order. */
   readonly supported: readonly Revision[];
   /** The revision asked for in `initialize`: the newest supported legacy one unless set. */
@@ -175,27 +177,38 @@ export class NegotiationError extends McpLocalError {
 /** The `_meta` stamp of a 2026 request. */
 export function modernStamp(
   version: string,
-  settings: Pick<NegotiationSettings, 'clientInfo' | 'capabilities'>,
+  settings: Pick<NegotiationSettings, 'clientInfo' | 'capabilities' | 'extensions'>,
   logLevel?: string,
 ): Record<string, unknown> {
   const stamp: Record<string, unknown> = {
     [META_PROTOCOL_VERSION]: version,
-    [META_CLIENT_CAPABILITIES]: modernCapabilities(settings.capabilities),
+    [META_CLIENT_CAPABILITIES]: modernCapabilities(settings.capabilities, settings.extensions),
     [META_CLIENT_INFO]: settings.clientInfo,
   };
   if (logLevel !== undefined) stamp[META_LOG_LEVEL] = logLevel;
   return stamp;
 }
 
-/** Capabilities in the 2026 shape: `roots` has no `listChanged` any more (roots are asked for on demand). */
+/** Capabilities in the 2026 shape: `roots` has no `listChanged` any more (roots are asked for on demand), and the transport's extensions join `extensions`. */
 function modernCapabilities(
   caps: Readonly<Record<string, unknown>>,
+  extensions: Readonly<Record<string, unknown>> | undefined,
 ): Readonly<Record<string, unknown>> {
+  let out = caps;
   const roots = caps.roots;
-  if (typeof roots !== 'object' || roots === null || !('listChanged' in roots)) return caps;
-  const { listChanged: _ignored, ...rest } = roots as Record<string, unknown>;
-  void _ignored;
-  return { ...caps, roots: rest };
+  if (typeof roots === 'object' && roots !== null && 'listChanged' in roots) {
+    const { listChanged: _ignored, ...rest } = roots as Record<string, unknown>;
+    void _ignored;
+    out = { ...out, roots: rest };
+  }
+  if (extensions !== undefined && Object.keys(extensions).length > 0) {
+    const own = caps.extensions;
+    out = {
+      ...out,
+      extensions: { ...(typeof own === 'object' && own !== null ? own : {}), ...extensions },
+    };
+  }
+  return out;
 }
 
 function newestOf(candidates: readonly string[], allowed: readonly string[]): string | undefined {

@@ -84,6 +84,7 @@ export function settingsOf(
   return {
     clientInfo: options.clientInfo ?? { name: 'mcp-actors', version: PACKAGE_VERSION },
     capabilities: capabilitiesOf(options, options.capabilities),
+    extensions: options.transport?.extensions,
     supported,
     legacyVersion: asked !== undefined && !isModern(asked) ? asked : undefined,
     modernVersion: asked !== undefined && isModern(asked) ? asked : undefined,

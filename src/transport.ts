@@ -74,6 +74,11 @@ export interface Transport {
   /** Closes the transport; `handlers.closed` is called once it has. Safe to call twice. */
   close(): Promise<void>;
   /**
+   * MCP extensions the transport takes part in (an OAuth extension of its `auth`), declared in
+   * the client's capabilities (`extensions`) of every 2026-07-28 request, beside the session's own.
+   */
+  readonly extensions?: Readonly<Record<string, Readonly<Record<string, unknown>>>> | undefined;
+  /**
    * For transports that mirror tool arguments into headers (2026 Streamable HTTP `Mcp-Param-*`):
    * the session gives a lookup of the tools of its latest listing, by name.
    */

@@ -11,6 +11,8 @@ import {
   createClientSession,
   createInMemoryTransportPair,
   createOAuthClient,
+  createStreamableHttpTransport,
+  idJagAssertion,
   RequestTimeoutError,
   unionScopes,
   type Clock,
@@ -405,5 +407,35 @@ describe('request deadlines while a user authorizes', () => {
     await vi.advanceTimersByTimeAsync(1);
     await outcome;
     await session.close();
+  });
+});
+
+describe('the extensions a grant takes part in', () => {
+  it('names them for the capabilities, through the transport', () => {
+    const credentials = createOAuthClient({
+      grant: { type: 'client_credentials' },
+      client: { clientId: 'robot', clientSecret: 'x' },
+    });
+    const enterprise = createOAuthClient({
+      grant: {
+        type: 'jwt_bearer',
+        assertion: idJagAssertion({ tokenEndpoint: 'https://idp.example/token', idToken: 'x' }),
+      },
+      client: { clientId: 'app' },
+    });
+    const workload = createOAuthClient({
+      grant: { type: 'jwt_bearer', assertion: () => 'x' },
+      client: { clientId: 'w' },
+    });
+    const url = 'https://mcp.example/mcp';
+    expect(createStreamableHttpTransport({ url, auth: credentials }).extensions).toEqual({
+      'io.modelcontextprotocol/oauth-client-credentials': {},
+    });
+    expect(enterprise.extensions).toEqual({
+      'io.modelcontextprotocol/enterprise-managed-authorization': {},
+    });
+    expect(workload.extensions).toEqual({});
+    expect(createStreamableHttpTransport({ url }).extensions).toBeUndefined();
+    for (const c of [credentials, enterprise, workload]) c.stop();
   });
 });

@@ -257,6 +257,7 @@ describe('the -32022 retry (with a later revision the client is configured for)'
     return {
       clientInfo: { name: 't', version: '1' },
       capabilities: {},
+      extensions: undefined,
       supported: supported as Revision[],
       legacyVersion: undefined,
       modernVersion: undefined,
@@ -457,5 +458,51 @@ describe('options', () => {
       { protocolVersion: '2024-11-05' },
     );
     await expect(session.connect()).rejects.toMatchObject({ code: 'NEGOTIATION_FAILED' });
+  });
+});
+
+describe("the transport's extensions in the client's capabilities", () => {
+  const oauthExtension = { 'io.modelcontextprotocol/oauth-client-credentials': {} };
+
+  function withExtensions(mode: 'modern' | 'legacy') {
+    const [clientSide, serverSide] = createInMemoryTransportPair();
+    const server = startScriptedServer(serverSide, mode === 'modern' ? modernServer : {});
+    const session = createClientSession({
+      transport: Object.assign(clientSide, { extensions: oauthExtension }),
+      mode,
+      capabilities: { extensions: { 'io.example/own': { on: true } } },
+    });
+    return { session, server };
+  }
+
+  it('joins the session’s own extensions in every 2026-07-28 request', async () => {
+    const { session, server } = withExtensions('modern');
+    await session.connect();
+    await session.listTools();
+    await flush();
+    const caps = server.received.map(
+      (m) =>
+        (m as { params?: { _meta?: Record<string, unknown> } }).params?._meta?.[
+          META_CLIENT_CAPABILITIES
+        ],
+    );
+    expect(caps).toHaveLength(2);
+    for (const c of caps) {
+      expect(c).toMatchObject({
+        extensions: { 'io.example/own': { on: true }, ...oauthExtension },
+      });
+    }
+    await session.close();
+  });
+
+  it('leaves the legacy initialize as the session asked', async () => {
+    const { session, server } = withExtensions('legacy');
+    await session.connect();
+    await flush();
+    const [init] = sent(server, 'initialize');
+    expect((init?.params as { capabilities?: unknown } | undefined)?.capabilities).toEqual({
+      extensions: { 'io.example/own': { on: true } },
+    });
+    await session.close();
   });
 });

@@ -46,7 +46,7 @@ export interface IdJagOptions {
  * ```
  */
 export function idJagAssertion(options: IdJagOptions): AssertionProvider {
-  return async (request) => {
+  const provider: AssertionProvider = async (request) => {
     const lib = await import('oauth4webapi');
     const endpoint = new URL(options.tokenEndpoint);
     checkEndpoint(endpoint, 'identity provider token endpoint');
@@ -106,4 +106,7 @@ export function idJagAssertion(options: IdJagOptions): AssertionProvider {
       );
     }
   };
+  return Object.assign(provider, {
+    extension: 'io.modelcontextprotocol/enterprise-managed-authorization',
+  });
 }

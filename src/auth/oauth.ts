@@ -79,8 +79,14 @@ export interface AssertionRequest {
   readonly fetch: typeof globalThis.fetch;
 }
 
-/** Produces the assertion of a JWT bearer grant (RFC 7523): a workload identity token, an ID-JAG. */
-export type AssertionProvider = (request: AssertionRequest) => string | Promise<string>;
+/**
+ * Produces the assertion of a JWT bearer grant (RFC 7523): a workload identity token, an ID-JAG.
+ * An `extension` on it names the MCP extension the grant belongs to (`idJagAssertion` sets
+ * `io.modelcontextprotocol/enterprise-managed-authorization`), declared in the capabilities.
+ */
+export type AssertionProvider = ((request: AssertionRequest) => string | Promise<string>) & {
+  readonly extension?: string;
+};
 
 /** How the client obtains tokens. */
 export type OAuthGrant =
@@ -204,6 +210,8 @@ export interface HttpAuth {
     fetch: typeof globalThis.fetch,
     hooks?: HttpAuthHooks,
   ): typeof globalThis.fetch;
+  /** MCP extensions this authorization takes part in, for the client's capabilities. */
+  readonly extensions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** The tokens held, and how to present them. */
@@ -442,6 +450,22 @@ export class OAuthClient implements HttpAuth {
   /** The scope of the token held, if known. */
   get scope(): string | undefined {
     return this.#held?.scope;
+  }
+
+  /**
+   * The MCP extensions of the grant, which a session over this client's transport declares in its
+   * 2026-07-28 capabilities: `io.modelcontextprotocol/oauth-client-credentials` for the client
+   * credentials grant, an assertion provider's own `extension` for a JWT bearer grant.
+   */
+  get extensions(): Readonly<Record<string, Readonly<Record<string, unknown>>>> {
+    const grant = this.#options.grant;
+    if (grant.type === 'client_credentials') {
+      return { 'io.modelcontextprotocol/oauth-client-credentials': {} };
+    }
+    if (grant.type === 'jwt_bearer' && grant.assertion.extension !== undefined) {
+      return { [grant.assertion.extension]: {} };
+    }
+    return {};
   }
 
   /** Whether a token is held for the server. */

@@ -141,6 +141,10 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
       return kind;
     },
 
+    get extensions() {
+      return streamable.extensions;
+    },
+
     start(h: TransportHandlers) {
       handlers = h;
       return streamable.start(inner(h, 'streamable-http'));

@@ -401,6 +401,10 @@ export function createSseTransport(options: SseOptions): SseTransport {
       return endpoint;
     },
 
+    get extensions() {
+      return options.auth?.extensions;
+    },
+
     async start(h: TransportHandlers) {
       handlers = h;
       if (ended) throw closedBeforeEndpoint();

@@ -746,6 +746,10 @@ export function createStreamableHttpTransport(
       return protocolVersion;
     },
 
+    get extensions() {
+      return options.auth?.extensions;
+    },
+
     start(h: TransportHandlers) {
       handlers = h;
     },
