@@ -20,6 +20,7 @@ import {
   type TransportHandlers,
 } from '../src/index.js';
 import { NO_RESPONSE, startScriptedServer } from '../src/testing/index.js';
+import { manualClock } from './support/clock.js';
 
 /**
  * The pieces of the OAuth client that need no authorization server: the challenge parse, the
@@ -139,28 +140,6 @@ describe('discovery URLs and checks', () => {
     expect(unionScopes(undefined, '')).toBeUndefined();
   });
 });
-
-/** A clock whose timers the test fires. */
-function manualClock(): Clock & { fire(): void } {
-  const timers = new Map<number, () => void>();
-  let next = 0;
-  return {
-    now: () => 0,
-    setTimeout: (callback) => {
-      timers.set(++next, callback);
-      return next;
-    },
-    clearTimeout: (handle) => {
-      timers.delete(handle as number);
-    },
-    fire: () => {
-      for (const [id, callback] of [...timers]) {
-        timers.delete(id);
-        callback();
-      }
-    },
-  };
-}
 
 describe('the bounded fetch of authorization calls', () => {
   const options = (fetch: typeof globalThis.fetch, clock: Clock = manualClock()) => ({

@@ -18,7 +18,6 @@ import {
   createOAuthClient,
   createStreamableHttpTransport,
   type AuthorizationRequest,
-  type Clock,
   type OAuthRecord,
 } from '../src/index.js';
 import {
@@ -36,6 +35,7 @@ import {
   type AuthorizationServer,
   type ProtectedMcpServer,
 } from './support/oauth-server.js';
+import { manualClock } from './support/clock.js';
 
 /** When on, the store's rename fails, as a crash between writing and renaming would leave it. */
 const failRename = vi.hoisted(() => ({ on: false }));
@@ -244,30 +244,6 @@ describe('createFileOAuthStore', () => {
     expect(readdirSync(scratch)).toEqual(['oauth.json']);
   });
 });
-
-/** A clock whose timers run only when the test says so. */
-function manualClock(): Clock & { fire(): void; readonly pending: number } {
-  const timers = new Map<number, () => void>();
-  let next = 0;
-  return {
-    now: () => 0,
-    setTimeout: (callback) => {
-      timers.set(++next, callback);
-      return next;
-    },
-    clearTimeout: (handle) => {
-      timers.delete(handle as number);
-    },
-    fire: () => {
-      const callbacks = [...timers.values()];
-      timers.clear();
-      for (const callback of callbacks) callback();
-    },
-    get pending() {
-      return timers.size;
-    },
-  };
-}
 
 /** Starts a receiver, closed after the test. */
 async function receiver(options: LoopbackRedirectOptions = {}): Promise<LoopbackRedirect> {
