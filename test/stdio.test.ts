@@ -25,13 +25,20 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** Whether a process is still running (a zombie waiting to be reaped does not count). */
+/**
+ * Whether a process is still running. A zombie waiting to be reaped does not count, and neither
+ * does a process already in its exit path: the kernel sets PF_EXITING (0x4 in the flags field of
+ * `/proc/PID/stat`) before it closes the process's files, so a grandchild whose inherited stdout
+ * has closed can still show state R or S for a moment, but never without that flag.
+ */
 function running(pid: number): boolean {
   const stat = `/proc/${pid}/stat`;
   if (!existsSync(stat)) return false;
   try {
-    const state = readFileSync(stat, 'utf8').split(') ')[1]?.[0];
-    return state !== 'Z' && state !== 'X';
+    const fields = readFileSync(stat, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const state = fields[0];
+    const flags = Number(fields[6]);
+    return state !== 'Z' && state !== 'X' && (flags & 0x4) === 0;
   } catch {
     return false;
   }
