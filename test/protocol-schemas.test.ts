@@ -4,6 +4,7 @@
  */
 import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { z } from 'zod';
+import { METHOD_TABLES, isMcpMethod, serverMay } from '../src/protocol/methods.js';
 import { REVISIONS, type Revision } from '../src/protocol/revisions.js';
 import {
   resultSchemaFor,
@@ -56,6 +57,37 @@ describe('official type names', () => {
     ]);
     expect(REVISIONS.filter((r) => has(r, 'InitializeRequest'))).toEqual(LEGACY);
     expect(REVISIONS.filter((r) => has(r, 'DiscoverResult'))).toEqual(['2026-07-28']);
+  });
+});
+
+describe('plain method tables (src/protocol/methods.ts)', () => {
+  it.each(REVISIONS)('%s: the same methods as the schemas of the revision', (revision) => {
+    const schemas = schemasFor(revision);
+    const table = METHOD_TABLES[revision];
+    for (const key of [
+      'clientRequests',
+      'clientNotifications',
+      'serverRequests',
+      'serverNotifications',
+    ] as const) {
+      expect([...table[key]].sort(), key).toEqual(Object.keys(schemas[key]).sort());
+    }
+  });
+
+  it('gates what the server may send by revision; extension methods only as notifications on 2026', () => {
+    expect(REVISIONS.filter((r) => serverMay(r, 'request', 'elicitation/create'))).toEqual([
+      '2025-06-18',
+      '2025-11-25',
+    ]);
+    expect(REVISIONS.filter((r) => serverMay(r, 'request', 'ping'))).toEqual(LEGACY);
+    expect(REVISIONS.filter((r) => serverMay(r, 'request', 'x/extension'))).toEqual(LEGACY);
+    expect(
+      REVISIONS.filter((r) => serverMay(r, 'notification', 'notifications/elicitation/complete')),
+    ).toEqual(['2025-11-25']);
+    expect(serverMay('2026-07-28', 'notification', 'x/extension')).toBe(true);
+    expect(serverMay('2025-11-25', 'notification', 'notifications/roots/list_changed')).toBe(false);
+    expect(isMcpMethod('tools/call')).toBe(true);
+    expect(isMcpMethod('x/extension')).toBe(false);
   });
 });
 
