@@ -26,7 +26,22 @@ export type DiagnosticCode =
   /** A 2026 listen stream was acknowledged with less than was asked for. */
   | 'SUBSCRIPTION_NARROWED'
   /** A 2026 tool left out of a listing because its `x-mcp-header` annotations are invalid. */
-  | 'TOOL_DROPPED';
+  | 'TOOL_DROPPED'
+  /**
+   * A server message the negotiated revision does not allow: a notification it does not define
+   * for servers, or, on 2026-07-28 (servers send no requests), any request, `ping` included.
+   * Dropped: nothing runs and nothing is written. (A request a handshake revision does not define
+   * is answered `-32601` instead.)
+   */
+  | 'NOT_IN_REVISION'
+  /** `notifications/cancelled` naming no server request in flight and no open subscription. */
+  | 'UNKNOWN_CANCELLATION'
+  /**
+   * A callback's (or request handler's) answer to a server request or 2026 input request does not
+   * fit the negotiated revision's schema: it was not sent. The payload is the
+   * `CallbackResultError`, whose `issues` name the fields.
+   */
+  | 'INVALID_CALLBACK_RESULT';
 
 /**
  * A diagnostic, as the session's message handler receives it (`{ type: 'diagnostic', diagnostic }`).

@@ -116,6 +116,12 @@ export interface DispatcherHandlers {
    * `{ code, message, data? }`), or throws. `ping` never reaches it.
    */
   request?: (request: InboundRequest) => unknown;
+  /**
+   * Screens each server request before anything runs (`ping` included): a diagnostic returned
+   * drops the request unanswered (no handler runs, nothing is written) and is reported. For a
+   * protocol revision in which servers send no requests.
+   */
+  screenRequest?: (method: string) => Omit<Diagnostic, 'payload'> | undefined;
   /** A notification the dispatcher did not route itself. */
   notification?: (notification: JsonRpcNotification) => void;
   /** A stream exception from the transport. */
@@ -918,6 +924,11 @@ export class Dispatcher {
         `Received a ${method} request whose id is neither a string nor an integer; it was dropped.`,
         m,
       );
+      return;
+    }
+    const refused = this.#handlers.screenRequest?.(method);
+    if (refused !== undefined) {
+      this.#diagnose(refused.code, refused.message, m);
       return;
     }
     if (this.#inbound.has(id)) {

@@ -17,6 +17,7 @@ import {
   type NegotiationSettings,
 } from './negotiation.js';
 import { isModern, isRevision, type Revision } from './protocol/revisions.js';
+import { METHOD_TABLES, serverMay } from './protocol/methods.js';
 import { CallbackRouter, type ListKind } from './callbacks.js';
 import { Dispatcher, type InboundRequest, type RequestOptions, type Settle } from './dispatcher.js';
 import {
@@ -37,6 +38,7 @@ import { filterToolsForHttp } from './protocol/http-headers.js';
 import { Subscription, type SubscriptionFilter } from './subscriptions.js';
 import { CACHEABLE_METHODS, ResponseCache } from './cache.js';
 import type * as Schemas from './protocol/schemas/index.js';
+import type { Diagnostic } from './diagnostics.js';
 import type { JsonRpcNotification } from './jsonrpc.js';
 import type { Transport } from './transport.js';
 
@@ -112,6 +114,8 @@ export class ClientSession implements AsyncDisposable {
   #schemaModule: SchemaModule | undefined;
   /** The negotiated revision's schemas, once ready. */
   #revision: Schemas.RevisionSchemas | undefined;
+  /** The negotiated revision, once ready: what the server may send is gated by it. */
+  #negotiatedRevision: Revision | undefined;
   readonly #toolOutput = new ToolOutputValidator();
   /** The tools of the latest listing, by name (all pages so far). */
   readonly #tools = new Map<string, Schemas.Tool>();
@@ -512,6 +516,7 @@ export class ClientSession implements AsyncDisposable {
       this.#stamp =
         n?.era === 'modern' ? modernStamp(n.protocolVersion, this.#settings) : undefined;
       if (n !== undefined && isRevision(n.protocolVersion)) {
+        this.#negotiatedRevision = n.protocolVersion;
         this.#revision = this.#schemaModule?.schemasFor(n.protocolVersion);
       }
     }
@@ -540,6 +545,18 @@ export class ClientSession implements AsyncDisposable {
   }
 
   #notify(notification: JsonRpcNotification): void {
+    const revision = this.#negotiatedRevision;
+    if (revision !== undefined && !serverMay(revision, 'notification', notification.method)) {
+      this.#report({
+        type: 'diagnostic',
+        diagnostic: {
+          code: 'NOT_IN_REVISION',
+          message: `Dropped a ${notification.method} notification: protocol ${revision} does not define it for servers.`,
+          payload: notification,
+        },
+      });
+      return;
+    }
     // Validated once, against the negotiated revision, before any typed callback sees it.
     const schema = this.#revision?.serverNotifications[notification.method]?.params;
     if (schema !== undefined && notification.params !== undefined) {
@@ -1306,6 +1323,7 @@ export class ClientSession implements AsyncDisposable {
   #start(): Promise<void> {
     this.#started ??= this.#dispatcher.start({
       request: (request) => this.#serve(request),
+      screenRequest: (method) => this.#screenRequest(method),
       notification: (notification) => this.#notify(notification),
       exception: (error) => this.#report({ type: 'exception', error }),
       diagnostic: (diagnostic) => this.#report({ type: 'diagnostic', diagnostic }),
@@ -1314,7 +1332,28 @@ export class ClientSession implements AsyncDisposable {
     return this.#started;
   }
 
+  /**
+   * MCP 2026-07-28: servers MUST NOT send requests, and clients send no responses; a request then
+   * runs nothing, writes nothing, and is reported.
+   */
+  #screenRequest(method: string): Omit<Diagnostic, 'payload'> | undefined {
+    const revision = this.#negotiatedRevision;
+    if (revision === undefined || METHOD_TABLES[revision].serverRequests.size > 0) return undefined;
+    return {
+      code: 'NOT_IN_REVISION',
+      message: `Dropped a ${method} request: on protocol ${revision} servers send no requests, so nothing was run and no response was written.`,
+    };
+  }
+
   #serve(request: InboundRequest): unknown {
+    const revision = this.#negotiatedRevision;
+    if (revision !== undefined && !serverMay(revision, 'request', request.method)) {
+      // A method the negotiated revision does not define for servers: no handler or callback runs.
+      throw new JsonRpcError({
+        code: ErrorCode.MethodNotFound,
+        message: `Method not found: ${request.method} (protocol ${revision} has no such server request)`,
+      });
+    }
     const entry = this.#handlers.get(request.method);
     if (entry === undefined) {
       if (this.#callbacks.handles(request.method)) {
