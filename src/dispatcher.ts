@@ -969,6 +969,15 @@ export class Dispatcher {
         );
         return;
       }
+      // MCP basic/utilities/progress: `progress` and `total` are numbers, `message` a string.
+      if (!isProgress(params)) {
+        this.#diagnose(
+          'INVALID_MESSAGE',
+          `Received progress for token ${JSON.stringify(token)} whose progress, total or message is not of its type; it was dropped.`,
+          n,
+        );
+        return;
+      }
       this.#deliver(req, { type: 'progress', progress: params });
       return;
     }
@@ -1005,6 +1014,16 @@ export class Dispatcher {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Progress params whose values have their types: the only ones `onProgress` ever receives. */
+function isProgress(params: Record<string, unknown> | undefined): boolean {
+  return (
+    params !== undefined &&
+    typeof params.progress === 'number' &&
+    (params.total === undefined || typeof params.total === 'number') &&
+    (params.message === undefined || typeof params.message === 'string')
+  );
 }
 
 function canonicalInteger(s: string): number | undefined {

@@ -573,6 +573,8 @@ export class ClientSession implements AsyncDisposable {
         return;
       }
     }
+    // The stream's own business (its acknowledgement, its end) and stray cancellations stop here.
+    if (this.#consumed(notification)) return;
     this.#builtinNotification(notification);
     const handler = this.#notificationHandlers.get(notification.method);
     if (handler !== undefined) {
@@ -595,9 +597,32 @@ export class ClientSession implements AsyncDisposable {
     this.#report({ type: 'notification', notification });
   }
 
+  /**
+   * Whether a notification is consumed before the application sees it: a listen stream's
+   * acknowledgement and the server's end of a stream are the subscription's; a
+   * `notifications/cancelled` that reached the session names no server request in flight (the
+   * dispatcher routes those), so it is dropped as a diagnostic. A stream's other notifications go
+   * to their subscription and on to the application.
+   */
+  #consumed(n: JsonRpcNotification): boolean {
+    if (n.method === 'notifications/cancelled') {
+      if (!this.#endSubscription(n)) {
+        this.#report({
+          type: 'diagnostic',
+          diagnostic: {
+            code: 'UNKNOWN_CANCELLATION',
+            message: `Ignored notifications/cancelled for ${JSON.stringify(n.params?.requestId)}, which names no server request in flight and no open subscription.`,
+            payload: n,
+          },
+        });
+      }
+      return true;
+    }
+    return this.#subscriptions.size > 0 && this.#toSubscription(n);
+  }
+
   /** The notifications the callbacks and list-change listeners take. */
   #builtinNotification(n: JsonRpcNotification): void {
-    if (this.#subscriptions.size > 0 && this.#toSubscription(n)) return;
     const kind = LIST_CHANGED[n.method];
     this.#evict(n, kind);
     if (kind !== undefined) {
@@ -629,21 +654,23 @@ export class ClientSession implements AsyncDisposable {
     }
   }
 
+  /** The server's end of a listen stream (its `notifications/cancelled`); false if it names none. */
+  #endSubscription(n: JsonRpcNotification): boolean {
+    const id = n.params?.requestId;
+    const sub = typeof id === 'number' ? this.#subscriptions.get(id) : undefined;
+    if (sub === undefined) return false;
+    sub.end({ by: 'server-cancelled', reason: n.params?.reason });
+    this.#dispatcher.abandon(sub.id as number, n.params?.reason);
+    return true;
+  }
+
   /**
    * Routes a listen-stream notification to its subscription (MCP 2026-07-28: clients MUST
-   * correlate by `_meta["io.modelcontextprotocol/subscriptionId"]`), and the server's end of a
-   * stream. Returns true when the notification is only the stream's business (the
-   * acknowledgement, the end); list changes also reach the usual listeners.
+   * correlate by `_meta["io.modelcontextprotocol/subscriptionId"]`). Returns true when the
+   * notification is only the stream's business (the acknowledgement); the stream's other
+   * notifications also reach the usual listeners.
    */
   #toSubscription(n: JsonRpcNotification): boolean {
-    if (n.method === 'notifications/cancelled') {
-      const id = n.params?.requestId;
-      const sub = typeof id === 'number' ? this.#subscriptions.get(id) : undefined;
-      if (sub === undefined) return false;
-      sub.end({ by: 'server-cancelled', reason: n.params?.reason });
-      this.#dispatcher.abandon(sub.id as number, n.params?.reason);
-      return true;
-    }
     const meta = n.params?._meta;
     const raw =
       typeof meta === 'object' && meta !== null

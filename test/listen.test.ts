@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonRpcNotification } from '../src/index.js';
+import type { ClientSessionOptions, JsonRpcNotification, SessionMessage } from '../src/index.js';
 import { NO_RESPONSE, type ScriptedCallContext } from '../src/testing/index.js';
 import { connected, diagnostics, flush, sent } from './support/harness.js';
 
@@ -8,6 +8,7 @@ const SUB = 'io.modelcontextprotocol/subscriptionId';
 /** A 2026 server whose listen streams the test drives by hand. */
 async function modernWithListen(
   honour?: (asked: Record<string, unknown>) => Record<string, unknown>,
+  options: Omit<ClientSessionOptions, 'transport' | 'dispatcher'> = {},
 ) {
   const streams: {
     id: string | number;
@@ -15,7 +16,7 @@ async function modernWithListen(
     asked: Record<string, unknown>;
   }[] = [];
   const h = await connected(
-    { mode: 'modern' },
+    { mode: 'modern', ...options },
     {
       handlers: {
         'server/discover': () => ({
@@ -43,6 +44,10 @@ async function modernWithListen(
     params: Record<string, unknown> = {},
   ) => stream.ctx.notify(method, { ...params, _meta: { [SUB]: stream.id } });
   return { ...h, streams, emit };
+}
+
+function notificationsOf(messages: readonly SessionMessage[]): string[] {
+  return messages.flatMap((m) => (m.type === 'notification' ? [m.notification.method] : []));
 }
 
 async function take(sub: AsyncIterable<JsonRpcNotification>, n: number): Promise<string[]> {
@@ -110,6 +115,31 @@ describe('subscriptions/listen (2026-07-28)', () => {
     await flush();
     expect(sent(server, 'notifications/cancelled')).toHaveLength(0);
     expect(session.dispatcher.pendingRequests).toBe(0);
+    await session.close();
+  });
+
+  it('consumes its acknowledgement and the server’s end: the application sees neither as a notification', async () => {
+    const handled: string[] = [];
+    const { session, server, streams, emit, messages } = await modernWithListen(undefined, {
+      notificationHandlers: {
+        'notifications/subscriptions/acknowledged': () => void handled.push('acknowledged'),
+        'notifications/cancelled': () => void handled.push('cancelled'),
+        'notifications/tools/list_changed': () => void handled.push('tools'),
+      },
+    });
+    const sub = await session.listen({ toolsListChanged: true });
+    const stream = streams[0];
+    if (stream === undefined) throw new Error('no stream');
+    emit(stream, 'notifications/tools/list_changed');
+    await expect(take(sub, 1)).resolves.toEqual(['notifications/tools/list_changed']);
+    const other = await session.listen({ promptsListChanged: true });
+    server.notify('notifications/cancelled', { requestId: streams[1]?.id, reason: 'done' });
+    await expect(other.ended).resolves.toEqual({ by: 'server-cancelled', reason: 'done' });
+    await flush();
+    // A stream's own notifications still reach the application; its acknowledgement and end do not.
+    expect(handled).toEqual(['tools']);
+    expect(notificationsOf(messages)).toEqual(['notifications/tools/list_changed']);
+    expect(diagnostics(messages)).toEqual([]);
     await session.close();
   });
 

@@ -156,3 +156,65 @@ describe('server notifications the negotiated revision does not define', () => {
     await session.close();
   });
 });
+
+describe('progress and cancellation the client can act on', () => {
+  it('never hands onProgress a progress or total that is not a number, or a message that is not a string', async () => {
+    const { session, messages } = await connected(
+      {},
+      {
+        handlers: {
+          'tools/call': (params, call) => {
+            const meta = params?._meta as { progressToken: number };
+            const token = meta.progressToken;
+            call.notify('notifications/progress', { progressToken: token, progress: '50' });
+            call.notify('notifications/progress', {
+              progressToken: token,
+              progress: 1,
+              total: 'ten',
+            });
+            call.notify('notifications/progress', { progressToken: token, progress: null });
+            call.notify('notifications/progress', {
+              progressToken: token,
+              progress: 2,
+              message: 7,
+            });
+            call.notify('notifications/progress', {
+              progressToken: token,
+              progress: 3,
+              total: 4,
+              message: 'almost',
+            });
+            return { content: [] };
+          },
+        },
+      },
+    );
+    const seen: unknown[] = [];
+    await session.callTool('work', {}, { onProgress: (p) => seen.push(p) });
+    expect(seen).toEqual([{ progressToken: 1, progress: 3, total: 4, message: 'almost' }]);
+    expect(diagnostics(messages)).toEqual([
+      'INVALID_MESSAGE',
+      'INVALID_MESSAGE',
+      'INVALID_MESSAGE',
+      'INVALID_MESSAGE',
+    ]);
+    await session.close();
+  });
+
+  it.each(['2025-11-25', '2026-07-28'] as const)(
+    'drops notifications/cancelled naming no server request in flight on %s, as a diagnostic',
+    async (revision) => {
+      const handled: unknown[] = [];
+      const { session, server, messages } = await on(revision, {
+        notificationHandlers: { 'notifications/cancelled': (p) => void handled.push(p) },
+      });
+      server.notify('notifications/cancelled', { requestId: 4242, reason: 'never sent' });
+      server.notify('notifications/cancelled', { requestId: 'abc' });
+      await flush();
+      expect(handled).toEqual([]);
+      expect(messages.filter((m) => m.type === 'notification')).toEqual([]);
+      expect(diagnostics(messages)).toEqual(['UNKNOWN_CANCELLATION', 'UNKNOWN_CANCELLATION']);
+      await session.close();
+    },
+  );
+});
