@@ -1,5 +1,12 @@
 import { ErrorCode, JsonRpcError } from './errors.js';
 import type { JsonRpcNotification, RequestId } from './jsonrpc.js';
+import type {
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitRequestFormParams,
+  ElicitRequestURLParams,
+  ElicitResult,
+} from './protocol/schemas/index.js';
 
 /**
  * The client's callbacks for what the server asks of it (sampling, elicitation, roots) and tells
@@ -26,11 +33,14 @@ export interface CallbackExtra {
 type Params = Readonly<Record<string, unknown>>;
 type Awaitable<T> = T | Promise<T>;
 
-/** Answers `sampling/createMessage` with a `CreateMessageResult`. */
+/**
+ * Answers `sampling/createMessage` with a `CreateMessageResult`. The params have been checked
+ * against the negotiated revision's schema; the result is checked before it is sent.
+ */
 export type SamplingHandler = (
-  params: Params,
+  params: CreateMessageRequestParams,
   extra: CallbackExtra,
-) => Awaitable<Record<string, unknown>>;
+) => Awaitable<CreateMessageResult>;
 
 /** Sampling with what the handler can do beyond plain messages. */
 export interface SamplingCallback {
@@ -42,11 +52,23 @@ export interface SamplingCallback {
   readonly context?: boolean;
 }
 
-/** Answers `elicitation/create` with an `ElicitResult` (`action`: accept, decline or cancel). */
-export type ElicitationHandler = (
-  params: Params,
+/**
+ * The params of a URL-mode elicitation. On 2025-11-25 they carry the `elicitationId` that
+ * `notifications/elicitation/complete` names; 2026-07-28 input requests have none.
+ */
+export type ElicitRequestUrlModeParams = ElicitRequestURLParams & {
+  readonly elicitationId?: string;
+};
+
+/**
+ * Answers `elicitation/create` with an `ElicitResult` (`action`: accept, decline or cancel). The
+ * params have been checked against the negotiated revision's schema; the result is checked before
+ * it is sent.
+ */
+export type ElicitationHandler<P = ElicitRequestFormParams | ElicitRequestUrlModeParams> = (
+  params: P,
   extra: CallbackExtra,
-) => Awaitable<Record<string, unknown>>;
+) => Awaitable<ElicitResult>;
 
 /**
  * Elicitation: a handler per mode; the modes given are advertised.
@@ -70,12 +92,12 @@ export type ElicitationHandler = (
  */
 export interface ElicitationCallback {
   /** Form mode: ask the user to fill `requestedSchema`. A request without `mode` is form mode. */
-  readonly form?: ElicitationHandler;
+  readonly form?: ElicitationHandler<ElicitRequestFormParams>;
   /**
    * URL mode (MCP 2025-11-25): show the full URL and ask for consent before opening it; never
    * pre-fetch it.
    */
-  readonly url?: ElicitationHandler;
+  readonly url?: ElicitationHandler<ElicitRequestUrlModeParams>;
   /** `notifications/elicitation/complete` for a URL elicitation this client accepted. */
   readonly onComplete?: (elicitationId: string) => void;
 }
@@ -171,16 +193,25 @@ const notDeclared = (method: string, capability: string): JsonRpcError =>
   });
 
 /**
+ * Checks a callback's answer to `method` before it is sent: returns it, or throws (a
+ * `CallbackResultError` naming the fields that are wrong).
+ */
+export type AnswerCheck = (method: string, answer: unknown) => unknown;
+
+/**
  * Runs one server request (or 2026 input request) through the callbacks. Throws `JsonRpcError`s
- * the dispatcher sends as they are.
+ * the dispatcher sends as they are. The params were checked against the negotiated revision's
+ * schema before; each callback's answer is checked with `check` before anything else sees it.
  */
 export class CallbackRouter {
   readonly #callbacks: ClientCallbacks;
+  readonly #check: AnswerCheck;
   /** URL elicitations this client accepted and that have not completed. */
   readonly #openElicitations = new Set<string>();
 
-  constructor(callbacks: ClientCallbacks) {
+  constructor(callbacks: ClientCallbacks, check: AnswerCheck = (_method, answer) => answer) {
     this.#callbacks = callbacks;
+    this.#check = check;
   }
 
   /** Whether this router answers `method`. */
@@ -203,11 +234,7 @@ export class CallbackRouter {
     return false;
   }
 
-  async run(
-    method: string,
-    params: Params | undefined,
-    extra: CallbackExtra,
-  ): Promise<Record<string, unknown>> {
+  async run(method: string, params: Params | undefined, extra: CallbackExtra): Promise<unknown> {
     const p = params ?? {};
     switch (method) {
       case 'sampling/createMessage': {
@@ -219,7 +246,8 @@ export class CallbackRouter {
             'This client did not declare sampling.tools; send the request without tools or toolChoice.',
           );
         }
-        return sampling.handler(p, extra);
+        const result = await sampling.handler(p as unknown as CreateMessageRequestParams, extra);
+        return this.#check(method, result);
       }
       case 'elicitation/create': {
         const e = this.#callbacks.elicitation;
@@ -227,13 +255,17 @@ export class CallbackRouter {
           throw notDeclared(method, 'elicitation');
         // MCP 2025-11-25 client/elicitation: a request without mode is form mode; an undeclared mode is -32602.
         const mode = p.mode === undefined ? 'form' : p.mode;
-        const handler = mode === 'form' ? e.form : mode === 'url' ? e.url : undefined;
-        if (handler === undefined) {
+        let result: ElicitResult;
+        if (mode === 'form' && e.form !== undefined) {
+          result = await e.form(p as unknown as ElicitRequestFormParams, extra);
+        } else if (mode === 'url' && e.url !== undefined) {
+          result = await e.url(p as unknown as ElicitRequestUrlModeParams, extra);
+        } else {
           throw invalidParams(
             `This client does not support elicitation mode ${JSON.stringify(mode)}.`,
           );
         }
-        const result = await handler(p, extra);
+        this.#check(method, result);
         if (mode === 'url' && result.action === 'accept' && typeof p.elicitationId === 'string') {
           this.#openElicitations.add(p.elicitationId);
         }
@@ -242,7 +274,11 @@ export class CallbackRouter {
       case 'roots/list': {
         const roots = this.#callbacks.roots;
         if (roots === undefined) throw notDeclared(method, 'roots');
-        return { roots: [...(await roots.list(extra))] };
+        const listed: unknown = await roots.list(extra);
+        // A list that is not an array is the callback's fault too: the check names it.
+        return this.#check(method, {
+          roots: Array.isArray(listed) ? [...(listed as unknown[])] : listed,
+        });
       }
       default:
         throw new JsonRpcError({

@@ -1032,7 +1032,7 @@ function canonicalInteger(s: string): number | undefined {
 }
 
 /** A plain `{ code, message, data? }` returned by a handler is a JSON-RPC error, sent as is. */
-function isBareErrorObject(value: unknown): value is JsonRpcErrorObject {
+export function isBareErrorObject(value: unknown): value is JsonRpcErrorObject {
   if (!isErrorObject(value)) return false;
   for (const key of Object.keys(value)) {
     if (key !== 'code' && key !== 'message' && key !== 'data') return false;

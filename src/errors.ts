@@ -545,6 +545,57 @@ export class PaginationError extends McpLocalError {
 }
 
 /**
+ * The client's own answer to a server request (or a 2026 input request) does not fit the
+ * negotiated revision's schema: a sampling, elicitation or roots callback (or a request handler)
+ * returned, say, `{ action: 'acept' }`. The answer is not sent. To a legacy server the request is
+ * answered with `-32603` and this error's message instead (and the session reports an
+ * `INVALID_CALLBACK_RESULT` diagnostic); on 2026-07-28 the call whose input was asked for rejects
+ * with it.
+ *
+ * @example
+ * ```ts
+ * import { CallbackResultError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   await session.callTool('deploy'); // a 2026 server asks for input through the callbacks
+ * } catch (error) {
+ *   if (error instanceof CallbackResultError) {
+ *     for (const issue of error.issues) console.log(issue.path.join('.'), issue.message);
+ *   }
+ * }
+ * ```
+ */
+export class CallbackResultError extends McpLocalError {
+  override name = 'CallbackResultError';
+  declare readonly code: 'HANDLER_FAILED';
+  /** The server request (or input request) the answer was for. */
+  readonly method: string;
+  readonly revision: string;
+  /** Which fields of the answer are wrong (path into the answer, and the problem). */
+  readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+  constructor(
+    method: string,
+    revision: string,
+    issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[],
+  ) {
+    const shown = issues
+      .slice(0, 3)
+      .map(
+        (i) => `${i.path.length === 0 ? '(result)' : i.path.map(String).join('.')}: ${i.message}`,
+      )
+      .join('; ');
+    super(
+      'HANDLER_FAILED',
+      `The client's answer to ${method} does not fit protocol ${revision}: ${shown}${issues.length > 3 ? ` (and ${issues.length - 3} more)` : ''}.`,
+    );
+    this.method = method;
+    this.revision = revision;
+    this.issues = issues;
+  }
+}
+
+/**
  * A 2026 request kept asking for input past the round limit.
  *
  * @example

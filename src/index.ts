@@ -141,12 +141,22 @@ export {
   type ClientCallbacks,
   type ElicitationCallback,
   type ElicitationHandler,
+  type ElicitRequestUrlModeParams,
   type ListKind,
   type Root,
   type RootsCallback,
   type SamplingCallback,
   type SamplingHandler,
 } from './callbacks.js';
+export type {
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  ElicitRequestFormParams,
+  ElicitRequestParams,
+  ElicitRequestURLParams,
+  ElicitResult,
+  ListRootsResult,
+} from './protocol/schemas/index.js';
 export {
   Subscription,
   SubscriptionEndedError,

@@ -19,8 +19,15 @@ import {
 import { isModern, isRevision, type Revision } from './protocol/revisions.js';
 import { METHOD_TABLES, serverMay } from './protocol/methods.js';
 import { CallbackRouter, type ListKind } from './callbacks.js';
-import { Dispatcher, type InboundRequest, type RequestOptions, type Settle } from './dispatcher.js';
 import {
+  Dispatcher,
+  isBareErrorObject,
+  type InboundRequest,
+  type RequestOptions,
+  type Settle,
+} from './dispatcher.js';
+import {
+  CallbackResultError,
   ConnectionClosedError,
   ErrorCode,
   InvalidArgumentError,
@@ -72,6 +79,16 @@ import {
 } from './session-support.js';
 
 type ConnectionActor = Actor<typeof connectionMachine>;
+
+/**
+ * The result type of each request the client answers, by method: for 2026-07-28 input requests,
+ * which are no server requests (handshake revisions take the server request table's result).
+ */
+const ANSWER_TYPES: Readonly<Record<string, string>> = {
+  'sampling/createMessage': 'CreateMessageResult',
+  'elicitation/create': 'ElicitResult',
+  'roots/list': 'ListRootsResult',
+};
 
 /** The top-level state of a (possibly nested) state value. */
 function topState(value: unknown): ConnectionState {
@@ -159,7 +176,9 @@ export class ClientSession implements AsyncDisposable {
     this.#checkHeaders =
       options.checkHeaderAnnotations ?? this.#dispatcher.transport.useToolSchemas !== undefined;
 
-    this.#callbacks = new CallbackRouter(options);
+    this.#callbacks = new CallbackRouter(options, (method, answer) =>
+      this.#checkAnswer(method, answer),
+    );
     this.#cache =
       options.cache === false
         ? undefined
@@ -1409,7 +1428,14 @@ export class ClientSession implements AsyncDisposable {
       requestId: request.id,
       method: request.method,
     };
-    if (typeof entry === 'function') return entry(request.params, extra);
+    // A handler's result is checked as a callback's is; an error it returns is sent as it is.
+    const checked = (result: unknown): unknown =>
+      result instanceof JsonRpcError || isBareErrorObject(result)
+        ? result
+        : this.#checkAnswer(request.method, result);
+    if (typeof entry === 'function') {
+      return Promise.resolve(entry(request.params, extra)).then(checked);
+    }
     let params: unknown;
     try {
       params = entry.parse(request.params);
@@ -1419,7 +1445,34 @@ export class ClientSession implements AsyncDisposable {
         message: `Invalid params for ${request.method}: ${reasonText(error)}`,
       });
     }
-    return entry.handle(params, extra);
+    return Promise.resolve(entry.handle(params, extra)).then(checked);
+  }
+
+  /**
+   * Checks the client's answer to a server request or 2026 input request against the result type
+   * of `method` in the negotiated revision, before it is sent. An answer that does not fit is not
+   * sent: it is reported (`INVALID_CALLBACK_RESULT`) and a `CallbackResultError` naming the
+   * fields is thrown (a legacy server gets `-32603` with its message; a 2026 call rejects with it).
+   */
+  #checkAnswer(method: string, answer: unknown): unknown {
+    const rs = this.#revision;
+    if (rs === undefined) return answer;
+    const type = ANSWER_TYPES[method];
+    const schema =
+      rs.serverRequests[method]?.result ?? (type === undefined ? undefined : rs.types[type]);
+    if (schema === undefined) return answer;
+    const parsed = schema.safeParse(answer);
+    if (parsed.success) return answer;
+    const error = new CallbackResultError(method, rs.revision, parsed.error.issues);
+    this.#report({
+      type: 'diagnostic',
+      diagnostic: {
+        code: 'INVALID_CALLBACK_RESULT',
+        message: `${error.message} It was not sent.`,
+        payload: error,
+      },
+    });
+    throw error;
   }
 }
 

@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { CallbackExtra } from '../src/index.js';
 import { connected, diagnostics, flush, harness, sent } from './support/harness.js';
 
+const REPLY = {
+  role: 'assistant',
+  content: { type: 'text', text: 'ok' },
+  model: 'm',
+} as const;
+
 async function capabilitiesSent(options: Parameters<typeof harness>[0]): Promise<unknown> {
   const { session, server } = harness(options);
   await session.connect();
@@ -18,7 +24,7 @@ describe('capabilities follow the callbacks given', () => {
   it('advertises sampling, elicitation modes and roots from the callbacks, merged with declared ones', async () => {
     await expect(
       capabilitiesSent({
-        sampling: { handler: () => ({}), tools: true },
+        sampling: { handler: () => REPLY, tools: true },
         elicitation: { form: () => ({ action: 'decline' }), url: () => ({ action: 'decline' }) },
         roots: { list: () => [], listChanged: false },
         capabilities: { experimental: { 'com.example/feature': {} } },
@@ -30,7 +36,10 @@ describe('capabilities follow the callbacks given', () => {
       experimental: { 'com.example/feature': {} },
     });
     await expect(
-      capabilitiesSent({ sampling: () => ({}), elicitation: { form: () => ({}) } }),
+      capabilitiesSent({
+        sampling: () => REPLY,
+        elicitation: { form: () => ({ action: 'decline' }) },
+      }),
     ).resolves.toEqual({
       sampling: {},
       elicitation: { form: {} },
@@ -83,7 +92,7 @@ describe('server requests run through the callbacks', () => {
     const { session, server } = await connected({
       sampling: () => {
         called = true;
-        return {};
+        return REPLY;
       },
     });
     await expect(
@@ -164,7 +173,7 @@ describe('server requests run through the callbacks', () => {
     const { session, server } = await connected({
       sampling: () => {
         called = true;
-        return {};
+        return REPLY;
       },
     });
     await expect(

@@ -3,8 +3,19 @@
  * client's runs: requests and notifications the revision does not define, malformed progress,
  * stray cancellations, and the results the client's callbacks give back.
  */
-import { describe, expect, it } from 'vitest';
-import type { ClientSessionOptions, Revision } from '../src/index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  CallbackResultError,
+  type ClientSessionOptions,
+  type CreateMessageRequestParams,
+  type CreateMessageResult,
+  type ElicitationCallback,
+  type ElicitRequestFormParams,
+  type ElicitResult,
+  type Revision,
+  type SamplingHandler,
+  type SessionMessage,
+} from '../src/index.js';
 import type { ScriptedServerOptions } from '../src/testing/index.js';
 import { connected, diagnostics, flush } from './support/harness.js';
 
@@ -217,4 +228,119 @@ describe('progress and cancellation the client can act on', () => {
       await session.close();
     },
   );
+});
+
+/** The diagnostics of one code, with their payloads. */
+function reported(messages: readonly SessionMessage[], code: string): unknown[] {
+  return messages.flatMap((m) =>
+    m.type === 'diagnostic' && m.diagnostic.code === code ? [m.diagnostic.payload] : [],
+  );
+}
+
+/** A value a JavaScript caller (or a cast) could hand back, which the types would refuse. */
+const untyped = <T>(value: unknown): T => value as T;
+
+describe('the client’s answers are checked before they are sent', () => {
+  it('gives the callbacks their params typed, and expects their results typed', () => {
+    expectTypeOf<Parameters<SamplingHandler>[0]>().toEqualTypeOf<CreateMessageRequestParams>();
+    expectTypeOf<ReturnType<SamplingHandler>>().toEqualTypeOf<
+      CreateMessageResult | Promise<CreateMessageResult>
+    >();
+    type Form = NonNullable<ElicitationCallback['form']>;
+    expectTypeOf<Parameters<Form>[0]>().toEqualTypeOf<ElicitRequestFormParams>();
+    expectTypeOf<ReturnType<Form>>().toEqualTypeOf<ElicitResult | Promise<ElicitResult>>();
+  });
+
+  it('answers an elicitation result that does not fit with -32603 naming the field, and tells the application', async () => {
+    const { session, server, messages } = await on('2025-11-25', {
+      elicitation: { form: () => untyped<ElicitResult>({ action: 'acept' }) },
+    });
+    await expect(server.request('elicitation/create', FORM, 7)).rejects.toEqual({
+      code: -32603,
+      message: expect.stringMatching(/elicitation\/create.*2025-11-25: action: /),
+    });
+    const [error] = reported(messages, 'INVALID_CALLBACK_RESULT');
+    expect(error).toBeInstanceOf(CallbackResultError);
+    expect(error).toMatchObject({
+      code: 'HANDLER_FAILED',
+      method: 'elicitation/create',
+      issues: [{ path: ['action'] }],
+    });
+    // Exactly one answer, the error: the bad result itself never went out.
+    expect(answersTo(server.received, 7)).toEqual([
+      { jsonrpc: '2.0', id: 7, error: expect.objectContaining({ code: -32603 }) },
+    ]);
+    await session.close();
+  });
+
+  it('names every missing field of a sampling result', async () => {
+    const { session, server, messages } = await on('2025-06-18', {
+      sampling: () => untyped<CreateMessageResult>({ text: 'x' }),
+    });
+    const error = await server
+      .request('sampling/createMessage', { messages: [], maxTokens: 5 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: -32603 });
+    const message = (error as { message: string }).message;
+    for (const field of ['role', 'content', 'model']) expect(message).toContain(`${field}: `);
+    expect(reported(messages, 'INVALID_CALLBACK_RESULT')).toHaveLength(1);
+    await session.close();
+  });
+
+  it('names the root without a uri', async () => {
+    const { session, server, messages } = await on('2024-11-05', {
+      roots: { list: () => [{ uri: 'file:///ok' }, untyped({ name: 'no uri' })] },
+    });
+    await expect(server.request('roots/list')).rejects.toMatchObject({
+      code: -32603,
+      message: expect.stringContaining('roots.1.uri: '),
+    });
+    expect(reported(messages, 'INVALID_CALLBACK_RESULT')).toMatchObject([
+      { issues: [{ path: ['roots', 1, 'uri'] }] },
+    ]);
+    await session.close();
+  });
+
+  it('checks a request handler’s result for an MCP method too, and still sends an error it returns as is', async () => {
+    const { session, server } = await on('2025-11-25', {
+      requestHandlers: {
+        'roots/list': () => ({ roots: 'none' }),
+        'sampling/createMessage': () => ({ code: -1, message: 'User rejected sampling request' }),
+      },
+    });
+    await expect(server.request('roots/list')).rejects.toMatchObject({
+      code: -32603,
+      message: expect.stringContaining('roots: '),
+    });
+    await expect(
+      server.request('sampling/createMessage', { messages: [], maxTokens: 1 }),
+    ).rejects.toEqual({ code: -1, message: 'User rejected sampling request' });
+    await session.close();
+  });
+
+  it('on 2026-07-28, fails the call whose input was asked for, and sends no retry', async () => {
+    let calls = 0;
+    const { session, messages } = await connected(
+      { mode: 'modern', elicitation: { form: () => untyped<ElicitResult>({ action: 'acept' }) } },
+      {
+        handlers: {
+          ...DISCOVER.handlers,
+          'tools/call': () => {
+            calls++;
+            return {
+              resultType: 'input_required',
+              inputRequests: { who: { method: 'elicitation/create', params: FORM } },
+              requestState: 's',
+            };
+          },
+        },
+      },
+    );
+    const error = await session.callTool('greet').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CallbackResultError);
+    expect(error).toMatchObject({ revision: '2026-07-28', issues: [{ path: ['action'] }] });
+    expect(calls).toBe(1);
+    expect(reported(messages, 'INVALID_CALLBACK_RESULT')).toEqual([error]);
+    await session.close();
+  });
 });

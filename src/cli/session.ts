@@ -10,6 +10,8 @@ import {
   createStreamableHttpTransport,
   type ClientSession,
   type ClientSessionOptions,
+  type CreateMessageResult,
+  type ElicitResult,
   type HttpAuth,
   type SessionMessage,
   type Transport,
@@ -19,17 +21,23 @@ import { isModern } from '../protocol/revisions.js';
 import { PACKAGE_VERSION } from '../session-types.js';
 import type { CliOptions, ServerTarget } from './args.js';
 
+/**
+ * A terminal dialog: the server's params in, the user's answer out, as plain JSON built from what
+ * the user typed (the session checks it against the revision's schema before it is sent).
+ */
+export type Dialog = (
+  params: Readonly<Record<string, unknown>>,
+  extra: { readonly signal: AbortSignal },
+) => Promise<Record<string, unknown>>;
+
 /** What the session's callbacks call into (the runner's terminal and output). */
 export interface SessionHooks {
   /** Answers `elicitation/create` in form mode. */
-  readonly elicitForm: NonNullable<NonNullable<ClientSessionOptions['elicitation']>['form']>;
+  readonly elicitForm: Dialog;
   /** Answers `elicitation/create` in URL mode. */
-  readonly elicitUrl: NonNullable<NonNullable<ClientSessionOptions['elicitation']>['url']>;
+  readonly elicitUrl: Dialog;
   /** Answers `sampling/createMessage`. */
-  readonly sample: Extract<
-    NonNullable<ClientSessionOptions['sampling']>,
-    (...args: never[]) => unknown
-  >;
+  readonly sample: Dialog;
   /** Every notification, exception, diagnostic and transport event. */
   readonly message: (message: SessionMessage) => void;
   /** The server's stderr (stdio), as text. */
@@ -154,8 +162,12 @@ export function buildSession(
     ...(roots.length === 0
       ? {}
       : { roots: { list: () => roots.map((uri) => ({ uri })), listChanged: false } }),
-    sampling: hooks.sample,
-    elicitation: { form: hooks.elicitForm, url: hooks.elicitUrl },
+    // The answers are checked by the session before they are sent (CallbackResultError).
+    sampling: (params, extra) => hooks.sample(params, extra) as Promise<CreateMessageResult>,
+    elicitation: {
+      form: (params, extra) => hooks.elicitForm(params, extra) as Promise<ElicitResult>,
+      url: (params, extra) => hooks.elicitUrl(params, extra) as Promise<ElicitResult>,
+    },
     messageHandler: hooks.message,
     ...(hooks.inspect === undefined ? {} : { inspect: hooks.inspect }),
   });

@@ -24,6 +24,8 @@ import {
   type AuthorizationFailure,
   type ClientSession,
   type ElicitationHandler,
+  type ElicitRequestFormParams,
+  type ElicitResult,
   type OAuthClientOptions,
   type UserAgent,
 } from '../../src/index.js';
@@ -53,17 +55,19 @@ let beforeElicitationAnswer: (() => Promise<void>) | undefined;
  * The elicitation answer of a user who accepts every field's default: each property of
  * `requestedSchema` that has a `default` gets it (SEP-1034); a boolean without one is confirmed.
  */
-const acceptWithDefaults: ElicitationHandler = async (params) => {
+const acceptWithDefaults: ElicitationHandler<ElicitRequestFormParams> = async (params) => {
   const hook = beforeElicitationAnswer;
   beforeElicitationAnswer = undefined;
   if (hook !== undefined) await hook();
-  const schema = params['requestedSchema'];
-  const properties = isObject(schema) && isObject(schema['properties']) ? schema['properties'] : {};
-  const content: Json = {};
-  for (const [name, property] of Object.entries(properties)) {
+  const content: NonNullable<ElicitResult['content']> = {};
+  for (const [name, property] of Object.entries(params.requestedSchema.properties)) {
     if (!isObject(property)) continue;
-    if ('default' in property) content[name] = property['default'];
-    else if (property['type'] === 'boolean') content[name] = true;
+    const given = property['default'];
+    if (typeof given === 'string' || typeof given === 'number' || typeof given === 'boolean') {
+      content[name] = given;
+    } else if (Array.isArray(given) && given.every((v) => typeof v === 'string')) {
+      content[name] = given;
+    } else if (property['type'] === 'boolean') content[name] = true;
   }
   return { action: 'accept', content };
 };

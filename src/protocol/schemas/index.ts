@@ -119,15 +119,22 @@ export type SubscriptionsListenResult = Out<Defs['life']['SubscriptionsListenRes
 
 export type ModelPreferences = Out<Defs['s']['ModelPreferences']>;
 export type SamplingMessage = Out<Defs['s']['SamplingMessage']>;
+/** The params of `sampling/createMessage` (what a sampling callback receives). */
 export type CreateMessageRequestParams = Out<Defs['s']['CreateMessageRequestParams']>;
+/** The answer to `sampling/createMessage`: the model's reply. */
 export type CreateMessageResult = Out<Defs['s']['CreateMessageResult']>;
 export type Root = Out<Defs['s']['Root']>;
+/** The answer to `roots/list`. */
 export type ListRootsResult = Out<Defs['s']['ListRootsResult']>;
 
 type Elicit = NonNullable<Defs['e']>;
+/** The params of a form-mode `elicitation/create` (what a form elicitation callback receives). */
 export type ElicitRequestFormParams = Out<Elicit['ElicitRequestFormParams']>;
+/** The params of a URL-mode `elicitation/create` (MCP 2025-11-25 and later). */
 export type ElicitRequestURLParams = Out<Elicit['ElicitRequestURLParams']>;
+/** The params of `elicitation/create`, in either mode. */
 export type ElicitRequestParams = Out<Elicit['ElicitRequestParams']>;
+/** The answer to `elicitation/create`: `action` accept, decline or cancel, and the form's `content`. */
 export type ElicitResult = Out<Elicit['ElicitResult']>;
 
 export type InputRequest = Out<Defs['mrtr']['InputRequest']>;
