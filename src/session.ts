@@ -80,16 +80,6 @@ import {
 
 type ConnectionActor = Actor<typeof connectionMachine>;
 
-/**
- * The result type of each request the client answers, by method: for 2026-07-28 input requests,
- * which are no server requests (handshake revisions take the server request table's result).
- */
-const ANSWER_TYPES: Readonly<Record<string, string>> = {
-  'sampling/createMessage': 'CreateMessageResult',
-  'elicitation/create': 'ElicitResult',
-  'roots/list': 'ListRootsResult',
-};
-
 /** The top-level state of a (possibly nested) state value. */
 function topState(value: unknown): ConnectionState {
   return (typeof value === 'string' ? value : Object.keys(value as object)[0]) as ConnectionState;
@@ -1457,9 +1447,7 @@ export class ClientSession implements AsyncDisposable {
   #checkAnswer(method: string, answer: unknown): unknown {
     const rs = this.#revision;
     if (rs === undefined) return answer;
-    const type = ANSWER_TYPES[method];
-    const schema =
-      rs.serverRequests[method]?.result ?? (type === undefined ? undefined : rs.types[type]);
+    const schema = rs.clientAnswers[method];
     if (schema === undefined) return answer;
     const parsed = schema.safeParse(answer);
     if (parsed.success) return answer;

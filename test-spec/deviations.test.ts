@@ -62,6 +62,16 @@ describe('doubtful details of the published schemas that we follow', () => {
 });
 
 describe('deliberate differences', () => {
+  it('the client’s own elicitation answers may hold any number (schema.ts says number)', () => {
+    const answer = { action: 'accept', content: { ratio: 0.5 } };
+    for (const revision of ['2025-06-18', '2025-11-25', '2026-07-28'] as const) {
+      expect(oracle(revision).validate('ElicitResult', answer)).toBe(false);
+      expect(
+        schemasFor(revision).clientAnswers['elicitation/create']?.safeParse(answer).success,
+      ).toBe(true);
+    }
+  });
+
   it('legacy request params keep the base `_meta` that the generated types omit', () => {
     const request = {
       method: 'sampling/createMessage',

@@ -479,7 +479,7 @@ describe('every transition of the inbound request machine, replayed on live sess
       expect(finalState).toBe('handling');
       switch (event.type) {
         case 'resolved':
-          settle?.resolve({ model: 'm', content: { type: 'text', text: 'hi' } });
+          settle?.resolve({ role: 'assistant', model: 'm', content: { type: 'text', text: 'hi' } });
           break;
         case 'rejected':
           settle?.reject(new Error('declined'));

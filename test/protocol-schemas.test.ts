@@ -91,6 +91,31 @@ describe('plain method tables (src/protocol/methods.ts)', () => {
   });
 });
 
+describe('the client’s answers', () => {
+  it('are checked per method: server request results, or 2026 input request results', () => {
+    const answers = (r: Revision) => Object.keys(schemasFor(r).clientAnswers).sort();
+    expect(answers('2024-11-05')).toEqual(['ping', 'roots/list', 'sampling/createMessage']);
+    expect(answers('2025-11-25')).toEqual(
+      Object.keys(schemasFor('2025-11-25').serverRequests).sort(),
+    );
+    expect(answers('2026-07-28')).toEqual([
+      'elicitation/create',
+      'roots/list',
+      'sampling/createMessage',
+    ]);
+  });
+
+  it('take any number in an elicitation answer, as schema.ts declares, and nothing else new', () => {
+    const check = (r: Revision, answer: unknown) =>
+      schemasFor(r).clientAnswers['elicitation/create']?.safeParse(answer).success;
+    expect(check('2025-06-18', { action: 'accept', content: { ratio: 0.5 } })).toBe(true);
+    expect(check('2025-06-18', { action: 'accept', content: { tags: ['a'] } })).toBe(false);
+    expect(check('2025-11-25', { action: 'accept', content: { tags: ['a'], n: 1.5 } })).toBe(true);
+    expect(check('2026-07-28', { action: 'acept' })).toBe(false);
+    expect(check('2026-07-28', { action: 'accept', content: { x: null } })).toBe(false);
+  });
+});
+
 describe('method tables', () => {
   const methods = (revision: Revision, table: 'clientRequests' | 'serverRequests') =>
     Object.keys(schemasFor(revision)[table]);

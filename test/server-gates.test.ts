@@ -273,6 +273,17 @@ describe('the client’s answers are checked before they are sent', () => {
     await session.close();
   });
 
+  it('sends a form answer with a fractional number, which a form may ask for', async () => {
+    const { session, server } = await on('2025-11-25', {
+      elicitation: { form: () => ({ action: 'accept', content: { ratio: 3.14 } }) },
+    });
+    await expect(server.request('elicitation/create', FORM)).resolves.toEqual({
+      action: 'accept',
+      content: { ratio: 3.14 },
+    });
+    await session.close();
+  });
+
   it('names every missing field of a sampling result', async () => {
     const { session, server, messages } = await on('2025-06-18', {
       sampling: () => untyped<CreateMessageResult>({ text: 'x' }),

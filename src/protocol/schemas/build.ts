@@ -51,6 +51,13 @@ export interface RevisionSchemas {
    * `cacheScope` are optional here (the caching rules read an absent or negative `ttlMs` as 0).
    */
   readonly responseResults: Readonly<Record<string, z.ZodType>>;
+  /**
+   * What the client's answers are checked with before they are sent, by method: the results of
+   * the server requests (up to 2025-11-25) or of the input requests (2026-07-28). These are the
+   * official result types, except that an elicitation answer's `content` may hold any number
+   * (schema.ts says `number`; the generated JSON Schema says `integer`).
+   */
+  readonly clientAnswers: Readonly<Record<string, z.ZodType>>;
 }
 
 type Req = z.ZodObject<Record<string, z.ZodType>>;
@@ -272,6 +279,17 @@ export function buildSchemas(revision: Revision): RevisionSchemas {
     }
   }
 
+  const clientAnswers: Record<string, z.ZodType> = {};
+  if (modern) {
+    clientAnswers['sampling/createMessage'] = s.CreateMessageResult;
+    clientAnswers['roots/list'] = s.ListRootsResult;
+  } else {
+    for (const [method, entry] of Object.entries(serverRequests.table)) {
+      clientAnswers[method] = entry.result;
+    }
+  }
+  if (e !== undefined) clientAnswers['elicitation/create'] = e.ElicitAnswer;
+
   return {
     revision,
     types: r.types,
@@ -280,5 +298,6 @@ export function buildSchemas(revision: Revision): RevisionSchemas {
     serverRequests: serverRequests.table,
     serverNotifications: serverNotifications.table,
     responseResults,
+    clientAnswers,
   };
 }

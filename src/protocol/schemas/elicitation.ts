@@ -184,6 +184,24 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
     }),
   );
 
+  /**
+   * What the client's own answer is checked with before it is sent: `ElicitResult`, except that
+   * `content` may hold any number. schema.ts declares `number` there and a form may ask for a
+   * `number` field; the generated JSON Schema says `integer`, which parsing follows.
+   */
+  const ElicitAnswer = ElicitResult.extend({
+    content: z.optional(
+      z.record(
+        z.string(),
+        newer(
+          named,
+          () => z.union([z.array(z.string()), z.string(), z.number(), z.boolean()]),
+          () => z.union([z.string(), z.number(), z.boolean()]),
+        ),
+      ),
+    ),
+  });
+
   let ElicitationCompleteNotification: z.ZodType | undefined;
   if (g.is('2025-11-25')) {
     ElicitationCompleteNotification = r.def(
@@ -211,6 +229,7 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
     ElicitRequestParams,
     ElicitRequest,
     ElicitResult,
+    ElicitAnswer,
     ElicitationCompleteNotification,
   };
 }
