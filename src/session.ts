@@ -126,6 +126,8 @@ export class ClientSession implements AsyncDisposable {
   #connecting: Promise<Negotiated> | undefined;
   readonly #settings: NegotiationSettings;
   #started: Promise<void> | undefined;
+  /** Whether the transport has started (a close before that is a failure to start). */
+  #opened = false;
   /** The `_meta` stamp of every request, once a 2026 revision is negotiated. */
   #stamp: Record<string, unknown> | undefined;
   readonly #listeners = new Set<(state: ConnectionState) => void>();
@@ -371,11 +373,23 @@ export class ClientSession implements AsyncDisposable {
         if (state === 'ready') {
           sub.unsubscribe();
           resolve(snapshot.context.negotiated as Negotiated);
-        } else if (state === 'closing' || state === 'closed') {
+        } else if (state === 'closing') {
+          // Negotiation failed (or close() was called): its error, as it is.
           sub.unsubscribe();
           const error = snapshot.context.error;
           reject(
             error instanceof Error ? error : new ConnectionClosedError(undefined, { cause: error }),
+          );
+        } else if (state === 'closed') {
+          // The transport ended first. A transport that could not start says why itself; once it
+          // had started, the connection closed, and the reason (a stdio server's exit code and
+          // last stderr lines) says why, as the cause and in the message.
+          sub.unsubscribe();
+          const reason = snapshot.context.error;
+          reject(
+            reason instanceof ConnectionClosedError || (!this.#opened && reason instanceof Error)
+              ? reason
+              : new ConnectionClosedError(undefined, { cause: reason }),
           );
         }
       });
@@ -1304,13 +1318,17 @@ export class ClientSession implements AsyncDisposable {
 
   /** Starts the dispatcher once, routing what it cannot route itself to this session. */
   #start(): Promise<void> {
-    this.#started ??= this.#dispatcher.start({
-      request: (request) => this.#serve(request),
-      notification: (notification) => this.#notify(notification),
-      exception: (error) => this.#report({ type: 'exception', error }),
-      diagnostic: (diagnostic) => this.#report({ type: 'diagnostic', diagnostic }),
-      transportEvent: (event) => this.#report({ type: 'transport', event }),
-    });
+    this.#started ??= this.#dispatcher
+      .start({
+        request: (request) => this.#serve(request),
+        notification: (notification) => this.#notify(notification),
+        exception: (error) => this.#report({ type: 'exception', error }),
+        diagnostic: (diagnostic) => this.#report({ type: 'diagnostic', diagnostic }),
+        transportEvent: (event) => this.#report({ type: 'transport', event }),
+      })
+      .then(() => {
+        this.#opened = true;
+      });
     return this.#started;
   }
 

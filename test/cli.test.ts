@@ -483,7 +483,10 @@ describe('connection failures: exit code 3', () => {
     const verbose = await cli('tools', '--verbose', ...crash);
     expect(verbose.code).toBe(3);
     expect(verbose.stderr).toMatch(
-      /^ {2}ServerExitedError \[TRANSPORT_ERROR\]: .*exited with code 5/m,
+      /^ {2}ConnectionClosedError \[CONNECTION_CLOSED\]: Connection closed: .*exited with code 5/m,
+    );
+    expect(verbose.stderr).toMatch(
+      /^ {2}caused by: ServerExitedError \[TRANSPORT_ERROR\]: .*exited with code 5/m,
     );
     expect(verbose.stderr).toMatch(/^ {4}no database$/m);
   });

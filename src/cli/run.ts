@@ -6,7 +6,13 @@ import type { Readable, Writable } from 'node:stream';
 import type { InspectionEvent } from 'xstate';
 import type { Inspector } from '../node/inspector.js';
 import type { ClientSession, SessionMessage } from '../index.js';
-import { AuthorizationError, JsonRpcError, McpError, RequestCancelledError } from '../errors.js';
+import {
+  AuthorizationError,
+  ConnectionClosedError,
+  JsonRpcError,
+  McpError,
+  RequestCancelledError,
+} from '../errors.js';
 import { META_SUBSCRIPTION_ID } from '../negotiation.js';
 import type { SubscriptionFilter } from '../subscriptions.js';
 import {
@@ -759,7 +765,10 @@ function report(run: Run, error: unknown, phase: 'connect' | 'command'): number 
     line = authLine(run, error);
   } else if (phase === 'connect') {
     const sys = systemCode(error);
-    const text = oneLine(error);
+    // "could not connect" already says the connection closed: tell why it did.
+    const why =
+      error instanceof ConnectionClosedError && error.cause instanceof Error ? error.cause : error;
+    const text = oneLine(why);
     line = `could not connect to ${targetText(run.options.server)}: ${sys === '' ? text : text.replace(/\.$/, '') + sys}`;
   } else {
     line = oneLine(error);
