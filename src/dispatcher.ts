@@ -252,6 +252,11 @@ export class Dispatcher {
     return this.#transport;
   }
 
+  /** The timeout of a request that sets none, ms (`requestTimeout`; `Infinity` for none). */
+  get requestTimeout(): number {
+    return this.#requestTimeout;
+  }
+
   /** The number of outbound requests in flight. */
   get pendingRequests(): number {
     return this.#pending.size;

@@ -139,12 +139,18 @@ export interface NegotiationSettings {
   readonly legacyVersion: string | undefined;
   /** The revision tried first with `server/discover`: the newest supported modern one unless set. */
   readonly modernVersion: string | undefined;
-  /** Timeout of `initialize` and of a non-probe `server/discover`, ms (undefined: the session default). */
-  readonly timeout: number | undefined;
+  /**
+   * How long `connect()` may take, ms, from the call: starting the transport and every step. The
+   * session's lifecycle enforces it; the negotiation requests themselves wait without a timeout.
+   */
+  readonly connectTimeout: number;
   /** How long `auto` waits for an answer to its probe before it falls back to `initialize`, ms. */
   readonly probeTimeout: number;
-  /** Checks a negotiation result against its revision's schema; throws when it does not fit. */
-  readonly check: (revision: Revision, method: string, result: unknown) => unknown;
+  /**
+   * Checks a negotiation result against its revision's schema (once the schemas have loaded);
+   * rejects when it does not fit, resolves with the parsed result.
+   */
+  readonly check: (revision: Revision, method: string, result: unknown) => Promise<unknown>;
 }
 
 /**
@@ -171,6 +177,36 @@ export class NegotiationError extends McpLocalError {
   constructor(message: string, serverVersions?: readonly string[], options?: { cause?: unknown }) {
     super('NEGOTIATION_FAILED', message, options);
     this.serverVersions = serverVersions;
+  }
+}
+
+/**
+ * `connect()` took longer than its timeout (`initializeTimeout`, counted from the call to
+ * `connect()`): the connection was closed. `method` names the request it was waiting for, if it
+ * was waiting for one (none while the transport was starting). A `RequestTimeoutError` (code
+ * `REQUEST_TIMEOUT`).
+ *
+ * @example
+ * ```ts
+ * import { ConnectTimeoutError, createClientSession, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * const session = createClientSession({ transport, initializeTimeout: 10_000 });
+ * try {
+ *   await session.connect();
+ * } catch (error) {
+ *   if (error instanceof ConnectTimeoutError) console.log(error.timeoutMs, error.method); // for example 10000 'initialize'
+ * }
+ * ```
+ */
+export class ConnectTimeoutError extends RequestTimeoutError {
+  override name = 'ConnectTimeoutError';
+  /** The request `connect()` was waiting for an answer to; undefined while the transport was starting. */
+  readonly method: string | undefined;
+  constructor(timeoutMs: number, method: string | undefined) {
+    super({ method: method ?? 'connect', id: '(connect)' }, timeoutMs, 'total');
+    this.method = method;
+    this.message = `connect() timed out after ${timeoutMs} ms, ${method === undefined ? 'while the transport was starting' : `with no answer to ${method}`}; the connection was closed. Raise \`initializeTimeout\` if the server needs longer to start.`;
   }
 }
 
@@ -241,10 +277,11 @@ export async function handshake(d: Dispatcher, s: NegotiationSettings): Promise<
       `No handshake revision is enabled (supportedProtocolVersions is ${s.supported.join(', ')}); enable one of ${LEGACY_REVISIONS.join(', ')}, or use mode 'modern'.`,
     );
   }
+  // No timeout of its own: the connect timeout bounds the whole of connect().
   const raw = await d.request(
     'initialize',
     { protocolVersion: requested, capabilities: s.capabilities, clientInfo: s.clientInfo },
-    s.timeout === undefined ? undefined : { timeout: s.timeout },
+    { timeout: Infinity },
   );
   const answered = (raw as { protocolVersion?: unknown } | null)?.protocolVersion;
   if (!isRevision(answered) || isModern(answered) || !s.supported.includes(answered)) {
@@ -254,7 +291,7 @@ export async function handshake(d: Dispatcher, s: NegotiationSettings): Promise<
       s.supported.filter((v) => !isModern(v)),
     );
   }
-  const result = s.check(answered, 'initialize', raw);
+  const result = await s.check(answered, 'initialize', raw);
   // MCP basic/lifecycle: after a successful initialization the client MUST send `initialized`, once.
   await d.notify('notifications/initialized');
   return { era: 'legacy', protocolVersion: answered, initializeResult: result };
@@ -291,9 +328,11 @@ async function discoverOrFallBack(
   for (let attempt = 0; ; attempt++) {
     let raw: unknown;
     try {
-      raw = await d.request('server/discover', { _meta: modernStamp(version, s) }, {
-        timeout: probing ? s.probeTimeout : (s.timeout ?? undefined),
-      } as { timeout?: number });
+      raw = await d.request(
+        'server/discover',
+        { _meta: modernStamp(version, s) },
+        { timeout: probing ? s.probeTimeout : Infinity },
+      );
     } catch (error) {
       if (error instanceof JsonRpcError) {
         if (error.code === ErrorCode.UnsupportedProtocolVersion) {
@@ -336,7 +375,7 @@ async function discoverOrFallBack(
     }
     let result: { supportedVersions: readonly string[] };
     try {
-      result = s.check(version as Revision, 'server/discover', raw) as typeof result;
+      result = (await s.check(version as Revision, 'server/discover', raw)) as typeof result;
     } catch (error) {
       if (probing)
         return fallBack(

@@ -1,4 +1,4 @@
-import { createActor, fromPromise, type Actor } from 'xstate';
+import { assign, createActor, fromPromise, type Actor } from 'xstate';
 import {
   connectionMachine,
   type ConnectionState,
@@ -7,6 +7,7 @@ import {
   type NegotiationPath,
 } from '../machines/connection.js';
 import {
+  ConnectTimeoutError,
   discover,
   handshake,
   META_LOG_LEVEL,
@@ -17,6 +18,7 @@ import {
   type NegotiationSettings,
 } from './negotiation.js';
 import { isModern, isRevision, type Revision } from './protocol/revisions.js';
+import { systemClock } from './clock.js';
 import { CallbackRouter, type ListKind } from './callbacks.js';
 import { Dispatcher, type InboundRequest, type RequestOptions, type Settle } from './dispatcher.js';
 import {
@@ -110,6 +112,8 @@ export class ClientSession implements AsyncDisposable {
   readonly #notificationHandlers = new Map<string, NotificationHandler>();
   readonly #callbacks: CallbackRouter;
   #schemaModule: SchemaModule | undefined;
+  /** The schemas loading, started when the session is built; settles once loaded. */
+  readonly #schemasLoading: Promise<SchemaModule>;
   /** The negotiated revision's schemas, once ready. */
   #revision: Schemas.RevisionSchemas | undefined;
   readonly #toolOutput = new ToolOutputValidator();
@@ -157,14 +161,23 @@ export class ClientSession implements AsyncDisposable {
     this.#checkHeaders =
       options.checkHeaderAnnotations ?? this.#dispatcher.transport.useToolSchemas !== undefined;
 
+    // Loading the schemas (zod) takes a while: start now, so that connect() need not wait for it.
+    this.#schemasLoading = loadSchemas().then((module) => (this.#schemaModule = module));
+    this.#schemasLoading.catch(() => {}); // connect() reports a failure to load
+
     this.#callbacks = new CallbackRouter(options);
     this.#cache =
       options.cache === false
         ? undefined
         : (options.cache ??
           new ResponseCache(options.clock === undefined ? {} : { clock: options.clock }));
-    this.#settings = settingsOf(options, (revision, method, result) =>
-      this.#checkResult(revision, method, result),
+    this.#settings = settingsOf(
+      options,
+      this.#dispatcher.requestTimeout,
+      async (revision, method, result) => {
+        await this.#schemasLoading;
+        return this.#checkResult(revision, method, result);
+      },
     );
     const mode = options.mode ?? 'auto';
     if (mode === 'pinned' && options.pinned === undefined) {
@@ -174,31 +187,35 @@ export class ClientSession implements AsyncDisposable {
     }
     const machine = connectionMachine.provide({
       actors: {
-        handshake: fromPromise(async () => {
-          await this.#prepare();
-          return handshake(this.#dispatcher, this.#settings);
-        }),
-        discover: fromPromise(async () => {
-          await this.#prepare();
-          return (
-            this.#cachedDiscovery() ?? this.#keep(await discover(this.#dispatcher, this.#settings))
-          );
-        }),
-        probe: fromPromise(async () => {
-          await this.#prepare();
-          return (
-            this.#cachedDiscovery() ?? this.#keep(await probe(this.#dispatcher, this.#settings))
-          );
-        }),
-        adopt: fromPromise(async () => {
-          await this.#prepare();
-          return adoptable(options.pinned, this.#settings);
-        }),
+        handshake: fromPromise(() =>
+          this.#negotiate(() => handshake(this.#dispatcher, this.#settings)),
+        ),
+        discover: fromPromise(() =>
+          this.#negotiate(
+            async () =>
+              this.#cachedDiscovery() ??
+              this.#keep(await discover(this.#dispatcher, this.#settings)),
+          ),
+        ),
+        probe: fromPromise(() =>
+          this.#negotiate(
+            async () =>
+              this.#cachedDiscovery() ?? this.#keep(await probe(this.#dispatcher, this.#settings)),
+          ),
+        ),
+        adopt: fromPromise(() => this.#negotiate(() => adoptable(options.pinned, this.#settings))),
         closeTransport: fromPromise(() => this.#dispatcher.close()),
+      },
+      actions: {
+        rememberTimeout: assign({
+          error: ({ context }) => new ConnectTimeoutError(context.connectTimeout, this.#awaiting()),
+        }),
       },
     });
     this.#actor = createActor(machine, {
-      input: { mode },
+      input: { mode, connectTimeout: this.#settings.connectTimeout },
+      // The connect timeout runs on the session's clock.
+      clock: options.clock ?? systemClock,
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
     this.#actor.subscribe({
@@ -740,10 +757,27 @@ export class ClientSession implements AsyncDisposable {
     return n;
   }
 
-  /** Starts the transport and loads the schemas, side by side. */
-  async #prepare(): Promise<void> {
-    const [, module] = await Promise.all([this.#start(), loadSchemas()]);
-    this.#schemaModule = module;
+  /**
+   * Runs one negotiation step once the transport has started. The first request is written
+   * without waiting for the schemas, which load meanwhile (the step awaits them only to check an
+   * answer); the step ends once they have loaded, so a ready session always has them.
+   */
+  async #negotiate<T>(step: () => Promise<T>): Promise<T> {
+    await this.#start();
+    const outcome = await step();
+    await this.#schemasLoading;
+    return outcome;
+  }
+
+  /** What connect() is waiting for an answer to, for its timeout error. */
+  #awaiting(): string | undefined {
+    if (!this.#opened) return undefined;
+    const path = this.negotiationPath;
+    return path === 'handshaking'
+      ? 'initialize'
+      : path === 'probing' || path === 'discovering'
+        ? 'server/discover'
+        : undefined;
   }
 
   /** Checks a server request's params against its schema in the negotiated revision (`-32602` if they do not fit). */

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ConnectionClosedError,
+  ConnectTimeoutError,
   createClientSession,
   createInMemoryTransportPair,
   type JsonRpcMessage,
@@ -8,8 +9,9 @@ import {
   type TransportHandlers,
 } from '../src/index.js';
 import { createStdioTransport, ServerExitedError } from '../src/node/index.js';
-import { startScriptedServer } from '../src/testing/index.js';
-import { flush } from './support/harness.js';
+import { NO_RESPONSE, startScriptedServer } from '../src/testing/index.js';
+import { steppingClock } from './support/clock.js';
+import { flush, sent } from './support/harness.js';
 
 /**
  * connect() and the calls of a session whose transport ends: they reject with the connection's
@@ -146,5 +148,192 @@ describe('a real server process that exits before answering', () => {
       expect((error as Error).cause).toBeInstanceOf(ServerExitedError);
       expect(session.state).toBe('closed');
     }
+  });
+});
+
+describe('the connect timeout', () => {
+  /** A transport over an in-memory link whose start completes when the test says. */
+  function slowToStart(clientSide: Transport): { transport: Transport; started(): void } {
+    let started!: () => void;
+    const gate = new Promise<void>((resolve) => (started = resolve));
+    return {
+      transport: {
+        start: async (h) => {
+          await gate;
+          return clientSide.start(h);
+        },
+        send: (m) => clientSide.send(m),
+        close: () => clientSide.close(),
+      },
+      started: () => started(),
+    };
+  }
+
+  it('counts from connect(), across the transport start, the probe and the handshake', async () => {
+    const clock = steppingClock();
+    const [clientSide, serverSide] = createInMemoryTransportPair();
+    const server = startScriptedServer(serverSide, {
+      handlers: { 'server/discover': () => NO_RESPONSE, initialize: () => NO_RESPONSE },
+    });
+    const slow = slowToStart(clientSide);
+    const session = createClientSession({
+      transport: slow.transport,
+      mode: 'auto',
+      clock,
+      initializeTimeout: 5_000,
+      probeTimeout: 3_000,
+    });
+    const outcome = session.connect().catch((e: unknown) => e);
+    clock.advance(1_500);
+    slow.started();
+    await flush();
+    expect(sent(server, 'server/discover')).toHaveLength(1);
+    clock.advance(3_000); // 4 500 ms: the probe gives up, initialize is written
+    await flush();
+    expect(session.negotiationPath).toBe('handshaking');
+    expect(sent(server, 'initialize')).toHaveLength(1);
+    clock.advance(499);
+    await flush();
+    expect(session.state).toBe('initializing');
+    clock.advance(1); // 5 000 ms after connect(), 500 ms after initialize was written
+    await flush();
+    expect(session.state).not.toBe('initializing');
+    const error = await outcome;
+    expect(error).toBeInstanceOf(ConnectTimeoutError);
+    expect(error).toMatchObject({
+      code: 'REQUEST_TIMEOUT',
+      timeoutMs: 5_000,
+      method: 'initialize',
+      message: expect.stringMatching(
+        /^connect\(\) timed out after 5000 ms, with no answer to initialize/,
+      ),
+    });
+    await session.close();
+    expect(session.dispatcher.pendingRequests).toBe(0);
+    expect(clock.pending).toBe(0);
+    // MCP basic/lifecycle: initialize is never cancelled.
+    expect(sent(server, 'notifications/cancelled')).toHaveLength(0);
+  });
+
+  it('covers a transport that never finishes starting', async () => {
+    const clock = steppingClock();
+    const [clientSide, serverSide] = createInMemoryTransportPair();
+    startScriptedServer(serverSide);
+    const session = createClientSession({
+      transport: slowToStart(clientSide).transport,
+      mode: 'legacy',
+      clock,
+      requestTimeout: 2_000, // the connect timeout unless initializeTimeout is given
+    });
+    const outcome = session.connect().catch((e: unknown) => e);
+    clock.advance(2_000);
+    await flush();
+    expect(session.state).not.toBe('initializing');
+    await expect(outcome).resolves.toMatchObject({
+      name: 'ConnectTimeoutError',
+      timeoutMs: 2_000,
+      method: undefined,
+      message: expect.stringContaining('while the transport was starting'),
+    });
+    await session.close();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('leaves no timer behind once connected, and none when there is no limit', async () => {
+    const clock = steppingClock();
+    const [clientSide, serverSide] = createInMemoryTransportPair();
+    startScriptedServer(serverSide);
+    const session = createClientSession({ transport: clientSide, mode: 'legacy', clock });
+    await session.connect();
+    expect(clock.pending).toBe(0);
+    await session.close();
+    const [c2, s2] = createInMemoryTransportPair();
+    startScriptedServer(s2, { handlers: { initialize: () => NO_RESPONSE } });
+    const unlimited = createClientSession({
+      transport: c2,
+      mode: 'legacy',
+      clock,
+      initializeTimeout: Infinity,
+    });
+    const connecting = unlimited.connect().catch((e: unknown) => e);
+    await flush();
+    clock.advance(30 * 24 * 3_600_000); // a month: nothing fires
+    await flush();
+    expect(unlimited.state).toBe('initializing');
+    await unlimited.close();
+    await expect(connecting).resolves.toBeInstanceOf(ConnectionClosedError);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('refuses a negative or NaN timeout before any I/O', () => {
+    const [clientSide] = createInMemoryTransportPair();
+    for (const bad of [{ initializeTimeout: -1 }, { probeTimeout: Number.NaN }]) {
+      expect(() => createClientSession({ transport: clientSide, ...bad })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      );
+    }
+  });
+});
+
+describe('the schemas, loading while connect() runs', () => {
+  afterEach(() => {
+    vi.doUnmock('../src/protocol/schemas/index.js');
+    vi.resetModules();
+  });
+
+  /** A fresh copy of the package whose schemas finish loading when the test says. */
+  async function withSlowSchemas() {
+    let release!: () => void;
+    const loaded = new Promise<void>((resolve) => (release = resolve));
+    vi.resetModules();
+    vi.doMock('../src/protocol/schemas/index.js', async (importOriginal) => {
+      await loaded;
+      return importOriginal();
+    });
+    const mcp = await import('../src/index.js');
+    const testing = await import('../src/testing/index.js');
+    return { mcp, testing, release: () => release() };
+  }
+
+  it('writes the first request without waiting for them, and checks the answer once they are in', async () => {
+    const { mcp, testing, release } = await withSlowSchemas();
+    const [clientSide, serverSide] = mcp.createInMemoryTransportPair();
+    const server = testing.startScriptedServer(serverSide);
+    const session = mcp.createClientSession({ transport: clientSide, mode: 'legacy' });
+    const connecting = session.connect();
+    await flush();
+    // Before, nothing was written until the schemas had loaded.
+    expect(sent(server, 'initialize')).toHaveLength(1);
+    expect(session.state).toBe('initializing');
+    release();
+    await expect(connecting).resolves.toMatchObject({ era: 'legacy' });
+    // A ready session validates results: a tools/list without tools is refused.
+    const [c2, s2] = mcp.createInMemoryTransportPair();
+    testing.startScriptedServer(s2, { handlers: { 'tools/list': () => ({ nope: 1 }) } });
+    const second = mcp.createClientSession({ transport: c2, mode: 'legacy' });
+    await second.connect();
+    await expect(second.listTools()).rejects.toMatchObject({ code: 'INVALID_RESULT' });
+    await session.close();
+    await second.close();
+  });
+
+  it('are covered by the connect timeout', async () => {
+    const { mcp, testing } = await withSlowSchemas();
+    const clock = steppingClock();
+    const [clientSide, serverSide] = mcp.createInMemoryTransportPair();
+    testing.startScriptedServer(serverSide);
+    const session = mcp.createClientSession({
+      transport: clientSide,
+      mode: 'legacy',
+      clock,
+      initializeTimeout: 1_000,
+    });
+    const outcome = session.connect().catch((e: unknown) => e);
+    await flush();
+    clock.advance(1_000);
+    await flush();
+    expect(session.state).not.toBe('initializing');
+    await expect(outcome).resolves.toMatchObject({ code: 'REQUEST_TIMEOUT', timeoutMs: 1_000 });
+    await session.close();
   });
 });

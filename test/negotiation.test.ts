@@ -261,9 +261,9 @@ describe('the -32022 retry (with a later revision the client is configured for)'
       supported: supported as Revision[],
       legacyVersion: undefined,
       modernVersion: undefined,
-      timeout: undefined,
+      connectTimeout: Infinity,
       probeTimeout: 1_000,
-      check: (_r, _m, result) => result,
+      check: (_r, _m, result) => Promise.resolve(result),
     };
   }
 

@@ -13,7 +13,7 @@ import {
   McpError,
   RequestCancelledError,
 } from '../errors.js';
-import { META_SUBSCRIPTION_ID } from '../negotiation.js';
+import { ConnectTimeoutError, META_SUBSCRIPTION_ID } from '../negotiation.js';
 import type { SubscriptionFilter } from '../subscriptions.js';
 import {
   AUTH_COMMANDS,
@@ -756,11 +756,15 @@ function report(run: Run, error: unknown, phase: 'connect' | 'command'): number 
   let line: string;
   if (code === EXIT.timeout) {
     const ms = run.options.timeout;
-    const method = requestRef(oneLine(error))?.method ?? 'the request';
+    const method =
+      error instanceof ConnectTimeoutError
+        ? error.method
+        : (requestRef(oneLine(error))?.method ?? 'the request');
+    const waited = method === undefined ? 'the transport did not start' : `no answer to ${method}`;
     line =
       phase === 'connect'
-        ? `timed out connecting to ${targetText(run.options.server)}: no answer to ${method} within ${ms} ms (raise --timeout, or 0 for none).`
-        : `${method} timed out after ${ms} ms with no answer or progress; it was cancelled (raise --timeout, or 0 for none).`;
+        ? `timed out connecting to ${targetText(run.options.server)}: ${waited} within ${ms} ms (raise --timeout, or 0 for none).`
+        : `${method ?? 'the request'} timed out after ${ms} ms with no answer or progress; it was cancelled (raise --timeout, or 0 for none).`;
   } else if (code === EXIT.auth) {
     line = authLine(run, error);
   } else if (phase === 'connect') {

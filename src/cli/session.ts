@@ -150,7 +150,8 @@ export function buildSession(
     ...negotiationOptions(options),
     requestTimeout: timeout,
     initializeTimeout: timeout,
-    probeTimeout: Math.min(3_000, timeout),
+    // The probe leaves half of the connect timeout to the handshake it may fall back to.
+    probeTimeout: Math.min(3_000, timeout / 2),
     ...(roots.length === 0
       ? {}
       : { roots: { list: () => roots.map((uri) => ({ uri })), listChanged: false } }),
