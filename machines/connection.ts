@@ -9,7 +9,10 @@ import { assign, fromPromise, setup } from 'xstate';
  * - `discovering`: the modern `server/discover` (2026-07-28);
  * - `probing`: the `auto` mode's era probe, a `server/discover` that either finds a modern server
  *   (→ ready) or falls back to `handshaking` (MCP 2026-07-28 basic/versioning: the fallback is not
- *   keyed to one error code; silence within the probe timeout means legacy);
+ *   keyed to one error code; silence within the probe timeout means legacy). After a probe
+ *   timeout, `handshaking` may still end on 2026-07-28: a valid answer to the probe that arrives
+ *   while `initialize` is pending wins, and a `-32022` to `initialize` naming a 2026 revision
+ *   probes again, once (a server slower to start than the probe timeout);
  * - `adopting`: the `pinned` mode, which adopts a negotiation the caller already has, with no
  *   traffic at all.
  *
@@ -253,7 +256,8 @@ export const connectionMachine = setup({
           },
         },
         handshaking: {
-          description: 'legacy: initialize, then notifications/initialized.',
+          description:
+            'legacy: initialize, then notifications/initialized. After a probe timeout, a late discover answer wins, and a -32022 naming 2026 probes again once.',
           invoke: {
             id: 'handshake',
             src: 'handshake',

@@ -1,4 +1,5 @@
 import type { Negotiated, ProbeOutcome } from '../machines/connection.js';
+import type { Clock } from './clock.js';
 import type { Dispatcher } from './dispatcher.js';
 import {
   ErrorCode,
@@ -146,6 +147,8 @@ export interface NegotiationSettings {
   readonly connectTimeout: number;
   /** How long `auto` waits for an answer to its probe before it falls back to `initialize`, ms. */
   readonly probeTimeout: number;
+  /** The clock of the probe timeout. */
+  readonly clock: Clock;
   /**
    * Checks a negotiation result against its revision's schema (once the schemas have loaded);
    * rejects when it does not fit, resolves with the parsed result.
@@ -266,23 +269,85 @@ const modernSupported = (s: NegotiationSettings): string[] =>
   s.supported.filter((v) => isModernVersion(v));
 
 /**
+ * What one `connect()` carries from one negotiation step to the next: a probe that timed out may
+ * still be answered while the handshake it fell back to is pending.
+ */
+export interface NegotiationRun {
+  /** The probe's `server/discover`, unanswered when the probe timed out: its id, and its answer if valid. */
+  late: { readonly id: number; readonly answer: Promise<Negotiated | undefined> } | undefined;
+  /** Whether the probe timed out (then a `-32022` to `initialize` naming 2026 probes again, once). */
+  probeTimedOut: boolean;
+}
+
+/** A fresh {@link NegotiationRun}, for one `connect()`. */
+export function negotiationRun(): NegotiationRun {
+  return { late: undefined, probeTimedOut: false };
+}
+
+/**
  * The legacy handshake (MCP 2024-11-05 … 2025-11-25 basic/lifecycle): `initialize` with the
  * client's revision, capabilities and info; accept any supported revision the server answers with,
  * refuse any other (the caller then disconnects); then exactly one `notifications/initialized`.
+ *
+ * After a probe that timed out (a server slow to start), the handshake is a fallback that may be
+ * wrong: a valid answer to the probe that arrives while `initialize` is pending wins (the session
+ * is on 2026-07-28; `initialize` is not cancelled, only no longer waited for), and a `-32022` to
+ * `initialize` naming a 2026 revision this client speaks probes again, once.
  */
-export async function handshake(d: Dispatcher, s: NegotiationSettings): Promise<Negotiated> {
+export async function handshake(
+  d: Dispatcher,
+  s: NegotiationSettings,
+  run: NegotiationRun = negotiationRun(),
+): Promise<Negotiated> {
   const requested = legacyVersionOf(s);
   if (requested === undefined) {
     throw new NegotiationError(
       `No handshake revision is enabled (supportedProtocolVersions is ${s.supported.join(', ')}); enable one of ${LEGACY_REVISIONS.join(', ')}, or use mode 'modern'.`,
     );
   }
+  const id = d.nextRequestId;
   // No timeout of its own: the connect timeout bounds the whole of connect().
-  const raw = await d.request(
+  const asked = d.request(
     'initialize',
     { protocolVersion: requested, capabilities: s.capabilities, clientInfo: s.clientInfo },
     { timeout: Infinity },
   );
+  const late = run.late;
+  let raw: unknown;
+  try {
+    const first =
+      late === undefined
+        ? { raw: await asked }
+        : await Promise.race([
+            asked.then((r) => ({ raw: r })),
+            // Only a valid answer races: an error or something else leaves the handshake to run.
+            late.answer.then((n) =>
+              n === undefined ? new Promise<never>(() => {}) : { modern: n },
+            ),
+          ]);
+    if ('modern' in first) {
+      // MCP 2026-07-28 basic/versioning: a discover result means modern. MCP basic/lifecycle: the
+      // client MUST NOT cancel initialize; its answer, when it comes, is dropped as late.
+      run.late = undefined;
+      d.abandon(id, 'the server answered the era probe');
+      return first.modern;
+    }
+    raw = first.raw;
+  } catch (error) {
+    if (
+      run.probeTimedOut &&
+      error instanceof JsonRpcError &&
+      error.code === ErrorCode.UnsupportedProtocolVersion &&
+      newestOf(supportedFrom(error.data), modernSupported(s)) !== undefined
+    ) {
+      // A 2026 server that was too slow for the probe: ask server/discover again, once.
+      forget(d, run);
+      return discover(d, s);
+    }
+    throw error;
+  } finally {
+    forget(d, run);
+  }
   const answered = (raw as { protocolVersion?: unknown } | null)?.protocolVersion;
   if (!isRevision(answered) || isModern(answered) || !s.supported.includes(answered)) {
     // MCP basic/lifecycle: a client that does not support the server's revision disconnects.
@@ -297,9 +362,17 @@ export async function handshake(d: Dispatcher, s: NegotiationSettings): Promise<
   return { era: 'legacy', protocolVersion: answered, initializeResult: result };
 }
 
+/** Stops waiting for a probe answer that is still out (it is not cancelled: it is a probe). */
+function forget(d: Dispatcher, run: NegotiationRun): void {
+  const late = run.late;
+  if (late === undefined) return;
+  run.late = undefined;
+  d.abandon(late.id, 'negotiation went on without it');
+}
+
 /** `server/discover` (MCP 2026-07-28 server/discover), retried once on `-32022`. */
 export async function discover(d: Dispatcher, s: NegotiationSettings): Promise<Negotiated> {
-  const outcome = await discoverOrFallBack(d, s, false);
+  const outcome = await discoverOrFallBack(d, s, undefined);
   if (outcome.era === 'fallback') throw new NegotiationError(outcome.why);
   return outcome;
 }
@@ -307,17 +380,65 @@ export async function discover(d: Dispatcher, s: NegotiationSettings): Promise<N
 /**
  * The era probe (MCP 2026-07-28 basic/versioning, transports/stdio): `server/discover` first; a
  * discover result or a recognised 2026 error means modern (never fall back then); any other error,
- * or silence within `probeTimeout`, means legacy. Not keyed to one error code.
+ * or silence within `probeTimeout`, means legacy. Not keyed to one error code. A probe that timed
+ * out is not abandoned: `run.late` keeps waiting for its answer, which the handshake may yet take.
  */
-export function probe(d: Dispatcher, s: NegotiationSettings): Promise<ProbeOutcome> {
-  return discoverOrFallBack(d, s, true);
+export function probe(
+  d: Dispatcher,
+  s: NegotiationSettings,
+  run: NegotiationRun = negotiationRun(),
+): Promise<ProbeOutcome> {
+  return discoverOrFallBack(d, s, run);
 }
 
+const PROBE_TIMED_OUT: unique symbol = Symbol('probe timed out');
+
+/** `asked`, or `PROBE_TIMED_OUT` once the probe timeout has passed without an answer. */
+function withinProbeTimeout<T>(
+  asked: Promise<T>,
+  s: NegotiationSettings,
+): Promise<T | typeof PROBE_TIMED_OUT> {
+  if (s.probeTimeout === Infinity) return asked;
+  return new Promise((resolve, reject) => {
+    const timer = s.clock.setTimeout(() => resolve(PROBE_TIMED_OUT), s.probeTimeout);
+    asked.then(
+      (value) => {
+        s.clock.clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        s.clock.clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** A discover answer arriving after the probe timeout: the negotiation it means, if it is valid. */
+async function lateAnswer(
+  asked: Promise<unknown>,
+  version: string,
+  s: NegotiationSettings,
+): Promise<Negotiated | undefined> {
+  try {
+    const result = (await s.check(version as Revision, 'server/discover', await asked)) as {
+      supportedVersions: readonly string[];
+    };
+    return result.supportedVersions.includes(version)
+      ? { era: 'modern', protocolVersion: version, discoverResult: result }
+      : undefined;
+  } catch {
+    return undefined; // an error, or not a discover result: the handshake goes on
+  }
+}
+
+/** `server/discover`, as the probe (with its `run`) or not. */
 async function discoverOrFallBack(
   d: Dispatcher,
   s: NegotiationSettings,
-  probing: boolean,
+  run: NegotiationRun | undefined,
 ): Promise<ProbeOutcome> {
+  const probing = run !== undefined;
   const legacyPossible = probing && legacyVersionOf(s) !== undefined;
   const fallBack = (why: string): ProbeOutcome => {
     if (legacyPossible) return { era: 'fallback', why };
@@ -328,11 +449,23 @@ async function discoverOrFallBack(
   for (let attempt = 0; ; attempt++) {
     let raw: unknown;
     try {
-      raw = await d.request(
+      // No timeout of its own: the connect timeout bounds it. With a handshake to fall back to,
+      // the probe waits probeTimeout for it, and then keeps listening while the handshake runs.
+      const id = d.nextRequestId;
+      const asked = d.request(
         'server/discover',
         { _meta: modernStamp(version, s) },
-        { timeout: probing ? s.probeTimeout : Infinity },
+        { timeout: Infinity },
       );
+      const answer = legacyPossible ? await withinProbeTimeout(asked, s) : await asked;
+      if (answer === PROBE_TIMED_OUT) {
+        if (run !== undefined) {
+          run.probeTimedOut = true;
+          run.late = { id, answer: lateAnswer(asked, version, s) };
+        }
+        return fallBack(`server/discover had no answer within ${s.probeTimeout} ms`);
+      }
+      raw = answer;
     } catch (error) {
       if (error instanceof JsonRpcError) {
         if (error.code === ErrorCode.UnsupportedProtocolVersion) {
@@ -363,9 +496,6 @@ async function discoverOrFallBack(
         return fallBack(
           `server/discover was answered with error ${error.code} (${error.rpcMessage})`,
         );
-      }
-      if (probing && error instanceof RequestTimeoutError) {
-        return fallBack(`server/discover had no answer within ${s.probeTimeout} ms`);
       }
       // Refused below JSON-RPC (an HTTP 4xx with no JSON-RPC body, say): a legacy server.
       if (probing && error instanceof SendFailedError) {

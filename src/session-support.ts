@@ -12,6 +12,7 @@ import {
   type InputRoundOptions,
 } from './session-types.js';
 import { capabilitiesOf } from './callbacks.js';
+import { systemClock } from './clock.js';
 
 /** What to do instead, for methods a revision removed. */
 export const INSTEAD: Readonly<Record<string, string>> = {
@@ -94,6 +95,7 @@ export function settingsOf(
     modernVersion: asked !== undefined && isModern(asked) ? asked : undefined,
     connectTimeout,
     probeTimeout: options.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_MS,
+    clock: options.clock ?? systemClock,
     check,
   };
 }

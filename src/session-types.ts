@@ -140,7 +140,11 @@ export interface ClientSessionOptions extends DispatcherOptions, ClientCallbacks
    * `requestTimeout`; `Infinity` for none.
    */
   readonly initializeTimeout?: number;
-  /** How long `auto` waits for an answer to its probe before falling back to `initialize`, ms. Default 3 000. */
+  /**
+   * How long `auto` waits for an answer to its probe before falling back to `initialize`, ms.
+   * Default 3 000; `Infinity`: never fall back on silence. A probe answer that comes later, while
+   * `initialize` is pending, still wins.
+   */
   readonly probeTimeout?: number;
   /**
    * 2026-07-28 result cache: results with a positive `ttlMs` are served from it while fresh.

@@ -14,6 +14,7 @@ import {
   META_SERVER_INFO,
   META_SUBSCRIPTION_ID,
   modernStamp,
+  negotiationRun,
   probe,
   type NegotiationSettings,
 } from './negotiation.js';
@@ -129,6 +130,8 @@ export class ClientSession implements AsyncDisposable {
   #sends: ConnectionStateMeta['sends'] = 'none';
   #connecting: Promise<Negotiated> | undefined;
   readonly #settings: NegotiationSettings;
+  /** What the negotiation steps of connect() hand on to each other. */
+  readonly #run = negotiationRun();
   #started: Promise<void> | undefined;
   /** Whether the transport has started (a close before that is a failure to start). */
   #opened = false;
@@ -188,7 +191,9 @@ export class ClientSession implements AsyncDisposable {
     const machine = connectionMachine.provide({
       actors: {
         handshake: fromPromise(() =>
-          this.#negotiate(() => handshake(this.#dispatcher, this.#settings)),
+          this.#negotiate(async () =>
+            this.#keep(await handshake(this.#dispatcher, this.#settings, this.#run)),
+          ),
         ),
         discover: fromPromise(() =>
           this.#negotiate(
@@ -200,7 +205,8 @@ export class ClientSession implements AsyncDisposable {
         probe: fromPromise(() =>
           this.#negotiate(
             async () =>
-              this.#cachedDiscovery() ?? this.#keep(await probe(this.#dispatcher, this.#settings)),
+              this.#cachedDiscovery() ??
+              this.#keep(await probe(this.#dispatcher, this.#settings, this.#run)),
           ),
         ),
         adopt: fromPromise(() => this.#negotiate(() => adoptable(options.pinned, this.#settings))),

@@ -660,6 +660,9 @@ import { createInterface } from 'node:readline';
 const log = process.argv[2];
 const SUB = 'io.modelcontextprotocol/subscriptionId';
 const write = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
+// SLOW_START_MS: a server slow to start (a cold npx -y) reads its input only after that long.
+setTimeout(serve, Number(process.env.SLOW_START_MS ?? 0));
+function serve() {
 createInterface({ input: process.stdin }).on('line', (line) => {
   const m = JSON.parse(line);
   appendFileSync(log, line + '\\n');
@@ -682,6 +685,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     write({ jsonrpc: '2.0', id: m.id, error: { code: -32601, message: 'Method not found: ' + m.method } });
   }
 });
+}
 `;
 
 describe('against a 2026-07-28 server', () => {
@@ -700,6 +704,22 @@ describe('against a 2026-07-28 server', () => {
     expect(o.stdout).toMatch(/^server\s+modern-test 1\.0\.0$/m);
     expect(o.stdout).toMatch(/^protocol\s+2026-07-28 \(2026 era: server\/discover, stateless\)$/m);
     expect(o.stdout).toMatch(/^negotiation\s+server\/discover \(the probe found a 2026 server\)$/m);
+  });
+
+  it('info reaches a 2026 server slower to start than --probe-timeout: its late answer wins', async () => {
+    const o = await cli(
+      'info',
+      '--probe-timeout',
+      '100',
+      '--env',
+      'SLOW_START_MS=800',
+      ...modern(),
+    );
+    expect(o.code).toBe(0);
+    expect(o.stdout).toMatch(/^protocol\s+2026-07-28 /m);
+    expect(o.stdout).toMatch(
+      /^negotiation\s+server\/discover \(a 2026 server slower than the probe: server\/discover had no answer within 100 ms\)$/m,
+    );
   });
 
   it('listen prints the subscription’s notifications (--json: one object per line)', async () => {

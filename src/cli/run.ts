@@ -548,7 +548,9 @@ function info(run: Run, session: ClientSession): CommandResult {
     mode !== undefined
       ? `${n.era === 'modern' ? 'server/discover' : 'initialize'}, pinned to ${mode} (--protocol-version)`
       : session.fallbackReason !== undefined
-        ? `probed with server/discover, fell back to initialize: ${session.fallbackReason}`
+        ? n.era === 'modern'
+          ? `server/discover (a 2026 server slower than the probe: ${session.fallbackReason})`
+          : `probed with server/discover, fell back to initialize: ${session.fallbackReason}`
         : n.era === 'modern'
           ? 'server/discover (the probe found a 2026 server)'
           : 'initialize';

@@ -150,8 +150,7 @@ export function buildSession(
     ...negotiationOptions(options),
     requestTimeout: timeout,
     initializeTimeout: timeout,
-    // The probe leaves half of the connect timeout to the handshake it may fall back to.
-    probeTimeout: Math.min(3_000, timeout / 2),
+    probeTimeout: options.probeTimeout,
     ...(roots.length === 0
       ? {}
       : { roots: { list: () => roots.map((uri) => ({ uri })), listChanged: false } }),
