@@ -277,11 +277,13 @@ export interface NegotiationRun {
   late: { readonly id: number; readonly answer: Promise<Negotiated | undefined> } | undefined;
   /** Whether the probe timed out (then a `-32022` to `initialize` naming 2026 probes again, once). */
   probeTimedOut: boolean;
+  /** The method of the negotiation request sent last (what a connect timeout waited for). */
+  asking: string | undefined;
 }
 
 /** A fresh {@link NegotiationRun}, for one `connect()`. */
 export function negotiationRun(): NegotiationRun {
-  return { late: undefined, probeTimedOut: false };
+  return { late: undefined, probeTimedOut: false, asking: undefined };
 }
 
 /**
@@ -306,6 +308,7 @@ export async function handshake(
     );
   }
   const id = d.nextRequestId;
+  run.asking = 'initialize';
   // No timeout of its own: the connect timeout bounds the whole of connect().
   const asked = d.request(
     'initialize',
@@ -342,7 +345,7 @@ export async function handshake(
     ) {
       // A 2026 server that was too slow for the probe: ask server/discover again, once.
       forget(d, run);
-      return discover(d, s);
+      return discover(d, s, run);
     }
     throw error;
   } finally {
@@ -371,8 +374,12 @@ function forget(d: Dispatcher, run: NegotiationRun): void {
 }
 
 /** `server/discover` (MCP 2026-07-28 server/discover), retried once on `-32022`. */
-export async function discover(d: Dispatcher, s: NegotiationSettings): Promise<Negotiated> {
-  const outcome = await discoverOrFallBack(d, s, undefined);
+export async function discover(
+  d: Dispatcher,
+  s: NegotiationSettings,
+  run: NegotiationRun = negotiationRun(),
+): Promise<Negotiated> {
+  const outcome = await discoverOrFallBack(d, s, false, run);
   if (outcome.era === 'fallback') throw new NegotiationError(outcome.why);
   return outcome;
 }
@@ -388,7 +395,7 @@ export function probe(
   s: NegotiationSettings,
   run: NegotiationRun = negotiationRun(),
 ): Promise<ProbeOutcome> {
-  return discoverOrFallBack(d, s, run);
+  return discoverOrFallBack(d, s, true, run);
 }
 
 const PROBE_TIMED_OUT: unique symbol = Symbol('probe timed out');
@@ -432,13 +439,13 @@ async function lateAnswer(
   }
 }
 
-/** `server/discover`, as the probe (with its `run`) or not. */
+/** `server/discover`, as the probe or not. */
 async function discoverOrFallBack(
   d: Dispatcher,
   s: NegotiationSettings,
-  run: NegotiationRun | undefined,
+  probing: boolean,
+  run: NegotiationRun,
 ): Promise<ProbeOutcome> {
-  const probing = run !== undefined;
   const legacyPossible = probing && legacyVersionOf(s) !== undefined;
   const fallBack = (why: string): ProbeOutcome => {
     if (legacyPossible) return { era: 'fallback', why };
@@ -452,6 +459,7 @@ async function discoverOrFallBack(
       // No timeout of its own: the connect timeout bounds it. With a handshake to fall back to,
       // the probe waits probeTimeout for it, and then keeps listening while the handshake runs.
       const id = d.nextRequestId;
+      run.asking = 'server/discover';
       const asked = d.request(
         'server/discover',
         { _meta: modernStamp(version, s) },
@@ -459,10 +467,8 @@ async function discoverOrFallBack(
       );
       const answer = legacyPossible ? await withinProbeTimeout(asked, s) : await asked;
       if (answer === PROBE_TIMED_OUT) {
-        if (run !== undefined) {
-          run.probeTimedOut = true;
-          run.late = { id, answer: lateAnswer(asked, version, s) };
-        }
+        run.probeTimedOut = true;
+        run.late = { id, answer: lateAnswer(asked, version, s) };
         return fallBack(`server/discover had no answer within ${s.probeTimeout} ms`);
       }
       raw = answer;

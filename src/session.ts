@@ -199,7 +199,7 @@ export class ClientSession implements AsyncDisposable {
           this.#negotiate(
             async () =>
               this.#cachedDiscovery() ??
-              this.#keep(await discover(this.#dispatcher, this.#settings)),
+              this.#keep(await discover(this.#dispatcher, this.#settings, this.#run)),
           ),
         ),
         probe: fromPromise(() =>
@@ -777,13 +777,7 @@ export class ClientSession implements AsyncDisposable {
 
   /** What connect() is waiting for an answer to, for its timeout error. */
   #awaiting(): string | undefined {
-    if (!this.#opened) return undefined;
-    const path = this.negotiationPath;
-    return path === 'handshaking'
-      ? 'initialize'
-      : path === 'probing' || path === 'discovering'
-        ? 'server/discover'
-        : undefined;
+    return this.#opened ? this.#run.asking : undefined;
   }
 
   /** Checks a server request's params against its schema in the negotiated revision (`-32602` if they do not fit). */
