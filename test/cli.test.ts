@@ -334,13 +334,14 @@ describe('mcp-actors against server-everything over stdio', () => {
       'call',
       'trigger-long-running-operation',
       '{"duration":30,"steps":1}',
+      // --timeout bounds connecting too, counted from its start: long enough to start the server.
       '--timeout',
-      '300',
+      '3000',
       ...everything,
     );
     expect(slow.code).toBe(4);
     expect(firstLine(slow)).toBe(
-      'mcp-actors: tools/call timed out after 300 ms with no answer or progress; it was cancelled (raise --timeout, or 0 for none).',
+      'mcp-actors: tools/call timed out after 3000 ms with no answer or progress; it was cancelled (raise --timeout, or 0 for none).',
     );
   });
 
