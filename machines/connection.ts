@@ -9,13 +9,20 @@ import { assign, fromPromise, setup } from 'xstate';
  * - `discovering`: the modern `server/discover` (2026-07-28);
  * - `probing`: the `auto` mode's era probe, a `server/discover` that either finds a modern server
  *   (→ ready) or falls back to `handshaking` (MCP 2026-07-28 basic/versioning: the fallback is not
- *   keyed to one error code; silence within the probe timeout means legacy);
+ *   keyed to one error code; silence within the probe timeout means legacy). After a probe
+ *   timeout, `handshaking` may still end on 2026-07-28: a valid answer to the probe that arrives
+ *   while `initialize` is pending wins, and a `-32022` to `initialize` naming a 2026 revision
+ *   probes again, once (a server slower to start than the probe timeout);
  * - `adopting`: the `pinned` mode, which adopts a negotiation the caller already has, with no
  *   traffic at all.
  *
  * Each top-level state says, in its `meta`, what the caller may send in it and what to do
  * otherwise; the session answers a call the state does not allow at once with a typed error built
  * from that `meta` (never silence, never a pending promise).
+ *
+ * `initializing` has one timer, the connect timeout (`input.connectTimeout`): it counts from
+ * `connect`, across every step, and when it runs out the connection closes with the timeout as
+ * its error.
  *
  * The negotiation steps and the transport close are invoked promise actors, so that stopping the
  * session in any state stops them too. Their implementations come from the session (`provide`).
@@ -67,12 +74,19 @@ export type ProbeOutcome = Negotiated | { readonly era: 'fallback'; readonly why
 export interface ConnectionInput {
   /** How to negotiate. */
   readonly mode: NegotiationMode;
+  /**
+   * How long `initializing` may last, ms, from `connect`: starting the transport and every
+   * negotiation step. Default `Infinity` (no limit).
+   */
+  readonly connectTimeout?: number;
 }
 
 /** The connection machine's context. */
 export interface ConnectionContext {
   /** How to negotiate. */
   readonly mode: NegotiationMode;
+  /** How long `initializing` may last, ms (`Infinity`: no limit). */
+  readonly connectTimeout: number;
   /** The negotiated facts, once ready. */
   readonly negotiated: Negotiated | undefined;
   /** Why the probe fell back to the legacy handshake, when it did. */
@@ -102,6 +116,9 @@ export type ConnectionEvent =
 export const connectionEventTypes = ['connect', 'close', 'transportClosed'] as const;
 
 const meta = (m: ConnectionStateMeta): ConnectionStateMeta => m;
+
+/** The longest delay a timer takes (2^31 - 1 ms, about 24.8 days); a longer one would fire at once. */
+const LONGEST_DELAY = 2_147_483_647;
 
 /**
  * The connection lifecycle (see the top of this file): `preconnect → initializing → ready →
@@ -151,8 +168,14 @@ export const connectionMachine = setup({
     /** Close the transport; resolves when it has closed. */
     closeTransport: fromPromise<void>(() => Promise.resolve()),
   },
+  delays: {
+    /** The connect timeout, from entering `initializing` (that is, from `connect`). */
+    connectTimeout: ({ context }) => Math.min(context.connectTimeout, LONGEST_DELAY),
+  },
   guards: {
     modeIs: ({ context }, mode: NegotiationMode) => context.mode === mode,
+    /** Whether connecting has a time limit at all. */
+    connectTimeLimited: ({ context }) => context.connectTimeout !== Infinity,
     probeFoundModern: ({ event }) => (event as { output?: ProbeOutcome }).output?.era === 'modern',
   },
   actions: {
@@ -168,12 +191,17 @@ export const connectionMachine = setup({
     rememberFailure: assign({ error: ({ event }) => (event as { error?: unknown }).error }),
     /** Keep why the transport closed. */
     rememberCloseReason: assign({ error: ({ event }) => (event as { reason?: unknown }).reason }),
+    /** Keep that connecting took too long (the session provides a typed error with what was pending). */
+    rememberTimeout: assign({
+      error: ({ context }) => new Error(`connect timed out after ${context.connectTimeout} ms`),
+    }),
   },
 }).createMachine({
   id: 'connection',
   /** Built from the input: nothing negotiated yet. */
   context: ({ input }) => ({
     mode: input.mode,
+    connectTimeout: input.connectTimeout ?? Infinity,
     negotiated: undefined,
     fallback: undefined,
     error: undefined,
@@ -228,7 +256,8 @@ export const connectionMachine = setup({
           },
         },
         handshaking: {
-          description: 'legacy: initialize, then notifications/initialized.',
+          description:
+            'legacy: initialize, then notifications/initialized. After a probe timeout, a late discover answer wins, and a -32022 naming 2026 probes again once.',
           invoke: {
             id: 'handshake',
             src: 'handshake',
@@ -244,6 +273,14 @@ export const connectionMachine = setup({
             onDone: { target: '#connection.ready', actions: 'rememberNegotiation' },
             onError: { target: '#connection.closing', actions: 'rememberFailure' },
           },
+        },
+      },
+      after: {
+        // The connect timeout counts from connect, whatever step is running when it runs out.
+        connectTimeout: {
+          guard: 'connectTimeLimited',
+          target: 'closing',
+          actions: 'rememberTimeout',
         },
       },
       on: {

@@ -181,6 +181,15 @@ function sendFailure(request: RequestRef, error: unknown): McpLocalError {
 }
 
 /**
+ * Whether a failed write says the transport has ended (its peer went away, a stdio server exited):
+ * then the write is not what failed. The transport's `closed` report, which follows and says why
+ * (the exit code and the last stderr lines of a stdio server), settles the request instead.
+ */
+function transportEnded(error: unknown): boolean {
+  return error instanceof McpLocalError && error.code === 'CONNECTION_CLOSED';
+}
+
+/**
  * The dispatcher: owns the receive loop and request correlation over one transport. It is the
  * parent of every request actor. Build it with `createDispatcher`, or let the session build it.
  *
@@ -247,6 +256,11 @@ export class Dispatcher {
   /** The transport this dispatcher runs over. */
   get transport(): Transport {
     return this.#transport;
+  }
+
+  /** The timeout of a request that sets none, ms (`requestTimeout`; `Infinity` for none). */
+  get requestTimeout(): number {
+    return this.#requestTimeout;
   }
 
   /** The number of outbound requests in flight. */
@@ -426,7 +440,12 @@ export class Dispatcher {
     try {
       await this.#transport.send(message);
     } catch (cause) {
-      throw new SendFailedError({ method, id: '(notification)' }, cause);
+      const ref = { method, id: '(notification)' };
+      if (!transportEnded(cause)) throw new SendFailedError(ref, cause);
+      // The transport ended: fail with its close, which says why, once it is reported.
+      throw await new Promise<Error>((resolve) =>
+        this.onClose((reason) => resolve(new ConnectionClosedError(ref, { cause: reason }))),
+      );
     }
   }
 
@@ -587,18 +606,24 @@ export class Dispatcher {
           this.#arm(Math.min(req.idleDeadline, req.totalDeadline), now);
         }
         this.#inspector?.write(req, message);
+        // A transport that has ended settles the request with its close report (and its reason),
+        // which follows; the request's timeout still bounds the wait.
         try {
           const sent = this.#transport.send(message);
           if (sent !== undefined) {
-            sent.then(undefined, (error: unknown) =>
-              this.#deliver(req, { type: 'sendFailed', error: sendFailure(req.ref, error) }),
-            );
+            sent.then(undefined, (error: unknown) => {
+              if (!transportEnded(error)) {
+                this.#deliver(req, { type: 'sendFailed', error: sendFailure(req.ref, error) });
+              }
+            });
           }
         } catch (error) {
           // Never step an actor from inside its own transition.
-          queueMicrotask(() =>
-            this.#deliver(req, { type: 'sendFailed', error: sendFailure(req.ref, error) }),
-          );
+          if (!transportEnded(error)) {
+            queueMicrotask(() =>
+              this.#deliver(req, { type: 'sendFailed', error: sendFailure(req.ref, error) }),
+            );
+          }
         }
       },
       reportProgress: (req, event) => {

@@ -124,6 +124,7 @@ export type {
   NegotiationPath,
 } from '../machines/connection.js';
 export {
+  ConnectTimeoutError,
   NegotiationError,
   UnsupportedVersionError,
   META_CLIENT_CAPABILITIES,

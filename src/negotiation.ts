@@ -1,4 +1,5 @@
 import type { Negotiated, ProbeOutcome } from '../machines/connection.js';
+import type { Clock } from './clock.js';
 import type { Dispatcher } from './dispatcher.js';
 import {
   ErrorCode,
@@ -139,12 +140,20 @@ export interface NegotiationSettings {
   readonly legacyVersion: string | undefined;
   /** The revision tried first with `server/discover`: the newest supported modern one unless set. */
   readonly modernVersion: string | undefined;
-  /** Timeout of `initialize` and of a non-probe `server/discover`, ms (undefined: the session default). */
-  readonly timeout: number | undefined;
+  /**
+   * How long `connect()` may take, ms, from the call: starting the transport and every step. The
+   * session's lifecycle enforces it; the negotiation requests themselves wait without a timeout.
+   */
+  readonly connectTimeout: number;
   /** How long `auto` waits for an answer to its probe before it falls back to `initialize`, ms. */
   readonly probeTimeout: number;
-  /** Checks a negotiation result against its revision's schema; throws when it does not fit. */
-  readonly check: (revision: Revision, method: string, result: unknown) => unknown;
+  /** The clock of the probe timeout. */
+  readonly clock: Clock;
+  /**
+   * Checks a negotiation result against its revision's schema (once the schemas have loaded);
+   * rejects when it does not fit, resolves with the parsed result.
+   */
+  readonly check: (revision: Revision, method: string, result: unknown) => Promise<unknown>;
 }
 
 /**
@@ -171,6 +180,36 @@ export class NegotiationError extends McpLocalError {
   constructor(message: string, serverVersions?: readonly string[], options?: { cause?: unknown }) {
     super('NEGOTIATION_FAILED', message, options);
     this.serverVersions = serverVersions;
+  }
+}
+
+/**
+ * `connect()` took longer than its timeout (`initializeTimeout`, counted from the call to
+ * `connect()`): the connection was closed. `method` names the request it was waiting for, if it
+ * was waiting for one (none while the transport was starting). A `RequestTimeoutError` (code
+ * `REQUEST_TIMEOUT`).
+ *
+ * @example
+ * ```ts
+ * import { ConnectTimeoutError, createClientSession, type Transport } from 'mcp-actors';
+ * declare const transport: Transport;
+ *
+ * const session = createClientSession({ transport, initializeTimeout: 10_000 });
+ * try {
+ *   await session.connect();
+ * } catch (error) {
+ *   if (error instanceof ConnectTimeoutError) console.log(error.timeoutMs, error.method); // for example 10000 'initialize'
+ * }
+ * ```
+ */
+export class ConnectTimeoutError extends RequestTimeoutError {
+  override name = 'ConnectTimeoutError';
+  /** The request `connect()` was waiting for an answer to; undefined while the transport was starting. */
+  readonly method: string | undefined;
+  constructor(timeoutMs: number, method: string | undefined) {
+    super({ method: method ?? 'connect', id: '(connect)' }, timeoutMs, 'total');
+    this.method = method;
+    this.message = `connect() timed out after ${timeoutMs} ms, ${method === undefined ? 'while the transport was starting' : `with no answer to ${method}`}; the connection was closed. Raise \`initializeTimeout\` if the server needs longer to start.`;
   }
 }
 
@@ -230,22 +269,88 @@ const modernSupported = (s: NegotiationSettings): string[] =>
   s.supported.filter((v) => isModernVersion(v));
 
 /**
+ * What one `connect()` carries from one negotiation step to the next: a probe that timed out may
+ * still be answered while the handshake it fell back to is pending.
+ */
+export interface NegotiationRun {
+  /** The probe's `server/discover`, unanswered when the probe timed out: its id, and its answer if valid. */
+  late: { readonly id: number; readonly answer: Promise<Negotiated | undefined> } | undefined;
+  /** Whether the probe timed out (then a `-32022` to `initialize` naming 2026 probes again, once). */
+  probeTimedOut: boolean;
+  /** The method of the negotiation request sent last (what a connect timeout waited for). */
+  asking: string | undefined;
+}
+
+/** A fresh {@link NegotiationRun}, for one `connect()`. */
+export function negotiationRun(): NegotiationRun {
+  return { late: undefined, probeTimedOut: false, asking: undefined };
+}
+
+/**
  * The legacy handshake (MCP 2024-11-05 … 2025-11-25 basic/lifecycle): `initialize` with the
  * client's revision, capabilities and info; accept any supported revision the server answers with,
  * refuse any other (the caller then disconnects); then exactly one `notifications/initialized`.
+ *
+ * After a probe that timed out (a server slow to start), the handshake is a fallback that may be
+ * wrong: a valid answer to the probe that arrives while `initialize` is pending wins (the session
+ * is on 2026-07-28; `initialize` is not cancelled, only no longer waited for), and a `-32022` to
+ * `initialize` naming a 2026 revision this client speaks probes again, once.
  */
-export async function handshake(d: Dispatcher, s: NegotiationSettings): Promise<Negotiated> {
+export async function handshake(
+  d: Dispatcher,
+  s: NegotiationSettings,
+  run: NegotiationRun = negotiationRun(),
+): Promise<Negotiated> {
   const requested = legacyVersionOf(s);
   if (requested === undefined) {
     throw new NegotiationError(
       `No handshake revision is enabled (supportedProtocolVersions is ${s.supported.join(', ')}); enable one of ${LEGACY_REVISIONS.join(', ')}, or use mode 'modern'.`,
     );
   }
-  const raw = await d.request(
+  const id = d.nextRequestId;
+  run.asking = 'initialize';
+  // No timeout of its own: the connect timeout bounds the whole of connect().
+  const asked = d.request(
     'initialize',
     { protocolVersion: requested, capabilities: s.capabilities, clientInfo: s.clientInfo },
-    s.timeout === undefined ? undefined : { timeout: s.timeout },
+    { timeout: Infinity },
   );
+  const late = run.late;
+  let raw: unknown;
+  try {
+    const first =
+      late === undefined
+        ? { raw: await asked }
+        : await Promise.race([
+            asked.then((r) => ({ raw: r })),
+            // Only a valid answer races: an error or something else leaves the handshake to run.
+            late.answer.then((n) =>
+              n === undefined ? new Promise<never>(() => {}) : { modern: n },
+            ),
+          ]);
+    if ('modern' in first) {
+      // MCP 2026-07-28 basic/versioning: a discover result means modern. MCP basic/lifecycle: the
+      // client MUST NOT cancel initialize; its answer, when it comes, is dropped as late.
+      run.late = undefined;
+      d.abandon(id, 'the server answered the era probe');
+      return first.modern;
+    }
+    raw = first.raw;
+  } catch (error) {
+    if (
+      run.probeTimedOut &&
+      error instanceof JsonRpcError &&
+      error.code === ErrorCode.UnsupportedProtocolVersion &&
+      newestOf(supportedFrom(error.data), modernSupported(s)) !== undefined
+    ) {
+      // A 2026 server that was too slow for the probe: ask server/discover again, once.
+      forget(d, run);
+      return discover(d, s, run);
+    }
+    throw error;
+  } finally {
+    forget(d, run);
+  }
   const answered = (raw as { protocolVersion?: unknown } | null)?.protocolVersion;
   if (!isRevision(answered) || isModern(answered) || !s.supported.includes(answered)) {
     // MCP basic/lifecycle: a client that does not support the server's revision disconnects.
@@ -254,15 +359,27 @@ export async function handshake(d: Dispatcher, s: NegotiationSettings): Promise<
       s.supported.filter((v) => !isModern(v)),
     );
   }
-  const result = s.check(answered, 'initialize', raw);
+  const result = await s.check(answered, 'initialize', raw);
   // MCP basic/lifecycle: after a successful initialization the client MUST send `initialized`, once.
   await d.notify('notifications/initialized');
   return { era: 'legacy', protocolVersion: answered, initializeResult: result };
 }
 
+/** Stops waiting for a probe answer that is still out (it is not cancelled: it is a probe). */
+function forget(d: Dispatcher, run: NegotiationRun): void {
+  const late = run.late;
+  if (late === undefined) return;
+  run.late = undefined;
+  d.abandon(late.id, 'negotiation went on without it');
+}
+
 /** `server/discover` (MCP 2026-07-28 server/discover), retried once on `-32022`. */
-export async function discover(d: Dispatcher, s: NegotiationSettings): Promise<Negotiated> {
-  const outcome = await discoverOrFallBack(d, s, false);
+export async function discover(
+  d: Dispatcher,
+  s: NegotiationSettings,
+  run: NegotiationRun = negotiationRun(),
+): Promise<Negotiated> {
+  const outcome = await discoverOrFallBack(d, s, false, run);
   if (outcome.era === 'fallback') throw new NegotiationError(outcome.why);
   return outcome;
 }
@@ -270,16 +387,64 @@ export async function discover(d: Dispatcher, s: NegotiationSettings): Promise<N
 /**
  * The era probe (MCP 2026-07-28 basic/versioning, transports/stdio): `server/discover` first; a
  * discover result or a recognised 2026 error means modern (never fall back then); any other error,
- * or silence within `probeTimeout`, means legacy. Not keyed to one error code.
+ * or silence within `probeTimeout`, means legacy. Not keyed to one error code. A probe that timed
+ * out is not abandoned: `run.late` keeps waiting for its answer, which the handshake may yet take.
  */
-export function probe(d: Dispatcher, s: NegotiationSettings): Promise<ProbeOutcome> {
-  return discoverOrFallBack(d, s, true);
+export function probe(
+  d: Dispatcher,
+  s: NegotiationSettings,
+  run: NegotiationRun = negotiationRun(),
+): Promise<ProbeOutcome> {
+  return discoverOrFallBack(d, s, true, run);
 }
 
+const PROBE_TIMED_OUT: unique symbol = Symbol('probe timed out');
+
+/** `asked`, or `PROBE_TIMED_OUT` once the probe timeout has passed without an answer. */
+function withinProbeTimeout<T>(
+  asked: Promise<T>,
+  s: NegotiationSettings,
+): Promise<T | typeof PROBE_TIMED_OUT> {
+  if (s.probeTimeout === Infinity) return asked;
+  return new Promise((resolve, reject) => {
+    const timer = s.clock.setTimeout(() => resolve(PROBE_TIMED_OUT), s.probeTimeout);
+    asked.then(
+      (value) => {
+        s.clock.clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        s.clock.clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** A discover answer arriving after the probe timeout: the negotiation it means, if it is valid. */
+async function lateAnswer(
+  asked: Promise<unknown>,
+  version: string,
+  s: NegotiationSettings,
+): Promise<Negotiated | undefined> {
+  try {
+    const result = (await s.check(version as Revision, 'server/discover', await asked)) as {
+      supportedVersions: readonly string[];
+    };
+    return result.supportedVersions.includes(version)
+      ? { era: 'modern', protocolVersion: version, discoverResult: result }
+      : undefined;
+  } catch {
+    return undefined; // an error, or not a discover result: the handshake goes on
+  }
+}
+
+/** `server/discover`, as the probe or not. */
 async function discoverOrFallBack(
   d: Dispatcher,
   s: NegotiationSettings,
   probing: boolean,
+  run: NegotiationRun,
 ): Promise<ProbeOutcome> {
   const legacyPossible = probing && legacyVersionOf(s) !== undefined;
   const fallBack = (why: string): ProbeOutcome => {
@@ -291,9 +456,22 @@ async function discoverOrFallBack(
   for (let attempt = 0; ; attempt++) {
     let raw: unknown;
     try {
-      raw = await d.request('server/discover', { _meta: modernStamp(version, s) }, {
-        timeout: probing ? s.probeTimeout : (s.timeout ?? undefined),
-      } as { timeout?: number });
+      // No timeout of its own: the connect timeout bounds it. With a handshake to fall back to,
+      // the probe waits probeTimeout for it, and then keeps listening while the handshake runs.
+      const id = d.nextRequestId;
+      run.asking = 'server/discover';
+      const asked = d.request(
+        'server/discover',
+        { _meta: modernStamp(version, s) },
+        { timeout: Infinity },
+      );
+      const answer = legacyPossible ? await withinProbeTimeout(asked, s) : await asked;
+      if (answer === PROBE_TIMED_OUT) {
+        run.probeTimedOut = true;
+        run.late = { id, answer: lateAnswer(asked, version, s) };
+        return fallBack(`server/discover had no answer within ${s.probeTimeout} ms`);
+      }
+      raw = answer;
     } catch (error) {
       if (error instanceof JsonRpcError) {
         if (error.code === ErrorCode.UnsupportedProtocolVersion) {
@@ -325,9 +503,6 @@ async function discoverOrFallBack(
           `server/discover was answered with error ${error.code} (${error.rpcMessage})`,
         );
       }
-      if (probing && error instanceof RequestTimeoutError) {
-        return fallBack(`server/discover had no answer within ${s.probeTimeout} ms`);
-      }
       // Refused below JSON-RPC (an HTTP 4xx with no JSON-RPC body, say): a legacy server.
       if (probing && error instanceof SendFailedError) {
         return fallBack(`server/discover was refused: ${reasonText(error.cause)}`);
@@ -336,7 +511,7 @@ async function discoverOrFallBack(
     }
     let result: { supportedVersions: readonly string[] };
     try {
-      result = s.check(version as Revision, 'server/discover', raw) as typeof result;
+      result = (await s.check(version as Revision, 'server/discover', raw)) as typeof result;
     } catch (error) {
       if (probing)
         return fallBack(

@@ -12,6 +12,7 @@ import {
   type InputRoundOptions,
 } from './session-types.js';
 import { capabilitiesOf } from './callbacks.js';
+import { systemClock } from './clock.js';
 
 /** What to do instead, for methods a revision removed. */
 export const INSTEAD: Readonly<Record<string, string>> = {
@@ -65,8 +66,12 @@ export function isImplementation(value: unknown): value is Implementation {
 
 export function settingsOf(
   options: ClientSessionOptions,
+  requestTimeout: number,
   check: NegotiationSettings['check'],
 ): NegotiationSettings {
+  checkMs('initializeTimeout', options.initializeTimeout);
+  checkMs('probeTimeout', options.probeTimeout);
+  const connectTimeout = options.initializeTimeout ?? requestTimeout;
   const supported = options.supportedProtocolVersions ?? REVISIONS;
   for (const v of supported) {
     if (!isRevision(v)) {
@@ -88,17 +93,26 @@ export function settingsOf(
     supported,
     legacyVersion: asked !== undefined && !isModern(asked) ? asked : undefined,
     modernVersion: asked !== undefined && isModern(asked) ? asked : undefined,
-    timeout: options.initializeTimeout,
+    connectTimeout,
     probeTimeout: options.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_MS,
+    clock: options.clock ?? systemClock,
     check,
   };
 }
 
+function checkMs(name: string, value: number | undefined): void {
+  if (value !== undefined && (typeof value !== 'number' || Number.isNaN(value) || value < 0)) {
+    throw new InvalidArgumentError(
+      `${name} must be a number of milliseconds ≥ 0, or Infinity for none; got ${String(value)}.`,
+    );
+  }
+}
+
 /** Checks a pinned negotiation before adopting it. */
-export function adoptable(
+export async function adoptable(
   pinned: Negotiated | undefined,
   settings: NegotiationSettings,
-): Negotiated {
+): Promise<Negotiated> {
   if (
     pinned === undefined ||
     !isRevision(pinned.protocolVersion) ||
@@ -114,7 +128,7 @@ export function adoptable(
     );
   }
   const result = pinned.era === 'legacy' ? pinned.initializeResult : pinned.discoverResult;
-  settings.check(
+  await settings.check(
     pinned.protocolVersion,
     pinned.era === 'legacy' ? 'initialize' : 'server/discover',
     result,

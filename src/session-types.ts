@@ -133,9 +133,18 @@ export interface ClientSessionOptions extends DispatcherOptions, ClientCallbacks
   readonly protocolVersion?: string;
   /** Revisions this client accepts. Default: all five, 2024-11-05 to 2026-07-28. */
   readonly supportedProtocolVersions?: readonly Revision[];
-  /** Timeout of `initialize` and `server/discover`, ms. Default: `requestTimeout`. */
+  /**
+   * How long `connect()` may take, ms, counted from the call: starting the transport, the probe,
+   * the handshake or `server/discover`, and loading the schemas. Past it `connect()` fails with a
+   * `ConnectTimeoutError` (code `REQUEST_TIMEOUT`) and the connection is closed. Default:
+   * `requestTimeout`; `Infinity` for none.
+   */
   readonly initializeTimeout?: number;
-  /** How long `auto` waits for an answer to its probe before falling back to `initialize`, ms. Default 3 000. */
+  /**
+   * How long `auto` waits for an answer to its probe before falling back to `initialize`, ms.
+   * Default 3 000; `Infinity`: never fall back on silence. A probe answer that comes later, while
+   * `initialize` is pending, still wins.
+   */
   readonly probeTimeout?: number;
   /**
    * 2026-07-28 result cache: results with a positive `ttlMs` are served from it while fresh.
@@ -232,9 +241,10 @@ export type SchemaModule = typeof Schemas;
 let schemaLoading: Promise<SchemaModule> | undefined;
 
 /**
- * Loads the protocol schemas (zod). Sessions load them on their first connect, side by side with
- * starting the transport, so that importing the package stays cheap; call this beforehand to take
- * that cost earlier. Resolves to the schema module.
+ * Loads the protocol schemas (zod). A session starts loading them when it is built, so that
+ * importing the package stays cheap, and `connect()` writes its first request without waiting for
+ * them (they are needed to check the answer); call this beforehand to take that cost even earlier.
+ * Resolves to the schema module.
  *
  * @example
  * ```ts

@@ -1,4 +1,4 @@
-import { createActor, fromPromise, type Actor } from 'xstate';
+import { assign, createActor, fromPromise, type Actor } from 'xstate';
 import {
   connectionMachine,
   type ConnectionState,
@@ -7,17 +7,20 @@ import {
   type NegotiationPath,
 } from '../machines/connection.js';
 import {
+  ConnectTimeoutError,
   discover,
   handshake,
   META_LOG_LEVEL,
   META_SERVER_INFO,
   META_SUBSCRIPTION_ID,
   modernStamp,
+  negotiationRun,
   probe,
   type NegotiationSettings,
 } from './negotiation.js';
 import { isModern, isRevision, type Revision } from './protocol/revisions.js';
 import { METHOD_TABLES, serverMay } from './protocol/methods.js';
+import { systemClock } from './clock.js';
 import { CallbackRouter, type ListKind } from './callbacks.js';
 import {
   Dispatcher,
@@ -119,6 +122,8 @@ export class ClientSession implements AsyncDisposable {
   readonly #notificationHandlers = new Map<string, NotificationHandler>();
   readonly #callbacks: CallbackRouter;
   #schemaModule: SchemaModule | undefined;
+  /** The schemas loading, started when the session is built; settles once loaded. */
+  readonly #schemasLoading: Promise<SchemaModule>;
   /** The negotiated revision's schemas, once ready. */
   #revision: Schemas.RevisionSchemas | undefined;
   /** The negotiated revision, once ready: what the server may send is gated by it. */
@@ -136,7 +141,11 @@ export class ClientSession implements AsyncDisposable {
   #sends: ConnectionStateMeta['sends'] = 'none';
   #connecting: Promise<Negotiated> | undefined;
   readonly #settings: NegotiationSettings;
+  /** What the negotiation steps of connect() hand on to each other. */
+  readonly #run = negotiationRun();
   #started: Promise<void> | undefined;
+  /** Whether the transport has started (a close before that is a failure to start). */
+  #opened = false;
   /** The `_meta` stamp of every request, once a 2026 revision is negotiated. */
   #stamp: Record<string, unknown> | undefined;
   readonly #listeners = new Set<(state: ConnectionState) => void>();
@@ -166,6 +175,10 @@ export class ClientSession implements AsyncDisposable {
     this.#checkHeaders =
       options.checkHeaderAnnotations ?? this.#dispatcher.transport.useToolSchemas !== undefined;
 
+    // Loading the schemas (zod) takes a while: start now, so that connect() need not wait for it.
+    this.#schemasLoading = loadSchemas().then((module) => (this.#schemaModule = module));
+    this.#schemasLoading.catch(() => {}); // connect() reports a failure to load
+
     this.#callbacks = new CallbackRouter(options, (method, answer) =>
       this.#checkAnswer(method, answer),
     );
@@ -174,8 +187,13 @@ export class ClientSession implements AsyncDisposable {
         ? undefined
         : (options.cache ??
           new ResponseCache(options.clock === undefined ? {} : { clock: options.clock }));
-    this.#settings = settingsOf(options, (revision, method, result) =>
-      this.#checkResult(revision, method, result),
+    this.#settings = settingsOf(
+      options,
+      this.#dispatcher.requestTimeout,
+      async (revision, method, result) => {
+        await this.#schemasLoading;
+        return this.#checkResult(revision, method, result);
+      },
     );
     const mode = options.mode ?? 'auto';
     if (mode === 'pinned' && options.pinned === undefined) {
@@ -185,31 +203,38 @@ export class ClientSession implements AsyncDisposable {
     }
     const machine = connectionMachine.provide({
       actors: {
-        handshake: fromPromise(async () => {
-          await this.#prepare();
-          return handshake(this.#dispatcher, this.#settings);
-        }),
-        discover: fromPromise(async () => {
-          await this.#prepare();
-          return (
-            this.#cachedDiscovery() ?? this.#keep(await discover(this.#dispatcher, this.#settings))
-          );
-        }),
-        probe: fromPromise(async () => {
-          await this.#prepare();
-          return (
-            this.#cachedDiscovery() ?? this.#keep(await probe(this.#dispatcher, this.#settings))
-          );
-        }),
-        adopt: fromPromise(async () => {
-          await this.#prepare();
-          return adoptable(options.pinned, this.#settings);
-        }),
+        handshake: fromPromise(() =>
+          this.#negotiate(async () =>
+            this.#keep(await handshake(this.#dispatcher, this.#settings, this.#run)),
+          ),
+        ),
+        discover: fromPromise(() =>
+          this.#negotiate(
+            async () =>
+              this.#cachedDiscovery() ??
+              this.#keep(await discover(this.#dispatcher, this.#settings, this.#run)),
+          ),
+        ),
+        probe: fromPromise(() =>
+          this.#negotiate(
+            async () =>
+              this.#cachedDiscovery() ??
+              this.#keep(await probe(this.#dispatcher, this.#settings, this.#run)),
+          ),
+        ),
+        adopt: fromPromise(() => this.#negotiate(() => adoptable(options.pinned, this.#settings))),
         closeTransport: fromPromise(() => this.#dispatcher.close()),
+      },
+      actions: {
+        rememberTimeout: assign({
+          error: ({ context }) => new ConnectTimeoutError(context.connectTimeout, this.#awaiting()),
+        }),
       },
     });
     this.#actor = createActor(machine, {
-      input: { mode },
+      input: { mode, connectTimeout: this.#settings.connectTimeout },
+      // The connect timeout runs on the session's clock.
+      clock: options.clock ?? systemClock,
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
     this.#actor.subscribe({
@@ -384,11 +409,23 @@ export class ClientSession implements AsyncDisposable {
         if (state === 'ready') {
           sub.unsubscribe();
           resolve(snapshot.context.negotiated as Negotiated);
-        } else if (state === 'closing' || state === 'closed') {
+        } else if (state === 'closing') {
+          // Negotiation failed (or close() was called): its error, as it is.
           sub.unsubscribe();
           const error = snapshot.context.error;
           reject(
             error instanceof Error ? error : new ConnectionClosedError(undefined, { cause: error }),
+          );
+        } else if (state === 'closed') {
+          // The transport ended first. A transport that could not start says why itself; once it
+          // had started, the connection closed, and the reason (a stdio server's exit code and
+          // last stderr lines) says why, as the cause and in the message.
+          sub.unsubscribe();
+          const reason = snapshot.context.error;
+          reject(
+            reason instanceof ConnectionClosedError || (!this.#opened && reason instanceof Error)
+              ? reason
+              : new ConnectionClosedError(undefined, { cause: reason }),
           );
         }
       });
@@ -779,10 +816,21 @@ export class ClientSession implements AsyncDisposable {
     return n;
   }
 
-  /** Starts the transport and loads the schemas, side by side. */
-  async #prepare(): Promise<void> {
-    const [, module] = await Promise.all([this.#start(), loadSchemas()]);
-    this.#schemaModule = module;
+  /**
+   * Runs one negotiation step once the transport has started. The first request is written
+   * without waiting for the schemas, which load meanwhile (the step awaits them only to check an
+   * answer); the step ends once they have loaded, so a ready session always has them.
+   */
+  async #negotiate<T>(step: () => Promise<T>): Promise<T> {
+    await this.#start();
+    const outcome = await step();
+    await this.#schemasLoading;
+    return outcome;
+  }
+
+  /** What connect() is waiting for an answer to, for its timeout error. */
+  #awaiting(): string | undefined {
+    return this.#opened ? this.#run.asking : undefined;
   }
 
   /** Checks a server request's params against its schema in the negotiated revision (`-32602` if they do not fit). */
@@ -1357,14 +1405,18 @@ export class ClientSession implements AsyncDisposable {
 
   /** Starts the dispatcher once, routing what it cannot route itself to this session. */
   #start(): Promise<void> {
-    this.#started ??= this.#dispatcher.start({
-      request: (request) => this.#serve(request),
-      screenRequest: (method) => this.#screenRequest(method),
-      notification: (notification) => this.#notify(notification),
-      exception: (error) => this.#report({ type: 'exception', error }),
-      diagnostic: (diagnostic) => this.#report({ type: 'diagnostic', diagnostic }),
-      transportEvent: (event) => this.#report({ type: 'transport', event }),
-    });
+    this.#started ??= this.#dispatcher
+      .start({
+        request: (request) => this.#serve(request),
+        screenRequest: (method) => this.#screenRequest(method),
+        notification: (notification) => this.#notify(notification),
+        exception: (error) => this.#report({ type: 'exception', error }),
+        diagnostic: (diagnostic) => this.#report({ type: 'diagnostic', diagnostic }),
+        transportEvent: (event) => this.#report({ type: 'transport', event }),
+      })
+      .then(() => {
+        this.#opened = true;
+      });
     return this.#started;
   }
 

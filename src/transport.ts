@@ -68,7 +68,9 @@ export interface Transport {
   /**
    * Writes one message. May throw or return a rejected promise when it cannot; the dispatcher
    * turns that into a `SEND_FAILED` error for the request that sent it. A returned promise
-   * settles when the transport has taken the message (backpressure).
+   * settles when the transport has taken the message (backpressure). A transport that has ended
+   * (its peer went away) throws an error with code `CONNECTION_CLOSED` instead, and calls
+   * `handlers.closed` with the reason: the request then fails with that close, and its reason.
    */
   send(message: JsonRpcMessage): void | Promise<void>;
   /** Closes the transport; `handlers.closed` is called once it has. Safe to call twice. */

@@ -99,6 +99,18 @@ describe('the command line', () => {
     ).toMatchObject({ kind: 'websocket', headers: { Authorization: 'Bearer a:b' } });
   });
 
+  it('takes --probe-timeout: 3 s by default, at most half of --timeout, 0 for no fallback on silence', () => {
+    expect(run(['tools', '--', 's']).probeTimeout).toBe(3_000);
+    expect(run(['tools', '--timeout', '1000', '--', 's']).probeTimeout).toBe(500);
+    expect(run(['tools', '--timeout', '0', '--', 's']).probeTimeout).toBe(3_000);
+    expect(run(['tools', '--probe-timeout', '20000', '--', 's']).probeTimeout).toBe(20_000);
+    expect(run(['tools', '--probe-timeout', '0', '--', 's']).probeTimeout).toBe(Infinity);
+    expect(() => run(['tools', '--probe-timeout', 'soon', '--', 's'])).toThrow(UsageError);
+    expect(() =>
+      run(['tools', '--probe-timeout', '100', '--protocol-version', '2025-11-25', '--', 's']),
+    ).toThrow(/--probe-timeout is for the era probe/);
+  });
+
   it('pins a revision: legacy ones with the handshake, 2026 with server/discover', () => {
     const legacy = run(['info', '--protocol-version', '2025-03-26', '--', 's']);
     expect(negotiationOptions(legacy)).toEqual({

@@ -334,13 +334,14 @@ describe('mcp-actors against server-everything over stdio', () => {
       'call',
       'trigger-long-running-operation',
       '{"duration":30,"steps":1}',
+      // --timeout bounds connecting too, counted from its start: long enough to start the server.
       '--timeout',
-      '300',
+      '3000',
       ...everything,
     );
     expect(slow.code).toBe(4);
     expect(firstLine(slow)).toBe(
-      'mcp-actors: tools/call timed out after 300 ms with no answer or progress; it was cancelled (raise --timeout, or 0 for none).',
+      'mcp-actors: tools/call timed out after 3000 ms with no answer or progress; it was cancelled (raise --timeout, or 0 for none).',
     );
   });
 
@@ -483,7 +484,10 @@ describe('connection failures: exit code 3', () => {
     const verbose = await cli('tools', '--verbose', ...crash);
     expect(verbose.code).toBe(3);
     expect(verbose.stderr).toMatch(
-      /^ {2}ServerExitedError \[TRANSPORT_ERROR\]: .*exited with code 5/m,
+      /^ {2}ConnectionClosedError \[CONNECTION_CLOSED\]: Connection closed: .*exited with code 5/m,
+    );
+    expect(verbose.stderr).toMatch(
+      /^ {2}caused by: ServerExitedError \[TRANSPORT_ERROR\]: .*exited with code 5/m,
     );
     expect(verbose.stderr).toMatch(/^ {4}no database$/m);
   });
@@ -509,7 +513,8 @@ describe('connection failures: exit code 3', () => {
     const o = await cli('tools', '--timeout', '300', ...silent(pidFile));
     expect(o.code).toBe(4);
     expect(o.stderr).toMatch(
-      /^mcp-actors: timed out connecting to .*: no answer to initialize within 300 ms \(raise --timeout, or 0 for none\)\.\n$/,
+      // The 300 ms count from connect(): the probe (150 ms) or initialize may be the step left waiting.
+      /^mcp-actors: timed out connecting to .*: no answer to (server\/discover|initialize) within 300 ms \(raise --timeout, or 0 for none\)\.\n$/,
     );
     expect(running(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
   });
@@ -656,6 +661,9 @@ import { createInterface } from 'node:readline';
 const log = process.argv[2];
 const SUB = 'io.modelcontextprotocol/subscriptionId';
 const write = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
+// SLOW_START_MS: a server slow to start (a cold npx -y) reads its input only after that long.
+setTimeout(serve, Number(process.env.SLOW_START_MS ?? 0));
+function serve() {
 createInterface({ input: process.stdin }).on('line', (line) => {
   const m = JSON.parse(line);
   appendFileSync(log, line + '\\n');
@@ -678,6 +686,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     write({ jsonrpc: '2.0', id: m.id, error: { code: -32601, message: 'Method not found: ' + m.method } });
   }
 });
+}
 `;
 
 describe('against a 2026-07-28 server', () => {
@@ -696,6 +705,22 @@ describe('against a 2026-07-28 server', () => {
     expect(o.stdout).toMatch(/^server\s+modern-test 1\.0\.0$/m);
     expect(o.stdout).toMatch(/^protocol\s+2026-07-28 \(2026 era: server\/discover, stateless\)$/m);
     expect(o.stdout).toMatch(/^negotiation\s+server\/discover \(the probe found a 2026 server\)$/m);
+  });
+
+  it('info reaches a 2026 server slower to start than --probe-timeout: its late answer wins', async () => {
+    const o = await cli(
+      'info',
+      '--probe-timeout',
+      '100',
+      '--env',
+      'SLOW_START_MS=800',
+      ...modern(),
+    );
+    expect(o.code).toBe(0);
+    expect(o.stdout).toMatch(/^protocol\s+2026-07-28 /m);
+    expect(o.stdout).toMatch(
+      /^negotiation\s+server\/discover \(a 2026 server slower than the probe: server\/discover had no answer within 100 ms\)$/m,
+    );
   });
 
   it('listen prints the subscription’s notifications (--json: one object per line)', async () => {

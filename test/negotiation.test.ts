@@ -8,6 +8,7 @@ import {
   META_CLIENT_INFO,
   META_PROTOCOL_VERSION,
   NegotiationError,
+  systemClock,
   type Negotiated,
   type Revision,
 } from '../src/index.js';
@@ -15,9 +16,12 @@ import { discover, type NegotiationSettings } from '../src/negotiation.js';
 import {
   NO_RESPONSE,
   startScriptedServer,
+  type ScriptedCallContext,
+  type ScriptedHandler,
   type ScriptedServerOptions,
 } from '../src/testing/index.js';
-import { flush, harness, sent } from './support/harness.js';
+import { steppingClock } from './support/clock.js';
+import { diagnostics, flush, harness, sent } from './support/harness.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -168,6 +172,157 @@ describe('auto mode: the era probe', () => {
   });
 });
 
+describe('auto mode and a server slower than the probe timeout', () => {
+  /**
+   * A 2026-only server slow to start: it holds each request until the test answers it. Its
+   * answer to initialize, when asked, is the -32022 a modern-only server gives.
+   */
+  function slowModernServer(extra: Record<string, ScriptedHandler> = {}) {
+    const held = new Map<string, ScriptedCallContext[]>();
+    const hold: ScriptedHandler = (_params, call) => {
+      held.set(call.method, [...(held.get(call.method) ?? []), call]);
+      return NO_RESPONSE;
+    };
+    const clock = steppingClock();
+    const { session, server, messages } = harness(
+      { mode: 'auto', clock, probeTimeout: 3_000, initializeTimeout: 60_000 },
+      { handlers: { 'server/discover': hold, initialize: hold, ...extra } },
+    );
+    const answer = (method: string, index: number, message: Record<string, unknown>): void => {
+      const call = held.get(method)?.[index];
+      if (call === undefined) throw new Error(`no ${method} #${index} held`);
+      call.send({ jsonrpc: '2.0', id: call.id, ...message });
+    };
+    return { session, server, messages, clock, answer };
+  }
+  const unsupported = {
+    error: {
+      code: -32022,
+      message: 'Unsupported protocol version',
+      data: { supported: ['2026-07-28'], requested: '2025-11-25' },
+    },
+  };
+
+  it('takes a valid discover answer that arrives while the fallback handshake is pending', async () => {
+    const { session, server, messages, clock, answer } = slowModernServer();
+    const connecting = session.connect();
+    await flush();
+    clock.advance(3_000);
+    await flush();
+    expect(session.negotiationPath).toBe('handshaking');
+    expect(methods(server.received)).toEqual(['server/discover', 'initialize']);
+    answer('server/discover', 0, { result: discoverResult() });
+    await flush();
+    // Before, the late answer was dropped and connect() waited for initialize's -32022.
+    expect(session.state).toBe('ready');
+    await expect(connecting).resolves.toMatchObject({
+      era: 'modern',
+      protocolVersion: '2026-07-28',
+    });
+    expect(session.fallbackReason).toMatch(/no answer within 3000 ms/);
+    expect(session.dispatcher.pendingRequests).toBe(0);
+    // initialize is not cancelled (MCP basic/lifecycle); its answer is dropped as late.
+    answer('initialize', 0, unsupported);
+    await flush();
+    expect(session.state).toBe('ready');
+    expect(diagnostics(messages)).toContain('LATE_RESPONSE');
+    expect(methods(server.received)).toEqual(['server/discover', 'initialize']);
+    expect(clock.pending).toBe(0);
+    await session.close();
+  });
+
+  it('probes again, once, when initialize is refused with -32022 naming 2026-07-28 after a probe timeout', async () => {
+    const { session, server, clock, answer } = slowModernServer();
+    const connecting = session.connect();
+    await flush();
+    clock.advance(3_000);
+    await flush();
+    answer('initialize', 0, unsupported); // the first probe was lost
+    await flush();
+    // Before, connect() failed with the -32022.
+    expect(methods(server.received)).toEqual(['server/discover', 'initialize', 'server/discover']);
+    answer('server/discover', 1, { result: discoverResult() });
+    await expect(connecting).resolves.toMatchObject({ era: 'modern' });
+    expect(session.dispatcher.pendingRequests).toBe(0);
+    // The lost probe's answer, should it come after all, changes nothing.
+    answer('server/discover', 0, { result: discoverResult() });
+    await flush();
+    expect(session.state).toBe('ready');
+    expect(clock.pending).toBe(0);
+    await session.close();
+  });
+
+  it('probes again only once: a second refusal fails connect()', async () => {
+    const { session, server, clock, answer } = slowModernServer();
+    const connecting = session.connect().catch((e: unknown) => e);
+    await flush();
+    clock.advance(3_000);
+    await flush();
+    answer('initialize', 0, unsupported);
+    await flush();
+    answer('server/discover', 1, { error: { code: -32603, message: 'still starting' } });
+    await expect(connecting).resolves.toBeInstanceOf(NegotiationError);
+    expect(methods(server.received)).toEqual(['server/discover', 'initialize', 'server/discover']);
+    expect(session.state).toBe('closed');
+  });
+
+  it('does not probe again after a probe that was answered: the -32022 fails connect()', async () => {
+    const { session, server, answer } = slowModernServer();
+    const connecting = session.connect().catch((e: unknown) => e);
+    await flush();
+    answer('server/discover', 0, { error: { code: -32601, message: 'Method not found' } });
+    await flush();
+    answer('initialize', 0, unsupported);
+    await expect(connecting).resolves.toMatchObject({ code: -32022 });
+    expect(methods(server.received)).toEqual(['server/discover', 'initialize']);
+  });
+
+  it('lets the handshake finish when the late answer is an error, and leaves nothing pending', async () => {
+    const { session, server, clock, answer } = slowModernServer({
+      initialize: (params) => {
+        // A slow legacy server: it answers discover (with an error) first, then initialize.
+        answer('server/discover', 0, { error: { code: -32601, message: 'Method not found' } });
+        return {
+          protocolVersion: params?.protocolVersion,
+          capabilities: {},
+          serverInfo: { name: 'slow-legacy', version: '1' },
+        };
+      },
+    });
+    const connecting = session.connect();
+    await flush();
+    clock.advance(3_000);
+    await expect(connecting).resolves.toMatchObject({ era: 'legacy' });
+    expect(session.serverInfo).toEqual({ name: 'slow-legacy', version: '1' });
+    expect(methods(server.received)).toEqual([
+      'server/discover',
+      'initialize',
+      'notifications/initialized',
+    ]);
+    expect(session.dispatcher.pendingRequests).toBe(0);
+    expect(clock.pending).toBe(0);
+    await session.close();
+  });
+
+  it('stops waiting for a probe that never answers once the handshake is done, without cancelling it', async () => {
+    const { session, server, clock } = slowModernServer({
+      initialize: (params) => ({
+        protocolVersion: params?.protocolVersion,
+        capabilities: {},
+        serverInfo: { name: 'legacy', version: '1' },
+      }),
+    });
+    const connecting = session.connect();
+    await flush();
+    clock.advance(3_000);
+    await expect(connecting).resolves.toMatchObject({ era: 'legacy' });
+    expect(session.dispatcher.pendingRequests).toBe(0);
+    expect(sent(server, 'notifications/cancelled')).toHaveLength(0);
+    expect(clock.pending).toBe(0);
+    await session.close();
+  });
+});
+
 describe('modern mode', () => {
   it('stamps every later request with the 2026 _meta fields, keeping the caller’s own', async () => {
     const { session, server } = harness(
@@ -261,9 +416,10 @@ describe('the -32022 retry (with a later revision the client is configured for)'
       supported: supported as Revision[],
       legacyVersion: undefined,
       modernVersion: undefined,
-      timeout: undefined,
+      connectTimeout: Infinity,
       probeTimeout: 1_000,
-      check: (_r, _m, result) => result,
+      clock: systemClock,
+      check: (_r, _m, result) => Promise.resolve(result),
     };
   }
 

@@ -105,8 +105,13 @@ export interface CliOptions {
   readonly server: ServerTarget;
   /** A pinned revision, or undefined to probe (`auto`). */
   readonly protocolVersion: Revision | undefined;
-  /** Per-request timeout, ms; `Infinity` for none. */
+  /** Per-request timeout, ms; `Infinity` for none. It also bounds connecting. */
   readonly timeout: number;
+  /**
+   * How long the era probe waits for `server/discover` before falling back to `initialize`, ms
+   * (`Infinity`: it never falls back on silence). Default 3 000, or half of `timeout` if shorter.
+   */
+  readonly probeTimeout: number;
   readonly roots: readonly string[];
   readonly json: boolean;
   /** `--no-interactive` was given (the terminal may still rule prompts out). */
@@ -125,6 +130,9 @@ export type ParsedCommandLine =
   | { readonly kind: 'version'; readonly text: string }
   | { readonly kind: 'run'; readonly options: CliOptions };
 
+/** The era probe's default wait, ms (at most half of `--timeout`). */
+export const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
+
 /** The default per-request timeout, ms. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -135,6 +143,7 @@ const OPTIONS = {
   env: { type: 'string', multiple: true },
   'protocol-version': { type: 'string' },
   timeout: { type: 'string' },
+  'probe-timeout': { type: 'string' },
   root: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   'no-interactive': { type: 'boolean' },
@@ -270,7 +279,11 @@ const CONNECTION_HELP = `Server (one of):
 Session:
   --protocol-version <v>       pin a revision (${REVISIONS.join(', ')});
                                default: probe for 2026-07-28, fall back to the handshake
-  --timeout <ms>               per-request timeout, reset by progress; 0 for none (default ${DEFAULT_TIMEOUT_MS})
+  --timeout <ms>               per-request timeout, reset by progress; it also bounds
+                               connecting; 0 for none (default ${DEFAULT_TIMEOUT_MS})
+  --probe-timeout <ms>         how long the probe waits for server/discover before it falls
+                               back to the handshake (which a late answer still beats);
+                               0: no fallback on silence (default ${DEFAULT_PROBE_TIMEOUT_MS}, at most half of --timeout)
   --root <uri|path>            a root offered to the server (repeatable)
   --log-level <level>          ask for the server's log messages at this level and print them
                                (${LOG_LEVELS.join(', ')})
@@ -587,6 +600,17 @@ export function parseCommandLine(
     const ms = parseCount('--timeout', values.timeout, true);
     timeout = ms === 0 ? Infinity : ms;
   }
+  let probeTimeout = Math.min(DEFAULT_PROBE_TIMEOUT_MS, timeout / 2);
+  const probe = values['probe-timeout'];
+  if (probe !== undefined) {
+    if (protocolVersion !== undefined) {
+      throw new UsageError(
+        '--probe-timeout is for the era probe, and --protocol-version pins a revision: there is no probe. Give one or the other.',
+      );
+    }
+    const ms = parseCount('--probe-timeout', probe, true);
+    probeTimeout = ms === 0 ? Infinity : ms;
+  }
   const logLevel = values['log-level'];
   if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new UsageError(
@@ -616,6 +640,7 @@ export function parseCommandLine(
       server,
       protocolVersion,
       timeout,
+      probeTimeout,
       roots: (values.root ?? []).map((r) => rootUri(r, cwd)),
       json: values.json === true,
       noInteractive: values['no-interactive'] === true,

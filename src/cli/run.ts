@@ -6,8 +6,14 @@ import type { Readable, Writable } from 'node:stream';
 import type { InspectionEvent } from 'xstate';
 import type { Inspector } from '../node/inspector.js';
 import type { ClientSession, SessionMessage } from '../index.js';
-import { AuthorizationError, JsonRpcError, McpError, RequestCancelledError } from '../errors.js';
-import { META_SUBSCRIPTION_ID } from '../negotiation.js';
+import {
+  AuthorizationError,
+  ConnectionClosedError,
+  JsonRpcError,
+  McpError,
+  RequestCancelledError,
+} from '../errors.js';
+import { ConnectTimeoutError, META_SUBSCRIPTION_ID } from '../negotiation.js';
 import type { SubscriptionFilter } from '../subscriptions.js';
 import {
   AUTH_COMMANDS,
@@ -542,7 +548,9 @@ function info(run: Run, session: ClientSession): CommandResult {
     mode !== undefined
       ? `${n.era === 'modern' ? 'server/discover' : 'initialize'}, pinned to ${mode} (--protocol-version)`
       : session.fallbackReason !== undefined
-        ? `probed with server/discover, fell back to initialize: ${session.fallbackReason}`
+        ? n.era === 'modern'
+          ? `server/discover (a 2026 server slower than the probe: ${session.fallbackReason})`
+          : `probed with server/discover, fell back to initialize: ${session.fallbackReason}`
         : n.era === 'modern'
           ? 'server/discover (the probe found a 2026 server)'
           : 'initialize';
@@ -750,16 +758,23 @@ function report(run: Run, error: unknown, phase: 'connect' | 'command'): number 
   let line: string;
   if (code === EXIT.timeout) {
     const ms = run.options.timeout;
-    const method = requestRef(oneLine(error))?.method ?? 'the request';
+    const method =
+      error instanceof ConnectTimeoutError
+        ? error.method
+        : (requestRef(oneLine(error))?.method ?? 'the request');
+    const waited = method === undefined ? 'the transport did not start' : `no answer to ${method}`;
     line =
       phase === 'connect'
-        ? `timed out connecting to ${targetText(run.options.server)}: no answer to ${method} within ${ms} ms (raise --timeout, or 0 for none).`
-        : `${method} timed out after ${ms} ms with no answer or progress; it was cancelled (raise --timeout, or 0 for none).`;
+        ? `timed out connecting to ${targetText(run.options.server)}: ${waited} within ${ms} ms (raise --timeout, or 0 for none).`
+        : `${method ?? 'the request'} timed out after ${ms} ms with no answer or progress; it was cancelled (raise --timeout, or 0 for none).`;
   } else if (code === EXIT.auth) {
     line = authLine(run, error);
   } else if (phase === 'connect') {
     const sys = systemCode(error);
-    const text = oneLine(error);
+    // "could not connect" already says the connection closed: tell why it did.
+    const why =
+      error instanceof ConnectionClosedError && error.cause instanceof Error ? error.cause : error;
+    const text = oneLine(why);
     line = `could not connect to ${targetText(run.options.server)}: ${sys === '' ? text : text.replace(/\.$/, '') + sys}`;
   } else {
     line = oneLine(error);

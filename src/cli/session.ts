@@ -158,7 +158,7 @@ export function buildSession(
     ...negotiationOptions(options),
     requestTimeout: timeout,
     initializeTimeout: timeout,
-    probeTimeout: Math.min(3_000, timeout),
+    probeTimeout: options.probeTimeout,
     ...(roots.length === 0
       ? {}
       : { roots: { list: () => roots.map((uri) => ({ uri })), listChanged: false } }),

@@ -103,9 +103,12 @@ export interface StdioServerParameters {
  * const transport = createStdioTransport({ command: 'node', args: ['server.js'] });
  * const session = createClientSession({ transport });
  * await session.connect().catch((error: unknown) => {
- *   if (!(error instanceof ServerExitedError)) throw error;
- *   console.error(`server gone (${String(error.signal ?? error.exitCode)}):`);
- *   console.error(error.stderr.join('\n'));
+ *   // A server that exits closes the connection (CONNECTION_CLOSED, the exit as its cause);
+ *   // one that cannot start at all fails connect() with the ServerExitedError itself.
+ *   const exit = error instanceof ServerExitedError ? error : (error as Error).cause;
+ *   if (!(exit instanceof ServerExitedError)) throw error;
+ *   console.error(`server gone (${String(exit.signal ?? exit.exitCode)}):`);
+ *   console.error(exit.stderr.join('\n'));
  * });
  * ```
  */
@@ -195,7 +198,8 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
  *   await session.connect();
  *   console.log('server pid', transport.pid);
  * } catch (error) {
- *   if (error instanceof ServerExitedError) console.log(error.exitCode, error.stderr.join('\n'));
+ *   const exit = error instanceof ServerExitedError ? error : (error as Error).cause;
+ *   if (exit instanceof ServerExitedError) console.log(exit.exitCode, exit.stderr.join('\n'));
  *   throw error;
  * } finally {
  *   await session.close();

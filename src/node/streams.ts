@@ -42,7 +42,11 @@ export function createNodeStreamChannel(options: NodeStreamChannelOptions): Byte
   const finish = (reason?: Error): void => {
     if (ended) return;
     ended = true;
-    const error = reason ?? new ConnectionClosedError();
+    // A write waiting for the stream is not what failed: the stream ended, and the reason says why.
+    const error = new ConnectionClosedError(
+      undefined,
+      reason === undefined ? {} : { cause: reason },
+    );
     for (const w of waiting) w.reject(error);
     waiting = [];
     sink?.end(reason);

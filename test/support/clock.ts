@@ -23,3 +23,40 @@ export function manualClock(): Clock & { fire(): void; readonly pending: number 
     },
   };
 }
+
+/**
+ * A clock whose time moves only when the test says: `advance(ms)` runs every timer due by then, in
+ * the order they fall due, each at its own time; `pending` counts the timers left.
+ */
+export function steppingClock(): Clock & { advance(ms: number): void; readonly pending: number } {
+  const timers = new Map<number, { at: number; callback: () => void }>();
+  let now = 0;
+  let next = 0;
+  return {
+    now: () => now,
+    setTimeout: (callback, ms) => {
+      timers.set(++next, { at: now + ms, callback });
+      return next;
+    },
+    clearTimeout: (handle) => {
+      timers.delete(handle as number);
+    },
+    advance(ms) {
+      const until = now + ms;
+      for (;;) {
+        let due: [number, { at: number; callback: () => void }] | undefined;
+        for (const entry of timers) {
+          if (entry[1].at <= until && (due === undefined || entry[1].at < due[1].at)) due = entry;
+        }
+        if (due === undefined) break;
+        timers.delete(due[0]);
+        now = due[1].at;
+        due[1].callback();
+      }
+      now = until;
+    },
+    get pending() {
+      return timers.size;
+    },
+  };
+}
