@@ -1233,9 +1233,10 @@ export class ClientSession implements AsyncDisposable {
     if (this.#sends !== 'all') throw this.#refusal('send subscriptions/listen');
     const controller = new AbortController();
     const outer = options?.signal;
+    const forward = (): void => controller.abort(outer?.reason);
     if (outer !== undefined) {
-      if (outer.aborted) controller.abort(outer.reason);
-      else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+      if (outer.aborted) forward();
+      else outer.addEventListener('abort', forward, { once: true });
     }
     const id = this.#dispatcher.nextRequestId;
     const sub = new Subscription(id, filter, () =>
@@ -1254,7 +1255,11 @@ export class ClientSession implements AsyncDisposable {
             controller.signal.aborted && !sub.done ? { by: 'client' } : { by: 'error', error },
           ),
       )
-      .finally(() => this.#subscriptions.delete(id));
+      .finally(() => {
+        this.#subscriptions.delete(id);
+        // The caller's signal outlives the subscription: leave nothing on it.
+        outer?.removeEventListener('abort', forward);
+      });
     await sub.acknowledged;
     return sub;
   }
