@@ -32,6 +32,12 @@ if (!Number.isInteger(seed) || !Number.isInteger(frames) || frames <= 0) {
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
+/** The heap in use, after a full collection when `--expose-gc` is on (`npm run fuzz` sets it). */
+const heapMiB = (): string => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  return `${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MiB${gc === undefined ? '' : ' after gc'}`;
+};
 console.log(
   `fuzz: seed ${seed}, ${fmt(frames)} frames${episode === undefined ? '' : `, episode ${episode} only`}; Node ${process.version}, ${os.cpus().length} CPUs`,
 );
@@ -51,7 +57,7 @@ const report = await runFuzz({
       nextReport += 50_000;
       const s = (performance.now() - start) / 1000;
       console.log(
-        `  ${fmt(r.frames)} frames, ${r.episodes} sessions, ${s.toFixed(0)} s, ${fmt(Math.round(r.frames / s))} frames/s, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB, findings ${findingsOf(r)}`,
+        `  ${fmt(r.frames)} frames, ${r.episodes} sessions, ${s.toFixed(0)} s, ${fmt(Math.round(r.frames / s))} frames/s, heap ${heapMiB()}, findings ${findingsOf(r)}`,
       );
     }
   },
