@@ -77,7 +77,7 @@ function print(r: FuzzReport): void {
       .join('; ')})`,
   );
   line('100,000-deep frames', fmt(r.deepFrames));
-  line('sessions closed early', fmt(r.closedEarly));
+  line('sessions closed early', `${fmt(r.closedEarly)} (${fmt(r.hangups)} servers hung up)`);
   line(
     'calls',
     `${fmt(r.calls.started)} started, ${fmt(r.calls.resolved)} resolved, ${fmt(r.calls.started - r.calls.resolved - r.unsettledCalls)} rejected`,

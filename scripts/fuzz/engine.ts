@@ -10,7 +10,8 @@
  * hostile `__proto__` / `constructor` messages, huge number literals; and one 100,000-deep value.
  * The bytes are cut into chunks at random points, and frames run into each other. Between frames
  * the session gets microtasks, a macrotask, fake time (which times requests out), an aborted
- * signal, or a new call. Then it is closed, and checked:
+ * signal, or a new call. In some episodes the client's writes fail now and then (thrown or
+ * rejected), or the server hangs up midway. Then the session is closed, and checked:
  *
  * - no crash: nothing threw out of the byte channel's sink or a timer, no uncaught exception, no
  *   unhandled rejection;
@@ -108,8 +109,10 @@ export interface FuzzReport {
   chunks: number;
   episodes: number;
   deepFrames: number;
-  /** Sessions that closed before their frames ran out (a stream broken past the size cap). */
+  /** Sessions that closed before their frames ran out (the server hung up, or a stream broke). */
   closedEarly: number;
+  /** Sessions whose server hung up. */
+  hangups: number;
   readonly perRevision: Record<Revision, { episodes: number; frames: number }>;
   crashes: number;
   uncaughtExceptions: number;
@@ -225,9 +228,26 @@ class Peer implements ByteChannel, Targets {
     this.sink = sink;
   }
 
-  write(chunk: Uint8Array): void {
+  /** Every n-th write fails from now on (0: none); odd turns throw, even ones reject. */
+  failEvery = 0;
+  #writes = 0;
+
+  write(chunk: Uint8Array): void | Promise<void> {
     if (this.closed) throw new Error('The fuzz peer has closed.');
+    if (this.failEvery > 0 && ++this.#writes % this.failEvery === 0) {
+      const error = new Error('The fuzz peer refused a write.');
+      if ((this.#writes / this.failEvery) % 2 === 1) throw error;
+      return Promise.reject(error);
+    }
     this.#decoder.push(chunk);
+  }
+
+  /** The server goes away: the channel ends with an error, unasked. */
+  hangUp(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ends += 1;
+    this.sink?.end(new Error('The fuzz peer hung up.'));
   }
 
   close(): Promise<void> {
@@ -388,6 +408,7 @@ function emptyReport(seed: number, corpus: Corpus): FuzzReport {
     episodes: 0,
     deepFrames: 0,
     closedEarly: 0,
+    hangups: 0,
     perRevision,
     crashes: 0,
     uncaughtExceptions: 0,
@@ -720,8 +741,10 @@ async function runEpisode(
   } catch (error) {
     find('connect-failed', describe(error));
   }
+  peer.failEvery = plan.failWrites;
   for (const spec of plan.calls) call(spec);
   await Promise.resolve();
+  const hangupIndex = plan.hangupAt === undefined ? -1 : Math.floor(plan.hangupAt * plan.frames);
 
   const deepIndex = Math.min(plan.frames - 1, Math.floor(plan.deepAt * plan.frames));
   const deepShape = DEEP_SHAPES[plan.deepShape] ?? 'arrays';
@@ -743,6 +766,10 @@ async function runEpisode(
       deliver(bytes, frame.cuts);
     }
     fed += 1;
+    if (i === hangupIndex) {
+      peer.hangUp();
+      report.hangups += 1;
+    }
     await act(frame.after);
     if (i % 64 === 63) await macrotask();
   }

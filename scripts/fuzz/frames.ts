@@ -127,6 +127,10 @@ export interface EpisodePlan {
   readonly deepShape: number;
   /** Fake milliseconds to advance before close. */
   readonly settleMs: number;
+  /** After connecting, every n-th write of the client fails (thrown or rejected); 0 for none. */
+  readonly failWrites: number;
+  /** The server hangs up after this fraction of the frames; undefined for never. */
+  readonly hangupAt: number | undefined;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -392,6 +396,14 @@ export const episodeArbitrary: fc.Arbitrary<EpisodePlan> = fc.record({
   deepAt: fc.double({ min: 0, max: 1, noNaN: true }),
   deepShape: fc.nat({ max: DEEP_SHAPES.length - 1 }),
   settleMs: fc.constantFrom(0, 0, 100, 100_000),
+  failWrites: fc.oneof(
+    { weight: 6, arbitrary: fc.constant(0) },
+    { weight: 1, arbitrary: fc.integer({ min: 2, max: 20 }) },
+  ),
+  hangupAt: fc.oneof(
+    { weight: 7, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.double({ min: 0, max: 1, noNaN: true }) },
+  ),
 });
 
 // ------------------------------------------------------------------------------------------------
