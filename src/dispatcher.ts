@@ -858,8 +858,20 @@ export class Dispatcher {
 
   #route(message: unknown): void {
     if (Array.isArray(message)) {
-      // MCP 2025-03-26 basic: implementations MUST support receiving JSON-RPC batches.
-      for (const item of message) this.#route(item);
+      // MCP 2025-03-26 basic: implementations MUST support receiving JSON-RPC batches. A batch
+      // holds messages, not batches: a nested array is dropped, not routed as one (which would
+      // recurse once per level, and overflow the stack on a deeply nested line).
+      for (const item of message) {
+        if (Array.isArray(item)) {
+          this.#diagnose(
+            'INVALID_MESSAGE',
+            'Received a batch whose item is itself an array; it was dropped.',
+            item,
+          );
+        } else {
+          this.#route(item);
+        }
+      }
       return;
     }
     if (typeof message !== 'object' || message === null) {

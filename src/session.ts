@@ -38,6 +38,7 @@ import {
   InvalidStateError,
   JsonRpcError,
   PaginationError,
+  RequestCancelledError,
   ResourceNotFoundError,
   TooManyRoundsError,
   UnsupportedInRevisionError,
@@ -994,7 +995,11 @@ export class ClientSession implements AsyncDisposable {
     let result = first;
     for (let round = 1; result.resultType === 'input_required'; round++) {
       if (round > maxRounds) throw new TooManyRoundsError(method, maxRounds);
-      const responses = await this.#answerInputRequests(result.inputRequests, options?.signal);
+      const responses = await this.#answerInputRequests(
+        method,
+        result.inputRequests,
+        options?.signal,
+      );
       const retry: Record<string, unknown> = { ...params };
       if (responses !== undefined) retry.inputResponses = responses;
       if (result.requestState !== undefined) retry.requestState = result.requestState;
@@ -1003,7 +1008,13 @@ export class ClientSession implements AsyncDisposable {
     return result;
   }
 
+  /**
+   * Runs one round's input requests through the callbacks. Their signal is aborted when the
+   * caller's is or the connection closes (as for a server request), and the round ends then, with
+   * `REQUEST_CANCELLED` or `CONNECTION_CLOSED`, whether or not a callback heeds the signal.
+   */
   async #answerInputRequests(
+    method: string,
     requests: unknown,
     signal: AbortSignal | undefined,
   ): Promise<Record<string, unknown> | undefined> {
@@ -1012,23 +1023,43 @@ export class ClientSession implements AsyncDisposable {
       requests as Record<string, { method: string; params?: Record<string, unknown> }>,
     );
     if (entries.length === 0) return undefined;
-    const live = signal ?? new AbortController().signal;
-    const answers = await Promise.all(
-      entries.map(async ([key, input]) => {
-        const meta = input.params?._meta;
-        const answer = await this.#callbacks.run(input.method, input.params, {
-          requestId: key,
-          method: input.method,
-          meta:
-            typeof meta === 'object' && meta !== null
-              ? (meta as Record<string, unknown>)
-              : undefined,
-          signal: live,
-        });
-        return [key, answer] as const;
-      }),
+    const controller = new AbortController();
+    const live = controller.signal;
+    const stopped = new Promise<never>((_, reject) => {
+      live.addEventListener('abort', () => reject(live.reason as Error), { once: true });
+    });
+    const ref = { method, id: '(input round)' };
+    const cancel = (): void =>
+      controller.abort(new RequestCancelledError(ref, (signal as AbortSignal).reason));
+    const stopClose = this.#dispatcher.onClose((reason) =>
+      controller.abort(new ConnectionClosedError(ref, { cause: reason })),
     );
-    return Object.fromEntries(answers);
+    if (signal?.aborted === true) cancel();
+    else signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      const answers = await Promise.race([
+        stopped,
+        Promise.all(
+          entries.map(async ([key, input]) => {
+            const meta = input.params?._meta;
+            const answer = await this.#callbacks.run(input.method, input.params, {
+              requestId: key,
+              method: input.method,
+              meta:
+                typeof meta === 'object' && meta !== null
+                  ? (meta as Record<string, unknown>)
+                  : undefined,
+              signal: live,
+            });
+            return [key, answer] as const;
+          }),
+        ),
+      ]);
+      return Object.fromEntries(answers);
+    } finally {
+      stopClose();
+      signal?.removeEventListener('abort', cancel);
+    }
   }
 
   async #allPages<T>(
@@ -1334,9 +1365,10 @@ export class ClientSession implements AsyncDisposable {
     if (this.#sends !== 'all') throw this.#refusal('send subscriptions/listen');
     const controller = new AbortController();
     const outer = options?.signal;
+    const forward = (): void => controller.abort(outer?.reason);
     if (outer !== undefined) {
-      if (outer.aborted) controller.abort(outer.reason);
-      else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+      if (outer.aborted) forward();
+      else outer.addEventListener('abort', forward, { once: true });
     }
     const id = this.#dispatcher.nextRequestId;
     const sub = new Subscription(id, filter, () =>
@@ -1355,7 +1387,11 @@ export class ClientSession implements AsyncDisposable {
             controller.signal.aborted && !sub.done ? { by: 'client' } : { by: 'error', error },
           ),
       )
-      .finally(() => this.#subscriptions.delete(id));
+      .finally(() => {
+        this.#subscriptions.delete(id);
+        // The caller's signal outlives the subscription: leave nothing on it.
+        outer?.removeEventListener('abort', forward);
+      });
     await sub.acknowledged;
     return sub;
   }

@@ -7,6 +7,8 @@ import {
   createInMemoryTransportPair,
   encodeLine,
   JsonRpcError,
+  type ByteChannel,
+  type ByteSink,
   type SessionMessage,
 } from '../src/index.js';
 import { NO_RESPONSE, startScriptedServer } from '../src/testing/index.js';
@@ -127,6 +129,38 @@ describe('dispatcher routing', () => {
       notification: { jsonrpc: '2.0', method: 'notifications/tools/list_changed' },
     });
     await session.close();
+  });
+
+  it('drops a batch item that is itself an array, however deep the nesting, and routes on', async () => {
+    // A batch holds messages, never batches: routing nested arrays as batches recursed once per
+    // level, and 100,000 levels threw RangeError out of the byte channel's data callback.
+    let sink: ByteSink | undefined;
+    const channel: ByteChannel = {
+      start: (s) => {
+        sink = s;
+      },
+      write: () => {},
+      close: () => {
+        sink?.end();
+        return Promise.resolve();
+      },
+    };
+    const dispatcher = createDispatcher(createFramedTransport(channel));
+    const codes: string[] = [];
+    await dispatcher.start({ diagnostic: (d) => codes.push(d.code) });
+    const call = dispatcher.request('tools/call', {});
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}\n`;
+    expect(() => sink?.data(new TextEncoder().encode(deep))).not.toThrow();
+    expect(codes).toEqual(['INVALID_MESSAGE']);
+    sink?.data(
+      encodeLine([
+        [{ jsonrpc: '2.0', id: 0, result: {} }],
+        { jsonrpc: '2.0', id: 0, result: { ok: 1 } },
+      ]),
+    );
+    await expect(call).resolves.toEqual({ ok: 1 });
+    expect(codes).toEqual(['INVALID_MESSAGE', 'INVALID_MESSAGE']);
+    await dispatcher.close();
   });
 
   it('hands notifications it does not route to the message handler', async () => {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { ClientSessionOptions, JsonRpcNotification, SessionMessage } from '../src/index.js';
 import { NO_RESPONSE, type ScriptedCallContext } from '../src/testing/index.js';
@@ -187,6 +188,26 @@ describe('subscriptions/listen (2026-07-28)', () => {
       by: 'error',
       error: { code: 'CONNECTION_CLOSED' },
     });
+  });
+
+  it("leaves no listener on the caller's signal once the subscription has ended", async () => {
+    const { session } = await modernWithListen();
+    const controller = new AbortController();
+    const sub = await session.listen({ toolsListChanged: true }, { signal: controller.signal });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    await sub.close();
+    await expect(sub.ended).resolves.toEqual({ by: 'client' });
+    await flush();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    const other = new AbortController();
+    const closedWithSession = await session.listen(
+      { toolsListChanged: true },
+      { signal: other.signal },
+    );
+    await session.close();
+    await expect(closedWithSession.ended).resolves.toMatchObject({ by: 'error' });
+    await flush();
+    expect(getEventListeners(other.signal, 'abort')).toHaveLength(0);
   });
 
   it('is refused on handshake revisions', async () => {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import {
   InvalidResultError,
@@ -468,6 +469,56 @@ describe('2026 multi-round requests', () => {
       rounds: 2,
     });
     await session.close();
+  });
+
+  it('settles a call waiting on its input round at once when the session closes or the caller aborts, and aborts the callbacks\u2019 signal', async () => {
+    const signals: AbortSignal[] = [];
+    let entered: () => void = () => {};
+    const { session } = await connected(
+      {
+        mode: 'modern',
+        elicitation: {
+          // A user who never answers the form.
+          form: (_params, extra) => {
+            signals.push(extra.signal);
+            entered();
+            return new Promise(() => {});
+          },
+        },
+      },
+      modern({
+        'tools/call': () => ({
+          resultType: 'input_required',
+          inputRequests: {
+            who: {
+              method: 'elicitation/create',
+              params: { message: 'name?', requestedSchema: { type: 'object', properties: {} } },
+            },
+          },
+          requestState: 's',
+        }),
+      }),
+    );
+    const roundRunning = () =>
+      new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+    const controller = new AbortController();
+    let running = roundRunning();
+    const cancelled = session.callTool('greet', {}, { signal: controller.signal });
+    await running;
+    controller.abort(new Error('the user left'));
+    await expect(cancelled).rejects.toMatchObject({ code: 'REQUEST_CANCELLED' });
+    expect(signals[0]?.aborted).toBe(true);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+
+    running = roundRunning();
+    const closed = session.callTool('greet');
+    await running;
+    expect(signals[1]?.aborted).toBe(false);
+    await session.close();
+    await expect(closed).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect(signals[1]?.aborted).toBe(true);
   });
 
   it('fails the call when an input request needs a callback the client does not have', async () => {
