@@ -8,7 +8,7 @@ import { setup } from 'xstate';
  *
  * The server's stdout ending while the process runs ends the connection too: a process that
  * exits closes its stdout first, so its exit is awaited for `outputGrace`; if it does not come,
- * the transport reports the closed output and the same shutdown follows.
+ * the transport reports the closed output and closes, and the same shutdown follows.
  *
  * The waits are named delays (`stdinGrace`, `termGrace`, `outputGrace`), set by the transport and
  * driven by the actor's clock, so tests run them on a simulated clock.
@@ -63,7 +63,10 @@ export const stdioProcessMachine = setup({
     killGroup: () => {},
     /** The process is gone: kill what is left of its group, and tell the transport. */
     reapAndReport: () => {},
-    /** The server closed its stdout and still runs: tell the transport, whose connection is over. */
+    /**
+     * The server closed its stdout and still runs: tell the transport, whose connection is over
+     * (it sends `close`, unless the exit has come meanwhile).
+     */
     reportOutputClosed: () => {},
   },
   delays: {
@@ -92,9 +95,9 @@ export const stdioProcessMachine = setup({
     },
     outputEnded: {
       description:
-        'stdout ended while the process runs. A process that exits closes its stdout first: its exit is awaited a moment before the output is taken to be closed for good.',
+        'stdout ended while the process runs. A process that exits closes its stdout first: its exit is awaited a moment before the output is reported closed for good (the transport then closes, which starts the shutdown).',
       after: {
-        outputGrace: { target: 'endingInput', actions: ['closeStdin', 'reportOutputClosed'] },
+        outputGrace: { actions: 'reportOutputClosed' },
       },
       on: {
         close: { target: 'endingInput', actions: 'closeStdin' },

@@ -350,7 +350,8 @@ export function createStdioTransport(params: StdioServerParameters): StdioTransp
             report();
           },
           reportOutputClosed: () => {
-            // An exit already waiting to be read still wins: decide after the next poll phase.
+            // An exit already waiting to be read still wins: decide after the next poll phase,
+            // and only then close stdin (which would make the server exit).
             setImmediate(() => {
               if (exit !== undefined) return;
               fail(new StdoutClosedError(params.command, proc.pid, [...stderrTail], inputFailure));
