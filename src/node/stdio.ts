@@ -88,7 +88,11 @@ export interface StdioServerParameters {
   readonly stdinGraceMs?: number;
   /** How long to wait after SIGTERM before SIGKILL, ms. Default 2 000. */
   readonly termGraceMs?: number;
-  /** The largest message accepted from the server, bytes. Default 32 MiB. */
+  /**
+   * The largest message accepted from the server, bytes. Default 32 MiB. A larger one is skipped:
+   * the request it answers fails with `MESSAGE_TOO_LARGE` when its id can be read, and one that
+   * runs into the next message without its line end closes the connection.
+   */
   readonly maxMessageBytes?: number;
 }
 
