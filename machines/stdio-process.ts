@@ -6,18 +6,24 @@ import { setup } from 'xstate';
  * group, so that servers started through `npx`, `uvx` or shell wrappers leave no grandchildren
  * behind; when the server exits on its own (a crash), the group is reaped too.
  *
- * The waits are named delays (`stdinGrace`, `termGrace`), set by the transport and driven by the
- * actor's clock, so tests run them on a simulated clock.
+ * The server's stdout ending while the process runs ends the connection too: a process that
+ * exits closes its stdout first, so its exit is awaited for `outputGrace`; if it does not come,
+ * the transport reports the closed output and closes, and the same shutdown follows.
+ *
+ * The waits are named delays (`stdinGrace`, `termGrace`, `outputGrace`), set by the transport and
+ * driven by the actor's clock, so tests run them on a simulated clock.
  */
 export type StdioProcessEvent =
   | { type: 'spawned' }
   | { type: 'spawnFailed'; error: unknown }
   | { type: 'close' }
+  | { type: 'outputEnded' }
   | { type: 'exited'; code: number | null; signal: string | null };
 
 /**
- * A stdio server process: `starting → running`, then on `close` `endingInput → terminating →
- * killing` (each after its grace delay) until `exited`. The stdio transport provides the actions.
+ * A stdio server process: `starting → running`, then on `close` (or on its stdout ending, after
+ * `outputEnded`) `endingInput → terminating → killing` (each after its grace delay) until
+ * `exited`. The stdio transport provides the actions.
  *
  * @example
  * A server that ignores its closed stdin and SIGTERM, on a simulated clock:
@@ -57,10 +63,16 @@ export const stdioProcessMachine = setup({
     killGroup: () => {},
     /** The process is gone: kill what is left of its group, and tell the transport. */
     reapAndReport: () => {},
+    /**
+     * The server closed its stdout and still runs: tell the transport, whose connection is over
+     * (it sends `close`, unless the exit has come meanwhile).
+     */
+    reportOutputClosed: () => {},
   },
   delays: {
     stdinGrace: 2_000,
     termGrace: 2_000,
+    outputGrace: 200,
   },
 }).createMachine({
   id: 'stdioProcess',
@@ -75,6 +87,18 @@ export const stdioProcessMachine = setup({
       },
     },
     running: {
+      on: {
+        close: { target: 'endingInput', actions: 'closeStdin' },
+        outputEnded: 'outputEnded',
+        exited: 'exited',
+      },
+    },
+    outputEnded: {
+      description:
+        'stdout ended while the process runs. A process that exits closes its stdout first: its exit is awaited a moment before the output is reported closed for good (the transport then closes, which starts the shutdown).',
+      after: {
+        outputGrace: { actions: 'reportOutputClosed' },
+      },
       on: {
         close: { target: 'endingInput', actions: 'closeStdin' },
         exited: 'exited',

@@ -47,7 +47,7 @@ const machines: { title: string; file: string; machine: AnyStateMachine; about: 
     file: 'machines/stdio-process.ts',
     machine: stdioProcessMachine,
     about:
-      'One per stdio transport, run as a real XState actor: the server process and its shutdown (close stdin, wait, SIGTERM, wait, SIGKILL, to the whole process group). The waits are named delays (2 s each by default).',
+      'One per stdio transport, run as a real XState actor: the server process and its shutdown (close stdin, wait, SIGTERM, wait, SIGKILL, to the whole process group), on `close` or when the server closes its stdout and does not exit within `outputGrace` (200 ms). The shutdown waits are named delays (2 s each by default).',
   },
   {
     title: 'Authorization (OAuth)',

@@ -455,7 +455,22 @@ export class Dispatcher {
    */
   close(reason?: unknown): Promise<void> {
     this.#deliverSelf({ type: 'close', reason });
-    return this.#closing ?? Promise.resolve();
+    // Closed by the transport itself, which may still be ending (a stdio server being shut
+    // down): close it too, once, so that this resolves when it has ended.
+    this.#closing ??= this.#closeTransport();
+    return this.#closing;
+  }
+
+  #closeTransport(): Promise<void> {
+    let closing: Promise<void>;
+    try {
+      closing = this.#transport.close();
+    } catch (error) {
+      closing = Promise.reject(error);
+    }
+    return closing.then(undefined, (error: unknown) =>
+      this.#diagnose('WRITE_FAILED', `Closing the transport failed: ${reasonText(error)}`, error),
+    );
   }
 
   #refusal(what: string): Error {
@@ -829,19 +844,7 @@ export class Dispatcher {
         this.#tokens = undefined;
       },
       closeTransport: () => {
-        let closing: Promise<void>;
-        try {
-          closing = this.#transport.close();
-        } catch (error) {
-          closing = Promise.reject(error);
-        }
-        this.#closing = closing.then(undefined, (error: unknown) =>
-          this.#diagnose(
-            'WRITE_FAILED',
-            `Closing the transport failed: ${reasonText(error)}`,
-            error,
-          ),
-        );
+        this.#closing = this.#closeTransport();
       },
       announceClosed: () => {
         const listeners = [...this.#closeListeners];

@@ -54,6 +54,7 @@ export {
   encodeLine,
   DEFAULT_MAX_MESSAGE_BYTES,
   type LineDecoderOptions,
+  type LineDecoderSink,
 } from './framing/line.js';
 export { createFramedTransport, type FramedTransportOptions } from './transports/framed.js';
 export { createInMemoryTransportPair, createByteChannelPair } from './transports/in-memory.js';

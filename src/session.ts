@@ -531,7 +531,8 @@ export class ClientSession implements AsyncDisposable {
    * ```
    */
   async close(): Promise<void> {
-    if (this.#state === 'closed') return;
+    // Closed by the transport: it may still be ending (a stdio server being shut down).
+    if (this.#state === 'closed') return this.#dispatcher.close();
     const done = new Promise<void>((resolve) => {
       const sub = this.#actor.subscribe((snapshot) => {
         if (snapshot.value === 'closed') {

@@ -18,8 +18,8 @@ export interface TransportHandlers {
   closed(reason?: Error): void;
   /**
    * The answer to the request with this id cannot arrive any more (its HTTP response ended early
-   * and could not be resumed, or carried something unreadable): the request fails with `error` at
-   * once instead of waiting for its timeout.
+   * and could not be resumed, or carried something unreadable, or it was over the size cap and
+   * skipped): the request fails with `error` at once instead of waiting for its timeout.
    */
   lost?(id: string | number, error: Error): void;
   /** Something the transport did on its own that its user may want to know (a session renewed, a stream resumed). */

@@ -608,3 +608,134 @@ describe('LineDecoder linear time', () => {
     expect(copied).toBeLessThanOrEqual(1000);
   });
 });
+
+describe('LineDecoder oversize responses and lost framing', () => {
+  /** A decoder with every callback, recording them in order. */
+  function setupFull(maxMessageBytes: number) {
+    const events: unknown[] = [];
+    const decoder = new LineDecoder(
+      {
+        message: (value) => events.push(value),
+        error: (error) => events.push(`!${error.code}`),
+        oversizeResponse: (id, error) => {
+          expect(error).toBeInstanceOf(StreamError);
+          events.push({ tooLarge: id, code: error.code, message: error.message });
+        },
+        broken: (error) => {
+          expect(error).toBeInstanceOf(StreamError);
+          events.push(`broken: ${error.code} ${error.message}`);
+        },
+      },
+      { maxMessageBytes },
+    );
+    const feed = (...chunks: readonly (string | Uint8Array)[]): void => {
+      for (const chunk of chunks) decoder.push(typeof chunk === 'string' ? utf8(chunk) : chunk);
+    };
+    return { decoder, events, feed };
+  }
+  /** Text whose JSON has braces, brackets, quotes and backslashes in it, which must not count as nesting. */
+  const text = 'z}{]["\\'.repeat(80);
+  const tooLarge = (id: string | number) => ({
+    tooLarge: id,
+    code: 'MESSAGE_TOO_LARGE',
+    message: expect.stringContaining(`answer to request ${JSON.stringify(id)}`) as unknown,
+  });
+
+  it('names the request of an oversize response from its first members, before its line ends', () => {
+    const d = setupFull(100);
+    const line = JSON.stringify({ jsonrpc: '2.0', id: 7, result: { text } });
+    d.feed(line.slice(0, 300));
+    expect(d.events).toEqual(['!MESSAGE_TOO_LARGE', tooLarge(7)]);
+    d.feed(line.slice(300), '\n{"next":1}\n');
+    expect(d.events).toEqual(['!MESSAGE_TOO_LARGE', tooLarge(7), { next: 1 }]);
+  });
+
+  it('names it from its last members as soon as the message ends, before its line end', () => {
+    const d = setupFull(100);
+    // The order of the TypeScript SDK: the result first, the id last; here a string id with an escape.
+    const id = 'a"b\\';
+    d.feed(JSON.stringify({ result: { text }, jsonrpc: '2.0', id }), ' \r');
+    expect(d.events).toEqual(['!MESSAGE_TOO_LARGE', tooLarge(id)]);
+    d.feed('\n{"next":1}\n');
+    expect(d.events).toEqual(['!MESSAGE_TOO_LARGE', tooLarge(id), { next: 1 }]);
+  });
+
+  it('names it whatever the chunks, once per line', () => {
+    const lines = [
+      JSON.stringify({ jsonrpc: '2.0', id: 1, result: { text } }),
+      JSON.stringify({ result: { text }, jsonrpc: '2.0', id: 2 }),
+      JSON.stringify({ jsonrpc: '2.0', error: { code: -1, message: text }, id: '3' }),
+      '{"next":4}',
+    ];
+    const bytes = utf8(lines.map((l) => `${l}\n`).join(''));
+    for (const size of [1, 2, 3, 7, 64, 99, 100, 101, 1000, bytes.length]) {
+      const d = setupFull(100);
+      for (const chunk of chunksOf(bytes, size)) d.decoder.push(chunk);
+      d.decoder.end();
+      expect(d.events, `chunks of ${size}`).toEqual([
+        '!MESSAGE_TOO_LARGE',
+        tooLarge(1),
+        '!MESSAGE_TOO_LARGE',
+        tooLarge(2),
+        '!MESSAGE_TOO_LARGE',
+        tooLarge('3'),
+        { next: 4 },
+      ]);
+    }
+  });
+
+  it('does not take a server request, a notification or an id nested in the result for a response', () => {
+    const d = setupFull(100);
+    for (const message of [
+      { method: 'sampling/createMessage', params: { text }, jsonrpc: '2.0', id: 3 },
+      { jsonrpc: '2.0', id: 3, method: 'sampling/createMessage', params: { text } },
+      { jsonrpc: '2.0', method: 'notifications/message', params: { text } },
+      { jsonrpc: '2.0', result: { id: 5, text } },
+      { result: { text, id: 5 }, jsonrpc: '2.0' },
+    ]) {
+      d.feed(`${JSON.stringify(message)}\n`);
+    }
+    d.feed('{"next":1}\n');
+    expect(d.events).toEqual([...Array<string>(5).fill('!MESSAGE_TOO_LARGE'), { next: 1 }]);
+  });
+
+  it('reports a stream whose oversize message runs into the next one as broken, once, and reads no more', () => {
+    const d = setupFull(100);
+    const glued = `${JSON.stringify({ result: { text }, jsonrpc: '2.0', id: 1 })}{"jsonrpc":"2.0","id":2,"result":{}}\n`;
+    d.feed(glued, '{"later":true}\n');
+    expect(d.events).toEqual([
+      '!MESSAGE_TOO_LARGE',
+      expect.stringMatching(/^broken: MESSAGE_TOO_LARGE .*lost its framing/),
+    ]);
+    d.feed('{"more":1}\n');
+    d.decoder.end();
+    expect(d.events).toHaveLength(2);
+    expect(d.decoder.bufferedBytes).toBe(0);
+  });
+
+  it('follows a top-level string or array too; whitespace before the line end is no break', () => {
+    for (const [line, broken] of [
+      [`${JSON.stringify(text)} \t\r\n`, false],
+      [`${JSON.stringify([text, { a: text }])}\r\n`, false],
+      [`${JSON.stringify(text)}x\n`, true],
+      [`${JSON.stringify([text])} ]\n`, true],
+      // Not JSON at the start: there is no end to follow, so only the line end counts.
+      [`x${text}"}{\n`, false],
+    ] as const) {
+      const d = setupFull(100);
+      d.feed(line, '{"next":1}\n');
+      expect(d.events, line).toEqual(
+        broken
+          ? ['!MESSAGE_TOO_LARGE', expect.stringMatching(/^broken:/)]
+          : ['!MESSAGE_TOO_LARGE', { next: 1 }],
+      );
+    }
+  });
+
+  it('without a broken callback, reports the lost framing as an error and skips to the line end', () => {
+    const d = setup({ maxMessageBytes: 100 });
+    d.feed(`${JSON.stringify({ a: text })}{"b":1}\n{"c":2}\n`);
+    expect(d.tags()).toEqual(['!MESSAGE_TOO_LARGE', '!MESSAGE_TOO_LARGE', { c: 2 }]);
+    expect(d.errors()[1]?.message).toMatch(/lost its framing/);
+  });
+});

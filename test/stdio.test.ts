@@ -6,6 +6,7 @@ import { createClientSession, type Clock, type SessionMessage } from '../src/ind
 import {
   createStdioTransport,
   ServerExitedError,
+  StdoutClosedError,
   type StdioServerParameters,
 } from '../src/node/index.js';
 
@@ -18,6 +19,12 @@ const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtur
 const server = (extra: Partial<StdioServerParameters> = {}): StdioServerParameters => ({
   command: process.execPath,
   args: [path.join(fixtures, 'line-server.mjs')],
+  ...extra,
+});
+
+const faulty = (extra: Partial<StdioServerParameters> = {}): StdioServerParameters => ({
+  command: process.execPath,
+  args: [path.join(fixtures, 'faulty-server.mjs')],
   ...extra,
 });
 
@@ -195,6 +202,110 @@ describe('stdio transport', () => {
     expect(session.state).toBe('closed');
     expect(transport.processState).toBe('exited');
     expect(running(pid)).toBe(false);
+  });
+
+  describe('the server closes its stdout and keeps running', () => {
+    it('fails every pending call at once with the cause, and close() waits for the shutdown', async () => {
+      expect.assertions(9);
+      const transport = createStdioTransport(faulty());
+      // A timeout far beyond the output grace: the calls must fail long before it.
+      const session = createClientSession({ transport, mode: 'legacy', requestTimeout: 10_000 });
+      await session.connect();
+      const pid = transport.pid as number;
+      const hanging = session.callTool('hang').catch((e: unknown) => e);
+      const closing = session.callTool('close-stdout').catch((e: unknown) => e);
+      for (const error of await Promise.all([hanging, closing])) {
+        expect(error).toMatchObject({ code: 'CONNECTION_CLOSED' });
+        const cause = (error as { cause?: unknown }).cause;
+        expect(cause).toBeInstanceOf(StdoutClosedError);
+        expect(cause).toMatchObject({ code: 'TRANSPORT_ERROR', pid, stderr: ['closing stdout'] });
+      }
+      expect(session.state).toBe('closed');
+      // The session closed on its own; close() still waits until the process is gone.
+      await session.close();
+      expect(running(pid)).toBe(false);
+      expect(transport.processState).toBe('exited');
+    });
+
+    it('shuts down a server that ignores the end of its input and SIGTERM', async () => {
+      const stderr: string[] = [];
+      const transport = createStdioTransport(
+        faulty({
+          env: { STUBBORN: '1' },
+          stdinGraceMs: 50,
+          termGraceMs: 50,
+          stderr: (text) => stderr.push(text),
+        }),
+      );
+      const session = createClientSession({ transport, mode: 'legacy', requestTimeout: 10_000 });
+      await session.connect();
+      const pid = transport.pid as number;
+      await expect(session.callTool('close-stdout')).rejects.toMatchObject({
+        code: 'CONNECTION_CLOSED',
+        cause: { name: 'StdoutClosedError', message: expect.stringMatching(/closed its stdout/) },
+      });
+      await session.close();
+      expect(stderr.join('')).toContain('ignoring SIGTERM');
+      expect(running(pid)).toBe(false);
+      expect(transport.processState).toBe('exited');
+    });
+  });
+
+  describe('messages over maxMessageBytes', () => {
+    const max = 64 * 1024;
+
+    for (const idLast of [false, true]) {
+      it(`fails the request an oversize answer is for at once (id ${idLast ? 'last' : 'first'}); the session goes on`, async () => {
+        const messages: SessionMessage[] = [];
+        const session = createClientSession({
+          transport: createStdioTransport(faulty({ maxMessageBytes: max })),
+          mode: 'legacy',
+          requestTimeout: 10_000,
+          messageHandler: (m) => {
+            messages.push(m);
+          },
+        });
+        await session.connect();
+        await expect(session.callTool('big', { bytes: 4 * max, idLast })).rejects.toMatchObject({
+          name: 'StreamError',
+          code: 'MESSAGE_TOO_LARGE',
+          message: expect.stringMatching(/answer to request 1 is larger than maxMessageBytes/),
+        });
+        await expect(session.callTool('echo', { after: true })).resolves.toMatchObject({
+          content: [{ text: '{"after":true}' }],
+        });
+        expect(
+          messages.flatMap((m) =>
+            m.type === 'exception' ? [(m.error as { code?: unknown }).code] : [],
+          ),
+        ).toEqual(['MESSAGE_TOO_LARGE']);
+        await session.close();
+      });
+    }
+
+    it('closes the connection when an oversize answer runs into the next message', async () => {
+      const transport = createStdioTransport(faulty({ maxMessageBytes: max }));
+      const session = createClientSession({ transport, mode: 'legacy', requestTimeout: 10_000 });
+      await session.connect();
+      const pid = transport.pid as number;
+      const hanging = session.callTool('hang').catch((e: unknown) => e);
+      const glued = session.callTool('glued', { bytes: 4 * max }).catch((e: unknown) => e);
+      await expect(hanging).resolves.toMatchObject({
+        code: 'CONNECTION_CLOSED',
+        cause: {
+          name: 'StreamError',
+          code: 'MESSAGE_TOO_LARGE',
+          message: expect.stringMatching(/lost its framing/),
+        },
+      });
+      // The oversize answer's own request fails by its id, or with the connection.
+      const error = (await glued) as { code?: unknown; cause?: { code?: unknown } };
+      expect([error.code, error.cause?.code]).toContain('MESSAGE_TOO_LARGE');
+      expect(session.state).toBe('closed');
+      await session.close();
+      expect(running(pid)).toBe(false);
+      expect(transport.processState).toBe('exited');
+    });
   });
 
   describe('no orphaned grandchildren', () => {

@@ -340,6 +340,33 @@ describe('createFramedTransport over createByteChannelPair', () => {
     expect(ra.messages()).toEqual([note(1)]);
   });
 
+  it('fails the request an oversize answer is for, and closes when the framing is lost', async () => {
+    const [channelA, channelB] = createByteChannelPair();
+    const a = createFramedTransport(channelA, { maxMessageBytes: 100 });
+    const ra = recorder();
+    const lost: [string | number, Error][] = [];
+    await a.start({ ...ra.handlers, lost: (id, error) => lost.push([id, error]) });
+    let peerEnded = false;
+    await channelB.start({ data: () => {}, end: () => (peerEnded = true) });
+    const blob = 'x'.repeat(200);
+    void channelB.write(
+      utf8(`${JSON.stringify({ jsonrpc: '2.0', id: 4, result: { blob } })}
+`),
+    );
+    await flush();
+    expect(lost).toEqual([[4, expect.objectContaining({ code: 'MESSAGE_TOO_LARGE' })]]);
+    expect(ra.closedCount()).toBe(0);
+    // An oversize answer that runs into the next message: the stream cannot be read any more.
+    void channelB.write(utf8(`${JSON.stringify({ result: { blob }, jsonrpc: '2.0', id: 5 })}`));
+    void channelB.write(utf8(`${JSON.stringify(note(1))}\n`));
+    await flush();
+    expect(ra.events.map((e) => e.kind)).toEqual(['error', 'error', 'closed']);
+    expect(ra.events[2]).toMatchObject({ reason: { code: 'MESSAGE_TOO_LARGE' } });
+    expect(lost.map(([id]) => id)).toEqual([4, 5]);
+    expect(peerEnded).toBe(true);
+    expect(ra.messages()).toEqual([]);
+  });
+
   it('closing ends both sides, with closed called once on each', async () => {
     const { a, b, ra, rb } = await framedPair();
     void b.send(note(1));

@@ -9,6 +9,7 @@ export {
   createStdioTransport,
   DEFAULT_INHERITED_ENV,
   ServerExitedError,
+  StdoutClosedError,
   type StdioServerParameters,
   type StdioTransport,
 } from './stdio.js';

@@ -88,7 +88,11 @@ export interface StdioServerParameters {
   readonly stdinGraceMs?: number;
   /** How long to wait after SIGTERM before SIGKILL, ms. Default 2 000. */
   readonly termGraceMs?: number;
-  /** The largest message accepted from the server, bytes. Default 32 MiB. */
+  /**
+   * The largest message accepted from the server, bytes. Default 32 MiB. A larger one is skipped:
+   * the request it answers fails with `MESSAGE_TOO_LARGE` when its id can be read, and one that
+   * runs into the next message without its line end closes the connection.
+   */
   readonly maxMessageBytes?: number;
 }
 
@@ -144,11 +148,65 @@ export class ServerExitedError extends McpLocalError {
   }
 }
 
+/**
+ * The server closed its stdout (or a pipe to it failed) while its process still ran: nothing more
+ * can arrive, so the connection is over. Every pending request fails at once with
+ * `CONNECTION_CLOSED` and this error as its `cause`, and the process is shut down (stdin closed,
+ * then SIGTERM, then SIGKILL), which the session's `close()` waits for.
+ *
+ * @example
+ * ```ts
+ * import { ConnectionClosedError, createClientSession } from 'mcp-actors';
+ * import { createStdioTransport, StdoutClosedError } from 'mcp-actors/node';
+ *
+ * const transport = createStdioTransport({ command: 'node', args: ['server.js'] });
+ * const session = createClientSession({ transport });
+ * await session.connect();
+ * try {
+ *   await session.callTool('search', { q: 'x' });
+ * } catch (error) {
+ *   if (error instanceof ConnectionClosedError && error.cause instanceof StdoutClosedError) {
+ *     console.error(`server ${String(error.cause.pid)} closed its output`);
+ *     console.error(error.cause.stderr.join('\n'));
+ *   }
+ * } finally {
+ *   await session.close(); // waits until the process has been shut down
+ * }
+ * ```
+ */
+export class StdoutClosedError extends McpLocalError {
+  override name = 'StdoutClosedError';
+  declare readonly code: 'TRANSPORT_ERROR';
+  /** The server's process id. */
+  readonly pid: number | undefined;
+  /** The last lines the server wrote to stderr. */
+  readonly stderr: readonly string[];
+  constructor(
+    command: string,
+    pid: number | undefined,
+    stderr: readonly string[],
+    cause?: unknown,
+  ) {
+    const tail = stderr.length > 0 ? `; its last stderr lines:\n${stderr.join('\n')}` : '';
+    const what =
+      cause === undefined
+        ? 'closed its stdout'
+        : `broke its stdio pipes (${cause instanceof Error ? cause.message : JSON.stringify(cause)})`;
+    super(
+      'TRANSPORT_ERROR',
+      `The server process ${JSON.stringify(command)}${pid === undefined ? '' : ` (pid ${pid})`} ${what} but is still running: the connection is over, and the process is being shut down${tail}`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.pid = pid;
+    this.stderr = stderr;
+  }
+}
+
 /** A stdio transport, with the server process's id and state. */
 export interface StdioTransport extends Transport {
   /** The server's process id, once spawned. */
   readonly pid: number | undefined;
-  /** The process machine's state: `starting`, `running`, `endingInput`, `terminating`, `killing`, `exited`. */
+  /** The process machine's state: `starting`, `running`, `outputEnded`, `endingInput`, `terminating`, `killing`, `exited`. */
   readonly processState: string;
 }
 
@@ -214,7 +272,10 @@ export function createStdioTransport(params: StdioServerParameters): StdioTransp
   let closeRequested = false;
   let exit: { code: number | null; signal: string | null; error?: unknown } | undefined;
   let streamsClosed = false;
+  /** Whether `handlers.closed` was called. */
   let reported = false;
+  /** Why the input ended, when it failed (a read or write error) rather than ending. */
+  let inputFailure: Error | undefined;
   const stderrTail: string[] = [];
   const keep = params.stderrLines ?? 20;
   let finished: () => void = () => {};
@@ -222,11 +283,17 @@ export function createStdioTransport(params: StdioServerParameters): StdioTransp
     finished = resolve;
   });
 
-  /** Tells the session once: after the process exited and its output was read to the end. */
-  const report = (): void => {
-    if (reported || exit === undefined || !streamsClosed) return;
+  /** Tells the session that the connection is over, once. */
+  const tell = (reason: Error | undefined): void => {
+    if (reported) return;
     reported = true;
-    const reason =
+    handlers?.closed(reason);
+  };
+
+  /** The process exited and its output was read to the end: tells the session (if not told yet) and ends `close()`. */
+  const report = (): void => {
+    if (exit === undefined || !streamsClosed) return;
+    tell(
       closeRequested && exit.error === undefined
         ? undefined
         : new ServerExitedError(
@@ -235,9 +302,19 @@ export function createStdioTransport(params: StdioServerParameters): StdioTransp
             exit.signal,
             [...stderrTail],
             exit.error,
-          );
-    handlers?.closed(reason);
+          ),
+    );
     finished();
+  };
+
+  /**
+   * The connection is over while the process runs (its output closed, or its stream lost its
+   * framing): the shutdown starts, and the session is told at once, so that nothing pending waits
+   * for the process to go.
+   */
+  const fail = (reason: Error): void => {
+    if (actor?.getSnapshot().status === 'active') actor.send({ type: 'close' });
+    tell(reason);
   };
 
   const keepStderr = (text: string): void => {
@@ -280,6 +357,14 @@ export function createStdioTransport(params: StdioServerParameters): StdioTransp
             signalGroup(proc, 'SIGKILL');
             report();
           },
+          reportOutputClosed: () => {
+            // An exit already waiting to be read still wins: decide after the next poll phase,
+            // and only then close stdin (which would make the server exit).
+            setImmediate(() => {
+              if (exit !== undefined) return;
+              fail(new StdoutClosedError(params.command, proc.pid, [...stderrTail], inputFailure));
+            });
+          },
         },
         delays: {
           stdinGrace: params.stdinGraceMs ?? 2_000,
@@ -309,8 +394,24 @@ export function createStdioTransport(params: StdioServerParameters): StdioTransp
       if (stdin === null || stdout === null) throw new Error('spawn gave no stdio pipes');
       // EPIPE after the server exited is the exit's business, not an unhandled error.
       stdin.on('error', () => {});
+      const streams = createNodeStreamChannel({
+        readable: stdout,
+        writable: stdin,
+        close: () => done,
+      });
+      let inputEnded = false;
       const framed = createFramedTransport(
-        createNodeStreamChannel({ readable: stdout, writable: stdin, close: () => done }),
+        {
+          ...streams,
+          start: (sink) =>
+            streams.start({
+              data: (chunk) => sink.data(chunk),
+              end: (reason) => {
+                inputEnded = true;
+                sink.end(reason);
+              },
+            }),
+        },
         params.maxMessageBytes === undefined ? {} : { maxMessageBytes: params.maxMessageBytes },
       );
       inner = framed;
@@ -321,8 +422,18 @@ export function createStdioTransport(params: StdioServerParameters): StdioTransp
           void framed.start({
             message: (m) => h.message(m),
             error: (e) => h.error(e),
-            // The process's exit, not the end of stdout, closes the transport.
-            closed: () => {},
+            lost: (id, e) => h.lost?.(id, e),
+            closed: (reason) => {
+              if (!inputEnded) {
+                // The framing broke (a message over the cap ran into the next one).
+                if (reason !== undefined) fail(reason);
+                return;
+              }
+              // stdout ended or failed: the process's exit, if it comes now, says why; if not,
+              // the process machine reports the closed output after its grace.
+              inputFailure = reason;
+              if (a.getSnapshot().status === 'active') a.send({ type: 'outputEnded' });
+            },
           });
           resolve();
         });
@@ -345,7 +456,7 @@ export function createStdioTransport(params: StdioServerParameters): StdioTransp
     close() {
       if (actor === undefined) return Promise.resolve();
       closeRequested = true;
-      actor.send({ type: 'close' });
+      if (actor.getSnapshot().status === 'active') actor.send({ type: 'close' });
       return done;
     },
   };
