@@ -990,6 +990,12 @@ describe('OAuth: login, logout, and the authorization a 401 starts', { timeout: 
         message: expect.stringContaining(
           `run 'mcp-actors login --url ${mcp.url} --token-store ${store}' first`,
         ) as unknown,
+        causes: [
+          {
+            name: 'Error',
+            message: expect.stringMatching(/^nobody can be asked to authorize here/) as unknown,
+          },
+        ],
       },
     });
     // At a terminal, --no-interactive rules the browser out too.
