@@ -802,6 +802,7 @@ export class Dispatcher {
             error: (error) => this.#deliverSelf({ type: 'exception', error }),
             closed: (reason) => this.#deliverSelf({ type: 'transportClosed', reason }),
             lost: (id, error) => this.#lost(id, error),
+            timeLeft: (id) => this.#timeLeft(id),
             hold: (waiting) => this.#hold(waiting),
             event: (event) => {
               const handler = this.#handlers.transportEvent;
@@ -913,6 +914,17 @@ export class Dispatcher {
       typeof id === 'number' ? id : typeof id === 'string' ? canonicalInteger(id) : undefined;
     const req = key === undefined ? undefined : this.#pending.get(key);
     if (req !== undefined) queueMicrotask(() => this.#deliver(req, { type: 'sendFailed', error }));
+  }
+
+  /** The time left before the request with this id times out; deadlines stand still while held. */
+  #timeLeft(id: string | number): number {
+    const key =
+      typeof id === 'number' ? id : typeof id === 'string' ? canonicalInteger(id) : undefined;
+    const req = key === undefined ? undefined : this.#pending.get(key);
+    if (req === undefined) return 0;
+    const deadline = Math.min(req.idleDeadline, req.totalDeadline);
+    if (deadline === Infinity) return Infinity;
+    return deadline - (this.#holds > 0 ? this.#heldSince : this.#clock.now());
   }
 
   #routeResponse(m: Record<string, unknown>): void {

@@ -61,6 +61,8 @@ export { createInMemoryTransportPair, createByteChannelPair } from './transports
 export {
   createStreamableHttpTransport,
   HttpError,
+  SessionExpiredError,
+  type SessionExpiry,
   type StreamableHttpOptions,
   type StreamableHttpTransport,
 } from './transports/streamable-http.js';

@@ -22,6 +22,13 @@ export interface TransportHandlers {
    * skipped): the request fails with `error` at once instead of waiting for its timeout.
    */
   lost?(id: string | number, error: Error): void;
+  /**
+   * The time left, ms, before the request with this id times out (`Infinity` when it has no
+   * timeout; `0` when it is not in flight). A transport that retries on a request's behalf (HTTP
+   * stream resumption) stops when the next attempt would come too late, and fails the request
+   * with what went wrong rather than leaving it to time out.
+   */
+  timeLeft?(id: string | number): number;
   /** Something the transport did on its own that its user may want to know (a session renewed, a stream resumed). */
   event?(event: TransportEvent): void;
   /**

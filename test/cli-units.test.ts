@@ -45,6 +45,7 @@ import {
   createOAuthClient,
   InvalidArgumentError,
   JsonRpcError,
+  McpLocalError,
   RequestCancelledError,
   RequestTimeoutError,
   SendFailedError,
@@ -309,6 +310,31 @@ describe('exit codes and reports', () => {
     });
     expect(errorDocument(new OAuthStoreError('io', '/s.json', 'Could not write.'), 5)).toEqual({
       error: { exitCode: 5, code: 'TOKEN_STORE', reason: 'io', message: 'Could not write.' },
+    });
+  });
+
+  it('lists the causes beneath an error in the --json error document', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+      code: 'ECONNREFUSED',
+    });
+    const lost = new McpLocalError('TRANSPORT_ERROR', 'The stream ended: fetch failed.', {
+      cause: new TypeError('fetch failed', { cause: refused }),
+    });
+    expect(errorDocument(new SendFailedError(ref, lost), 3)).toEqual({
+      error: {
+        exitCode: 3,
+        code: 'SEND_FAILED',
+        message: expect.stringContaining('The stream ended') as unknown,
+        causes: [
+          {
+            name: 'McpLocalError',
+            code: 'TRANSPORT_ERROR',
+            message: 'The stream ended: fetch failed.',
+          },
+          { name: 'TypeError', message: 'fetch failed' },
+          { name: 'Error', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' },
+        ],
+      },
     });
   });
 

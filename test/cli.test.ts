@@ -550,6 +550,65 @@ describe('connection failures: exit code 3', () => {
   });
 });
 
+describe('an HTTP server gone mid-call', () => {
+  it('fails the call with the cause, in the message and in --json', async () => {
+    // A legacy Streamable HTTP server that primes the call's stream (retry 10 ms) and goes away:
+    // every attempt to resume it is refused.
+    const server = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const rpc = body === '' ? undefined : (JSON.parse(body) as Record<string, unknown>);
+        if (rpc?.method === 'initialize') {
+          res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 's-1' }).end(
+            JSON.stringify({
+              jsonrpc: '2.0',
+              id: rpc.id,
+              result: {
+                protocolVersion: '2025-11-25',
+                capabilities: { tools: {} },
+                serverInfo: { name: 'going away', version: '1' },
+              },
+            }),
+          );
+        } else if (rpc?.method === 'tools/call') {
+          server.close();
+          res
+            .writeHead(200, { 'content-type': 'text/event-stream', connection: 'close' })
+            .end('id: c-0\nretry: 10\ndata: \n\n');
+        } else {
+          res.writeHead(rpc === undefined ? 405 : 202).end();
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const o = await cli(
+      'call',
+      'slow',
+      '--url',
+      `http://127.0.0.1:${port}/mcp`,
+      '--transport',
+      'streamable-http',
+      '--protocol-version',
+      '2025-11-25',
+      '--json',
+    );
+    server.closeAllConnections();
+    expect(o.code).toBe(3);
+    expect(firstLine(o)).toMatch(
+      /^mcp-actors: The response stream of request \d+ \(tools\/call\) ended before its response: 5 attempts to resume it failed, the last with fetch failed: connect ECONNREFUSED 127\.0\.0\.1:\d+\.$/,
+    );
+    const doc = json(o) as { error: { code: string; message: string; causes: unknown[] } };
+    expect(doc.error).toMatchObject({ code: 'TRANSPORT_ERROR', exitCode: 3 });
+    expect(doc.error.message).toMatch(/ECONNREFUSED/);
+    expect(doc.error.causes).toEqual([
+      { name: 'TypeError', message: 'fetch failed' },
+      expect.objectContaining({ code: 'ECONNREFUSED' }),
+    ]);
+  });
+});
+
 describe('over HTTP', () => {
   let http: HttpServerProcess | undefined;
   let sse: HttpServerProcess | undefined;
@@ -956,6 +1015,12 @@ describe('OAuth: login, logout, and the authorization a 401 starts', { timeout: 
         message: expect.stringContaining(
           `run 'mcp-actors login --url ${mcp.url} --token-store ${store}' first`,
         ) as unknown,
+        causes: [
+          {
+            name: 'Error',
+            message: expect.stringMatching(/^nobody can be asked to authorize here/) as unknown,
+          },
+        ],
       },
     });
     // At a terminal, --no-interactive rules the browser out too.

@@ -483,6 +483,44 @@ describe('HTTP+SSE faults', () => {
   });
 });
 
+describe('HTTP+SSE: the size of an event (maxMessageBytes)', () => {
+  it('closes the connection at once when an event passes the cap: pending calls reject with MESSAGE_TOO_LARGE as the cause', async () => {
+    let written = 0;
+    const { url, getClosed } = await scriptedSseServer({
+      reply: (rpc, stream, res) => {
+        res.writeHead(202).end();
+        // An event that never ends, written while the client reads (bounded for the test's sake).
+        const chunk = 'x'.repeat(16 * 1024);
+        stream.write(`event: message\ndata: {"jsonrpc":"2.0","id":${JSON.stringify(rpc.id)},`);
+        const pump = (): void => {
+          while (!stream.destroyed && written < 8 * 1024 * 1024) {
+            written += chunk.length;
+            if (!stream.write(chunk)) {
+              stream.once('drain', pump);
+              return;
+            }
+          }
+        };
+        pump();
+      },
+    });
+    const session = createClientSession({
+      transport: createSseTransport({ url, maxMessageBytes: 64 * 1024 }),
+      mode: 'legacy',
+    });
+    await session.connect();
+    const error: unknown = await session.callTool('huge').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect((error as Error).cause).toMatchObject({
+      code: 'MESSAGE_TOO_LARGE',
+      message: expect.stringMatching(/passed 65536 bytes \(maxMessageBytes\)/) as unknown,
+    });
+    expect(session.state).toBe('closed');
+    await getClosed; // the client closed the stream
+    expect(written).toBeLessThan(8 * 1024 * 1024);
+  });
+});
+
 describe('HTTP+SSE transport contract', () => {
   const recorder = () => {
     const closed: (Error | undefined)[] = [];

@@ -7,10 +7,16 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClientSession, JsonRpcError, type SessionMessage } from '../src/index.js';
+import {
+  ConnectionClosedError,
+  createClientSession,
+  type Clock,
+  JsonRpcError,
+  type SessionMessage,
+} from '../src/index.js';
 import {
   createStreamableHttpTransport,
-  HttpError,
+  SessionExpiredError,
   type StreamableHttpOptions,
 } from '../src/transports/streamable-http.js';
 
@@ -55,6 +61,7 @@ async function serve(handler: Handler): Promise<{ url: string; seen: Seen[] }> {
         id: rpc?.id,
         headers: req.headers,
       });
+      if (res.headersSent) return; // answered by a listener a test put first
       if (req.method === 'DELETE') {
         res.writeHead(200).end();
         return;
@@ -266,6 +273,110 @@ describe('Streamable HTTP: broken response streams', () => {
   });
 });
 
+/**
+ * Time that moves only when the transport waits (its `delay`): the session's request deadlines
+ * are measured on it, and its timers never fire by themselves.
+ */
+function steppingTime(): {
+  clock: Clock;
+  waits: number[];
+  delay: NonNullable<StreamableHttpOptions['delay']>;
+} {
+  let now = 0;
+  const waits: number[] = [];
+  return {
+    waits,
+    clock: { now: () => now, setTimeout: () => 0, clearTimeout: () => {} },
+    delay: (ms, signal) => {
+      waits.push(ms);
+      now += ms;
+      return signal.aborted ? Promise.reject(signal.reason as Error) : Promise.resolve();
+    },
+  };
+}
+
+/** The codes in an error's cause chain. */
+function codesIn(error: unknown): unknown[] {
+  const codes: unknown[] = [];
+  for (let e = error, depth = 0; e instanceof Error && depth < 10; depth++) {
+    codes.push((e as { code?: unknown }).code);
+    e = e.cause;
+  }
+  return codes;
+}
+
+describe('Streamable HTTP: the server gone mid-call', () => {
+  it('resumes only within the request’s timeout, then fails it naming the cause (ECONNREFUSED)', async () => {
+    const { url } = await serve((_req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      // The server primes the stream and goes away: nothing listens when the client comes back.
+      server?.close();
+      res
+        .writeHead(200, { 'content-type': 'text/event-stream', connection: 'close' })
+        .end('id: c-0\ndata: \n\n');
+    });
+    const { clock, delay, waits } = steppingTime();
+    const transport = createStreamableHttpTransport({ url, standaloneStream: false, delay });
+    const session = createClientSession({
+      transport,
+      mode: 'legacy',
+      clock,
+      requestTimeout: 5_000,
+    });
+    await session.connect();
+    const error: unknown = await session.callTool('slow').catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(
+        /ended before its response: resuming it failed with fetch failed: connect ECONNREFUSED 127\.0\.0\.1:\d+, and the next attempt \(in 3375 ms\) would come after the request's timeout \(250 ms away\)/,
+      ) as unknown,
+    });
+    expect(codesIn(error)).toContain('ECONNREFUSED');
+    // 1 000 + 1 500 + 2 250 = 4 750 ms of waiting: within the 5 000 ms timeout.
+    expect(waits).toEqual([1_000, 1_500, 2_250]);
+    await session.close();
+  });
+
+  it('names the last HTTP status when maxRetries attempts in a row fail', async () => {
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (req.method === 'GET') return void res.writeHead(503).end('restarting');
+      sse(res).end('id: d-0\nretry: 10\ndata: \n\n');
+    });
+    const { delay } = recordingDelay();
+    const { session } = await legacySession(url, { delay, reconnect: { maxRetries: 2 } });
+    const error: unknown = await session.callTool('slow').catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(
+        /2 attempts to resume it failed, the last with HTTP 503 Service Unavailable for GET request \d+ \(tools\/call\): restarting\.$/,
+      ) as unknown,
+      cause: { status: 503, body: 'restarting' },
+    });
+    expect(seen.filter((s) => s.method === 'GET')).toHaveLength(2);
+    await session.close();
+  });
+
+  it('names the cause when the POST itself is refused', async () => {
+    const { url } = await serve((_req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    const { session } = await legacySession(url);
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    const error: unknown = await session.listTools().catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'SEND_FAILED',
+      message: expect.stringMatching(
+        /POST for tools\/list failed: fetch failed: connect ECONNREFUSED/,
+      ) as unknown,
+    });
+    expect(codesIn(error)).toContain('ECONNREFUSED');
+    await session.close();
+  });
+});
+
 describe('Streamable HTTP: a connection reset before any answer', () => {
   it('sends the POST again once, on a new connection, and says so', async () => {
     let resets = 0;
@@ -413,17 +524,172 @@ describe('Streamable HTTP: session expiry', () => {
     await session.close();
   });
 
-  it('renews only once: a 404 on the replay fails the request with the status', async () => {
-    const { url } = await serve((req, rpc, res) => {
-      if (rpc?.method === 'initialize') return initialize(rpc, res, 'session-x');
+  it('closes the connection when a renewed session meets a 404 before any answer in it: every call rejects with the cause', async () => {
+    let sessions = 0;
+    const { url, seen } = await serve((_req, rpc, res) => {
+      if (rpc?.method === 'initialize') {
+        sessions++;
+        return initialize(rpc, res, `session-${sessions}`);
+      }
       res.writeHead(404).end('gone');
     });
-    const { session } = await legacySession(url);
-    const error: unknown = await session.listTools().catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'SEND_FAILED' });
-    expect((error as { cause?: unknown }).cause).toBeInstanceOf(HttpError);
-    expect((error as { cause: HttpError }).cause.status).toBe(404);
+    const { session, transport } = await legacySession(url);
+    const [a, b] = await Promise.all([
+      session.listTools().catch((e: unknown) => e),
+      session.callTool('x').catch((e: unknown) => e),
+    ]);
+    for (const error of [a, b]) {
+      expect(error).toBeInstanceOf(ConnectionClosedError);
+      const cause = (error as Error).cause;
+      expect(cause).toBeInstanceOf(SessionExpiredError);
+      expect(cause).toMatchObject({
+        code: 'TRANSPORT_ERROR',
+        reason: 'refused-again',
+        sessionId: 'session-2',
+        cause: { status: 404, body: 'gone' },
+      });
+    }
+    expect(sessions).toBe(2); // one renewal, not one per 404
+    expect(session.state).toBe('closed');
+    expect(session.error).toBeInstanceOf(SessionExpiredError);
+    expect(transport.sessionId).toBeUndefined();
+    await expect(session.listTools()).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    // Nothing went without a session id but the initialize requests, and no DELETE was sent for
+    // a session the server no longer knows.
+    const without = seen.filter((s) => s.rpc !== 'initialize' && !s.headers['mcp-session-id']);
+    expect(without).toEqual([]);
+    expect(seen.some((s) => s.method === 'DELETE')).toBe(false);
     await session.close();
+  });
+
+  it('renews again after a renewed session was answered, and close() ends the current session', async () => {
+    let sessions = 0;
+    const live = new Set<string>();
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') {
+        sessions++;
+        live.add(`session-${sessions}`);
+        return initialize(rpc, res, `session-${sessions}`);
+      }
+      const sid = String(req.headers['mcp-session-id']);
+      if (!live.has(sid)) return void res.writeHead(404).end();
+      json(res, toolResult(rpc?.id, sid));
+    });
+    const { session, transport } = await legacySession(url);
+    for (const expected of ['session-1', 'session-2', 'session-3']) {
+      await expect(session.callTool('where')).resolves.toMatchObject({
+        content: [{ text: expected }],
+      });
+      live.clear(); // the server forgets every session
+    }
+    expect(session.state).toBe('ready');
+    expect(transport.sessionId).toBe('session-3');
+    await expect(session.callTool('where')).resolves.toMatchObject({
+      content: [{ text: 'session-4' }],
+    });
+    expect(transport.sessionId).toBe('session-4');
+    await session.close();
+    const deletes = seen.filter((s) => s.method === 'DELETE');
+    expect(deletes.map((d) => d.headers['mcp-session-id'])).toEqual(['session-4']);
+  });
+
+  it('takes a 404 as the end of the session whatever its body says (a JSON-RPC error with an id)', async () => {
+    let sessions = 0;
+    let expired = false;
+    const { url } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') {
+        sessions++;
+        return initialize(rpc, res, `session-${sessions}`);
+      }
+      if (expired && req.headers['mcp-session-id'] === 'session-1') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: 'server-error',
+            error: { code: -32600, message: 'Session not found' },
+          }),
+        );
+        return;
+      }
+      json(res, toolResult(rpc?.id, String(req.headers['mcp-session-id'])));
+    });
+    const { session } = await legacySession(url);
+    expired = true;
+    await expect(session.callTool('where')).resolves.toMatchObject({
+      content: [{ text: 'session-2' }],
+    });
+    await session.close();
+  });
+
+  it('closes the connection when initialising the new session fails, and ends the session it made', async () => {
+    let sessions = 0;
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') {
+        sessions++;
+        return initialize(rpc, res, `session-${sessions}`);
+      }
+      if (req.headers['mcp-session-id'] === 'session-1') return void res.writeHead(404).end();
+      json(res, toolResult(rpc?.id, 'never'));
+    });
+    // notifications/initialized of the renewal is refused.
+    server?.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (req.headers['mcp-session-id'] === 'session-2' && req.method === 'POST') {
+        res.writeHead(500).end('cannot start');
+      }
+    });
+    const { session } = await legacySession(url);
+    const error: unknown = await session.callTool('x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionClosedError);
+    expect((error as Error).cause).toMatchObject({
+      reason: 'renewal-failed',
+      sessionId: 'session-1',
+      message: expect.stringMatching(/HTTP 500 Internal Server Error .*cannot start/) as unknown,
+    });
+    expect(session.state).toBe('closed');
+    // The session the renewal made is ended.
+    await expect
+      .poll(() => seen.filter((s) => s.method === 'DELETE').map((s) => s.headers['mcp-session-id']))
+      .toEqual(['session-2']);
+  });
+
+  it('with renewSession: false, a 404 closes the connection with the cause', async () => {
+    const { url, seen } = await serve((_req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      res.writeHead(404).end('expired');
+    });
+    const { session } = await legacySession(url, { renewSession: false });
+    const error: unknown = await session.listTools().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionClosedError);
+    expect((error as Error).cause).toMatchObject({
+      reason: 'renewal-off',
+      sessionId: 'session-1',
+      cause: { status: 404, body: 'expired' },
+    });
+    expect(session.state).toBe('closed');
+    expect(seen.filter((s) => s.rpc === 'initialize')).toHaveLength(1);
+  });
+
+  it('on 2026, takes no session id and never renews: a 404 with -32601 is the answer', async () => {
+    const { url, seen } = await serve((_req, rpc, res) => {
+      const headers = { 'content-type': 'application/json', 'mcp-session-id': 'not-for-2026' };
+      if (rpc?.method === 'server/discover') {
+        return void res.writeHead(200, headers).end(JSON.stringify(discoverResult(rpc.id)));
+      }
+      res
+        .writeHead(404, headers)
+        .end(
+          JSON.stringify({ jsonrpc: '2.0', error: { code: -32601, message: 'No such method' } }),
+        );
+    });
+    const transport = createStreamableHttpTransport({ url });
+    const session = createClientSession({ transport, mode: 'modern' });
+    await session.connect();
+    await expect(session.listTools()).rejects.toMatchObject({ code: -32601 });
+    expect(transport.sessionId).toBeUndefined();
+    expect(seen.some((s) => s.headers['mcp-session-id'] !== undefined)).toBe(false);
+    expect(session.state).toBe('ready');
+    await session.close();
+    expect(seen.some((s) => s.method === 'DELETE')).toBe(false);
   });
 });
 
@@ -539,6 +805,154 @@ describe('Streamable HTTP on 2026: Mcp-Param headers', () => {
     expect(Object.keys(call?.headers ?? {}).filter((h) => h.startsWith('mcp-param-'))).toHaveLength(
       2,
     );
+    await session.close();
+  });
+});
+
+/**
+ * Writes an SSE event that never ends: `head`, then `chunk` again and again while the client
+ * reads, up to `limit` bytes (a bound for the test's own sake), never the blank line. Resolves
+ * `closed` when the client has closed the connection.
+ */
+function endlessEvent(
+  res: ServerResponse,
+  head: string,
+  limit = 8 * 1024 * 1024,
+): { closed: Promise<number> } {
+  const chunk = 'x'.repeat(16 * 1024);
+  let written = 0;
+  let resolveClosed: (bytes: number) => void = () => {};
+  const closed = new Promise<number>((resolve) => (resolveClosed = resolve));
+  res.on('close', () => resolveClosed(written));
+  const pump = (): void => {
+    while (!res.destroyed && written < limit) {
+      written += chunk.length;
+      if (!res.write(chunk)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+  };
+  res.write(head);
+  pump();
+  return { closed };
+}
+
+/** What a call came to, without its (possibly huge) result: 'answered', or the error. */
+const outcome = (call: Promise<unknown>): Promise<unknown> =>
+  call.then(
+    () => 'answered',
+    (error: unknown) => error,
+  );
+
+describe('Streamable HTTP: the size of an SSE event (maxMessageBytes)', () => {
+  const MAX = 64 * 1024;
+
+  it('fails the request at once with MESSAGE_TOO_LARGE when its SSE event passes the cap, and closes the stream', async () => {
+    let closed: Promise<number> | undefined;
+    const { url } = await serve((_req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (rpc?.method === 'tools/call') {
+        const head = `id: e-1\ndata: {"jsonrpc":"2.0","id":${JSON.stringify(rpc.id)},"result":{"content":[{"type":"text","text":"`;
+        closed = endlessEvent(sse(res), head).closed;
+        return;
+      }
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    const { session } = await legacySession(url, { maxMessageBytes: MAX });
+    await expect(session.callTool('huge')).rejects.toMatchObject({
+      code: 'MESSAGE_TOO_LARGE',
+      message: expect.stringMatching(/passed 65536 bytes \(maxMessageBytes\)/),
+    });
+    // The client closed the stream: the server stopped writing soon after the cap.
+    const written = await closed;
+    expect(written).toBeLessThan(8 * 1024 * 1024);
+    expect(session.state).toBe('ready');
+    await expect(session.listTools()).resolves.toMatchObject({ tools: [] });
+    await session.close();
+  });
+
+  it('refuses a finished event over the cap, and takes one within it', async () => {
+    const big = 'y'.repeat(MAX);
+    const { url } = await serve((_req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      const name = (rpc?.params as { name?: string } | undefined)?.name;
+      // A data line of MAX bytes is over the cap (the line holds `data: ` and the JSON too).
+      const text = name === 'big' ? big : 'y'.repeat(MAX - 200);
+      sse(res).end(event(toolResult(rpc?.id, text)));
+    });
+    const { session } = await legacySession(url, { maxMessageBytes: MAX });
+    await expect(outcome(session.callTool('big'))).resolves.toMatchObject({
+      code: 'MESSAGE_TOO_LARGE',
+    });
+    await expect(session.callTool('small')).resolves.toMatchObject({
+      content: [{ text: 'y'.repeat(MAX - 200) }],
+    });
+    await session.close();
+  });
+
+  it('fails the request when a resumed stream carries an event past the cap', async () => {
+    let closed: Promise<number> | undefined;
+    const { url } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (rpc?.method === 'tools/call') return void sse(res).end('id: r-1\nretry: 5\ndata: \n\n');
+      if (req.method === 'GET') {
+        closed = endlessEvent(sse(res), 'data: {"jsonrpc":"2.0",').closed;
+        return;
+      }
+      res.writeHead(500).end();
+    });
+    const { delay } = recordingDelay();
+    const { session } = await legacySession(url, { maxMessageBytes: MAX, delay });
+    await expect(session.callTool('huge')).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' });
+    await expect(closed).resolves.toBeLessThan(8 * 1024 * 1024);
+    await session.close();
+  });
+
+  it('fails the request when a JSON answer passes the cap', async () => {
+    const { url } = await serve((_req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      json(res, toolResult(rpc?.id, 'z'.repeat(2 * MAX)));
+    });
+    const { session } = await legacySession(url, { maxMessageBytes: MAX });
+    await expect(outcome(session.callTool('big'))).resolves.toMatchObject({
+      code: 'MESSAGE_TOO_LARGE',
+    });
+    await session.close();
+  });
+
+  it('gives up the standalone GET stream when an event on it passes the cap, and says so', async () => {
+    let closed: Promise<number> | undefined;
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (req.method === 'GET') {
+        closed = endlessEvent(sse(res), 'id: g-1\ndata: {"jsonrpc":"2.0",').closed;
+        return;
+      }
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    let lost: () => void = () => {};
+    const streamLost = new Promise<void>((resolve) => (lost = resolve));
+    const messages: SessionMessage[] = [];
+    const { delay } = recordingDelay();
+    const transport = createStreamableHttpTransport({ url, maxMessageBytes: MAX, delay });
+    const session = createClientSession({
+      transport,
+      mode: 'legacy',
+      messageHandler: (m) => {
+        messages.push(m);
+        if (m.type === 'transport' && m.event.type === 'stream-lost') lost();
+      },
+    });
+    await session.connect();
+    await streamLost;
+    await expect(closed).resolves.toBeLessThan(8 * 1024 * 1024);
+    expect(messages).toContainEqual({
+      type: 'exception',
+      error: expect.objectContaining({ code: 'MESSAGE_TOO_LARGE' }) as unknown,
+    });
+    await expect(session.listTools()).resolves.toMatchObject({ tools: [] });
+    expect(seen.filter((s) => s.method === 'GET')).toHaveLength(1);
     await session.close();
   });
 });

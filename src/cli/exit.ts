@@ -18,6 +18,7 @@ import {
   McpError,
   RequestCancelledError,
   RequestTimeoutError,
+  reasonText,
 } from '../errors.js';
 import { OAuthStoreError } from '../node/oauth.js';
 
@@ -150,6 +151,32 @@ export function causeChain(error: unknown): string[] {
   return lines;
 }
 
+/**
+ * The causes beneath an error, outermost first, for --json: each with its `name`, its `code` (a
+ * local error's, or a system error's such as `ECONNREFUSED`), an HTTP `status`, and its `message`.
+ */
+export function causesOf(error: unknown): Record<string, unknown>[] {
+  const causes: Record<string, unknown>[] = [];
+  const seen = new Set<unknown>([error]);
+  let current: unknown = error instanceof Error ? error.cause : undefined;
+  for (let depth = 0; current !== undefined && current !== null && depth < 10; depth++) {
+    if (seen.has(current)) break;
+    seen.add(current);
+    if (!(current instanceof Error)) {
+      causes.push({ message: typeof current === 'string' ? current : reasonText(current) });
+      break;
+    }
+    const entry: Record<string, unknown> = { name: current.name };
+    const { code, status } = current as { code?: unknown; status?: unknown };
+    if (typeof code === 'string' || typeof code === 'number') entry.code = code;
+    if (typeof status === 'number') entry.status = status;
+    entry.message = current.message;
+    causes.push(entry);
+    current = current.cause;
+  }
+  return causes;
+}
+
 /** The error as a JSON document (for --json). */
 export function errorDocument(failure: unknown, exitCode: number): Record<string, unknown> {
   const doc: Record<string, unknown> = { exitCode };
@@ -170,5 +197,7 @@ export function errorDocument(failure: unknown, exitCode: number): Record<string
   } else {
     doc.message = error instanceof Error ? error.message : String(error);
   }
+  const causes = causesOf(error);
+  if (causes.length > 0) doc.causes = causes;
   return { error: doc };
 }

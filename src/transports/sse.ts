@@ -1,7 +1,15 @@
 import type { HttpAuth } from '../auth/oauth.js';
-import { McpLocalError, StreamError, reasonText } from '../errors.js';
+import { McpLocalError, StreamError } from '../errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/line.js';
 import type { JsonRpcMessage } from '../jsonrpc.js';
 import type { Transport, TransportHandlers } from '../transport.js';
+import {
+  checkMaxMessageBytes,
+  failureText,
+  readCappedText,
+  readSseEvents,
+  sseEventTooLarge,
+} from './http-support.js';
 import { HttpError } from './streamable-http.js';
 
 /**
@@ -15,7 +23,9 @@ import { HttpError } from './streamable-http.js';
  * only direct the client's messages to itself); reports an event whose data is not JSON as a stream exception and goes on; POSTs each
  * message with `Content-Type: application/json` and takes any 2xx as accepted (usually 202),
  * throwing an `HttpError` for any other status; closes with an `SseTransportError` when the server
- * ends the stream.
+ * ends the stream, and with a `MESSAGE_TOO_LARGE` `StreamError` as soon as an event passes
+ * `maxMessageBytes` (the one stream carries every answer: it cannot go on past an event it
+ * dropped).
  *
  * Runtime-neutral: only `fetch`, streams and `TextDecoder`.
  */
@@ -44,6 +54,13 @@ export interface SseOptions {
    * authorization takes does not count). Default 10 000; `Infinity` for no limit.
    */
   readonly endpointTimeout?: number;
+  /**
+   * The largest SSE event accepted (the bytes of its lines). An event that passes it closes the
+   * connection at once with a `StreamError` (`MESSAGE_TOO_LARGE`), the `cause` of every pending
+   * call's `CONNECTION_CLOSED` (before the endpoint: `start()` rejects with it). Default
+   * `DEFAULT_MAX_MESSAGE_BYTES` (32 MiB), as for a stdio line.
+   */
+  readonly maxMessageBytes?: number;
 }
 
 /**
@@ -148,6 +165,7 @@ function describeMessage(message: JsonRpcMessage): string {
  */
 export function createSseTransport(options: SseOptions): SseTransport {
   const url = new URL(options.url);
+  const maxBytes = checkMaxMessageBytes(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   let handlers: TransportHandlers | undefined;
   /** Restarts the endpoint timer after a user authorized (set while start() waits). */
   let pauseEndpointTimer: ((waiting: boolean) => void) | undefined;
@@ -212,28 +230,18 @@ export function createSseTransport(options: SseOptions): SseTransport {
       status === undefined ? {} : { status },
     );
 
-  /** Reads the stream to its end, feeding the parser. */
-  const pump = async (
+  /** Reads the stream to its end, feeding the parser; throws past `maxMessageBytes`. */
+  const pump = (
     body: ReadableStream<Uint8Array>,
     onEvent: (event: { event?: string | undefined; data: string }) => void,
-  ): Promise<void> => {
-    // Loaded on the first connection: importing the package stays cheap.
-    const { createParser } = await import('eventsource-parser');
-    const parser = createParser({ onEvent });
-    const reader = body.getReader();
-    const decoder = new TextDecoder();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parser.feed(decoder.decode(value, { stream: true }));
-        if (ended) return;
-      }
-      parser.feed(decoder.decode());
-    } finally {
-      reader.releaseLock();
-    }
-  };
+  ): Promise<void> =>
+    readSseEvents(
+      body,
+      maxBytes,
+      { onEvent },
+      () => sseEventTooLarge(maxBytes, `the SSE stream from ${url.href}`),
+      () => ended,
+    );
 
   /** Opens the stream and waits for the endpoint; `start()` bounds it with `endpointTimeout`. */
   const open = async (h: TransportHandlers): Promise<void> => {
@@ -250,12 +258,16 @@ export function createSseTransport(options: SseOptions): SseTransport {
       if (timedOut) throw noEndpointInTime();
       throw new SseTransportError(
         'request-failed',
-        `GET ${url.href} for the SSE stream failed: ${reasonText(error)}`,
+        `GET ${url.href} for the SSE stream failed: ${failureText(error)}`,
         { cause: error },
       );
     }
     if (!response.ok) {
-      const text = await response.text().catch(() => '');
+      const text = await readCappedText(
+        response.body,
+        maxBytes,
+        () => new Error('too large'),
+      ).catch(() => '');
       stop();
       throw new HttpError(
         response.status,
@@ -384,10 +396,14 @@ export function createSseTransport(options: SseOptions): SseTransport {
             fail(noEndpointInTime(status));
             return;
           }
+          if (error instanceof StreamError && error.code === 'MESSAGE_TOO_LARGE') {
+            fail(error);
+            return;
+          }
           fail(
             new SseTransportError(
               'stream-failed',
-              `Reading the SSE stream from ${url.href} failed${opened ? '' : ' before the endpoint event'}: ${reasonText(error)}`,
+              `Reading the SSE stream from ${url.href} failed${opened ? '' : ' before the endpoint event'}: ${failureText(error)}`,
               { status, cause: error },
             ),
           );
@@ -462,12 +478,16 @@ export function createSseTransport(options: SseOptions): SseTransport {
           }
           throw new McpLocalError(
             'TRANSPORT_ERROR',
-            `POST for ${describeMessage(message)} to ${target.href} failed: ${reasonText(error)}`,
+            `POST for ${describeMessage(message)} to ${target.href} failed: ${failureText(error)}`,
             { cause: error },
           );
         }
         if (!response.ok) {
-          const text = await response.text().catch(() => '');
+          const text = await readCappedText(
+            response.body,
+            maxBytes,
+            () => new Error('too large'),
+          ).catch(() => '');
           throw new HttpError(response.status, response.statusText, text, describeMessage(message));
         }
         // The answer comes on the stream; the body (usually "Accepted") says nothing.

@@ -1,9 +1,17 @@
 import type { HttpAuth } from '../auth/oauth.js';
-import { AuthorizationError, McpLocalError, reasonText } from '../errors.js';
+import { AuthorizationError, McpLocalError, StreamError, reasonText } from '../errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/line.js';
 import { isErrorObject, type JsonRpcMessage, type JsonRpcRequest } from '../jsonrpc.js';
 import { isModernVersion } from '../protocol/revisions.js';
 import { headerParamsOf, requestHeaders, type ToolHeaderInfo } from '../protocol/http-headers.js';
 import type { Transport, TransportEvent, TransportHandlers } from '../transport.js';
+import {
+  checkMaxMessageBytes,
+  failureText,
+  readCappedText,
+  readSseEvents,
+  sseEventTooLarge,
+} from './http-support.js';
 
 /**
  * Streamable HTTP (MCP 2025-03-26 and later, basic/transports; 2026-07-28
@@ -18,15 +26,21 @@ import type { Transport, TransportEvent, TransportHandlers } from '../transport.
  *                        │ ended early (legacy, with event ids)
  *                        ▼
  *                     resuming ──GET + Last-Event-ID, after `retry` or backoff──▶ streaming
- *                        │ refused (405/404) or `maxRetries` failures in a row
+ *                        │ refused (405/404), `maxRetries` failures in a row, or the next
+ *                        │ attempt would come after the request's timeout
  *                        ▼
- *                      lost ── the request fails at once with a typed error
- *        ──404 with a legacy session──▶ renewing (initialize again, once) ──▶ posted again
+ *                      lost ── the request fails at once with a typed error naming the cause
+ *        ──an SSE event or JSON body over `maxMessageBytes`──▶ lost (MESSAGE_TOO_LARGE)
+ *        ──404 with a legacy session──▶ renewing (initialize again) ──▶ posted again (once)
+ *                                          │ impossible, failed, or refused again
+ *                                          ▼
+ *                                       closed (SessionExpiredError; every call rejects)
  *        ──other 4xx/5xx──▶ HttpError (the request fails with SEND_FAILED, the HttpError as cause)
  * ```
  *
  * The legacy standalone GET stream (server requests and notifications) opens once the session is
- * initialised, follows the same reconnection rules, and is given up quietly on 405/404.
+ * initialised, follows the same reconnection rules, and is given up quietly on 405/404 (and, with
+ * a stream exception, on an event over `maxMessageBytes`).
  *
  * On 2026-07-28 there are no sessions, no GET stream and no resumption: a broken response stream
  * loses its request at once, and a cancellation aborts the request's own POST.
@@ -67,8 +81,25 @@ export interface StreamableHttpOptions {
   readonly reconnect?: ReconnectPolicy;
   /** Open the standalone GET stream once a legacy session is initialised. Default true. */
   readonly standaloneStream?: boolean;
-  /** On 404 for a request with a legacy session id, initialise a new session once and replay. Default true. */
+  /**
+   * MCP 2025-03-26..2025-11-25: a 404 to a message that carried the session id means the server
+   * ended the session, and the client must start a new one. With `true` (the default) the
+   * transport initialises a new session (the session's `initialize` and
+   * `notifications/initialized` again, once for all the messages that met the same 404) and sends
+   * the message again in it. Bounded: a message is sent again at most once, and a session made by
+   * a renewal is renewed again only after the server answered some message in it; a 404 to a
+   * renewed session the server never answered in, a renewal that fails, or any 404 with `false`,
+   * closes the connection with a {@link SessionExpiredError} (every pending call rejects with
+   * `CONNECTION_CLOSED`, that error as its cause). The session never goes on without a session id.
+   */
   readonly renewSession?: boolean;
+  /**
+   * The largest SSE event (the bytes of its lines) or JSON body accepted, bytes. Past it the
+   * stream is closed at once and its request fails with `MESSAGE_TOO_LARGE` (on the standalone GET
+   * stream: a stream exception, and the stream is given up). Default
+   * {@link DEFAULT_MAX_MESSAGE_BYTES} (32 MiB), as for a stdio line.
+   */
+  readonly maxMessageBytes?: number;
   /** Waits `ms`, rejecting if `signal` aborts first. Default: `setTimeout`. */
   readonly delay?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
@@ -128,6 +159,55 @@ export class HttpError extends McpLocalError {
   }
 }
 
+/** Why a session the server ended could not be followed by a new one, in `SessionExpiredError.reason`. */
+export type SessionExpiry =
+  /** `renewSession: false`. */
+  | 'renewal-off'
+  /** Initialising a new session failed (`cause` says why), or there was no `initialize` to repeat. */
+  | 'renewal-failed'
+  /** The server ended a session made by a renewal before answering anything in it. */
+  | 'refused-again';
+
+/**
+ * The server ended the legacy Streamable HTTP session (a 404 to a message carrying its id) and no
+ * new session could take its place: the connection is closed with this error, the `cause` of
+ * every pending call's `CONNECTION_CLOSED` (see `StreamableHttpOptions.renewSession`).
+ *
+ * @example
+ * ```ts
+ * import {
+ *   ConnectionClosedError,
+ *   createClientSession,
+ *   createStreamableHttpTransport,
+ *   SessionExpiredError,
+ * } from 'mcp-actors';
+ *
+ * const session = createClientSession({
+ *   transport: createStreamableHttpTransport({ url: 'https://example.com/mcp' }),
+ * });
+ * await session.connect();
+ * try {
+ *   await session.listTools();
+ * } catch (error) {
+ *   if (error instanceof ConnectionClosedError && error.cause instanceof SessionExpiredError) {
+ *     console.log(error.cause.reason, error.cause.sessionId); // for example 'refused-again'
+ *   }
+ * }
+ * ```
+ */
+export class SessionExpiredError extends McpLocalError {
+  override name = 'SessionExpiredError';
+  declare readonly code: 'TRANSPORT_ERROR';
+  readonly reason: SessionExpiry;
+  /** The session id the server answered 404 for. */
+  readonly sessionId: string;
+  constructor(reason: SessionExpiry, sessionId: string, message: string, cause?: unknown) {
+    super('TRANSPORT_ERROR', message, cause === undefined ? {} : { cause });
+    this.reason = reason;
+    this.sessionId = sessionId;
+  }
+}
+
 /** A Streamable HTTP transport, with what it learnt from the server. */
 export interface StreamableHttpTransport extends Transport {
   /** The legacy session id the server gave, if any. */
@@ -152,7 +232,19 @@ interface StreamState {
   events: number;
 }
 
-type FollowOutcome = 'answered' | 'aborted' | 'refused' | 'exhausted';
+/** How following a stream ended; `cause` is the last failure (an error of `fetch`, an `HttpError`, …). */
+type FollowOutcome =
+  | { readonly kind: 'answered' }
+  | { readonly kind: 'aborted' }
+  | { readonly kind: 'refused'; readonly cause: Error }
+  | { readonly kind: 'exhausted'; readonly cause: Error | undefined }
+  | {
+      readonly kind: 'out-of-time';
+      readonly cause: Error;
+      readonly wait: number;
+      readonly left: number;
+    }
+  | { readonly kind: 'too-large'; readonly cause: StreamError };
 
 const DEFAULT_RECONNECT = { initialDelay: 1_000, maxDelay: 30_000, factor: 1.5, maxRetries: 5 };
 
@@ -166,6 +258,14 @@ function sameId(a: unknown, b: Id): boolean {
 
 function isSse(response: Response): boolean {
   return (response.headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream');
+}
+
+function isTooLarge(error: unknown): error is StreamError {
+  return error instanceof StreamError && error.code === 'MESSAGE_TOO_LARGE';
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(reasonText(value));
 }
 
 function isJson(response: Response): boolean {
@@ -213,6 +313,7 @@ export function createStreamableHttpTransport(
   options: StreamableHttpOptions,
 ): StreamableHttpTransport {
   const url = new URL(options.url);
+  const maxBytes = checkMaxMessageBytes(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   let handlers: TransportHandlers | undefined;
   const baseFetch = options.fetch ?? globalThis.fetch;
   const doFetch =
@@ -226,6 +327,8 @@ export function createStreamableHttpTransport(
   let sessionId: string | undefined;
   let protocolVersion: string | undefined;
   let closed = false;
+  /** Set when the transport closed itself: ending the session (DELETE), which `close()` awaits. */
+  let ending: Promise<void> | undefined;
   /** Every open fetch (POSTs, their streams, GETs), aborted on close. */
   const inFlight = new Set<AbortController>();
   /** The POST (and stream) of each request still being answered, by request id. */
@@ -239,6 +342,8 @@ export function createStreamableHttpTransport(
   let initializedMessage: JsonRpcMessage | undefined;
   let renewing: Promise<void> | undefined;
   let renewals = 0;
+  /** The current session was made by a renewal, and the server has answered no message in it yet. */
+  let renewedUnanswered = false;
   /** Responses the transport awaits itself (the renewal's initialize), by id. */
   const intercepts = new Map<string, (message: Record<string, unknown>) => void>();
   let standalone: AbortController | undefined;
@@ -249,6 +354,43 @@ export function createStreamableHttpTransport(
   const lose = (id: Id, error: Error): void => {
     if (handlers?.lost !== undefined) handlers.lost(id, error);
     else handlers?.error(error);
+  };
+
+  const closedError = (): McpLocalError =>
+    new McpLocalError('CONNECTION_CLOSED', 'The HTTP transport is closed.');
+
+  /** MCP legacy Streamable HTTP: the client SHOULD end its session with DELETE (405 tolerated). */
+  const endSession = async (): Promise<void> => {
+    try {
+      const response = await doFetch(url, {
+        method: 'DELETE',
+        headers: await headersFor(undefined, 'DELETE'),
+      });
+      await response.body?.cancel().catch(() => {});
+    } catch {
+      // The server may be gone already.
+    }
+  };
+
+  /** Stops all traffic: every fetch is aborted, nothing more is sent. */
+  const stop = (): void => {
+    closed = true;
+    for (const c of inFlight) c.abort();
+    inFlight.clear();
+    byId.clear();
+  };
+
+  /**
+   * The connection cannot go on: stops, ends a session the server still knows (`live`), and tells
+   * the session at once, so that every pending call rejects with `reason`. Returns `reason`.
+   */
+  const fail = (reason: Error, live: string | undefined): Error => {
+    if (closed) return reason;
+    stop();
+    sessionId = live;
+    ending = live === undefined ? undefined : endSession();
+    handlers?.closed(reason);
+    return reason;
   };
 
   const deliver = (value: unknown, stream?: StreamState): void => {
@@ -319,42 +461,54 @@ export function createStreamableHttpTransport(
     return headers;
   };
 
-  /** Reads one SSE body to its end, delivering its messages; throws if reading fails. */
-  const readSse = async (body: ReadableStream<Uint8Array>, stream: StreamState): Promise<void> => {
-    // Loaded on the first SSE answer: importing the package stays cheap.
-    const { createParser } = await import('eventsource-parser');
-    const parser = createParser({
-      onId: (id) => {
-        stream.lastEventId = id;
-      },
-      onRetry: (ms) => {
-        stream.retry = ms;
-      },
-      onEvent: (event) => {
-        stream.events++;
-        if (event.event !== undefined && event.event !== 'message') return;
-        if (event.data.trim() === '') return; // a priming event
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(event.data);
-        } catch (cause) {
-          handlers?.error(
-            new McpLocalError(
-              'INVALID_JSON',
-              `An SSE event's data is not JSON: ${event.data.slice(0, 120)}`,
-              { cause },
-            ),
-          );
-          return;
-        }
-        deliver(parsed, stream);
-      },
-    });
-    const decoder = new TextDecoder();
-    for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-      parser.feed(decoder.decode(chunk, { stream: true }));
-    }
+  /**
+   * MCP 2025-03-26..2025-11-25: the session id comes with the initialize response. Taken from an
+   * `initialize`'s answer, or from any answer while there is no session; never on 2026 (no
+   * sessions), and never from a late answer in a session a renewal has replaced.
+   */
+  const takeSessionId = (response: Response, initialize: boolean): void => {
+    const sid = response.headers.get('mcp-session-id');
+    if (sid !== null && !modern && (initialize || sessionId === undefined)) sessionId = sid;
   };
+
+  /** The error body of an answer, for a person: read up to the cap, empty if unreadable. */
+  const errorBody = (response: Response): Promise<string> =>
+    readCappedText(response.body, maxBytes, () => new Error('too large')).catch(() => '');
+
+  /** Reads one SSE body to its end, delivering its messages; throws if reading fails. */
+  const readSse = (body: ReadableStream<Uint8Array>, stream: StreamState): Promise<void> =>
+    readSseEvents(
+      body,
+      maxBytes,
+      {
+        onId: (id) => {
+          stream.lastEventId = id;
+        },
+        onRetry: (ms) => {
+          stream.retry = ms;
+        },
+        onEvent: (event) => {
+          stream.events++;
+          if (event.event !== undefined && event.event !== 'message') return;
+          if (event.data.trim() === '') return; // a priming event
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(event.data);
+          } catch (cause) {
+            handlers?.error(
+              new McpLocalError(
+                'INVALID_JSON',
+                `An SSE event's data is not JSON: ${event.data.slice(0, 120)}`,
+                { cause },
+              ),
+            );
+            return;
+          }
+          deliver(parsed, stream);
+        },
+      },
+      () => sseEventTooLarge(maxBytes, stream.what),
+    );
 
   /** The wait before reconnection attempt `failures` (0 = after a stream that ended normally). */
   const waitFor = (stream: StreamState, failures: number): number =>
@@ -365,28 +519,45 @@ export function createStreamableHttpTransport(
 
   /**
    * Reads a stream with GET, reconnecting with `Last-Event-ID`, until its response arrives, the
-   * signal aborts, the server refuses (405, 404), or `maxRetries` attempts in a row fail. A stream
-   * that opens resets the count: a server that closes streams to be polled (2025-11-25) is
-   * followed for as long as the request lives.
+   * signal aborts, the server refuses (405, 404), `maxRetries` attempts in a row fail, or (for a
+   * request's stream, once something failed) the next attempt would come after the request's
+   * timeout. A stream that opens resets the count: a server that closes streams to be polled
+   * (2025-11-25) is followed for as long as the request lives. `failure` is why the stream broke,
+   * if it did.
    */
   const follow = async (
     stream: StreamState,
     signal: AbortSignal,
     waitFirst: boolean,
+    failure?: Error,
   ): Promise<FollowOutcome> => {
     let failures = 0;
     let wait = waitFirst;
+    let cause = failure;
     for (;;) {
-      if (closed || signal.aborted) return 'aborted';
-      if (failures > 0 && failures >= policy.maxRetries) return 'exhausted';
+      if (closed || signal.aborted) return { kind: 'aborted' };
+      if (failures > 0 && failures >= policy.maxRetries) return { kind: 'exhausted', cause };
       if (wait) {
+        const ms = waitFor(stream, failures);
+        // Resuming never outlasts the request: when the next attempt would come after its
+        // timeout, the request fails now, with what went wrong.
+        const left =
+          cause !== undefined && stream.requestId !== undefined
+            ? (handlers?.timeLeft?.(stream.requestId) ?? Infinity)
+            : Infinity;
+        if (cause !== undefined && ms >= left) {
+          return { kind: 'out-of-time', cause, wait: ms, left };
+        }
         try {
-          await delay(waitFor(stream, failures), signal);
+          await delay(ms, signal);
         } catch {
-          return 'aborted';
+          return { kind: 'aborted' };
         }
       }
       wait = true;
+      // A renewal under way: the GET goes with the new session's id.
+      if (renewing !== undefined) await renewing.catch(() => {});
+      if (closed || signal.aborted) return { kind: 'aborted' };
       let response: Response;
       try {
         response = await doFetch(url, {
@@ -395,22 +566,35 @@ export function createStreamableHttpTransport(
           signal,
         });
       } catch (error) {
-        if (signal.aborted) return 'aborted';
+        if (signal.aborted) return { kind: 'aborted' };
         // An authorization that failed is not retried here: the requests will say why.
-        if (error instanceof AuthorizationError) return 'refused';
+        if (error instanceof AuthorizationError) return { kind: 'refused', cause: error };
         failures++;
+        cause = asError(error);
         continue;
       }
       if (response.status === 405 || response.status === 404) {
-        await response.body?.cancel().catch(() => {});
-        return 'refused';
+        const body = await errorBody(response);
+        return {
+          kind: 'refused',
+          cause: new HttpError(response.status, response.statusText, body, `GET ${stream.what}`),
+        };
       }
       if (!response.ok || response.body === null || !isSse(response)) {
-        await response.body?.cancel().catch(() => {});
+        const body = response.ok ? '' : await errorBody(response);
+        if (response.ok) await response.body?.cancel().catch(() => {});
         failures++;
+        cause = new HttpError(
+          response.status,
+          response.statusText,
+          body,
+          `GET ${stream.what}`,
+          response.ok ? (response.headers.get('content-type') ?? '') : undefined,
+        );
         continue;
       }
       failures = 0;
+      cause = undefined;
       if (stream.lastEventId !== undefined) {
         report({
           type: 'stream-resumed',
@@ -421,11 +605,36 @@ export function createStreamableHttpTransport(
       }
       try {
         await readSse(response.body, stream);
-      } catch {
-        if (signal.aborted) return 'aborted';
+      } catch (error) {
+        if (signal.aborted) return { kind: 'aborted' };
+        if (isTooLarge(error)) return { kind: 'too-large', cause: error };
+        cause = asError(error);
       }
-      if (stream.answered) return 'answered';
+      if (stream.answered) return { kind: 'answered' };
     }
+  };
+
+  /** The error for a request whose stream could not be resumed. */
+  const unresumable = (
+    stream: StreamState,
+    outcome: Exclude<FollowOutcome, { kind: 'answered' | 'aborted' | 'too-large' }>,
+  ): McpLocalError => {
+    const start = `The response stream of ${stream.what} ended before its response`;
+    const cause = outcome.cause;
+    const why = cause === undefined ? '' : failureText(cause);
+    let text: string;
+    if (outcome.kind === 'refused') {
+      text = `${start}, and the server refused to resume it: ${why}`;
+    } else if (outcome.kind === 'exhausted') {
+      text = `${start}: ${policy.maxRetries} attempts to resume it failed${cause === undefined ? '' : `, the last with ${why}`}`;
+    } else {
+      text = `${start}: resuming it failed with ${why}, and the next attempt (in ${outcome.wait} ms) would come after the request's timeout (${Math.max(0, Math.round(outcome.left))} ms away)`;
+    }
+    return new McpLocalError(
+      'TRANSPORT_ERROR',
+      `${text.replace(/\.$/, '')}.`,
+      cause === undefined ? undefined : { cause },
+    );
   };
 
   /** A request's SSE answer: read it, resume it if it breaks, or lose the request at once. */
@@ -441,23 +650,30 @@ export function createStreamableHttpTransport(
       failure = error;
     }
     if (stream.answered || controller.signal.aborted || closed) return;
+    const id = stream.requestId;
+    if (id === undefined) return;
+    if (isTooLarge(failure)) {
+      lose(id, failure);
+      return;
+    }
     // MCP 2025-03-26..2025-11-25: a broken stream is resumed with GET + Last-Event-ID; a 2026
     // stream is never resumed (the request is lost, and the server has cancelled it).
     if (!modern && stream.lastEventId !== undefined && policy.maxRetries > 0) {
-      const outcome = await follow(stream, controller.signal, true);
-      if (outcome === 'answered' || outcome === 'aborted') return;
-      failure =
-        outcome === 'refused'
-          ? 'the server refused to resume it'
-          : `${policy.maxRetries} attempts to resume it failed`;
+      const outcome = await follow(
+        stream,
+        controller.signal,
+        true,
+        failure === undefined ? undefined : asError(failure),
+      );
+      if (outcome.kind === 'answered' || outcome.kind === 'aborted') return;
+      lose(id, outcome.kind === 'too-large' ? outcome.cause : unresumable(stream, outcome));
+      return;
     }
-    const id = stream.requestId;
-    if (id === undefined) return;
     lose(
       id,
       new McpLocalError(
         'TRANSPORT_ERROR',
-        `The response stream of ${stream.what} ended before its response${failure === undefined ? '' : `: ${reasonText(failure)}`}.`,
+        `The response stream of ${stream.what} ended before its response${failure === undefined ? '' : `: ${failureText(failure)}`}.`,
         failure instanceof Error ? { cause: failure } : undefined,
       ),
     );
@@ -465,7 +681,18 @@ export function createStreamableHttpTransport(
 
   /** A request's JSON answer: deliver it, or lose the request at once if it is not there. */
   const consumeJson = async (response: Response, stream: StreamState): Promise<void> => {
-    const text = await response.text();
+    let text: string;
+    try {
+      text = await readCappedText(response.body, maxBytes, () =>
+        jsonTooLarge(stream.what, maxBytes),
+      );
+    } catch (error) {
+      if (isTooLarge(error) && stream.requestId !== undefined) {
+        lose(stream.requestId, error);
+        return;
+      }
+      throw error;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -511,10 +738,18 @@ export function createStreamableHttpTransport(
     void follow(stream, controller.signal, false).then((outcome) => {
       inFlight.delete(controller);
       if (standalone === controller) standalone = undefined;
-      if (outcome === 'exhausted') {
+      if (outcome.kind === 'too-large') {
+        // Reopened, the stream would bring the same event again.
+        handlers?.error(outcome.cause);
         report({
           type: 'stream-lost',
-          message: `The standalone GET stream could not be reopened after ${policy.maxRetries} attempts; server messages outside requests will not arrive.`,
+          message: `The standalone GET stream carried an event over ${maxBytes} bytes (maxMessageBytes) and was closed; server messages outside requests will not arrive.`,
+        });
+      } else if (outcome.kind === 'exhausted') {
+        report({
+          type: 'stream-lost',
+          message: `The standalone GET stream could not be reopened after ${policy.maxRetries} attempts${outcome.cause === undefined ? '' : ` (the last: ${failureText(outcome.cause)})`}; server messages outside requests will not arrive.`,
+          ...(outcome.cause === undefined ? {} : { cause: failureText(outcome.cause) }),
         });
       }
     });
@@ -531,10 +766,9 @@ export function createStreamableHttpTransport(
         body: JSON.stringify(message),
         signal: controller.signal,
       });
-      const sid = response.headers.get('mcp-session-id');
-      if (sid !== null) sessionId = sid;
+      takeSessionId(response, 'method' in message && message.method === 'initialize');
       if (!response.ok) {
-        const text = await response.text().catch(() => '');
+        const text = await errorBody(response);
         throw new HttpError(response.status, response.statusText, text, describeMessage(message));
       }
       if (!('id' in message) || !('method' in message)) {
@@ -554,7 +788,12 @@ export function createStreamableHttpTransport(
           events: 0,
         };
         if (isSse(response) && response.body !== null) await readSse(response.body, stream);
-        else deliver(JSON.parse(await response.text()), stream);
+        else {
+          const text = await readCappedText(response.body, maxBytes, () =>
+            jsonTooLarge(stream.what, maxBytes),
+          );
+          deliver(JSON.parse(text), stream);
+        }
       } finally {
         intercepts.delete(id);
       }
@@ -568,32 +807,62 @@ export function createStreamableHttpTransport(
 
   /**
    * MCP 2025-03-26..2025-11-25: a 404 for a request with a session id means the session expired;
-   * the client MUST start a new one. Done once for all requests that met the same expiry.
+   * the client MUST start a new one. Done once for all the messages that met the same expiry. When
+   * it cannot be done (the session made by the last renewal was refused before any answer in it,
+   * or initialising fails), the connection closes with a `SessionExpiredError`, which this throws.
    */
-  const renew = (expired: string): Promise<void> => {
+  const renew = (expired: string, refusal: HttpError): Promise<void> => {
     if (renewing !== undefined) return renewing;
     if (sessionId !== expired) return Promise.resolve(); // renewed already
+    if (renewedUnanswered) {
+      return Promise.reject(
+        fail(
+          new SessionExpiredError(
+            'refused-again',
+            expired,
+            `The server ended session ${JSON.stringify(expired)} (HTTP 404), which a renewal had just made, before answering anything in it; the connection is closed rather than renewed again. Create a new session to reconnect.`,
+            refusal,
+          ),
+          undefined,
+        ),
+      );
+    }
     renewing = (async () => {
       sessionId = undefined;
       standalone?.abort();
-      if (initializeMessage === undefined) {
-        throw new McpLocalError(
-          'TRANSPORT_ERROR',
-          'The server says the session expired, and there is no initialize request to repeat.',
+      try {
+        if (initializeMessage === undefined) {
+          throw new McpLocalError('TRANSPORT_ERROR', 'there is no initialize request to repeat');
+        }
+        renewals++;
+        const answer = await postOwn({
+          ...initializeMessage,
+          id: `mcp-actors-renewal-${renewals}`,
+        });
+        if (answer?.error !== undefined) {
+          const e = answer.error as { code?: unknown; message?: unknown };
+          throw new McpLocalError(
+            'TRANSPORT_ERROR',
+            `the server answered initialize with error ${String(e.code)} ${String(e.message)}`,
+          );
+        }
+        const v = (answer?.result as { protocolVersion?: unknown } | undefined)?.protocolVersion;
+        if (typeof v === 'string') protocolVersion = v;
+        if (initializedMessage !== undefined) await postOwn(initializedMessage);
+      } catch (error) {
+        if (closed) throw error;
+        throw fail(
+          new SessionExpiredError(
+            'renewal-failed',
+            expired,
+            `The server ended session ${JSON.stringify(expired)} (HTTP 404), and initialising a new one failed: ${failureText(error)}. Create a new session to reconnect.`,
+            error,
+          ),
+          sessionId,
         );
       }
-      renewals++;
-      const answer = await postOwn({ ...initializeMessage, id: `mcp-actors-renewal-${renewals}` });
-      if (answer?.error !== undefined) {
-        const e = answer.error as { code?: unknown; message?: unknown };
-        throw new McpLocalError(
-          'TRANSPORT_ERROR',
-          `Initialising a new session failed: error ${String(e.code)} ${String(e.message)}.`,
-        );
-      }
-      const v = (answer?.result as { protocolVersion?: unknown } | undefined)?.protocolVersion;
-      if (typeof v === 'string') protocolVersion = v;
-      if (initializedMessage !== undefined) await postOwn(initializedMessage);
+      if (closed) throw closedError();
+      renewedUnanswered = true;
       report({
         type: 'session-renewed',
         message: `The server ended session ${JSON.stringify(expired)} (HTTP 404); initialised session ${JSON.stringify(sessionId ?? null)} and sent the request again.`,
@@ -607,7 +876,39 @@ export function createStreamableHttpTransport(
     return renewing;
   };
 
-  const post = async (message: JsonRpcMessage, replay: boolean, resent = false): Promise<void> => {
+  /** A 404 to `message`, sent in session `expired`: a new session, and the message again (once). */
+  const expire = async (
+    message: JsonRpcMessage,
+    expired: string,
+    replayed: boolean,
+    refusal: HttpError,
+  ): Promise<void> => {
+    if (options.renewSession === false) {
+      throw fail(
+        new SessionExpiredError(
+          'renewal-off',
+          expired,
+          `The server ended session ${JSON.stringify(expired)} (HTTP 404), and renewSession is off. Create a new session to reconnect.`,
+          refusal,
+        ),
+        undefined,
+      );
+    }
+    await renew(expired, refusal);
+    if (closed) throw closedError();
+    // Sent again once; a message that meets a 404 twice fails (the session was renewed anyway).
+    if (replayed) throw refusal;
+    return post(message, true);
+  };
+
+  const post = async (
+    message: JsonRpcMessage,
+    replayed: boolean,
+    resent = false,
+  ): Promise<void> => {
+    // Messages wait for a renewal under way: they belong to the new session.
+    if (renewing !== undefined) await renewing.catch(() => {});
+    if (closed) throw closedError();
     const controller = new AbortController();
     inFlight.add(controller);
     const request = 'method' in message && 'id' in message ? message : undefined;
@@ -637,19 +938,34 @@ export function createStreamableHttpTransport(
           message: `The connection was reset before any answer to ${describeMessage(message)}; sent it again once.`,
           cause: reasonText(error),
         });
-        return post(message, replay, true);
+        return post(message, replayed, true);
       }
       throw new McpLocalError(
         'TRANSPORT_ERROR',
-        `POST for ${describeMessage(message)} failed: ${reasonText(error)}`,
+        `POST for ${describeMessage(message)} failed: ${failureText(error)}`,
         { cause: error },
       );
     }
-    const sid = response.headers.get('mcp-session-id');
-    if (sid !== null) sessionId = sid;
+    takeSessionId(response, request?.method === 'initialize');
     if (!response.ok) {
       forget();
-      const text = await response.text().catch(() => '');
+      const text = await errorBody(response);
+      // MCP 2025-03-26..2025-11-25: a 404 to a message carrying the session id, whatever its
+      // body, means the session has ended.
+      if (
+        response.status === 404 &&
+        sentSession !== undefined &&
+        !modern &&
+        request?.method !== 'initialize'
+      ) {
+        const refusal = new HttpError(
+          response.status,
+          response.statusText,
+          text,
+          describeMessage(message),
+        );
+        return expire(message, sentSession, replayed, refusal);
+      }
       // A JSON-RPC error in the body answers the request itself (2026: 400 + -32022, 404 + -32601;
       // an id-less error body answers the request this POST carried).
       let parsed: { id?: unknown; error?: unknown } | undefined;
@@ -663,24 +979,15 @@ export function createStreamableHttpTransport(
           deliver(parsed);
           return;
         }
-        if (requestId !== undefined && !(response.status === 404 && sentSession !== undefined)) {
+        if (requestId !== undefined) {
           deliver({ ...parsed, jsonrpc: '2.0', id: requestId });
           return;
         }
       }
-      if (
-        response.status === 404 &&
-        sentSession !== undefined &&
-        request?.method !== 'initialize'
-      ) {
-        if (options.renewSession !== false && !replay) {
-          await renew(sentSession);
-          return post(message, true);
-        }
-        if (sessionId === sentSession) sessionId = undefined;
-      }
       throw new HttpError(response.status, response.statusText, text, describeMessage(message));
     }
+    // The server answered in this session: a later 404 in it may be renewed again.
+    if (sentSession !== undefined && sentSession === sessionId) renewedUnanswered = false;
     if (request === undefined) {
       forget();
       await response.body?.cancel().catch(() => {});
@@ -730,7 +1037,7 @@ export function createStreamableHttpTransport(
           request.id,
           new McpLocalError(
             'TRANSPORT_ERROR',
-            `Reading the answer to ${stream.what} failed: ${reasonText(error)}`,
+            `Reading the answer to ${stream.what} failed: ${failureText(error)}`,
             { cause: error },
           ),
         );
@@ -759,7 +1066,7 @@ export function createStreamableHttpTransport(
     },
 
     async send(message: JsonRpcMessage) {
-      if (closed) throw new McpLocalError('CONNECTION_CLOSED', 'The HTTP transport is closed.');
+      if (closed) throw closedError();
       if ('method' in message) {
         if (message.method === 'initialize' && 'id' in message) {
           initializeIds.add(message.id);
@@ -794,24 +1101,20 @@ export function createStreamableHttpTransport(
     },
 
     async close() {
-      if (closed) return;
-      closed = true;
-      for (const c of inFlight) c.abort();
-      inFlight.clear();
-      byId.clear();
-      if (sessionId !== undefined) {
-        // MCP legacy Streamable HTTP: the client SHOULD end its session with DELETE (405 tolerated).
-        try {
-          const response = await doFetch(url, {
-            method: 'DELETE',
-            headers: await headersFor(undefined, 'DELETE'),
-          });
-          await response.body?.cancel().catch(() => {});
-        } catch {
-          // The server may be gone already.
-        }
+      if (closed) {
+        await ending;
+        return;
       }
+      stop();
+      if (sessionId !== undefined) await endSession();
       handlers?.closed();
     },
   };
+}
+
+function jsonTooLarge(what: string, max: number): StreamError {
+  return new StreamError(
+    'MESSAGE_TOO_LARGE',
+    `The JSON answer to ${what} passed ${max} bytes (maxMessageBytes); it was not read further. Raise maxMessageBytes if the server's messages are this large.`,
+  );
 }
