@@ -274,11 +274,24 @@ const modernSupported = (s: NegotiationSettings): string[] =>
  */
 export interface NegotiationRun {
   /** The probe's `server/discover`, unanswered when the probe timed out: its id, and its answer if valid. */
-  late: { readonly id: number; readonly answer: Promise<Negotiated | undefined> } | undefined;
+  late: LateProbe | undefined;
   /** Whether the probe timed out (then a `-32022` to `initialize` naming 2026 probes again, once). */
   probeTimedOut: boolean;
   /** The method of the negotiation request sent last (what a connect timeout waited for). */
   asking: string | undefined;
+}
+
+/** A probe's `server/discover` still out after the probe timeout. */
+export interface LateProbe {
+  readonly id: number;
+  /** Its answer, checked: the negotiation it means, or undefined (an error, or not valid). */
+  readonly answer: Promise<Negotiated | undefined>;
+  /**
+   * Whether its answer has arrived (set in the first reaction to it, before checking it): an
+   * answer read before `initialize`'s from the same stream is taken first, whatever the checking
+   * costs.
+   */
+  arrived: boolean;
 }
 
 /** A fresh {@link NegotiationRun}, for one `connect()`. */
@@ -318,16 +331,24 @@ export async function handshake(
   const late = run.late;
   let raw: unknown;
   try {
-    const first =
-      late === undefined
-        ? { raw: await asked }
-        : await Promise.race([
-            asked.then((r) => ({ raw: r })),
-            // Only a valid answer races: an error or something else leaves the handshake to run.
-            late.answer.then((n) =>
-              n === undefined ? new Promise<never>(() => {}) : { modern: n },
-            ),
-          ]);
+    let first: { raw: unknown } | { modern: Negotiated };
+    if (late === undefined) first = { raw: await asked };
+    else {
+      const settled = asked.then(
+        (r) => ({ raw: r }),
+        (error: unknown) => ({ error }),
+      );
+      const outcome = await Promise.race([
+        settled,
+        // Only a valid answer races: an error or something else leaves the handshake to run.
+        late.answer.then((n) => (n === undefined ? new Promise<never>(() => {}) : { modern: n })),
+      ]);
+      // The probe's answer came first on the stream (checking it takes longer): it decides.
+      const modern = !('modern' in outcome) && late.arrived ? await late.answer : undefined;
+      if (modern !== undefined) first = { modern };
+      else if ('error' in outcome) throw outcome.error;
+      else first = outcome;
+    }
     if ('modern' in first) {
       // MCP 2026-07-28 basic/versioning: a discover result means modern. MCP basic/lifecycle: the
       // client MUST NOT cancel initialize; its answer, when it comes, is dropped as late.
@@ -468,7 +489,16 @@ async function discoverOrFallBack(
       const answer = legacyPossible ? await withinProbeTimeout(asked, s) : await asked;
       if (answer === PROBE_TIMED_OUT) {
         run.probeTimedOut = true;
-        run.late = { id, answer: lateAnswer(asked, version, s) };
+        const late: LateProbe = {
+          id,
+          answer: lateAnswer(
+            asked.finally(() => (late.arrived = true)),
+            version,
+            s,
+          ),
+          arrived: false,
+        };
+        run.late = late;
         return fallBack(`server/discover had no answer within ${s.probeTimeout} ms`);
       }
       raw = answer;

@@ -231,6 +231,26 @@ describe('auto mode and a server slower than the probe timeout', () => {
     await session.close();
   });
 
+  it('takes the discover answer when initialize’s refusal follows it at once (one chunk of a stdio stream)', async () => {
+    const { session, server, clock, answer } = slowModernServer();
+    const connecting = session.connect().catch((e: unknown) => e);
+    await flush();
+    clock.advance(3_000);
+    await flush();
+    // A slow server that reads both requests at once answers both in order, in the same tick:
+    // the discover answer is read first, and checking it must not let the -32022 overtake it.
+    answer('server/discover', 0, { result: discoverResult() });
+    answer('initialize', 0, unsupported);
+    await expect(connecting).resolves.toMatchObject({
+      era: 'modern',
+      protocolVersion: '2026-07-28',
+    });
+    expect(session.state).toBe('ready');
+    expect(methods(server.received)).toEqual(['server/discover', 'initialize']);
+    expect(session.dispatcher.pendingRequests).toBe(0);
+    await session.close();
+  });
+
   it('probes again, once, when initialize is refused with -32022 naming 2026-07-28 after a probe timeout', async () => {
     const { session, server, clock, answer } = slowModernServer();
     const connecting = session.connect();
