@@ -67,6 +67,7 @@ import {
   needsRounds,
   settingsOf,
   withoutMalformedServerInfo,
+  withoutRequestId,
 } from './session-support.js';
 
 type ConnectionActor = Actor<typeof connectionMachine>;
@@ -150,6 +151,10 @@ export class ClientSession implements AsyncDisposable {
     }
     this.#dispatcher =
       options.dispatcher ?? new Dispatcher(options.transport as Transport, options);
+    // A dispatcher built beforehand has its own listeners; the session's is added to them.
+    if (options.dispatcher !== undefined && options.onDiagnostic !== undefined) {
+      options.dispatcher.onDiagnostic(options.onDiagnostic);
+    }
     // 2026 Streamable HTTP mirrors annotated tool arguments into Mcp-Param-* headers.
     this.#dispatcher.transport.useToolSchemas?.((name) => this.#tools.get(name));
     this.#checkHeaders =
@@ -519,13 +524,10 @@ export class ClientSession implements AsyncDisposable {
       try {
         listener(state);
       } catch (error) {
-        this.#report({
-          type: 'diagnostic',
-          diagnostic: {
-            code: 'CALLBACK_FAILED',
-            message: `A state listener threw: ${reasonText(error)}`,
-            payload: error,
-          },
+        this.#dispatcher.report({
+          code: 'CALLBACK_FAILED',
+          message: `A state listener threw: ${reasonText(error)}`,
+          payload: error,
         });
       }
     }
@@ -545,13 +547,10 @@ export class ClientSession implements AsyncDisposable {
     if (schema !== undefined && notification.params !== undefined) {
       const parsed = schema.safeParse(notification.params);
       if (!parsed.success) {
-        this.#report({
-          type: 'diagnostic',
-          diagnostic: {
-            code: 'INVALID_MESSAGE',
-            message: `Dropped a ${notification.method} whose params do not fit protocol ${String(this.protocolVersion)}: ${parsed.error.issues[0]?.message ?? 'invalid'}.`,
-            payload: notification,
-          },
+        this.#dispatcher.report({
+          code: 'INVALID_MESSAGE',
+          message: `Dropped a ${notification.method} whose params do not fit protocol ${String(this.protocolVersion)}: ${parsed.error.issues[0]?.message ?? 'invalid'}.`,
+          payload: notification,
         });
         return;
       }
@@ -560,13 +559,10 @@ export class ClientSession implements AsyncDisposable {
     const handler = this.#notificationHandlers.get(notification.method);
     if (handler !== undefined) {
       const failed = (error: unknown): void =>
-        this.#report({
-          type: 'diagnostic',
-          diagnostic: {
-            code: 'CALLBACK_FAILED',
-            message: `The handler of ${notification.method} threw: ${reasonText(error)}`,
-            payload: error,
-          },
+        this.#dispatcher.report({
+          code: 'CALLBACK_FAILED',
+          message: `The handler of ${notification.method} threw: ${reasonText(error)}`,
+          payload: error,
         });
       try {
         const result = handler(notification.params, notification);
@@ -600,13 +596,10 @@ export class ClientSession implements AsyncDisposable {
         this.#callbacks.elicitationComplete(id),
       );
       if (known === false) {
-        this.#report({
-          type: 'diagnostic',
-          diagnostic: {
-            code: 'UNKNOWN_ELICITATION',
-            message: `Ignored notifications/elicitation/complete for ${JSON.stringify(id)}, which is not an open URL elicitation of this client.`,
-            payload: n,
-          },
+        this.#dispatcher.report({
+          code: 'UNKNOWN_ELICITATION',
+          message: `Ignored notifications/elicitation/complete for ${JSON.stringify(id)}, which is not an open URL elicitation of this client.`,
+          payload: n,
         });
       }
     }
@@ -624,7 +617,7 @@ export class ClientSession implements AsyncDisposable {
       const sub = typeof id === 'number' ? this.#subscriptions.get(id) : undefined;
       if (sub === undefined) return false;
       sub.end({ by: 'server-cancelled', reason: n.params?.reason });
-      this.#dispatcher.abandon(sub.id as number, n.params?.reason);
+      this.#dispatcher.abandon(sub.id, n.params?.reason);
       return true;
     }
     const meta = n.params?._meta;
@@ -639,13 +632,10 @@ export class ClientSession implements AsyncDisposable {
       sub.acknowledge((n.params?.notifications ?? {}) as SubscriptionFilter);
       const refused = sub.refused;
       if (refused.length > 0) {
-        this.#report({
-          type: 'diagnostic',
-          diagnostic: {
-            code: 'SUBSCRIPTION_NARROWED',
-            message: `The server acknowledged subscription ${String(sub.id)} without ${refused.join(', ')}.`,
-            payload: n,
-          },
+        this.#dispatcher.report({
+          code: 'SUBSCRIPTION_NARROWED',
+          message: `The server acknowledged subscription ${String(sub.id)} without ${refused.join(', ')}.`,
+          payload: n,
         });
       }
       return true;
@@ -676,13 +666,10 @@ export class ClientSession implements AsyncDisposable {
     try {
       return fn();
     } catch (error) {
-      this.#report({
-        type: 'diagnostic',
-        diagnostic: {
-          code: 'CALLBACK_FAILED',
-          message: `The ${what} threw: ${reasonText(error)}`,
-          payload: error,
-        },
+      this.#dispatcher.report({
+        code: 'CALLBACK_FAILED',
+        message: `The ${what} threw: ${reasonText(error)}`,
+        payload: error,
       });
       return undefined;
     }
@@ -889,6 +876,8 @@ export class ClientSession implements AsyncDisposable {
     first: Record<string, unknown>,
   ): Promise<Record<string, unknown>> {
     const maxRounds = options?.maxInputRounds ?? DEFAULT_MAX_INPUT_ROUNDS;
+    // Each retry is a new request: a caller's requestId named the first only.
+    const retryOptions = withoutRequestId(options);
     // Later rounds validate in place: the rounds themselves are this function's loop.
     let result = first;
     for (let round = 1; result.resultType === 'input_required'; round++) {
@@ -897,7 +886,7 @@ export class ClientSession implements AsyncDisposable {
       const retry: Record<string, unknown> = { ...params };
       if (responses !== undefined) retry.inputResponses = responses;
       if (result.requestState !== undefined) retry.requestState = result.requestState;
-      result = await this.#typed<Record<string, unknown>>(method, retry, options);
+      result = await this.#typed<Record<string, unknown>>(method, retry, retryOptions);
     }
     return result;
   }
@@ -951,7 +940,8 @@ export class ClientSession implements AsyncDisposable {
       const result = await this.#typed<Record<string, unknown>>(
         method,
         cursorParams({ cursor }),
-        options,
+        // Each page is a new request: a caller's requestId names the first only.
+        page === 0 ? options : withoutRequestId(options),
       );
       if (page === 0) onFirst?.();
       items.push(...((result[key] as T[] | undefined) ?? []));
@@ -1010,13 +1000,10 @@ export class ClientSession implements AsyncDisposable {
   #headerSafe(tools: Schemas.Tool[]): Schemas.Tool[] {
     if (!this.#checkHeaders || this.#stamp === undefined) return tools;
     const kept = filterToolsForHttp(tools, (tool, reason) =>
-      this.#report({
-        type: 'diagnostic',
-        diagnostic: {
-          code: 'TOOL_DROPPED',
-          message: `Tool ${JSON.stringify(tool.name)} was left out of the listing: its x-mcp-header annotations are invalid (${reason}).`,
-          payload: tool,
-        },
+      this.#dispatcher.report({
+        code: 'TOOL_DROPPED',
+        message: `Tool ${JSON.stringify(tool.name)} was left out of the listing: its x-mcp-header annotations are invalid (${reason}).`,
+        payload: tool,
       }),
     );
     return kept.length === tools.length ? tools : kept;
@@ -1308,7 +1295,6 @@ export class ClientSession implements AsyncDisposable {
       request: (request) => this.#serve(request),
       notification: (notification) => this.#notify(notification),
       exception: (error) => this.#report({ type: 'exception', error }),
-      diagnostic: (diagnostic) => this.#report({ type: 'diagnostic', diagnostic }),
       transportEvent: (event) => this.#report({ type: 'transport', event }),
     });
     return this.#started;

@@ -352,14 +352,17 @@ describe('dispatcher routing', () => {
     const seen: string[] = [];
     let deliver: ((m: unknown) => void) | undefined;
     // A transport that keeps delivering after close, as a slow socket might.
-    const dispatcher = createDispatcher({
-      start: (h) => {
-        deliver = h.message;
+    const dispatcher = createDispatcher(
+      {
+        start: (h) => {
+          deliver = h.message;
+        },
+        send: () => {},
+        close: async () => {},
       },
-      send: () => {},
-      close: async () => {},
-    });
-    await dispatcher.start({ diagnostic: (d) => seen.push(d.code) });
+      { onDiagnostic: (d) => void seen.push(d.code) },
+    );
+    await dispatcher.start();
     await dispatcher.close();
     deliver?.({ jsonrpc: '2.0', id: 1, result: {} });
     expect(seen).toEqual(['MESSAGE_AFTER_CLOSE']);

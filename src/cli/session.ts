@@ -10,6 +10,7 @@ import {
   createStreamableHttpTransport,
   type ClientSession,
   type ClientSessionOptions,
+  type Diagnostic,
   type HttpAuth,
   type SessionMessage,
   type Transport,
@@ -30,8 +31,10 @@ export interface SessionHooks {
     NonNullable<ClientSessionOptions['sampling']>,
     (...args: never[]) => unknown
   >;
-  /** Every notification, exception, diagnostic and transport event. */
+  /** Every notification, stream exception and transport event. */
   readonly message: (message: SessionMessage) => void;
+  /** Every diagnostic. */
+  readonly diagnostic: (diagnostic: Diagnostic) => void;
   /** The server's stderr (stdio), as text. */
   readonly serverStderr: (text: string) => void;
   /** An inspection observer, with --inspect. */
@@ -157,6 +160,7 @@ export function buildSession(
     sampling: hooks.sample,
     elicitation: { form: hooks.elicitForm, url: hooks.elicitUrl },
     messageHandler: hooks.message,
+    onDiagnostic: hooks.diagnostic,
     ...(hooks.inspect === undefined ? {} : { inspect: hooks.inspect }),
   });
   return { session, transport };
