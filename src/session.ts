@@ -1358,8 +1358,9 @@ export class ClientSession implements AsyncDisposable {
  *   roots: { list: () => [{ uri: 'file:///work', name: 'work' }] }, // advertises `roots`
  *   elicitation: { form: () => ({ action: 'decline' }) },
  *   messageHandler: (m) => {
- *     if (m.type === 'diagnostic') console.warn(m.diagnostic.code, m.diagnostic.message);
+ *     if (m.type === 'exception') console.warn('stream exception:', m.error.message);
  *   },
+ *   onDiagnostic: (d) => console.debug(d.code, d.message), // what was dropped, for the curious
  * });
  * await session.connect();
  * const { tools } = await session.listTools();
