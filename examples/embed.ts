@@ -8,13 +8,21 @@
  *   npx tsx examples/embed.ts                  # @modelcontextprotocol/server-everything
  *   npx tsx examples/embed.ts <command> [args…]   # another stdio server
  */
-import { createClientSession, type SessionMessage } from '../src/index.js';
+import { createClientSession, type Diagnostic, type SessionMessage } from '../src/index.js';
 import { createStdioTransport } from '../src/node/index.js';
 import { stdioServer } from './server-everything.js';
 
 const server = stdioServer(process.argv.slice(2));
 
 const log = (line: string): void => console.log(`[${new Date().toISOString()}] ${line}`);
+
+/**
+ * What the session dropped and reported (a late response, a notification that does not fit the
+ * revision, …): nothing to act on, shown here for the curious.
+ */
+function onDiagnostic(d: Diagnostic): void {
+  log(`diagnostic ${d.code}: ${d.message}`);
+}
 
 /** Everything the session hands to the app that no callback took. */
 function onMessage(m: SessionMessage): void {
@@ -31,9 +39,6 @@ function onMessage(m: SessionMessage): void {
     case 'exception':
       log(`stream exception (the session goes on): ${m.error.message}`);
       break;
-    case 'diagnostic':
-      log(`diagnostic ${m.diagnostic.code}: ${m.diagnostic.message}`);
-      break;
     case 'transport':
       log(`transport: ${m.event.type}: ${m.event.message}`);
       break;
@@ -45,6 +50,7 @@ const session = createClientSession({
   transport,
   clientInfo: { name: 'mcp-actors-embed', version: '0.1.0' },
   messageHandler: onMessage,
+  onDiagnostic,
   logging: (params) => log(`server log [${String(params.level)}]: ${JSON.stringify(params.data)}`),
 });
 

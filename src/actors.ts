@@ -71,7 +71,10 @@ export abstract class LightActor implements LiteActorRef {
  */
 export class OutboundRequest extends LightActor {
   state: BoundState<OutboundRequest, RequestEvent>;
-  readonly requestId: number;
+  /** The id as written on the wire: issued by the dispatcher, or the caller's `requestId`. */
+  readonly requestId: RequestId;
+  /** The key the dispatcher keeps it under (the id, with `"7"` read as 7). */
+  key: RequestId;
   readonly method: string;
   readonly cancellable: boolean;
   readonly resetTimeoutOnProgress: boolean;
@@ -95,7 +98,7 @@ export class OutboundRequest extends LightActor {
 
   constructor(
     initial: BoundState<OutboundRequest, RequestEvent>,
-    id: number,
+    id: RequestId,
     method: string,
     message: JsonRpcMessage,
     timeout: number,
@@ -106,6 +109,7 @@ export class OutboundRequest extends LightActor {
     super();
     this.state = initial;
     this.requestId = id;
+    this.key = id;
     this.method = method;
     this.message = message;
     this.cancellable = !uncancellableMethods.has(method);
@@ -116,7 +120,7 @@ export class OutboundRequest extends LightActor {
   }
 
   get id(): string {
-    return `request:${this.requestId}`;
+    return `request:${String(this.requestId)}`;
   }
   get logic(): AnyStateMachine {
     return requestMachine;
@@ -240,6 +244,20 @@ export class Inspector {
       type: '@xstate.action',
       actorRef: actor as unknown as AnyActorRef,
       action: { type: 'write', params: { message } },
+      rootId: sink.rootId,
+    });
+  }
+
+  /**
+   * A diagnostic, as a `diagnostic` action of the actor that found it (the dispatcher), with the
+   * diagnostic as its params.
+   */
+  diagnostic(actor: LightActor, diagnostic: unknown): void {
+    const sink = this.#sink;
+    emitInspection(sink, {
+      type: '@xstate.action',
+      actorRef: actor as unknown as AnyActorRef,
+      action: { type: 'diagnostic', params: { diagnostic } },
       rootId: sink.rootId,
     });
   }

@@ -1,11 +1,16 @@
 /**
- * Diagnostics: things the dispatcher received and could not route. None of them stops the
- * session; each is dropped and reported once, with the message that caused it.
+ * Diagnostics: what the dispatcher or the session received and dropped (the protocol asks that
+ * unknown-id, late and duplicate responses be ignored), a user callback that threw, a write that
+ * failed. None of them stops the session; each is reported once, with what caused it, to
+ * `onDiagnostic` and to the inspector, never to the message handler.
  */
 export type DiagnosticCode =
-  /** A response whose id was never issued by this client. */
+  /**
+   * A response whose id no request in flight holds and that this client never issued (a late
+   * answer to a request whose id the caller chose, with `requestId`, is reported so too).
+   */
   | 'UNKNOWN_RESPONSE_ID'
-  /** A response for a request that already settled (answered, timed out, cancelled): late or duplicate. */
+  /** A response for an issued id whose request already settled (answered, timed out, cancelled): late or duplicate. */
   | 'LATE_RESPONSE'
   /** A response with `id: null` (the peer could not read a request's id). */
   | 'NULL_ID_RESPONSE'
@@ -44,7 +49,10 @@ export type DiagnosticCode =
   | 'INVALID_CALLBACK_RESULT';
 
 /**
- * A diagnostic, as the session's message handler receives it (`{ type: 'diagnostic', diagnostic }`).
+ * A diagnostic, as `onDiagnostic` (an option of the session and of the dispatcher) and the
+ * inspector receive it. Diagnostics are kept apart from the message handler, which receives only
+ * notifications, stream exceptions and transport events: what may need the application's
+ * attention.
  *
  * @example
  * ```ts
@@ -54,9 +62,10 @@ export type DiagnosticCode =
  * const session = createClientSession({
  *   transport,
  *   messageHandler: (m) => {
- *     if (m.type === 'diagnostic' && m.diagnostic.code !== 'LATE_RESPONSE') {
- *       console.warn(`[mcp] ${m.diagnostic.code}: ${m.diagnostic.message}`);
- *     }
+ *     if (m.type === 'exception') console.error(`[mcp] stream exception: ${m.error.message}`);
+ *   },
+ *   onDiagnostic: (d) => {
+ *     if (d.code !== 'LATE_RESPONSE') console.debug(`[mcp] ${d.code}: ${d.message}`);
  *   },
  * });
  * ```

@@ -16,6 +16,7 @@ import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 import {
   AuthorizationError,
   ConnectionClosedError,
+  DuplicateRequestIdError,
   ErrorCode,
   InvalidArgumentError,
   InvalidStateError,
@@ -98,6 +99,17 @@ export interface RequestOptions {
   readonly onProgress?: (progress: Progress) => void;
   /** Extra `_meta` fields for the request's params. */
   readonly _meta?: Readonly<Record<string, unknown>>;
+  /**
+   * The JSON-RPC id of this request: a string, or a safe integer. Default: one the dispatcher
+   * issues (integers from 0 upwards, skipping any id in flight). An id held by a request still
+   * in flight is refused with `DuplicateRequestIdError` (`DUPLICATE_REQUEST_ID`) before anything is
+   * written; a string that spells an integer (`"7"`) is the same id as that integer, since
+   * responses are correlated either way. MCP asks that an id is not reused within a session at
+   * all: an id whose request has settled is accepted, but a late answer to the earlier request
+   * would then be taken for the new one's. A helper that sends several requests (`listAll*`, the
+   * 2026 input rounds) gives this id to the first only.
+   */
+  readonly requestId?: RequestId;
 }
 
 /** A request from the server, as handed to the session's handler. */
@@ -126,8 +138,6 @@ export interface DispatcherHandlers {
   notification?: (notification: JsonRpcNotification) => void;
   /** A stream exception from the transport. */
   exception?: (error: Error) => void;
-  /** Something dropped and reported. */
-  diagnostic?: (diagnostic: Diagnostic) => void;
   /** Something the transport did on its own (a session renewed, a stream resumed). */
   transportEvent?: (event: TransportEvent) => void;
 }
@@ -141,6 +151,13 @@ export interface DispatcherOptions {
   readonly resetTimeoutOnProgress?: boolean;
   /** Time source. Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * Receives every diagnostic: what was received and could not be routed (unknown-id, late and
+   * duplicate responses, messages that are not JSON-RPC, …), dropped and reported once, as the
+   * protocol asks; a callback that threw; a write that failed. None of them stops the
+   * connection, and none reaches the message handler. Subscribe more with `onDiagnostic()`.
+   */
+  readonly onDiagnostic?: (diagnostic: Diagnostic) => void | Promise<void>;
 }
 
 type RequestProgram = Program<OutboundRequest, RequestEvent>;
@@ -214,12 +231,17 @@ export class Dispatcher {
   readonly #selfProgram: SelfProgram;
   readonly #requests: RequestProgram;
   readonly #inboundProgram: InboundProgram;
-  /** In-flight outbound requests by id. Ids are issued from 0 upwards, so `id < #nextId` means "was issued". */
-  readonly #pending = new Map<number, OutboundRequest>();
+  /**
+   * In-flight outbound requests by id key (see `idKey`). Issued ids are integers from 0 upwards, so
+   * `id < #nextId` means "was issued"; a caller's own id (`requestId`) is kept here as well.
+   */
+  readonly #pending = new Map<RequestId, OutboundRequest>();
   /** Caller-chosen progress tokens, when a caller set `_meta.progressToken` itself. */
   #tokens: Map<ProgressToken, OutboundRequest> | undefined;
   readonly #inbound = new Map<RequestId, InboundRequestActor>();
   #nextId = 0;
+  /** Whether a caller ever chose an integer id (or a string spelling one): issuing must skip them. */
+  #callerIntegerIds = false;
   #handlers: DispatcherHandlers = {};
   #timer: unknown = undefined;
   #armedAt = Infinity;
@@ -229,6 +251,7 @@ export class Dispatcher {
   #closing: Promise<void> | undefined;
   #closeReason: unknown = undefined;
   readonly #closeListeners = new Set<(reason: unknown) => void>();
+  readonly #diagnosticListeners = new Set<(diagnostic: Diagnostic) => void | Promise<void>>();
   #inspector: Inspector | undefined;
   /** What the transport's start returned, awaited by `start()`. */
   #started: unknown = undefined;
@@ -241,6 +264,7 @@ export class Dispatcher {
     this.#requestTimeout = options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#maxTotalTimeout = options.maxTotalTimeout ?? Infinity;
     this.#resetTimeoutOnProgress = options.resetTimeoutOnProgress ?? false;
+    if (options.onDiagnostic !== undefined) this.#diagnosticListeners.add(options.onDiagnostic);
     const m = machines();
     this.#requests = bindProgram(m.request, this.#requestActions());
     this.#inboundProgram = bindProgram(m.inbound, this.#inboundActions());
@@ -268,17 +292,28 @@ export class Dispatcher {
     return this.#pending.size;
   }
 
-  /** The id the next request will get (ids are issued in order, from 0). */
+  /**
+   * The id the next request sent without a `requestId` will get (ids are issued in order, from 0,
+   * skipping any id a request in flight holds).
+   */
   get nextRequestId(): number {
-    return this.#nextId;
+    return this.#freeId();
+  }
+
+  /** The first issuable id no request in flight holds. */
+  #freeId(): number {
+    let id = this.#nextId;
+    // Issued ids never meet one another; only a caller's integer id can sit at or above #nextId.
+    if (this.#callerIntegerIds) while (this.#pending.has(id)) id++;
+    return id;
   }
 
   /**
    * Settles a pending request as if its connection had closed, writing nothing: for a request the
    * server itself ended (the 2026 server's `notifications/cancelled` of a listen stream).
    */
-  abandon(id: number, reason: unknown): boolean {
-    const req = this.#pending.get(id);
+  abandon(id: RequestId, reason: unknown): boolean {
+    const req = this.#pending.get(idKey(id));
     if (req === undefined) return false;
     this.#deliver(req, { type: 'closed', reason });
     return true;
@@ -313,6 +348,42 @@ export class Dispatcher {
     }
     this.#closeListeners.add(listener);
     return () => this.#closeListeners.delete(listener);
+  }
+
+  /**
+   * Subscribes to diagnostics (see `DispatcherOptions.onDiagnostic`), the session's own included
+   * when a session runs over this dispatcher; returns the unsubscribe function.
+   *
+   * @example
+   * ```ts
+   * import type { ClientSession } from 'mcp-actors';
+   * declare const session: ClientSession;
+   *
+   * const stop = session.dispatcher.onDiagnostic((d) => console.debug(`[mcp] ${d.code}: ${d.message}`));
+   * // …
+   * stop();
+   * ```
+   */
+  onDiagnostic(listener: (diagnostic: Diagnostic) => void | Promise<void>): () => boolean {
+    this.#diagnosticListeners.add(listener);
+    return () => this.#diagnosticListeners.delete(listener);
+  }
+
+  /**
+   * Reports a diagnostic found above the dispatcher (by the session: a notification whose params
+   * do not fit the revision, a tool left out of a listing, a callback that threw) the way the
+   * dispatcher reports its own: to the inspector and to every diagnostic listener.
+   */
+  report(diagnostic: Diagnostic): void {
+    this.#inspector?.diagnostic(this.#self, diagnostic);
+    for (const listener of this.#diagnosticListeners) {
+      try {
+        const result = listener(diagnostic);
+        if (result instanceof Promise) result.catch(() => {});
+      } catch {
+        // A diagnostic listener that throws has nowhere left to report to.
+      }
+    }
   }
 
   /** Starts the transport and routes its messages to `handlers`. */
@@ -358,7 +429,29 @@ export class Dispatcher {
       signal = options.signal;
       meta = options._meta;
     }
-    const id = this.#nextId;
+    const chosen = options?.requestId;
+    let id: RequestId;
+    let key: RequestId;
+    if (chosen === undefined) {
+      id = key = this.#freeId();
+    } else {
+      if (
+        typeof chosen !== 'string' &&
+        !(typeof chosen === 'number' && Number.isSafeInteger(chosen))
+      ) {
+        return Promise.reject(
+          new InvalidArgumentError(
+            `requestId must be a string or a safe integer; got ${reasonText(chosen)}.`,
+          ),
+        );
+      }
+      key = idKey(chosen);
+      if (this.#pending.has(key)) {
+        return Promise.reject(new DuplicateRequestIdError(method, chosen));
+      }
+      if (typeof key === 'number') this.#callerIntegerIds = true;
+      id = chosen;
+    }
     const original = params;
     let customToken: ProgressToken | undefined;
     if (onProgress !== undefined || reset || meta !== undefined) {
@@ -382,7 +475,7 @@ export class Dispatcher {
       }
       params = { ...params, _meta: mergedMeta };
     }
-    this.#nextId = id + 1;
+    if (chosen === undefined) this.#nextId = (id as number) + 1;
     const message: JsonRpcMessage =
       params === undefined
         ? { jsonrpc: '2.0', id, method }
@@ -406,7 +499,8 @@ export class Dispatcher {
       req.params = original;
       req.options = options;
     }
-    this.#pending.set(id, req);
+    this.#pending.set(key, req);
+    req.key = key;
     if (customToken !== undefined) {
       this.#tokens ??= new Map();
       this.#tokens.set(customToken, req);
@@ -512,13 +606,8 @@ export class Dispatcher {
   }
 
   #diagnose(code: DiagnosticCode, message: string, payload?: unknown): void {
-    const handler = this.#handlers.diagnostic;
-    if (handler === undefined) return;
-    try {
-      handler(payload === undefined ? { code, message } : { code, message, payload });
-    } catch {
-      // A diagnostic handler that throws has nowhere left to report to.
-    }
+    if (this.#diagnosticListeners.size === 0 && this.#inspector === undefined) return;
+    this.report(payload === undefined ? { code, message } : { code, message, payload });
   }
 
   #callback(what: string, fn: () => void): void {
@@ -710,7 +799,7 @@ export class Dispatcher {
         );
       },
       release: (req) => {
-        this.#pending.delete(req.requestId);
+        this.#pending.delete(req.key);
         // With nothing in flight, no timer stays behind to hold the process open.
         if (this.#pending.size === 0 && this.#timer !== undefined) this.#disarm();
         if (req.customToken !== undefined && this.#tokens?.get(req.customToken) === req) {
@@ -910,9 +999,7 @@ export class Dispatcher {
 
   /** The transport says a request's answer cannot arrive: it fails now, with the transport's error. */
   #lost(id: string | number, error: Error): void {
-    const key =
-      typeof id === 'number' ? id : typeof id === 'string' ? canonicalInteger(id) : undefined;
-    const req = key === undefined ? undefined : this.#pending.get(key);
+    const req = isRequestId(id) ? this.#pending.get(idKey(id)) : undefined;
     if (req !== undefined) queueMicrotask(() => this.#deliver(req, { type: 'sendFailed', error }));
   }
 
@@ -938,11 +1025,10 @@ export class Dispatcher {
       return;
     }
     // A string id "7" correlates with the numeric id 7 this client issued.
-    const key =
-      typeof id === 'number' ? id : typeof id === 'string' ? canonicalInteger(id) : undefined;
+    const key = isRequestId(id) ? idKey(id) : undefined;
     const req = key === undefined ? undefined : this.#pending.get(key);
     if (req === undefined) {
-      if (key !== undefined && Number.isInteger(key) && key >= 0 && key < this.#nextId) {
+      if (typeof key === 'number' && key >= 0 && key < this.#nextId) {
         this.#diagnose(
           'LATE_RESPONSE',
           `Received a response for request ${JSON.stringify(id)}, which has already settled; it was dropped.`,
@@ -1049,9 +1135,7 @@ export class Dispatcher {
     if (typeof token !== 'string' && typeof token !== 'number') return undefined;
     const custom = this.#tokens?.get(token);
     if (custom !== undefined) return custom;
-    const key = typeof token === 'number' ? token : canonicalInteger(token);
-    if (key === undefined) return undefined;
-    const req = this.#pending.get(key);
+    const req = this.#pending.get(idKey(token));
     return req !== undefined && req.customToken === undefined ? req : undefined;
   }
 
@@ -1081,6 +1165,14 @@ function isProgress(params: Record<string, unknown> | undefined): boolean {
 function canonicalInteger(s: string): number | undefined {
   const n = Number(s);
   return Number.isInteger(n) && String(n) === s ? n : undefined;
+}
+
+/**
+ * The key a request id is kept under: a string that spells an integer (`"7"`) is that integer,
+ * so that a response echoing either form finds its request, and the two forms are one id.
+ */
+function idKey(id: RequestId): RequestId {
+  return typeof id === 'number' ? id : (canonicalInteger(id) ?? id);
 }
 
 /** A plain `{ code, message, data? }` returned by a handler is a JSON-RPC error, sent as is. */

@@ -12,6 +12,7 @@ export type LocalErrorCode =
   | 'REQUEST_CANCELLED'
   | 'INVALID_STATE'
   | 'INVALID_ARGUMENT'
+  | 'DUPLICATE_REQUEST_ID'
   | 'SEND_FAILED'
   | 'TRANSPORT_ERROR'
   | 'INVALID_JSON'
@@ -338,6 +339,43 @@ export class InvalidArgumentError extends McpLocalError {
   declare readonly code: 'INVALID_ARGUMENT';
   constructor(message: string) {
     super('INVALID_ARGUMENT', message);
+  }
+}
+
+/**
+ * A call asked for a request id (`requestId`) that a request of this client still in flight
+ * holds; refused before anything is written. MCP: a request id MUST NOT be reused within the
+ * session, and an id still in flight would make its response ambiguous.
+ *
+ * @example
+ * ```ts
+ * import { DuplicateRequestIdError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * const first = session.callTool('build', {}, { requestId: 'build-1' });
+ * try {
+ *   await session.callTool('build', {}, { requestId: 'build-1' }); // 'build-1' is still in flight
+ * } catch (error) {
+ *   if (error instanceof DuplicateRequestIdError) console.log(error.code, error.requestId);
+ *   // 'DUPLICATE_REQUEST_ID' 'build-1'
+ * }
+ * await first;
+ * ```
+ */
+export class DuplicateRequestIdError extends McpLocalError {
+  override name = 'DuplicateRequestIdError';
+  declare readonly code: 'DUPLICATE_REQUEST_ID';
+  /** The id asked for. */
+  readonly requestId: string | number;
+  /** The method of the call that was refused. */
+  readonly method: string;
+  constructor(method: string, requestId: string | number) {
+    super(
+      'DUPLICATE_REQUEST_ID',
+      `Cannot send ${method} with id ${JSON.stringify(requestId)}: a request with that id is still in flight. Give each request in flight its own id, or leave requestId out to have one issued.`,
+    );
+    this.requestId = requestId;
+    this.method = method;
   }
 }
 

@@ -43,6 +43,16 @@ export function needsRounds(
   return result.resultType === 'input_required' && options?.inputRequired !== 'return';
 }
 
+/** The options of a follow-up request (a later page, a later input round): no caller's `requestId`. */
+export function withoutRequestId<O extends { readonly requestId?: unknown }>(
+  options: O | undefined,
+): O | undefined {
+  if (options?.requestId === undefined) return options;
+  const rest: { -readonly [K in keyof O]: O[K] } = { ...options };
+  delete rest.requestId;
+  return rest;
+}
+
 export function cursorParams(
   params: { cursor?: string | undefined } | undefined,
 ): Record<string, unknown> | undefined {

@@ -38,13 +38,13 @@ export interface Implementation {
 
 /**
  * What the message handler receives: every notification not routed elsewhere, every stream
- * exception, every diagnostic, and what the transport did on its own (a session renewed, a stream
- * resumed).
+ * exception (a frame that could not be read, a transport error: a `StreamError` or the
+ * transport's own error), and what the transport did on its own (a session renewed, a stream
+ * resumed). Diagnostics (what was dropped, as the protocol asks) go to `onDiagnostic` instead.
  */
 export type SessionMessage =
   | { readonly type: 'notification'; readonly notification: JsonRpcNotification }
   | { readonly type: 'exception'; readonly error: Error }
-  | { readonly type: 'diagnostic'; readonly diagnostic: Diagnostic }
   | { readonly type: 'transport'; readonly event: TransportEvent };
 
 /** Context handed to a request handler. */
@@ -76,7 +76,7 @@ export interface ValidatedRequestHandler<P> {
   handle(params: P, extra: RequestHandlerExtra): unknown;
 }
 
-/** Handles one kind of server notification. A throw or rejection is reported as a diagnostic. */
+/** Handles one kind of server notification. A throw or rejection is reported as a `CALLBACK_FAILED` diagnostic. */
 export type NotificationHandler = (
   params: Readonly<Record<string, unknown>> | undefined,
   notification: JsonRpcNotification,
@@ -165,8 +165,20 @@ export interface ClientSessionOptions extends DispatcherOptions, ClientCallbacks
    * annotations).
    */
   readonly checkHeaderAnnotations?: boolean;
-  /** Receives every notification, stream exception and diagnostic. */
+  /**
+   * Receives every notification not routed elsewhere, every stream exception and what the
+   * transport did on its own: what may need the application's attention. Diagnostics go to
+   * `onDiagnostic`.
+   */
   readonly messageHandler?: (message: SessionMessage) => void | Promise<void>;
+  /**
+   * Receives every diagnostic: what the session and its dispatcher received and dropped, as the
+   * protocol asks (unknown-id, late and duplicate responses, notifications that do not fit the
+   * revision, progress for no request, …), a user callback that threw, a write that failed, a tool
+   * left out of a listing. None of them stops the session; each is also shown by the inspector.
+   * With a `dispatcher` built beforehand, this listener is added to the dispatcher's own.
+   */
+  readonly onDiagnostic?: (diagnostic: Diagnostic) => void | Promise<void>;
   /** Handlers of server notifications by method; each runs before the message handler sees the notification. */
   readonly notificationHandlers?: Readonly<Record<string, NotificationHandler>>;
   /** Handlers of server requests by method. `ping` is answered without one. */

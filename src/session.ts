@@ -80,6 +80,7 @@ import {
   needsRounds,
   settingsOf,
   withoutMalformedServerInfo,
+  withoutRequestId,
 } from './session-support.js';
 
 type ConnectionActor = Actor<typeof connectionMachine>;
@@ -171,6 +172,10 @@ export class ClientSession implements AsyncDisposable {
     }
     this.#dispatcher =
       options.dispatcher ?? new Dispatcher(options.transport as Transport, options);
+    // A dispatcher built beforehand has its own listeners; the session's is added to them.
+    if (options.dispatcher !== undefined && options.onDiagnostic !== undefined) {
+      options.dispatcher.onDiagnostic(options.onDiagnostic);
+    }
     // 2026 Streamable HTTP mirrors annotated tool arguments into Mcp-Param-* headers.
     this.#dispatcher.transport.useToolSchemas?.((name) => this.#tools.get(name));
     this.#checkHeaders =
@@ -572,13 +577,10 @@ export class ClientSession implements AsyncDisposable {
       try {
         listener(state);
       } catch (error) {
-        this.#report({
-          type: 'diagnostic',
-          diagnostic: {
-            code: 'CALLBACK_FAILED',
-            message: `A state listener threw: ${reasonText(error)}`,
-            payload: error,
-          },
+        this.#dispatcher.report({
+          code: 'CALLBACK_FAILED',
+          message: `A state listener threw: ${reasonText(error)}`,
+          payload: error,
         });
       }
     }
@@ -595,13 +597,10 @@ export class ClientSession implements AsyncDisposable {
   #notify(notification: JsonRpcNotification): void {
     const revision = this.#negotiatedRevision;
     if (revision !== undefined && !serverMay(revision, 'notification', notification.method)) {
-      this.#report({
-        type: 'diagnostic',
-        diagnostic: {
-          code: 'NOT_IN_REVISION',
-          message: `Dropped a ${notification.method} notification: protocol ${revision} does not define it for servers.`,
-          payload: notification,
-        },
+      this.#dispatcher.report({
+        code: 'NOT_IN_REVISION',
+        message: `Dropped a ${notification.method} notification: protocol ${revision} does not define it for servers.`,
+        payload: notification,
       });
       return;
     }
@@ -610,13 +609,10 @@ export class ClientSession implements AsyncDisposable {
     if (schema !== undefined && notification.params !== undefined) {
       const parsed = schema.safeParse(notification.params);
       if (!parsed.success) {
-        this.#report({
-          type: 'diagnostic',
-          diagnostic: {
-            code: 'INVALID_MESSAGE',
-            message: `Dropped a ${notification.method} whose params do not fit protocol ${String(this.protocolVersion)}: ${parsed.error.issues[0]?.message ?? 'invalid'}.`,
-            payload: notification,
-          },
+        this.#dispatcher.report({
+          code: 'INVALID_MESSAGE',
+          message: `Dropped a ${notification.method} whose params do not fit protocol ${String(this.protocolVersion)}: ${parsed.error.issues[0]?.message ?? 'invalid'}.`,
+          payload: notification,
         });
         return;
       }
@@ -627,13 +623,10 @@ export class ClientSession implements AsyncDisposable {
     const handler = this.#notificationHandlers.get(notification.method);
     if (handler !== undefined) {
       const failed = (error: unknown): void =>
-        this.#report({
-          type: 'diagnostic',
-          diagnostic: {
-            code: 'CALLBACK_FAILED',
-            message: `The handler of ${notification.method} threw: ${reasonText(error)}`,
-            payload: error,
-          },
+        this.#dispatcher.report({
+          code: 'CALLBACK_FAILED',
+          message: `The handler of ${notification.method} threw: ${reasonText(error)}`,
+          payload: error,
         });
       try {
         const result = handler(notification.params, notification);
@@ -655,13 +648,10 @@ export class ClientSession implements AsyncDisposable {
   #consumed(n: JsonRpcNotification): boolean {
     if (n.method === 'notifications/cancelled') {
       if (!this.#endSubscription(n)) {
-        this.#report({
-          type: 'diagnostic',
-          diagnostic: {
-            code: 'UNKNOWN_CANCELLATION',
-            message: `Ignored notifications/cancelled for ${JSON.stringify(n.params?.requestId)}, which names no server request in flight and no open subscription.`,
-            payload: n,
-          },
+        this.#dispatcher.report({
+          code: 'UNKNOWN_CANCELLATION',
+          message: `Ignored notifications/cancelled for ${JSON.stringify(n.params?.requestId)}, which names no server request in flight and no open subscription.`,
+          payload: n,
         });
       }
       return true;
@@ -690,13 +680,10 @@ export class ClientSession implements AsyncDisposable {
         this.#callbacks.elicitationComplete(id),
       );
       if (known === false) {
-        this.#report({
-          type: 'diagnostic',
-          diagnostic: {
-            code: 'UNKNOWN_ELICITATION',
-            message: `Ignored notifications/elicitation/complete for ${JSON.stringify(id)}, which is not an open URL elicitation of this client.`,
-            payload: n,
-          },
+        this.#dispatcher.report({
+          code: 'UNKNOWN_ELICITATION',
+          message: `Ignored notifications/elicitation/complete for ${JSON.stringify(id)}, which is not an open URL elicitation of this client.`,
+          payload: n,
         });
       }
     }
@@ -731,13 +718,10 @@ export class ClientSession implements AsyncDisposable {
       sub.acknowledge((n.params?.notifications ?? {}) as SubscriptionFilter);
       const refused = sub.refused;
       if (refused.length > 0) {
-        this.#report({
-          type: 'diagnostic',
-          diagnostic: {
-            code: 'SUBSCRIPTION_NARROWED',
-            message: `The server acknowledged subscription ${String(sub.id)} without ${refused.join(', ')}.`,
-            payload: n,
-          },
+        this.#dispatcher.report({
+          code: 'SUBSCRIPTION_NARROWED',
+          message: `The server acknowledged subscription ${String(sub.id)} without ${refused.join(', ')}.`,
+          payload: n,
         });
       }
       return true;
@@ -768,13 +752,10 @@ export class ClientSession implements AsyncDisposable {
     try {
       return fn();
     } catch (error) {
-      this.#report({
-        type: 'diagnostic',
-        diagnostic: {
-          code: 'CALLBACK_FAILED',
-          message: `The ${what} threw: ${reasonText(error)}`,
-          payload: error,
-        },
+      this.#dispatcher.report({
+        code: 'CALLBACK_FAILED',
+        message: `The ${what} threw: ${reasonText(error)}`,
+        payload: error,
       });
       return undefined;
     }
@@ -992,6 +973,8 @@ export class ClientSession implements AsyncDisposable {
     first: Record<string, unknown>,
   ): Promise<Record<string, unknown>> {
     const maxRounds = options?.maxInputRounds ?? DEFAULT_MAX_INPUT_ROUNDS;
+    // Each retry is a new request: a caller's requestId named the first only.
+    const retryOptions = withoutRequestId(options);
     // Later rounds validate in place: the rounds themselves are this function's loop.
     let result = first;
     for (let round = 1; result.resultType === 'input_required'; round++) {
@@ -1004,7 +987,7 @@ export class ClientSession implements AsyncDisposable {
       const retry: Record<string, unknown> = { ...params };
       if (responses !== undefined) retry.inputResponses = responses;
       if (result.requestState !== undefined) retry.requestState = result.requestState;
-      result = await this.#typed<Record<string, unknown>>(method, retry, options);
+      result = await this.#typed<Record<string, unknown>>(method, retry, retryOptions);
     }
     return result;
   }
@@ -1084,7 +1067,8 @@ export class ClientSession implements AsyncDisposable {
       const result = await this.#typed<Record<string, unknown>>(
         method,
         cursorParams({ cursor }),
-        options,
+        // Each page is a new request: a caller's requestId names the first only.
+        page === 0 ? options : withoutRequestId(options),
       );
       if (page === 0) onFirst?.();
       items.push(...((result[key] as T[] | undefined) ?? []));
@@ -1143,13 +1127,10 @@ export class ClientSession implements AsyncDisposable {
   #headerSafe(tools: Schemas.Tool[]): Schemas.Tool[] {
     if (!this.#checkHeaders || this.#stamp === undefined) return tools;
     const kept = filterToolsForHttp(tools, (tool, reason) =>
-      this.#report({
-        type: 'diagnostic',
-        diagnostic: {
-          code: 'TOOL_DROPPED',
-          message: `Tool ${JSON.stringify(tool.name)} was left out of the listing: its x-mcp-header annotations are invalid (${reason}).`,
-          payload: tool,
-        },
+      this.#dispatcher.report({
+        code: 'TOOL_DROPPED',
+        message: `Tool ${JSON.stringify(tool.name)} was left out of the listing: its x-mcp-header annotations are invalid (${reason}).`,
+        payload: tool,
       }),
     );
     return kept.length === tools.length ? tools : kept;
@@ -1448,7 +1429,6 @@ export class ClientSession implements AsyncDisposable {
         screenRequest: (method) => this.#screenRequest(method),
         notification: (notification) => this.#notify(notification),
         exception: (error) => this.#report({ type: 'exception', error }),
-        diagnostic: (diagnostic) => this.#report({ type: 'diagnostic', diagnostic }),
         transportEvent: (event) => this.#report({ type: 'transport', event }),
       })
       .then(() => {
@@ -1541,13 +1521,10 @@ export class ClientSession implements AsyncDisposable {
     const parsed = schema.safeParse(answer);
     if (parsed.success) return answer;
     const error = new CallbackResultError(method, rs.revision, parsed.error.issues);
-    this.#report({
-      type: 'diagnostic',
-      diagnostic: {
-        code: 'INVALID_CALLBACK_RESULT',
-        message: `${error.message} It was not sent.`,
-        payload: error,
-      },
+    this.#dispatcher.report({
+      code: 'INVALID_CALLBACK_RESULT',
+      message: `${error.message} It was not sent.`,
+      payload: error,
     });
     throw error;
   }
@@ -1568,8 +1545,9 @@ export class ClientSession implements AsyncDisposable {
  *   roots: { list: () => [{ uri: 'file:///work', name: 'work' }] }, // advertises `roots`
  *   elicitation: { form: () => ({ action: 'decline' }) },
  *   messageHandler: (m) => {
- *     if (m.type === 'diagnostic') console.warn(m.diagnostic.code, m.diagnostic.message);
+ *     if (m.type === 'exception') console.warn('stream exception:', m.error.message);
  *   },
+ *   onDiagnostic: (d) => console.debug(d.code, d.message), // what was dropped, for the curious
  * });
  * await session.connect();
  * const { tools } = await session.listTools();

@@ -609,6 +609,39 @@ describe('an HTTP server gone mid-call', () => {
   });
 });
 
+describe('--verbose: what the session reports', () => {
+  /** A stdio server that sends a line that is not JSON and a stray response before each listing. */
+  const noisy = `
+    const rl = require('readline').createInterface({ input: process.stdin });
+    const out = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
+    rl.on('line', (line) => {
+      const m = JSON.parse(line);
+      if (m.id === undefined) return;
+      if (m.method === 'initialize') {
+        out({ jsonrpc: '2.0', id: m.id, result: { protocolVersion: m.params.protocolVersion,
+          capabilities: { tools: {} }, serverInfo: { name: 'noisy', version: '1' } } });
+      } else if (m.method === 'tools/list') {
+        process.stdout.write('this is not json\\n');
+        out({ jsonrpc: '2.0', id: 99999, result: {} });
+        out({ jsonrpc: '2.0', id: m.id, result: { tools: [] } });
+      } else {
+        out({ jsonrpc: '2.0', id: m.id, error: { code: -32601, message: 'Method not found' } });
+      }
+    });
+    rl.on('close', () => process.exit(0));
+  `;
+
+  it('prints stream exceptions (message handler) and diagnostics (onDiagnostic), one line each', async () => {
+    const o = await cli('tools', '--verbose', '--', process.execPath, '-e', noisy);
+    expect(o.code).toBe(0);
+    expect(o.stderr).toMatch(/^stream exception: .*not JSON/im);
+    expect(o.stderr).toMatch(/^diagnostic UNKNOWN_RESPONSE_ID: .*99999/m);
+    const quiet = await cli('tools', '--', process.execPath, '-e', noisy);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).not.toMatch(/diagnostic|stream exception/);
+  });
+});
+
 describe('over HTTP', () => {
   let http: HttpServerProcess | undefined;
   let sse: HttpServerProcess | undefined;

@@ -145,9 +145,11 @@ describe('dispatcher routing', () => {
         return Promise.resolve();
       },
     };
-    const dispatcher = createDispatcher(createFramedTransport(channel));
     const codes: string[] = [];
-    await dispatcher.start({ diagnostic: (d) => codes.push(d.code) });
+    const dispatcher = createDispatcher(createFramedTransport(channel), {
+      onDiagnostic: (d) => void codes.push(d.code),
+    });
+    await dispatcher.start({});
     const call = dispatcher.request('tools/call', {});
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}\n`;
     expect(() => sink?.data(new TextEncoder().encode(deep))).not.toThrow();
@@ -386,14 +388,17 @@ describe('dispatcher routing', () => {
     const seen: string[] = [];
     let deliver: ((m: unknown) => void) | undefined;
     // A transport that keeps delivering after close, as a slow socket might.
-    const dispatcher = createDispatcher({
-      start: (h) => {
-        deliver = h.message;
+    const dispatcher = createDispatcher(
+      {
+        start: (h) => {
+          deliver = h.message;
+        },
+        send: () => {},
+        close: async () => {},
       },
-      send: () => {},
-      close: async () => {},
-    });
-    await dispatcher.start({ diagnostic: (d) => seen.push(d.code) });
+      { onDiagnostic: (d) => void seen.push(d.code) },
+    );
+    await dispatcher.start();
     await dispatcher.close();
     deliver?.({ jsonrpc: '2.0', id: 1, result: {} });
     expect(seen).toEqual(['MESSAGE_AFTER_CLOSE']);

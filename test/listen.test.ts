@@ -2,7 +2,7 @@ import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { ClientSessionOptions, JsonRpcNotification, SessionMessage } from '../src/index.js';
 import { NO_RESPONSE, type ScriptedCallContext } from '../src/testing/index.js';
-import { connected, diagnostics, flush, sent } from './support/harness.js';
+import { connected, diagnostics, flush, sent, type Reported } from './support/harness.js';
 
 const SUB = 'io.modelcontextprotocol/subscriptionId';
 
@@ -47,7 +47,7 @@ async function modernWithListen(
   return { ...h, streams, emit };
 }
 
-function notificationsOf(messages: readonly SessionMessage[]): string[] {
+function notificationsOf(messages: readonly Reported[]): string[] {
   return messages.flatMap((m) => (m.type === 'notification' ? [m.notification.method] : []));
 }
 

@@ -527,19 +527,22 @@ describe('shortest paths of the dispatcher machine, replayed on a live dispatche
           { message(m: unknown): void; error(e: Error): void; closed(r?: Error): void } | undefined;
         const written: unknown[] = [];
         let transportClosed = 0;
-        const dispatcher = createDispatcher({
-          start: (h) => {
-            handlers = h;
-          },
-          send: (m) => {
-            written.push(m);
-          },
-          close: () => {
-            transportClosed += 1;
-            return Promise.resolve();
-          },
-        });
         const seen = { exceptions: 0, notifications: 0, diagnostics: [] as string[], closes: 0 };
+        const dispatcher = createDispatcher(
+          {
+            start: (h) => {
+              handlers = h;
+            },
+            send: (m) => {
+              written.push(m);
+            },
+            close: () => {
+              transportClosed += 1;
+              return Promise.resolve();
+            },
+          },
+          { onDiagnostic: (d) => void seen.diagnostics.push(d.code) },
+        );
         dispatcher.onClose(() => (seen.closes += 1));
         for (const e of events) {
           switch (e.type) {
@@ -547,7 +550,6 @@ describe('shortest paths of the dispatcher machine, replayed on a live dispatche
               await dispatcher.start({
                 exception: () => (seen.exceptions += 1),
                 notification: () => (seen.notifications += 1),
-                diagnostic: (d) => seen.diagnostics.push(d.code),
               });
               break;
             case 'message':

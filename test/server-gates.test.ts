@@ -17,7 +17,7 @@ import {
   type SessionMessage,
 } from '../src/index.js';
 import type { ScriptedServerOptions } from '../src/testing/index.js';
-import { connected, diagnostics, flush } from './support/harness.js';
+import { connected, diagnostics, flush, type Reported } from './support/harness.js';
 
 type Options = Omit<ClientSessionOptions, 'transport' | 'dispatcher'>;
 
@@ -231,7 +231,7 @@ describe('progress and cancellation the client can act on', () => {
 });
 
 /** The diagnostics of one code, with their payloads. */
-function reported(messages: readonly SessionMessage[], code: string): unknown[] {
+function reported(messages: readonly Reported[], code: string): unknown[] {
   return messages.flatMap((m) =>
     m.type === 'diagnostic' && m.diagnostic.code === code ? [m.diagnostic.payload] : [],
   );

@@ -256,18 +256,18 @@ describe('Streamable HTTP transport', () => {
         result: { resultType: 'complete', ttlMs: 0, cacheScope: 'public', ...result },
       });
     });
-    const messages: unknown[] = [];
+    const diagnostics: unknown[] = [];
     const session = createClientSession({
       transport: createStreamableHttpTransport({ url }),
       mode: 'modern',
-      messageHandler: (m) => void messages.push(m),
+      onDiagnostic: (d) => void diagnostics.push(d),
     });
     await session.connect();
     const { tools } = await session.listTools();
     expect(tools.map((t) => t.name)).toEqual(['good']);
-    expect(messages).toMatchObject([
-      { type: 'diagnostic', diagnostic: { code: 'TOOL_DROPPED', payload: { name: 'colon' } } },
-      { type: 'diagnostic', diagnostic: { code: 'TOOL_DROPPED', payload: { name: 'accent' } } },
+    expect(diagnostics).toMatchObject([
+      { code: 'TOOL_DROPPED', payload: { name: 'colon' } },
+      { code: 'TOOL_DROPPED', payload: { name: 'accent' } },
     ]);
     await session.callTool('good', { region: 'eu-west' });
     expect(seen.find((s) => s.rpc === 'tools/call')?.headers).toMatchObject({

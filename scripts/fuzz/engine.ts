@@ -40,6 +40,7 @@ import {
   type ClientSession,
   type Clock,
   type Revision,
+  type Diagnostic,
   type SessionMessage,
 } from '../../src/index.js';
 import { loadCorpus, type Corpus } from './corpus.js';
@@ -620,15 +621,18 @@ async function runEpisode(
       },
       'notifications/progress': () => Promise.reject(new Error('an async handler failed')),
     },
+    onDiagnostic: (d: Diagnostic) => {
+      const key = `diagnostic ${d.code}`;
+      report.messages[key] = (report.messages[key] ?? 0) + 1;
+      maybeThrow();
+    },
     messageHandler: (m: SessionMessage) => {
       const key =
-        m.type === 'diagnostic'
-          ? `diagnostic ${m.diagnostic.code}`
-          : m.type === 'exception'
-            ? `exception ${errorCode(m.error)}`
-            : m.type === 'notification'
-              ? 'notification'
-              : `transport ${m.event.type}`;
+        m.type === 'exception'
+          ? `exception ${errorCode(m.error)}`
+          : m.type === 'notification'
+            ? 'notification'
+            : `transport ${m.event.type}`;
       report.messages[key] = (report.messages[key] ?? 0) + 1;
       maybeThrow();
       if (plan.throwingHandlers && handlerTurn % 11 === 0) {

@@ -5,7 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { InspectionEvent } from 'xstate';
 import type { Inspector } from '../node/inspector.js';
-import type { ClientSession, SessionMessage } from '../index.js';
+import type { ClientSession, Diagnostic, SessionMessage } from '../index.js';
 import {
   AuthorizationError,
   ConnectionClosedError,
@@ -333,8 +333,6 @@ class Run {
       this.verbose(`notification: ${method}`);
     } else if (m.type === 'exception') {
       this.verbose(`stream exception: ${m.error.message}`);
-    } else if (m.type === 'diagnostic') {
-      this.verbose(`diagnostic ${m.diagnostic.code}: ${m.diagnostic.message}`);
     } else {
       this.verbose(
         `transport: ${(m.event as { message?: string }).message ?? JSON.stringify(m.event)}`,
@@ -404,6 +402,7 @@ function hooksOf(run: Run) {
       }
     },
     message: (m: SessionMessage) => run.message(m),
+    diagnostic: (d: Diagnostic) => run.verbose(`diagnostic ${d.code}: ${d.message}`),
     serverStderr: (text: string) => {
       if (!run.options.verbose) return;
       for (const line of text.replace(/\n$/, '').split('\n')) run.note(`server stderr: ${line}`);

@@ -12,6 +12,7 @@ import {
   type ClientSessionOptions,
   type CreateMessageResult,
   type ElicitResult,
+  type Diagnostic,
   type HttpAuth,
   type SessionMessage,
   type Transport,
@@ -38,8 +39,10 @@ export interface SessionHooks {
   readonly elicitUrl: Dialog;
   /** Answers `sampling/createMessage`. */
   readonly sample: Dialog;
-  /** Every notification, exception, diagnostic and transport event. */
+  /** Every notification, stream exception and transport event. */
   readonly message: (message: SessionMessage) => void;
+  /** Every diagnostic. */
+  readonly diagnostic: (diagnostic: Diagnostic) => void;
   /** The server's stderr (stdio), as text. */
   readonly serverStderr: (text: string) => void;
   /** An inspection observer, with --inspect. */
@@ -169,6 +172,7 @@ export function buildSession(
       url: (params, extra) => hooks.elicitUrl(params, extra) as Promise<ElicitResult>,
     },
     messageHandler: hooks.message,
+    onDiagnostic: hooks.diagnostic,
     ...(hooks.inspect === undefined ? {} : { inspect: hooks.inspect }),
   });
   return { session, transport };

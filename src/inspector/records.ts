@@ -12,8 +12,8 @@ export type Sanitized =
 
 /**
  * One thing the inspector shows, as plain redacted JSON: an actor started, its new state, an
- * event it received, a JSON-RPC message in or out, or a stream exception. Every record names its
- * session and carries the time it was made (`t`, ms).
+ * event it received, a JSON-RPC message in or out, a stream exception, or a diagnostic. Every
+ * record names its session and carries the time it was made (`t`, ms).
  */
 export type InspectorRecord =
   /** An actor started: the connection (`connection`), the dispatcher, a request (`request:7`), … */
@@ -59,6 +59,17 @@ export type InspectorRecord =
       readonly session: string;
       readonly t: number;
       readonly error: Sanitized;
+    }
+  /** A diagnostic: something dropped and reported (the session goes on). */
+  | {
+      readonly kind: 'diagnostic';
+      readonly session: string;
+      readonly t: number;
+      /** The diagnostic's code (`LATE_RESPONSE`, …). */
+      readonly code: string;
+      readonly message: string;
+      /** What caused it, redacted; `null` when it has none. */
+      readonly payload: Sanitized;
     };
 
 /** A session the inspector shows. */
@@ -432,7 +443,27 @@ export class RecordBuilder {
         return [{ kind: 'event', session, t, actor, event: sanitize(e, { maxString: 512 }) }];
       }
       case '@xstate.action': {
-        const action = event.action as { type?: string; params?: { message?: unknown } };
+        const action = event.action as {
+          type?: string;
+          params?: { message?: unknown; diagnostic?: unknown };
+        };
+        if (action.type === 'diagnostic' && actor === 'dispatcher') {
+          const d = (action.params?.diagnostic ?? {}) as {
+            code?: unknown;
+            message?: unknown;
+            payload?: unknown;
+          };
+          return [
+            {
+              kind: 'diagnostic',
+              session,
+              t,
+              code: String(d.code),
+              message: sanitize(String(d.message)) as string,
+              payload: d.payload === undefined ? null : sanitize(d.payload),
+            },
+          ];
+        }
         if (action.type === 'write' && action.params?.message !== undefined) {
           return [
             {

@@ -379,9 +379,8 @@ async function main(): Promise<number> {
     elicitation: { form: acceptWithDefaults },
     messageHandler: (m) => {
       if (m.type === 'exception') log(`stream exception: ${m.error.message}`);
-      else if (m.type === 'diagnostic')
-        log(`diagnostic ${m.diagnostic.code}: ${m.diagnostic.message}`);
     },
+    onDiagnostic: (d) => log(`diagnostic ${d.code}: ${d.message}`),
   });
 
   try {

@@ -4,6 +4,7 @@ import {
   createInMemoryTransportPair,
   type ClientSession,
   type ClientSessionOptions,
+  type Diagnostic,
   type SessionMessage,
   type Transport,
 } from '../../src/index.js';
@@ -18,12 +19,21 @@ export async function flush(rounds = 30): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve();
 }
 
+/** What a session reported: a message of its message handler, or a diagnostic of `onDiagnostic`. */
+export type Reported =
+  SessionMessage | { readonly type: 'diagnostic'; readonly diagnostic: Diagnostic };
+
 export interface Harness {
   readonly session: ClientSession;
   readonly server: ScriptedServer;
   readonly clientTransport: Transport;
-  /** Everything the session's message handler received. */
-  readonly messages: SessionMessage[];
+  /**
+   * Everything the session reported, in order: what its message handler received, and each
+   * diagnostic its `onDiagnostic` received (as `{ type: 'diagnostic', diagnostic }`).
+   */
+  readonly messages: Reported[];
+  /** Only what the session's message handler received. */
+  readonly handled: SessionMessage[];
 }
 
 /** A session over an in-memory link to a scripted server (legacy mode unless given); not yet connected. */
@@ -33,7 +43,8 @@ export function harness(
 ): Harness {
   const [clientTransport, serverTransport] = createInMemoryTransportPair();
   const server = startScriptedServer(serverTransport, serverOptions);
-  const messages: SessionMessage[] = [];
+  const messages: Reported[] = [];
+  const handled: SessionMessage[] = [];
   const session = createClientSession({
     // The core's tests speak the legacy handshake unless they ask for another mode.
     mode: 'legacy',
@@ -41,10 +52,15 @@ export function harness(
     transport: clientTransport,
     messageHandler: (m) => {
       messages.push(m);
+      handled.push(m);
       return options.messageHandler?.(m);
     },
+    onDiagnostic: (diagnostic) => {
+      messages.push({ type: 'diagnostic', diagnostic });
+      return options.onDiagnostic?.(diagnostic);
+    },
   });
-  return { session, server, clientTransport, messages };
+  return { session, server, clientTransport, messages, handled };
 }
 
 /** A connected harness. */
@@ -64,7 +80,8 @@ export function sent(server: ScriptedServer, method: string): Record<string, unk
   ) as unknown as Record<string, unknown>[];
 }
 
-export function diagnostics(messages: readonly SessionMessage[]): string[] {
+/** The codes of the diagnostics among what a session reported. */
+export function diagnostics(messages: readonly Reported[]): string[] {
   return messages.flatMap((m) => (m.type === 'diagnostic' ? [m.diagnostic.code] : []));
 }
 

@@ -29,7 +29,7 @@ interface RequestRow {
 interface LogEntry {
   readonly n: number;
   readonly t: number;
-  readonly direction: 'in' | 'out' | 'exception';
+  readonly direction: 'in' | 'out' | 'exception' | 'diagnostic';
   readonly method: string;
   readonly summary: string;
   readonly body: Sanitized;
@@ -275,6 +275,16 @@ function apply(r: InspectorRecord): void {
       });
       return;
     }
+    case 'diagnostic': {
+      addLog(view, {
+        t: r.t,
+        direction: 'diagnostic',
+        method: '',
+        summary: `${r.code}: ${r.message}`,
+        body: r.payload,
+      });
+      return;
+    }
   }
 }
 
@@ -313,7 +323,7 @@ td.method { font-family: ui-monospace, monospace; }
 .log { max-height: 420px; overflow: auto; font-family: ui-monospace, monospace; font-size: 12px; }
 .log-entry { padding: 2px 4px; border-bottom: 1px solid #f0f1f4; cursor: pointer; }
 .log-entry .dir { display: inline-block; width: 18px; font-weight: 700; }
-.log-entry.in .dir { color: #1f7a3a; } .log-entry.out .dir { color: #2b6cb0; } .log-entry.exception { color: #b42318; }
+.log-entry.in .dir { color: #1f7a3a; } .log-entry.out .dir { color: #2b6cb0; } .log-entry.exception { color: #b42318; } .log-entry.diagnostic { color: #8a5a00; }
 .log-entry pre { margin: 4px 0 4px 18px; white-space: pre-wrap; word-break: break-all; background: #f6f7f9; padding: 4px; cursor: text; }
 .notice { color: #b42318; font-size: 12px; }
 .empty { color: #8a93a3; font-style: italic; }
@@ -532,7 +542,17 @@ function renderLog(view: SessionView | undefined): void {
     const row = el(
       'div',
       { class: `log-entry ${e.direction}`, 'data-n': String(e.n), 'data-method': e.method },
-      el('span', { class: 'dir' }, e.direction === 'in' ? '←' : e.direction === 'out' ? '→' : '!'),
+      el(
+        'span',
+        { class: 'dir' },
+        e.direction === 'in'
+          ? '←'
+          : e.direction === 'out'
+            ? '→'
+            : e.direction === 'exception'
+              ? '!'
+              : '·',
+      ),
       `+${ago(e.t - t0)}  ${e.summary}`,
     );
     if (expanded.has(e.n)) row.append(el('pre', {}, JSON.stringify(e.body, null, 2)));
