@@ -695,7 +695,7 @@ export class ClientSession implements AsyncDisposable {
     const sub = typeof id === 'number' ? this.#subscriptions.get(id) : undefined;
     if (sub === undefined) return false;
     sub.end({ by: 'server-cancelled', reason: n.params?.reason });
-    this.#dispatcher.abandon(sub.id as number, n.params?.reason);
+    this.#dispatcher.abandon(sub.id, n.params?.reason);
     return true;
   }
 

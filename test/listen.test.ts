@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { ClientSessionOptions, JsonRpcNotification, SessionMessage } from '../src/index.js';
+import type { ClientSessionOptions, JsonRpcNotification } from '../src/index.js';
 import { NO_RESPONSE, type ScriptedCallContext } from '../src/testing/index.js';
 import { connected, diagnostics, flush, sent, type Reported } from './support/harness.js';
 

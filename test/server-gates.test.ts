@@ -14,7 +14,6 @@ import {
   type ElicitResult,
   type Revision,
   type SamplingHandler,
-  type SessionMessage,
 } from '../src/index.js';
 import type { ScriptedServerOptions } from '../src/testing/index.js';
 import { connected, diagnostics, flush, type Reported } from './support/harness.js';
