@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn as spawnPty, type IPty } from '@lydell/node-pty';
+import xterm from '@xterm/headless';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,10 +14,10 @@ import {
 } from './support/oauth-server.js';
 
 /**
- * The `mcp-actors` CLI at a real terminal: a pseudo-terminal from tmux (on a private socket),
- * keys sent with send-keys, the screen read with capture-pane. Each step waits for what it needs
- * to see on the screen (polled), never for a fixed time. tmux is required: without it these tests
- * fail, saying so.
+ * The `mcp-actors` CLI at a real terminal: a pseudo-terminal (node-pty) whose output goes to a
+ * headless terminal emulator (xterm.js), which keeps the screen the user would see. Keys are
+ * written to the terminal as the keyboard would send them; the screen is read from the emulator.
+ * Each step waits for what it needs to see on the screen, never for a fixed time.
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,23 +25,18 @@ const serverEverything = path.join(
   root,
   'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
 );
-const socket = `mcp-actors-cli-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-
-function tmux(...args: string[]): string {
-  const r = spawnSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
-  if (r.error !== undefined) {
-    throw new Error(
-      `tmux could not be run (${r.error.message}); the terminal tests need tmux (apt-get install tmux).`,
-    );
-  }
-  if (r.status !== 0) throw new Error(`tmux ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
 
 /** Quotes one word for sh. */
 const q = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
 
-let sessions = 0;
+/** What the keyboard sends for the keys the tests press. */
+const KEYS: Readonly<Record<string, string>> = { 'C-c': '\x03', Enter: '\r' };
+
+const COLUMNS = 120;
+const ROWS = 30;
+
+/** Every terminal opened, closed after the tests. */
+const opened: Terminal[] = [];
 
 /**
  * Runs the CLI (from source) in a new 120×30 terminal, with `env` on top of the environment. When
@@ -48,32 +44,67 @@ let sessions = 0;
  * `stty -a` shows them), then waits.
  */
 function terminal(args: readonly string[], env: Record<string, string> = {}): Terminal {
-  const name = `t${++sessions}`;
-  const variables = Object.entries(env).map(([key, value]) => `${key}=${value}`);
-  const cli = [
-    ...(variables.length === 0 ? [] : ['env', ...variables]),
-    process.execPath,
-    '--import',
-    'tsx',
-    'src/cli/main.ts',
-    ...args,
-  ]
-    .map(q)
-    .join(' ');
+  const cli = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args].map(q).join(' ');
   const script = `trap : INT; ${cli}; echo "[exit $?]"; stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$'; exec cat`;
-  tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '30', '-c', root, 'sh', '-c', script);
-  return new Terminal(name);
+  const t = new Terminal(
+    spawnPty('sh', ['-c', script], {
+      name: 'xterm-256color',
+      cols: COLUMNS,
+      rows: ROWS,
+      cwd: root,
+      env: { ...process.env, ...env },
+    }),
+  );
+  opened.push(t);
+  return t;
 }
 
 class Terminal {
-  readonly name: string;
-  constructor(name: string) {
-    this.name = name;
+  readonly #pty: IPty;
+  readonly #emulator = new xterm.Terminal({
+    cols: COLUMNS,
+    rows: ROWS,
+    scrollback: 10_000,
+    allowProposedApi: true,
+  });
+  /** Whether the cursor is shown (DECTCEM, `CSI ? 25 h` / `CSI ? 25 l`). */
+  #cursorShown = true;
+  /** Wakes whoever waits for the screen to change. */
+  #changed = new Set<() => void>();
+  readonly exited: Promise<void>;
+
+  constructor(pty: IPty) {
+    this.#pty = pty;
+    const cursor = (shown: boolean) => (params: (number | number[])[]) => {
+      if (params.includes(25)) this.#cursorShown = shown;
+      return false; // the emulator handles the sequence as well
+    };
+    this.#emulator.parser.registerCsiHandler({ prefix: '?', final: 'h' }, cursor(true));
+    this.#emulator.parser.registerCsiHandler({ prefix: '?', final: 'l' }, cursor(false));
+    this.#emulator.onWriteParsed(() => this.#wake());
+    pty.onData((data) => this.#emulator.write(data));
+    this.exited = new Promise((resolve) => pty.onExit(() => resolve()));
+  }
+
+  #wake(): void {
+    const waiting = [...this.#changed];
+    this.#changed.clear();
+    for (const wake of waiting) wake();
   }
 
   /** Everything on the screen and in its history, wrapped lines joined. */
   screen(): string {
-    return tmux('capture-pane', '-p', '-J', '-S', '-', '-t', this.name).trimEnd();
+    const buffer = this.#emulator.buffer.active;
+    const lines: string[] = [];
+    for (let y = 0; y < buffer.length; y++) {
+      const line = buffer.getLine(y);
+      if (line === undefined) continue;
+      const wrapsOn = buffer.getLine(y + 1)?.isWrapped === true;
+      const text = line.translateToString(!wrapsOn);
+      if (line.isWrapped && lines.length > 0) lines[lines.length - 1] += text;
+      else lines.push(text);
+    }
+    return lines.join('\n').trimEnd();
   }
 
   /** The last line with something on it (where the cursor is, at a prompt). */
@@ -86,17 +117,25 @@ class Terminal {
     );
   }
 
+  /** Presses keys (`C-c`, `Enter`). */
   keys(...keys: string[]): void {
-    tmux('send-keys', '-t', this.name, ...keys);
+    for (const key of keys) {
+      const sent = KEYS[key];
+      if (sent === undefined) throw new Error(`No key ${key}`);
+      this.#pty.write(sent);
+    }
   }
 
   /** Types `text` and Enter. */
   type(text: string): void {
-    if (text !== '') tmux('send-keys', '-t', this.name, '-l', text);
-    tmux('send-keys', '-t', this.name, 'Enter');
+    if (text !== '') this.#pty.write(text);
+    this.keys('Enter');
   }
 
-  /** Polls the screen until `test` passes; fails with the screen after `ms`. */
+  /**
+   * Waits until `test` passes, checking after each change of the screen (and, for what is not on
+   * the screen, such as a process, every 50 ms); fails with the screen after `ms`.
+   */
   async until(what: string, test: (screen: string) => boolean, ms = 20_000): Promise<string> {
     const deadline = Date.now() + ms;
     for (;;) {
@@ -105,7 +144,14 @@ class Terminal {
       if (Date.now() > deadline) {
         throw new Error(`The terminal never showed ${what}. Screen:\n${screen}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, 50);
+        function wake(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#changed.add(wake);
+      });
     }
   }
 
@@ -143,7 +189,17 @@ class Terminal {
   }
 
   cursorVisible(): boolean {
-    return tmux('display-message', '-p', '-t', this.name, '#{cursor_flag}').trim() === '1';
+    return this.#cursorShown;
+  }
+
+  /**
+   * Hangs up the terminal, as closing its window does: SIGHUP to the shell, whose end sends SIGHUP
+   * on to what still runs at the terminal. Waits for the shell to end.
+   */
+  async close(): Promise<void> {
+    this.#pty.kill('SIGHUP');
+    await this.exited;
+    this.#emulator.dispose();
   }
 }
 
@@ -183,18 +239,12 @@ server.on('exit', (code, signal) => process.exit(code ?? 1));
 
 let scratch: string;
 beforeAll(() => {
-  const version = spawnSync('tmux', ['-V'], { encoding: 'utf8' });
-  if (version.error !== undefined || version.status !== 0) {
-    throw new Error(
-      'tmux is not installed (or does not run): the terminal tests of the CLI need it (apt-get install tmux).',
-    );
-  }
   scratch = mkdtempSync(path.join(tmpdir(), 'mcp-actors-cli-tty-'));
   writeFileSync(path.join(scratch, 'tap.mjs'), TAP);
 });
 
-afterAll(() => {
-  spawnSync('tmux', ['-L', socket, 'kill-server']);
+afterAll(async () => {
+  await Promise.all(opened.map((t) => t.close()));
   rmSync(scratch, { recursive: true, force: true });
 });
 

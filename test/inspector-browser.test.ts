@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createClientSession,
@@ -14,6 +13,7 @@ import {
 import { createStdioTransport } from '../src/node/index.js';
 import { startInspector, type Inspector } from '../src/node/inspector.js';
 import { startScriptedServer } from '../src/testing/index.js';
+import { launchChromium } from './support/chromium.js';
 import {
   authorizeAsUser,
   startAuthorizationServer,
@@ -21,7 +21,8 @@ import {
 } from './support/oauth-server.js';
 
 /**
- * The offline inspector in a real browser: headless Chromium (Debian's, driven by playwright-core)
+ * The offline inspector in a real browser: headless Chromium (the build shipped in the
+ * @sparticuz/chromium package, see test/support/chromium.ts; driven by playwright-core)
  * opens the page while a session with server-everything connects, calls tools, runs a long
  * operation with progress, cancels it and closes; a second, in-memory session shows beside it;
  * a third runs OAuth's code flow against the fixture's authorization server, and its
@@ -35,27 +36,12 @@ const serverEverything = path.join(
   root,
   'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
 );
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 let browser: Browser | undefined;
 let inspector: Inspector | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is missing at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does.`,
-    );
-  }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  });
+  browser = await launchChromium();
   inspector = await startInspector();
 }, 60_000);
 
