@@ -89,6 +89,27 @@ describe('describeMachine', () => {
       targets: ['connection.initializing'],
     });
   });
+
+  it('keeps the eventless transitions, with their guards and parameters', () => {
+    const initializing = describeMachine(connectionMachine).states.find(
+      (s) => s.key === 'initializing',
+    );
+    const choosing = initializing?.states.find((s) => s.key === 'choosing');
+    expect(choosing?.transitions).toEqual([
+      {
+        event: '(always)',
+        targets: ['connection.initializing.adopting'],
+        guard: 'modeIs(pinned)',
+      },
+      {
+        event: '(always)',
+        targets: ['connection.initializing.discovering'],
+        guard: 'modeIs(modern)',
+      },
+      { event: '(always)', targets: ['connection.initializing.probing'], guard: 'modeIs(auto)' },
+      { event: '(always)', targets: ['connection.initializing.handshaking'] },
+    ]);
+  });
 });
 
 describe('RecordBuilder', () => {
@@ -228,6 +249,7 @@ describe('the inspector server', () => {
       'dispatcher',
       'request',
       'inboundRequest',
+      'stdioProcess',
       'authorization',
     ]);
     expect(hello.sessions).toEqual([{ id: 's1', label: 'first' }]);

@@ -233,52 +233,74 @@ export interface StateShape {
   readonly states: readonly StateShape[];
 }
 
+type TargetLike = string | { id: string };
+type GuardLike = string | { type?: string; params?: unknown } | undefined;
+
 interface DefinitionNode {
   id: string;
   key: string;
   type: string;
   description?: string;
-  initial?: { target?: readonly (string | { id: string })[] };
-  states?: Record<string, DefinitionNode>;
-  transitions?: readonly {
-    eventType: string;
-    target?: readonly (string | { id: string })[];
-    guard?: string | { type?: string };
-  }[];
-  always?: readonly { target?: readonly (string | { id: string })[] }[];
+  initial?: { target?: readonly TargetLike[] };
+  transitions?: readonly { eventType: string; target?: readonly TargetLike[]; guard?: GuardLike }[];
 }
 
-const idOfTarget = (t: string | { id: string }): string =>
-  typeof t === 'string' ? t.replace(/^#/, '') : t.id;
+/** A machine's state node: its definition, its eventless transitions, its children. */
+interface StateNodeLike {
+  readonly definition: DefinitionNode;
+  /** Eventless transitions (`always`), which the definition leaves out. */
+  readonly always?: readonly { target?: readonly TargetLike[]; guard?: GuardLike }[];
+  readonly states: Readonly<Record<string, StateNodeLike>>;
+}
 
-/** The shape of a machine's states and transitions, from its definition (nothing hand-drawn). */
+const idOfTarget = (t: TargetLike): string => (typeof t === 'string' ? t.replace(/^#/, '') : t.id);
+
+/** A guard's name, with its parameters when they are a plain value: `modeIs(pinned)`. */
+function guardName(guard: GuardLike): string | undefined {
+  if (guard === undefined) return undefined;
+  if (typeof guard === 'string') return guard;
+  if (guard.type === undefined) return undefined;
+  const p = guard.params;
+  return typeof p === 'string' || typeof p === 'number' || typeof p === 'boolean'
+    ? `${guard.type}(${String(p)})`
+    : guard.type;
+}
+
+const transitionOf = (
+  event: string,
+  t: { target?: readonly TargetLike[]; guard?: GuardLike },
+): StateShape['transitions'][number] => {
+  const guard = guardName(t.guard);
+  return {
+    event,
+    targets: (t.target ?? []).map(idOfTarget),
+    ...(guard === undefined ? {} : { guard }),
+  };
+};
+
+/**
+ * The shape of a machine's states and transitions, from its definition (nothing hand-drawn).
+ * Eventless transitions (`always`) are listed under the event `(always)`; a guard with a plain
+ * parameter is named with it (`modeIs(pinned)`).
+ */
 export function describeMachine(machine: AnyStateMachine): StateShape {
-  const walk = (node: DefinitionNode): StateShape => ({
-    id: node.id,
-    key: node.key,
-    type: node.type,
-    initial:
-      node.initial?.target !== undefined && node.initial.target.length > 0
-        ? idOfTarget(node.initial.target[0] as string | { id: string })
-        : undefined,
-    description: node.description,
-    transitions: [
-      ...(node.transitions ?? []).map((t) => {
-        const guard = typeof t.guard === 'string' ? t.guard : t.guard?.type;
-        return {
-          event: t.eventType,
-          targets: (t.target ?? []).map(idOfTarget),
-          ...(guard === undefined ? {} : { guard }),
-        };
-      }),
-      ...(node.always ?? []).map((t) => ({
-        event: '(always)',
-        targets: (t.target ?? []).map(idOfTarget),
-      })),
-    ],
-    states: Object.values(node.states ?? {}).map(walk),
-  });
-  return walk(machine.definition as unknown as DefinitionNode);
+  const walk = (node: StateNodeLike): StateShape => {
+    const d = node.definition;
+    const initial = d.initial?.target?.[0];
+    return {
+      id: d.id,
+      key: d.key,
+      type: d.type,
+      initial: initial === undefined ? undefined : idOfTarget(initial),
+      description: d.description,
+      transitions: [
+        ...(d.transitions ?? []).map((t) => transitionOf(t.eventType, t)),
+        ...(node.always ?? []).map((t) => transitionOf('(always)', t)),
+      ],
+      states: Object.values(node.states).map(walk),
+    };
+  };
+  return walk(machine.root as unknown as StateNodeLike);
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
   dispatcherMachine,
   inboundRequestMachine,
   requestMachine,
+  stdioProcessMachine,
 } from '../../machines/index.js';
 import { McpLocalError } from '../errors.js';
 import {
@@ -145,6 +146,7 @@ const machineShapes = (): Record<string, StateShape> =>
     dispatcher: describeMachine(dispatcherMachine),
     request: describeMachine(requestMachine),
     inboundRequest: describeMachine(inboundRequestMachine),
+    stdioProcess: describeMachine(stdioProcessMachine),
     authorization: describeMachine(authorizationMachine),
   });
 
