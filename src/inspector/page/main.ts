@@ -12,6 +12,7 @@ import type {
   Sanitized,
   StateShape,
 } from '../records.js';
+import { Drawings } from './drawings.js';
 
 interface RequestRow {
   readonly actor: string;
@@ -199,6 +200,7 @@ function addLog(view: SessionView, entry: Omit<LogEntry, 'n'>): void {
 }
 
 function apply(r: InspectorRecord): void {
+  drawings.record(r);
   const view = viewOf(r.session);
   switch (r.kind) {
     case 'actor': {
@@ -303,14 +305,6 @@ main { display: grid; grid-template-columns: minmax(360px, 1fr) minmax(420px, 1.
 section { background: #fff; border: 1px solid #dde1e7; border-radius: 6px; padding: 10px 12px; min-width: 0; }
 section h2 { font-size: 13px; margin: 0 0 8px; text-transform: uppercase; letter-spacing: .04em; color: #566174; }
 .path { font-family: ui-monospace, monospace; font-size: 12px; margin-bottom: 8px; color: #38455a; }
-.state { border: 1px solid #b8c0cc; border-radius: 8px; padding: 4px 8px; margin: 4px 0; background: #fbfcfd; }
-.state > .name { font-weight: 600; font-family: ui-monospace, monospace; }
-.state.visited { border-color: #7f9cc4; background: #f1f6fd; }
-.state.active { border: 2px solid #d97706; background: #fff7e6; }
-.state.active > .name::after { content: '  ● current'; color: #d97706; font-weight: 500; }
-.state.final > .name::before { content: '◎ '; }
-.transitions { margin: 2px 0 2px 8px; padding: 0; list-style: none; color: #5b6575; font-size: 11px; font-family: ui-monospace, monospace; }
-.children { margin-left: 12px; }
 table { border-collapse: collapse; width: 100%; font-size: 12px; }
 th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #eef0f3; white-space: nowrap; }
 td.method { font-family: ui-monospace, monospace; }
@@ -357,6 +351,7 @@ const historyBox = el('div', { id: 'history' });
 const filter = el('input', { id: 'filter', placeholder: 'filter by method (e.g. tools/)' });
 const logBox = el('div', { class: 'log', id: 'log' });
 const notice = el('div', { class: 'notice', id: 'notice' });
+const drawings = new Drawings(() => invalidate());
 root.append(
   el('header', {}, el('h1', {}, 'mcp-actors inspector'), statusLine),
   nav,
@@ -370,71 +365,34 @@ root.append(
       authSection,
       el('section', {}, el('h2', {}, 'Requests in flight'), requestsBox),
       el('section', {}, el('h2', {}, 'Settled requests'), historyBox),
+      drawings.requestSection,
+      drawings.machinesSection,
     ),
     el(
-      'section',
+      'div',
       {},
-      el('h2', {}, 'Messages'),
-      el('div', { class: 'log-tools' }, filter),
-      notice,
-      logBox,
+      el(
+        'section',
+        {},
+        el('h2', {}, 'Messages'),
+        el('div', { class: 'log-tools' }, filter),
+        notice,
+        logBox,
+      ),
+      drawings.sequenceSection,
     ),
   ),
 );
 
-/** XState's generated event names, shortened: `done(probe)`, `error(probe)`, `after(idle)`. */
-function eventLabel(event: string): string {
-  const done = /^xstate\.done\.actor\.(.+)$/.exec(event);
-  if (done !== null) return `done(${done[1]})`;
-  const error = /^xstate\.error\.actor\.(.+)$/.exec(event);
-  if (error !== null) return `error(${error[1]})`;
-  const after = /^xstate\.after\.([^.]+)\./.exec(event);
-  if (after !== null) return `after(${after[1]})`;
-  return event;
-}
-
-function drawState(shape: StateShape): HTMLElement {
-  const box = el('div', { class: `state ${shape.type}`, 'data-id': shape.id });
-  box.append(el('div', { class: 'name' }, shape.key));
-  if (shape.transitions.length > 0) {
-    const list = el('ul', { class: 'transitions' });
-    for (const t of shape.transitions) {
-      const targets = t.targets.map((id) => id.split('.').slice(1).join('.')).join(', ');
-      const guard = t.guard === undefined ? '' : ` [${t.guard}]`;
-      list.append(el('li', {}, `${eventLabel(t.event)}${guard} → ${targets || '(stays)'}`));
-    }
-    box.append(list);
-  }
-  if (shape.states.length > 0) {
-    const children = el('div', { class: 'children' });
-    for (const s of shape.states) children.append(drawState(s));
-    box.append(children);
-  }
-  return box;
-}
-
-/** Charts drawn (from the machines of the last `hello`), by the box they are drawn in. */
-const drawn = new Set<HTMLElement>();
-
-/** Draws `machine`'s statechart into `box` once, then lights the states of `state`. */
+/** Draws `machine`'s statechart into `box` (laid out once), lit where the actor is. */
 function renderChart(
   box: HTMLElement,
   pathBox: HTMLElement,
   machine: string,
   state: ChartState | undefined,
 ): void {
-  const shape = machines[machine];
-  if (shape === undefined) return;
-  if (!drawn.has(box)) {
-    box.textContent = '';
-    for (const s of shape.states) box.append(drawState(s));
-    drawn.add(box);
-  }
-  for (const node of box.querySelectorAll<HTMLElement>('.state')) {
-    const id = node.dataset['id'] ?? '';
-    node.classList.toggle('active', state?.active.has(id) ?? false);
-    node.classList.toggle('visited', state?.visited.has(id) ?? false);
-  }
+  if (machines[machine] === undefined) return;
+  drawings.chart(box, machine, selected);
   pathBox.textContent =
     state === undefined ? '' : `path: ${state.pathCut > 0 ? '… → ' : ''}${state.path.join(' → ')}`;
 }
@@ -590,6 +548,7 @@ function render(): void {
   );
   historyBox.replaceChildren(requestTable(view?.settled ?? [], now, true));
   renderLog(view);
+  drawings.render(selected);
   notice.textContent =
     dropped > 0 ? `${dropped} events were dropped (the page read too slowly or opened late)` : '';
   statusLine.textContent = connected
@@ -604,6 +563,7 @@ function invalidate(): void {
 }
 
 filter.addEventListener('input', () => invalidate());
+drawings.pickFrom(requestsBox, historyBox);
 logBox.addEventListener('click', (event) => {
   const target = event.target as HTMLElement;
   if (target.closest('pre') !== null) return;
@@ -633,8 +593,8 @@ function connect(): void {
     const frame = JSON.parse(event.data) as InspectorFrame;
     if (frame.type === 'hello') {
       machines = { ...frame.machines };
+      drawings.reset(machines);
       sessions.clear();
-      drawn.clear();
       for (const s of frame.sessions) addSession(s);
       for (const r of frame.records) apply(r);
       dropped = frame.dropped;
