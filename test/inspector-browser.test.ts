@@ -3,6 +3,12 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  authorizationMachine,
+  connectionMachine,
+  requestMachine,
+  stdioProcessMachine,
+} from '../machines/index.js';
+import {
   createClientSession,
   createInMemoryTransportPair,
   createOAuthClient,
@@ -11,6 +17,12 @@ import {
   type OAuthClient,
 } from '../src/index.js';
 import { createStdioTransport } from '../src/node/index.js';
+import {
+  describeMachine,
+  type InspectorFrame,
+  type InspectorRecord,
+  type StateShape,
+} from '../src/inspector/records.js';
 import { startInspector, type Inspector } from '../src/node/inspector.js';
 import { startScriptedServer } from '../src/testing/index.js';
 import { launchChromium } from './support/chromium.js';
@@ -27,8 +39,9 @@ import {
  * operation with progress, cancels it and closes; a second, in-memory session shows beside it;
  * a third runs OAuth's code flow against the fixture's authorization server, and its
  * authorization statechart shows under it.
- * The screenshot for the README is taken here (`UPDATE_SCREENSHOT=1 npx vitest run
- * test/inspector-browser.test.ts` writes docs/inspector.png).
+ * The statecharts are drawn from the machines' definitions: each is checked against
+ * `describeMachine` of the same machine (a box per state, a label per transition). The pictures
+ * in docs/ are taken by scripts/inspector-screenshots.ts.
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,9 +67,53 @@ afterAll(async () => {
 interface Dataset {
   readonly dataset: Readonly<Record<string, string | undefined>>;
 }
+interface ElementLike {
+  readonly textContent: string | null;
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): ElementLike | null;
+  querySelectorAll(selector: string): Iterable<ElementLike>;
+}
 
 const active = (page: Page, state: string) =>
   page.waitForSelector(`#chart .state.active[data-id="connection.${state}"]`);
+
+/** Every state of a machine (not the machine itself), and every transition's key. */
+function partsOf(shape: StateShape): { states: string[]; transitions: string[] } {
+  const states: string[] = [];
+  const transitions: string[] = [];
+  const walk = (s: StateShape): void => {
+    s.transitions.forEach((_, i) => transitions.push(`${s.id}#${i}`));
+    for (const c of s.states) {
+      states.push(c.id);
+      walk(c);
+    }
+  };
+  walk(shape);
+  return { states, transitions };
+}
+
+/** The `data-*` values of the elements `selector` finds, in document order. */
+const dataOf = (page: Page, selector: string, key: string): Promise<string[]> =>
+  page
+    .locator(selector)
+    .evaluateAll((nodes, k) => nodes.map((n) => (n as unknown as Dataset).dataset[k] ?? ''), key);
+
+/** The keys of a drawing's taken transitions and initial arrows, by the step that took them. */
+async function stepsOf(page: Page, svg: string): Promise<string[]> {
+  const taken = await page
+    .locator(`${svg} .transition.taken, ${svg} g.edge.initial.taken`)
+    .evaluateAll((nodes) =>
+      nodes.map((n) => {
+        const d = (n as unknown as Dataset).dataset;
+        return [d['key'] ?? '', d['steps'] ?? ''] as const;
+      }),
+    );
+  const byStep: string[] = [];
+  for (const [key, steps] of taken) {
+    for (const step of steps.split(' ')) if (step !== '') byStep[Number(step) - 1] = key;
+  }
+  return byStep;
+}
 
 describe('the inspector page', () => {
   it('shows the statechart, the requests and the log of live sessions, and keeps secrets out', async () => {
@@ -64,6 +121,21 @@ describe('the inspector page', () => {
     const page = await (browser as Browser).newPage({ viewport: { width: 1400, height: 1000 } });
     const requested: string[] = [];
     page.on('request', (r) => requested.push(r.url()));
+    // What the page receives, to check the sequence view against.
+    const received: InspectorRecord[] = [];
+    const sessionIds = new Map<string, string>();
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', ({ payload }) => {
+        const frame = JSON.parse(String(payload)) as InspectorFrame;
+        if (frame.type === 'session') sessionIds.set(frame.session.label, frame.session.id);
+        else {
+          if (frame.type === 'hello') {
+            for (const s of frame.sessions) sessionIds.set(s.label, s.id);
+          }
+          received.push(...frame.records);
+        }
+      }),
+    );
     await page.goto(insp.url);
     await page.waitForSelector('header .status:has-text("live")');
 
@@ -84,6 +156,83 @@ describe('the inspector page', () => {
         await page.getAttribute('#chart .state[data-id="connection.initializing"]', 'class'),
       ).toContain('visited');
 
+      // The connection statechart, laid out: a box per state (nested in its parent's), the
+      // transitions as labelled arrows with their guards, delays as after(…).
+      const connection = partsOf(describeMachine(connectionMachine));
+      const chartSvg = '#chart svg.diagram[data-machine="connection"]';
+      expect((await dataOf(page, `${chartSvg} g.state`, 'id')).sort()).toEqual(
+        [...connection.states].sort(),
+      );
+      expect((await dataOf(page, `${chartSvg} .transition`, 'key')).sort()).toEqual(
+        [...connection.transitions].sort(),
+      );
+      // Each arrow joins the states it says, and is drawn (a path with points).
+      const arrows = await page.locator(`${chartSvg} g.edge:not(.initial)`).count();
+      expect(arrows).toBeGreaterThanOrEqual(15);
+      expect(await page.locator(`${chartSvg} g.edge path.line[d*="L"]`).count()).toBe(
+        arrows + (await page.locator(`${chartSvg} g.edge.initial`).count()),
+      );
+      const box = async (id: string) =>
+        (await page.locator(`${chartSvg} g.state[data-id="${id}"] > rect`).boundingBox())!;
+      const parent = await box('connection.initializing');
+      const child = await box('connection.initializing.handshaking');
+      expect(child.x).toBeGreaterThanOrEqual(parent.x);
+      expect(child.y).toBeGreaterThanOrEqual(parent.y);
+      expect(child.x + child.width).toBeLessThanOrEqual(parent.x + parent.width);
+      expect(child.y + child.height).toBeLessThanOrEqual(parent.y + parent.height);
+      const label = (key: string) => page.textContent(`${chartSvg} .transition[data-key="${key}"]`);
+      expect(await label('connection.initializing.probing#0')).toBe(
+        'done(probe)[probeFoundModern]',
+      );
+      expect(await label('connection.initializing#2')).toBe(
+        'after(connectTimeout)[connectTimeLimited]',
+      );
+      expect(await label('connection.initializing.choosing#2')).toBe('always[modeIs(auto)]');
+      expect(
+        await page.getAttribute(
+          `${chartSvg} g.edge:has(.transition[data-key="connection.preconnect#0"])`,
+          'data-target',
+        ),
+      ).toBe('connection.initializing');
+      // Lit where it is; the path traced, in order.
+      expect(await dataOf(page, `${chartSvg} g.state.lit`, 'id')).toEqual(['connection.ready']);
+      expect(await stepsOf(page, chartSvg)).toEqual([
+        'connection#initial',
+        'connection.preconnect#0', // connect
+        'connection.initializing#initial',
+        'connection.initializing.choosing#2', // always [modeIs(auto)]
+        'connection.initializing.probing#1', // done(probe): a legacy server, so the handshake
+        'connection.initializing.handshaking#0', // done(handshake)
+      ]);
+      expect(
+        await page.getAttribute(
+          `${chartSvg} g.edge:has(.transition[data-key="connection.initializing.handshaking#0"])`,
+          'class',
+        ),
+      ).toMatch(/taken.*last|last.*taken/);
+
+      // The session's other machines: the dispatcher lit where it is; the stdio process drawn.
+      await page.waitForSelector(
+        '#machine-chart svg[data-machine="dispatcher"] g.state.lit[data-id="dispatcher.open"]',
+      );
+      await page.click('#machines button[data-machine="stdioProcess"]');
+      const stdio = partsOf(describeMachine(stdioProcessMachine));
+      await page.waitForSelector('#machine-chart svg[data-machine="stdioProcess"]');
+      expect(await page.locator('#machine-chart g.state').count()).toBe(stdio.states.length);
+      expect(await page.locator('#machine-chart .transition').count()).toBe(
+        stdio.transitions.length,
+      );
+      expect(await label('connection.ready#0')).toBe('close');
+      expect(
+        await page.textContent('#machine-chart .transition[data-key="stdioProcess.endingInput#1"]'),
+      ).toBe('after(stdinGrace)');
+      // A transition that stays is listed in its state's box.
+      expect(
+        await page.textContent(
+          '#machine-chart g.state[data-id="stdioProcess.outputEnded"] .transition.internal',
+        ),
+      ).toBe('↺ after(outputGrace)');
+
       await session.callTool('echo', { message: 'hello inspector' });
       await session.callTool('echo', { message: 'with a secret', api_key: 'sk-do-not-show' });
 
@@ -100,15 +249,6 @@ describe('the inspector page', () => {
       await row.waitFor();
       await page.waitForSelector('#requests tr.request.inflight .bar > span');
       expect(await row.textContent()).toMatch(/inFlight.*1\/30/);
-      // The README's picture: written to docs/ when asked (UPDATE_SCREENSHOT=1), so that a test
-      // run leaves the committed one alone; taken and checked either way.
-      const shot = await page.screenshot(
-        process.env['UPDATE_SCREENSHOT'] === '1'
-          ? { path: path.join(root, 'docs/inspector.png') }
-          : {},
-      );
-      expect(shot.subarray(1, 4).toString('latin1')).toBe('PNG');
-      expect(shot.length).toBeGreaterThan(20_000);
       controller.abort('seen enough');
       await expect(long).resolves.toMatchObject({ code: 'REQUEST_CANCELLED' });
       await page.waitForSelector('#history tr.request.settled:has-text("cancelled")');
@@ -158,9 +298,128 @@ describe('the inspector page', () => {
       await page.click('nav button:has-text("server-everything")');
       await active(page, 'ready');
 
+      // A request picked in the table: its own machine, lit at its state, with its events.
+      await page.click('#history tr.request.settled:has-text("cancelled")');
+      await page.waitForSelector('#request:not([hidden])');
+      const requestSvg = '#request-chart svg.diagram[data-machine="request"]';
+      await page.waitForSelector(`${requestSvg} g.state.lit[data-id="request.cancelled"]`);
+      expect(await page.textContent('#request-facts')).toMatch(
+        /→ tools\/call · cancelled · took \d/,
+      );
+      const requestParts = partsOf(describeMachine(requestMachine));
+      expect(await page.locator(`${requestSvg} g.state`).count()).toBe(requestParts.states.length);
+      expect(await page.locator(`${requestSvg} .transition`).count()).toBe(
+        requestParts.transitions.length,
+      );
+      const steps = await stepsOf(page, requestSvg);
+      expect(steps.slice(0, 2)).toEqual(['request#initial', 'request.created#0']); // send
+      expect(steps.at(-1)).toMatch(/^request\.inFlight#/);
+      expect(
+        await page.textContent(`${requestSvg} .transition[data-key="${steps.at(-1)}"]`),
+      ).toMatch(/^abort/);
+      const events = await page
+        .locator('#request-events tr.event')
+        .evaluateAll((rows) =>
+          rows.map((r) =>
+            [...(r as unknown as ElementLike).querySelectorAll('td')].map(
+              (td) => td.textContent ?? '',
+            ),
+          ),
+        );
+      const types = events.map((e) => e[2]);
+      expect(types.slice(0, 2)).toEqual(['xstate.init', 'send']);
+      expect(types).toContain('abort');
+      const progress = events.find((e) => e[2] === 'progress');
+      expect(progress?.[3]).toBe('1/30');
+      expect(progress?.[4]).toBe('→ inFlight');
+      expect(events.find((e) => e[2] === 'abort')?.[4]).toBe('→ cancelled');
+      for (const e of events) {
+        expect(e[0]).toMatch(/^\+\d+(\.\d+)? (ms|s)$/);
+        expect(e[1]).toMatch(/^\d\d:\d\d:\d\d\.\d{3}$/);
+      }
+      // Another: an echo, lit where it ended.
+      await page.locator('#history tr.request.settled', { hasText: 'succeeded' }).nth(1).click();
+      await page.waitForSelector(`${requestSvg} g.state.lit[data-id="request.succeeded"]`);
+      expect(await stepsOf(page, requestSvg)).toEqual([
+        'request#initial',
+        'request.created#0', // send
+        'request.inFlight#0', // result
+      ]);
+
+      // The sequence view: the exchange on two lifelines, newest at the bottom.
+      const arrowsShown = await page.locator('#sequence g.message').evaluateAll((nodes) =>
+        nodes.map((node) => {
+          const n = node as unknown as ElementLike;
+          const line = n.querySelector('line')!;
+          return {
+            classes: n.getAttribute('class') ?? '',
+            label: n.querySelector('.label')?.textContent ?? '',
+            from: Number(line.getAttribute('x1')),
+            to: Number(line.getAttribute('x2')),
+            y: Number(line.getAttribute('y1')),
+          };
+        }),
+      );
+      const echo = arrowsShown.find((a) => a.label.startsWith('tools/call echo #'));
+      const echoResult = arrowsShown.find((a) => /^result #\d+ of tools\/call · /.test(a.label));
+      expect(echo?.classes).toBe('message out request');
+      expect(echoResult?.classes).toBe('message in result');
+      expect(echo!.from).toBeLessThan(echo!.to); // client → server
+      expect(echoResult!.from).toBeGreaterThan(echoResult!.to); // server → client
+      expect(arrowsShown.map((a) => a.label)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^initialize #\d+$/),
+          'notifications/initialized',
+          expect.stringMatching(/^notifications\/progress 1\/30$/),
+          expect.stringMatching(/^notifications\/cancelled of #\d+$/),
+        ]),
+      );
+      const ys = arrowsShown.map((a) => a.y);
+      expect(ys).toEqual([...ys].sort((a, b) => a - b));
+      // The cancel notification follows the request it cancels.
+      const cancelled = arrowsShown.findIndex((a) => a.label.startsWith('notifications/cancelled'));
+      const longCall = arrowsShown.findIndex((a) =>
+        a.label.startsWith('tools/call trigger-long-running-operation #'),
+      );
+      expect(longCall).toBeGreaterThan(-1);
+      expect(cancelled).toBeGreaterThan(longCall);
+
       await session.close();
       session = undefined;
       await active(page, 'closed');
+      await page.waitForSelector(`${chartSvg} g.state.lit[data-id="connection.closed"]`);
+      expect((await stepsOf(page, chartSvg)).slice(6, 7)).toEqual(['connection.ready#0']); // close
+      // Every message the page received for this session has its arrow, in the order received
+      // (the session is closed: no more will come).
+      const sessionId = sessionIds.get('server-everything (stdio)');
+      const wire = received
+        .filter((r) => r.kind === 'message' && r.session === sessionId)
+        .map((r) => {
+          const m = (r.kind === 'message' ? r.message : null) as Record<string, unknown> | null;
+          const raw = m?.['id'];
+          const id =
+            raw === undefined || raw === null
+              ? ''
+              : typeof raw === 'string'
+                ? raw
+                : JSON.stringify(raw);
+          const method = typeof m?.['method'] === 'string' ? m['method'] : 'response';
+          return `${r.kind === 'message' ? r.direction : ''} ${method} ${id}`;
+        });
+      expect(wire.length).toBeGreaterThanOrEqual(10);
+      expect(wire.length).toBeLessThanOrEqual(80); // all of them drawn (SEQUENCE_SHOWN)
+      const drawn = () =>
+        page.locator('#sequence g.message').evaluateAll((nodes) =>
+          nodes.map((node) => {
+            const d = (node as unknown as Dataset).dataset;
+            const classes = (node as unknown as ElementLike).getAttribute('class') ?? '';
+            const direction = classes.includes(' out ') ? 'out' : 'in';
+            const method = /request|notification/.test(classes) ? (d['method'] ?? '') : 'response';
+            return { n: d['n'], entry: `${direction} ${method} ${d['id'] ?? ''}` };
+          }),
+        );
+      await expect.poll(async () => (await drawn()).map((a) => a.entry)).toEqual(wire);
+      expect((await drawn()).map((a) => a.n)).toEqual(wire.map((_, i) => String(i + 1)));
     } finally {
       await session?.close();
       await page.close();
@@ -228,12 +487,34 @@ describe('the inspector page', () => {
         ).toMatch(/visited(?!.*active)/);
       }
       // Drawn from the definition: every state, and the transitions with their guards.
-      expect(await page.locator('#auth-chart .state').count()).toBe(9);
+      const authorization = partsOf(describeMachine(authorizationMachine));
+      const authSvg = '#auth-chart svg.diagram[data-machine="authorization"]';
+      expect((await dataOf(page, `${authSvg} g.state`, 'id')).sort()).toEqual(
+        [...authorization.states].sort(),
+      );
+      expect((await dataOf(page, `${authSvg} .transition`, 'key')).sort()).toEqual(
+        [...authorization.transitions].sort(),
+      );
       expect(
-        await page.textContent(
-          '#auth-chart .state[data-id="authorization.registering"] .transitions',
+        await page.textContent(`${authSvg} .transition[data-key="authorization.registering#0"]`),
+      ).toBe('done(register)[needsUser]');
+      expect(
+        await page.getAttribute(
+          `${authSvg} g.edge:has(.transition[data-key="authorization.registering#0"])`,
+          'data-target',
         ),
-      ).toContain('done(register) [needsUser] → authorizing');
+      ).toBe('authorization.authorizing');
+      expect(await dataOf(page, `${authSvg} g.state.lit`, 'id')).toEqual([
+        'authorization.authorized',
+      ]);
+      expect(await stepsOf(page, authSvg)).toEqual([
+        'authorization#initial',
+        'authorization.idle#0', // challenge
+        'authorization.discovering#0', // done(discover)
+        'authorization.registering#0', // done(register) [needsUser]
+        'authorization.authorizing#0', // done(authorize)
+        'authorization.exchanging#0', // done(exchange)
+      ]);
       expect(await page.textContent('#auth-context tr[data-key="issuer"] td')).toBe(
         authServer.issuer,
       );

@@ -333,6 +333,8 @@ export function light(root: SVGSVGElement, trace: Trace | undefined): void {
     const numbers = keys.flatMap((key) => order.get(key) ?? []).sort((a, b) => a - b);
     edge.classList.toggle('taken', numbers.length > 0);
     edge.classList.toggle('last', latest !== undefined && keys.includes(latest));
+    if (numbers.length === 0) edge.removeAttribute('data-steps');
+    else edge.dataset['steps'] = numbers.join(' ');
     const badge = edge.querySelector('g.steps');
     if (badge === null) continue;
     badge.replaceChildren();
