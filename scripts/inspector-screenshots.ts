@@ -33,7 +33,10 @@ const session = createClientSession({
   inspect: inspector.observer('server-everything (stdio)'),
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const page = await browser.newPage({
+    viewport: { width: 1400, height: 1000 },
+    deviceScaleFactor: 2, // sharp when shown scaled down
+  });
   await page.goto(inspector.url);
   await page.waitForSelector('header .status:has-text("live")');
 

@@ -168,8 +168,9 @@ const GRAPH_OPTIONS: Readonly<Record<string, string>> = {
   'elk.layered.spacing.nodeNodeBetweenLayers': '16',
   'elk.layered.spacing.edgeNodeBetweenLayers': '8',
   'elk.layered.spacing.edgeEdgeBetweenLayers': '6',
-  // Arrows into one state share where they enter it: far fewer crossings, a narrower drawing.
-  'elk.layered.mergeEdges': 'true',
+  // Each arrow enters its target at a point of its own: a state with many arrows in (closing,
+  // closed) is wider, but every arrow can be followed to its label and its source.
+  'elk.layered.mergeEdges': 'false',
   'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
   'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
   'elk.layered.compaction.postCompaction.strategy': 'EDGE_LENGTH',
