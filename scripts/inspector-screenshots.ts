@@ -34,7 +34,7 @@ const session = createClientSession({
 });
 try {
   const page = await browser.newPage({
-    viewport: { width: 1400, height: 1000 },
+    viewport: { width: 1600, height: 1000 },
     deviceScaleFactor: 2, // sharp when shown scaled down
   });
   await page.goto(inspector.url);

@@ -172,7 +172,9 @@ const GRAPH_OPTIONS: Readonly<Record<string, string>> = {
   // closed) is wider, but every arrow can be followed to its label and its source.
   'elk.layered.mergeEdges': 'false',
   'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
-  'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
+  // Long arrows kept straight, so the drawing stays narrow with each arrow on its own track.
+  'elk.layered.nodePlacement.strategy': 'LINEAR_SEGMENTS',
+  'elk.layered.thoroughness': '50',
   'elk.layered.compaction.postCompaction.strategy': 'EDGE_LENGTH',
   'elk.edgeLabels.placement': 'CENTER',
 };
