@@ -10,7 +10,7 @@ import {
 } from '../src/inspector/records.js';
 import { Sequences } from '../src/inspector/page/sequence.js';
 import { stepsBetween, Tracker, EVENTS_HEAD, EVENTS_TAIL } from '../src/inspector/page/trace.js';
-import { startScriptedServer } from '../src/testing/index.js';
+import { NO_RESPONSE, startScriptedServer } from '../src/testing/index.js';
 
 /**
  * What the inspector page reads back from the records to trace a path on a statechart: the
@@ -171,6 +171,53 @@ describe('Tracker', () => {
     expect(call?.ended).toBeGreaterThanOrEqual(times[times.length - 1] ?? Infinity);
     // Machines the page was not given are not traced.
     expect(tracker.trace('s1', 'dispatcher')).toBeUndefined();
+  });
+
+  it('gives an event its state after, when an event its handler caused was traced in between', async () => {
+    // A caller that cancels from its progress callback: the abort is received, and its
+    // snapshot reported, before the snapshot of the progress that caused it.
+    const records: InspectorRecord[] = [];
+    let t = 1000;
+    const builder = new RecordBuilder('s1', () => (t += 5));
+    const [client, server] = createInMemoryTransportPair();
+    startScriptedServer(server, {
+      handlers: {
+        'tools/call': (_params, call) => {
+          const token = (_params?.['_meta'] as { progressToken?: unknown } | undefined)
+            ?.progressToken;
+          call.notify('notifications/progress', { progressToken: token, progress: 1, total: 4 });
+          return NO_RESPONSE;
+        },
+      },
+    });
+    const session = createClientSession({
+      transport: client,
+      mode: 'legacy',
+      inspect: (e: InspectionEvent) => records.push(...builder.records(e)),
+    });
+    await session.connect();
+    const controller = new AbortController();
+    await expect(
+      session.callTool(
+        'slow',
+        {},
+        { signal: controller.signal, onProgress: () => controller.abort('enough') },
+      ),
+    ).rejects.toMatchObject({ code: 'REQUEST_CANCELLED' });
+    await session.close();
+
+    const tracker = new Tracker();
+    tracker.reset({ request });
+    for (const r of records) tracker.apply(r);
+    const call = tracker.trace('s1', 'request:1');
+    expect(call?.active).toEqual(new Set(['request.cancelled']));
+    // One row per event received, each with its payload and the state it left.
+    expect(call?.events.map((e) => [e.type, e.detail, e.state])).toEqual([
+      ['xstate.init', '', 'created'],
+      ['send', '', 'inFlight'],
+      ['progress', '1/4', 'cancelled'],
+      ['abort', 'enough', 'cancelled'],
+    ]);
   });
 
   it('keeps the first and the latest events of a long-lived actor', () => {

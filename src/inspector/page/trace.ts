@@ -283,12 +283,19 @@ export class Tracker {
         for (const id of after) trace.visited.add(id);
         trace.status = r.status;
         const state = valueText(r.value);
-        const last = trace.events[trace.events.length - 1];
-        if (last !== undefined && last.state === undefined && last.type === r.event) {
-          last.state = state;
-        } else {
-          push(trace, { t: r.t, type: r.event, detail: '', state });
+        // The snapshot of the event received last of its type and not yet given one: most often
+        // the last event, but an event that its own handling caused (a caller aborting from its
+        // progress callback) is received, and its snapshot reported, before it.
+        let received: TracedEvent | undefined;
+        for (let i = trace.events.length - 1; i >= trace.events.length - 8 && i >= 0; i--) {
+          const e = trace.events[i] as TracedEvent;
+          if (e.type === r.event && e.state === undefined) {
+            received = e;
+            break;
+          }
         }
+        if (received !== undefined) received.state = state;
+        else push(trace, { t: r.t, type: r.event, detail: '', state });
         const context = r.context;
         if (context !== null && typeof context === 'object' && !Array.isArray(context)) {
           if (typeof context['method'] === 'string') trace.method = context['method'];
