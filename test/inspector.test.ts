@@ -39,6 +39,116 @@ describe('sanitize', () => {
     });
   });
 
+  /** Keys whose values are hidden, in the spellings met in headers, bodies, configs and forms. */
+  const hidden = [
+    'authorization',
+    'Authorization',
+    'AUTHORIZATION',
+    'proxy-authorization',
+    'Proxy-Authorization',
+    'cookie',
+    'Cookie',
+    'set-cookie',
+    'Set-Cookie',
+    'dpop',
+    'DPoP',
+    'token',
+    'access_token',
+    'accessToken',
+    'AccessToken',
+    'ACCESS_TOKEN',
+    'access-token',
+    'refresh_token',
+    'refreshToken',
+    'id_token',
+    'idToken',
+    'registration_access_token',
+    'subject_token',
+    'client_secret',
+    'clientSecret',
+    'CLIENT_SECRET',
+    'secret',
+    'password',
+    'Password',
+    'passwd',
+    'db_password',
+    'api_key',
+    'apiKey',
+    'API_KEY',
+    'api-key',
+    'x-api-key',
+    'X-API-Key',
+    'OPENAI_API_KEY',
+    'private_key',
+    'code_verifier',
+    'codeVerifier',
+    'client_assertion',
+  ];
+  /** Keys that only look like them: protocol fields and ordinary words. */
+  const shown = [
+    'progressToken',
+    'progress_token',
+    'maxTokens',
+    'max_tokens',
+    'tokens',
+    'inputTokens',
+    'outputTokens',
+    'tokenCount',
+    'nextPageToken',
+    'tokenizer',
+    'secretary',
+    'passwordHint',
+    'keywords',
+    'apiVersion',
+    'authorizationServers',
+    'authorization_endpoint',
+    'token_endpoint',
+    'cookieConsent',
+    'credentialType',
+    'code',
+    'cursor',
+    'nextCursor',
+  ];
+  /** `key` under a value at the top, in an object, in an array and deep down. */
+  const placed = (key: string) => ({
+    [key]: 'v',
+    params: { _meta: { [key]: 'v' }, arguments: { list: [{ [key]: 'v' }] } },
+    deep: { a: { b: { c: { d: { [key]: 'v' } } } } },
+  });
+
+  it.each(hidden)('hides the value of %s, at any depth', (key) => {
+    const out = sanitize(placed(key));
+    expect(out).toEqual({
+      [key]: '[redacted]',
+      params: { _meta: { [key]: '[redacted]' }, arguments: { list: [{ [key]: '[redacted]' }] } },
+      deep: { a: { b: { c: { d: { [key]: '[redacted]' } } } } },
+    });
+  });
+
+  it.each(shown)('shows the value of %s, at any depth', (key) => {
+    expect(sanitize(placed(key))).toEqual(placed(key));
+  });
+
+  it('shows what a sampling request and a progress notification carry', () => {
+    const sampling = {
+      jsonrpc: '2.0',
+      id: 4,
+      method: 'sampling/createMessage',
+      params: {
+        _meta: { progressToken: 'p-1' },
+        maxTokens: 256,
+        messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }],
+      },
+    };
+    expect(sanitize(sampling)).toEqual(sampling);
+    const progress = {
+      jsonrpc: '2.0',
+      method: 'notifications/progress',
+      params: { progressToken: 7, progress: 1, total: 2 },
+    };
+    expect(sanitize(progress)).toEqual(progress);
+  });
+
   it('bounds strings, arrays, keys and depth, cuts cycles and drops functions', () => {
     const cyclic: Record<string, unknown> = { name: 'loop', fn: () => 1 };
     cyclic['self'] = cyclic;

@@ -97,9 +97,72 @@ export type InspectorFrame =
       readonly dropped: number;
     };
 
-/** Keys whose values never leave the process: credentials, tokens, cookies, keys. */
-const SECRET_KEY =
-  /^(authorization|proxy-authorization|cookie|set-cookie|dpop)$|token|secret|password|passwd|api[-_]?key|credential|private[-_]?key|session[-_]?key|verifier|assertion/i;
+/**
+ * Names whose values never leave the process, compared as {@link keyName} writes them (lower case,
+ * without `-`, `_`, `.` or spaces): `Authorization`, `proxy-authorization`, `Cookie`, `set-cookie`,
+ * `DPoP`; a token by its name (`token`, `access_token`, `accessToken`, `refresh_token`,
+ * `id_token`, `subject_token`, …, not `progressToken` or `maxTokens`); client secrets, passwords,
+ * API keys (`api_key`, `apiKey`, `x-api-key`), private keys, PKCE verifiers and client
+ * assertions. Matched whole, never as a part of a longer name.
+ */
+const SECRET_NAMES: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'cookies',
+  'setcookie',
+  'dpop',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'bearertoken',
+  'authtoken',
+  'xauthtoken',
+  'sessiontoken',
+  'subjecttoken',
+  'actortoken',
+  'registrationaccesstoken',
+  'devicecode',
+  'secret',
+  'clientsecret',
+  'password',
+  'passwd',
+  'apikey',
+  'xapikey',
+  'privatekey',
+  'sessionkey',
+  'credential',
+  'credentials',
+  'codeverifier',
+  'verifier',
+  'assertion',
+  'clientassertion',
+]);
+
+/**
+ * Endings that make a longer name secret too: a credential named for what it is for
+ * (`OPENAI_API_KEY`, `github_client_secret`, `db_password`, `x-goog-api-key`). Each is a
+ * credential on its own; none is the end of a protocol field (`progressToken`, `maxTokens`,
+ * `nextCursor` end otherwise).
+ */
+const SECRET_ENDINGS: readonly string[] = [
+  'apikey',
+  'secret',
+  'password',
+  'accesstoken',
+  'refreshtoken',
+  'privatekey',
+];
+
+/** A key as {@link SECRET_NAMES} lists it: lower case, without separators. */
+const keyName = (key: string): string => key.toLowerCase().replace(/[-_.\s]/g, '');
+
+/** Whether the value under `key` is a credential, by the key's exact name (see SECRET_NAMES). */
+function isSecretKey(key: string): boolean {
+  const name = keyName(key);
+  return SECRET_NAMES.has(name) || SECRET_ENDINGS.some((ending) => name.endsWith(ending));
+}
 
 /**
  * Credentials that can hide inside a string (an error message that quotes a URL or a header):
@@ -130,10 +193,11 @@ export interface SanitizeLimits {
 }
 
 /**
- * A plain JSON copy of `value` that is safe to show: values under secret-looking keys
- * (`authorization`, `*token*`, `*secret*`, `password`, `api_key`, `cookie`, `*verifier*`,
- * `*assertion*`, …) are replaced by `"[redacted]"`, and so are credentials quoted inside strings
- * (a JWT, `Bearer …`, a URL's `code=` or `access_token=`); functions and symbols are dropped,
+ * A plain JSON copy of `value` that is safe to show: values under credential names
+ * (`authorization`, `cookie`, `set-cookie`, `access_token`, `refreshToken`, `client_secret`,
+ * `password`, `api_key`, `x-api-key`, …, matched whole and in any case; see {@link isSecretKey})
+ * are replaced by `"[redacted]"` at any depth, and so are credentials quoted inside strings (a
+ * JWT, `Bearer …`, a URL's `code=` or `access_token=`); functions and symbols are dropped,
  * errors become `{ name, message, code }`, cycles are cut, and strings, arrays, objects and
  * depth are bounded.
  */
@@ -181,7 +245,7 @@ export function sanitize(value: unknown, limits: SanitizeLimits = {}): Sanitized
           break;
         }
         const item = (object as Record<string, unknown>)[key];
-        if (SECRET_KEY.test(key) && item !== undefined && item !== null) {
+        if (isSecretKey(key) && item !== undefined && item !== null) {
           out[key] = '[redacted]';
           count++;
           continue;
