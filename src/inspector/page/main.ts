@@ -636,6 +636,8 @@ function connect(): void {
       sessions.clear();
       drawn.clear();
       for (const s of frame.sessions) addSession(s);
+      // What the history no longer holds of the live actors first: it is older than the rest.
+      for (const r of frame.live) apply(r);
       for (const r of frame.records) apply(r);
       dropped = frame.dropped;
     } else if (frame.type === 'session') {
