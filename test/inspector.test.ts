@@ -80,6 +80,15 @@ describe('sanitize', () => {
     'x-api-key',
     'X-API-Key',
     'OPENAI_API_KEY',
+    'ANTHROPIC_API_KEY',
+    'GITHUB_TOKEN',
+    'slackBotToken',
+    'x-auth-token',
+    'ID_TOKEN',
+    'Refresh-Token',
+    'Client_Secret',
+    'PASSWORD',
+    'Cookies',
     'private_key',
     'code_verifier',
     'codeVerifier',
@@ -96,6 +105,9 @@ describe('sanitize', () => {
     'outputTokens',
     'tokenCount',
     'nextPageToken',
+    'pageToken',
+    'next_token',
+    'continuationToken',
     'tokenizer',
     'secretary',
     'passwordHint',
@@ -128,6 +140,27 @@ describe('sanitize', () => {
 
   it.each(shown)('shows the value of %s, at any depth', (key) => {
     expect(sanitize(placed(key))).toEqual(placed(key));
+  });
+
+  it('hides the value of a [name, value] pair named for a credential (headers as fetch takes them)', () => {
+    const headers = [
+      ['Authorization', 'Bearer abc'],
+      ['cookie', 'sid=1'],
+      ['X-API-Key', 'k-1'],
+      ['accept', 'application/json'],
+    ];
+    expect(sanitize({ request: { headers } })).toEqual({
+      request: {
+        headers: [
+          ['Authorization', '[redacted]'],
+          ['cookie', '[redacted]'],
+          ['X-API-Key', '[redacted]'],
+          ['accept', 'application/json'],
+        ],
+      },
+    });
+    // A pair of words is not a header: only a credential's name hides what follows it.
+    expect(sanitize(['progressToken', 'p-1'])).toEqual(['progressToken', 'p-1']);
   });
 
   it('shows what a sampling request and a progress notification carry', () => {

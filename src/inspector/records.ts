@@ -149,18 +149,26 @@ const SECRET_NAMES: ReadonlySet<string> = new Set([
 
 /**
  * Endings that make a longer name secret too: a credential named for what it is for
- * (`OPENAI_API_KEY`, `github_client_secret`, `db_password`, `x-goog-api-key`). Each is a
- * credential on its own; none is the end of a protocol field (`progressToken`, `maxTokens`,
- * `nextCursor` end otherwise).
+ * (`OPENAI_API_KEY`, `github_client_secret`, `db_password`, `x-goog-api-key`, `GITHUB_TOKEN`,
+ * `slackBotToken`). Each is a credential on its own; a name that ends in `token` and is not one
+ * is listed in {@link NOT_CREDENTIALS}.
  */
-const SECRET_ENDINGS: readonly string[] = [
-  'apikey',
-  'secret',
-  'password',
-  'accesstoken',
-  'refreshtoken',
-  'privatekey',
-];
+const SECRET_ENDINGS: readonly string[] = ['apikey', 'secret', 'password', 'token', 'privatekey'];
+
+/**
+ * Names with a secret ending that are no credentials: the protocol's `progressToken`, and the
+ * page tokens of paginated APIs (`pageToken`, `nextPageToken`, …), which only say where a list
+ * goes on.
+ */
+const NOT_CREDENTIALS: ReadonlySet<string> = new Set([
+  'progresstoken',
+  'pagetoken',
+  'nextpagetoken',
+  'prevpagetoken',
+  'previouspagetoken',
+  'nexttoken',
+  'continuationtoken',
+]);
 
 /** A key as {@link SECRET_NAMES} lists it: lower case, without separators. */
 const keyName = (key: string): string => key.toLowerCase().replace(/[-_.\s]/g, '');
@@ -168,7 +176,8 @@ const keyName = (key: string): string => key.toLowerCase().replace(/[-_.\s]/g, '
 /** Whether the value under `key` is a credential, by the key's exact name (see SECRET_NAMES). */
 function isSecretKey(key: string): boolean {
   const name = keyName(key);
-  return SECRET_NAMES.has(name) || SECRET_ENDINGS.some((ending) => name.endsWith(ending));
+  if (SECRET_NAMES.has(name)) return true;
+  return !NOT_CREDENTIALS.has(name) && SECRET_ENDINGS.some((ending) => name.endsWith(ending));
 }
 
 /**
@@ -203,7 +212,8 @@ export interface SanitizeLimits {
  * A plain JSON copy of `value` that is safe to show: values under credential names
  * (`authorization`, `cookie`, `set-cookie`, `access_token`, `refreshToken`, `client_secret`,
  * `password`, `api_key`, `x-api-key`, …, matched whole and in any case; see {@link isSecretKey})
- * are replaced by `"[redacted]"` at any depth, and so are credentials quoted inside strings (a
+ * are replaced by `"[redacted]"` at any depth (and so are the values of `[name, value]` pairs,
+ * headers as `fetch` takes them), and so are credentials quoted inside strings (a
  * JWT, `Bearer …`, a URL's `code=` or `access_token=`); functions and symbols are dropped,
  * errors become `{ name, message, code }`, cycles are cut, and strings, arrays, objects and
  * depth are bounded.
@@ -238,6 +248,11 @@ export function sanitize(value: unknown, limits: SanitizeLimits = {}): Sanitized
     try {
       if (object instanceof Error) return errorOf(object, (x) => walk(x, depth + 1));
       if (Array.isArray(object)) {
+        // A header or an entry as a pair (`[['Authorization', 'Bearer …']]`, `Object.entries`).
+        const [name, item] = object as unknown[];
+        if (object.length === 2 && typeof name === 'string' && isSecretKey(name)) {
+          if (item !== undefined && item !== null) return [name, '[redacted]'];
+        }
         const out: Sanitized[] = [];
         for (const item of object.slice(0, maxItems)) out.push(walk(item, depth + 1) ?? null);
         if (object.length > maxItems) out.push(`… (${object.length - maxItems} more items)`);
