@@ -6,6 +6,7 @@ import { connectionMachine } from '../machines/index.js';
 import { createClientSession, createInMemoryTransportPair } from '../src/index.js';
 import {
   describeMachine,
+  LiveActors,
   RecordBuilder,
   sanitize,
   type InspectorFrame,
@@ -37,6 +38,149 @@ describe('sanitize', () => {
       cookie: '[redacted]',
       empty: null,
     });
+  });
+
+  /** Keys whose values are hidden, in the spellings met in headers, bodies, configs and forms. */
+  const hidden = [
+    'authorization',
+    'Authorization',
+    'AUTHORIZATION',
+    'proxy-authorization',
+    'Proxy-Authorization',
+    'cookie',
+    'Cookie',
+    'set-cookie',
+    'Set-Cookie',
+    'dpop',
+    'DPoP',
+    'token',
+    'access_token',
+    'accessToken',
+    'AccessToken',
+    'ACCESS_TOKEN',
+    'access-token',
+    'refresh_token',
+    'refreshToken',
+    'id_token',
+    'idToken',
+    'registration_access_token',
+    'subject_token',
+    'client_secret',
+    'clientSecret',
+    'CLIENT_SECRET',
+    'secret',
+    'password',
+    'Password',
+    'passwd',
+    'db_password',
+    'api_key',
+    'apiKey',
+    'API_KEY',
+    'api-key',
+    'x-api-key',
+    'X-API-Key',
+    'OPENAI_API_KEY',
+    'ANTHROPIC_API_KEY',
+    'GITHUB_TOKEN',
+    'slackBotToken',
+    'x-auth-token',
+    'ID_TOKEN',
+    'Refresh-Token',
+    'Client_Secret',
+    'PASSWORD',
+    'Cookies',
+    'private_key',
+    'code_verifier',
+    'codeVerifier',
+    'client_assertion',
+  ];
+  /** Keys that only look like them: protocol fields and ordinary words. */
+  const shown = [
+    'progressToken',
+    'progress_token',
+    'maxTokens',
+    'max_tokens',
+    'tokens',
+    'inputTokens',
+    'outputTokens',
+    'tokenCount',
+    'nextPageToken',
+    'pageToken',
+    'next_token',
+    'continuationToken',
+    'tokenizer',
+    'secretary',
+    'passwordHint',
+    'keywords',
+    'apiVersion',
+    'authorizationServers',
+    'authorization_endpoint',
+    'token_endpoint',
+    'cookieConsent',
+    'credentialType',
+    'code',
+    'cursor',
+    'nextCursor',
+  ];
+  /** `key` under a value at the top, in an object, in an array and deep down. */
+  const placed = (key: string) => ({
+    [key]: 'v',
+    params: { _meta: { [key]: 'v' }, arguments: { list: [{ [key]: 'v' }] } },
+    deep: { a: { b: { c: { d: { [key]: 'v' } } } } },
+  });
+
+  it.each(hidden)('hides the value of %s, at any depth', (key) => {
+    const out = sanitize(placed(key));
+    expect(out).toEqual({
+      [key]: '[redacted]',
+      params: { _meta: { [key]: '[redacted]' }, arguments: { list: [{ [key]: '[redacted]' }] } },
+      deep: { a: { b: { c: { d: { [key]: '[redacted]' } } } } },
+    });
+  });
+
+  it.each(shown)('shows the value of %s, at any depth', (key) => {
+    expect(sanitize(placed(key))).toEqual(placed(key));
+  });
+
+  it('hides the value of a [name, value] pair named for a credential (headers as fetch takes them)', () => {
+    const headers = [
+      ['Authorization', 'Bearer abc'],
+      ['cookie', 'sid=1'],
+      ['X-API-Key', 'k-1'],
+      ['accept', 'application/json'],
+    ];
+    expect(sanitize({ request: { headers } })).toEqual({
+      request: {
+        headers: [
+          ['Authorization', '[redacted]'],
+          ['cookie', '[redacted]'],
+          ['X-API-Key', '[redacted]'],
+          ['accept', 'application/json'],
+        ],
+      },
+    });
+    // A pair of words is not a header: only a credential's name hides what follows it.
+    expect(sanitize(['progressToken', 'p-1'])).toEqual(['progressToken', 'p-1']);
+  });
+
+  it('shows what a sampling request and a progress notification carry', () => {
+    const sampling = {
+      jsonrpc: '2.0',
+      id: 4,
+      method: 'sampling/createMessage',
+      params: {
+        _meta: { progressToken: 'p-1' },
+        maxTokens: 256,
+        messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }],
+      },
+    };
+    expect(sanitize(sampling)).toEqual(sampling);
+    const progress = {
+      jsonrpc: '2.0',
+      method: 'notifications/progress',
+      params: { progressToken: 7, progress: 1, total: 2 },
+    };
+    expect(sanitize(progress)).toEqual(progress);
   });
 
   it('bounds strings, arrays, keys and depth, cuts cycles and drops functions', () => {
@@ -157,6 +301,82 @@ describe('RecordBuilder', () => {
       params: { arguments: { token: '[redacted]' } },
     });
     expect(JSON.stringify(records)).not.toContain('hidden');
+  });
+});
+
+describe('LiveActors', () => {
+  const actor = (name: string, parent?: string): InspectorRecord => ({
+    kind: 'actor',
+    session: 's1',
+    t: 0,
+    actor: name,
+    parent,
+    machine: parent === undefined ? 'connection' : 'request',
+  });
+  const snapshot = (name: string, value: string, status = 'active', n = 0): InspectorRecord => ({
+    kind: 'snapshot',
+    session: 's1',
+    t: n,
+    actor: name,
+    value,
+    status,
+    event: 'e',
+    context: null,
+  });
+  const values = (records: readonly InspectorRecord[], name: string) =>
+    records.flatMap((r) => (r.kind === 'snapshot' && r.actor === name ? [r.value] : []));
+
+  it('keeps the start, the path and the latest snapshot of each live actor, in the order made', () => {
+    const live = new LiveActors();
+    live.add(actor('connection'));
+    live.add(snapshot('connection', 'preconnect'));
+    live.add(actor('request:1', 'dispatcher'));
+    live.add(snapshot('request:1', 'inFlight'));
+    live.add(snapshot('connection', 'ready', 'active', 1));
+    live.add(snapshot('connection', 'ready', 'active', 2)); // same state, newer context
+    live.add({ kind: 'message', session: 's1', t: 0, direction: 'in', message: null });
+    expect(live.count).toBe(7);
+    expect(live.before(7)).toEqual([
+      actor('connection'),
+      snapshot('connection', 'preconnect'),
+      actor('request:1', 'dispatcher'),
+      snapshot('request:1', 'inFlight'),
+      snapshot('connection', 'ready', 'active', 1),
+      snapshot('connection', 'ready', 'active', 2),
+    ]);
+    // Only what a history starting at a record no longer holds.
+    expect(live.before(2)).toEqual([actor('connection'), snapshot('connection', 'preconnect')]);
+  });
+
+  it('forgets an actor that ended, but keeps the roots of a session to show how it ended', () => {
+    const live = new LiveActors();
+    live.add(actor('connection'));
+    live.add(actor('request:1', 'dispatcher'));
+    live.add(actor('request:2', 'dispatcher'));
+    live.add(snapshot('request:1', 'succeeded', 'done'));
+    live.add(snapshot('request:2', 'cancelled', 'stopped'));
+    live.add(snapshot('connection', 'closed', 'done'));
+    expect(live.before(live.count)).toEqual([
+      actor('connection'),
+      snapshot('connection', 'closed', 'done'),
+    ]);
+  });
+
+  it('bounds the path of each actor and the number of actors it keeps', () => {
+    const live = new LiveActors();
+    live.add(actor('connection'));
+    for (let i = 0; i < 150; i++) live.add(snapshot('connection', i % 2 ? 'a' : 'b', 'active', i));
+    for (let i = 0; i < 1100; i++) live.add(actor(`request:${i}`, 'dispatcher'));
+    const kept = live.before(live.count);
+    const path = values(kept, 'connection');
+    expect(path).toHaveLength(100);
+    expect(kept.filter((r) => r.kind === 'snapshot' && r.actor === 'connection').at(-1)?.t).toBe(
+      149,
+    );
+    const requests = kept.filter((r) => r.kind === 'actor' && r.actor.startsWith('request:'));
+    expect(requests).toHaveLength(999); // with the connection, 1 000 actors
+    expect(requests[0]).toMatchObject({ actor: 'request:101' });
+    expect(kept[0]).toEqual(actor('connection'));
   });
 });
 
@@ -293,6 +513,54 @@ describe('the inspector server', () => {
     );
     socket.close();
   });
+
+  it('still shows a page opened after the history dropped them where each live actor is and the path it took', async () => {
+    inspector = await startInspector(); // the default history, 5 000 records
+    const [client, server] = createInMemoryTransportPair();
+    startScriptedServer(server, {
+      handlers: { 'tools/call': () => ({ content: [] }), 'tools/hang': () => NO_RESPONSE },
+    });
+    const session = createClientSession({
+      transport: client,
+      mode: 'legacy',
+      inspect: inspector.observer('busy'),
+    });
+    await session.connect();
+    const hanging = session.request('tools/hang', {}).catch((e: unknown) => e);
+    // More calls than the history holds the records of.
+    for (let i = 0; i < 800; i++) await session.request('tools/call', { name: `n${i}` });
+    const { socket, hello } = await openPage(inspector);
+    // The history alone has lost the connection's and the hanging request's records...
+    expect(hello.dropped).toBeGreaterThan(0);
+    const mentions = (records: readonly InspectorRecord[], actor: string) =>
+      records.some((r) => (r.kind === 'actor' || r.kind === 'snapshot') && r.actor === actor);
+    expect(mentions(hello.records, 'connection')).toBe(false);
+    expect(mentions(hello.records, 'request:1')).toBe(false);
+    // ...but not what the page needs of them: their start, the path taken and where they are.
+    const steps = (actor: string) =>
+      hello.live.flatMap((r) => (r.kind === 'snapshot' && r.actor === actor ? [r.value] : []));
+    expect(hello.live).toContainEqual(
+      expect.objectContaining({ kind: 'actor', actor: 'connection', machine: 'connection' }),
+    );
+    expect(steps('connection')).toEqual(['preconnect', { initializing: 'handshaking' }, 'ready']);
+    expect(hello.live).toContainEqual(
+      expect.objectContaining({ kind: 'actor', actor: 'request:1', machine: 'request' }),
+    );
+    expect(steps('request:1').at(-1)).toBe('inFlight');
+    expect(hello.live).toContainEqual(
+      expect.objectContaining({ kind: 'snapshot', actor: 'request:1', status: 'active' }),
+    );
+    // Of the settled requests, nothing is kept beside the history.
+    expect(mentions(hello.live, 'request:2')).toBe(false);
+    expect(hello.live.length).toBeLessThan(20);
+    // In the order they happened, all before the history.
+    const times = hello.live.map((r) => r.t);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(times.at(-1) ?? Infinity).toBeLessThanOrEqual(hello.records[0]?.t ?? -Infinity);
+    await session.close();
+    await expect(hanging).resolves.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    socket.close();
+  }, 30_000);
 
   it('bounds what waits between two sends: a burst beyond `history` is counted as dropped, not queued', async () => {
     inspector = await startInspector({ history: 10 });

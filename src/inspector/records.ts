@@ -85,8 +85,15 @@ export type InspectorFrame =
       readonly type: 'hello';
       readonly machines: Readonly<Record<string, StateShape>>;
       readonly sessions: readonly InspectedSession[];
+      /**
+       * What the history no longer holds of the live actors (and of each session's roots, live
+       * or ended): each one's start, the path of states it took (its last 100 steps) and its
+       * latest snapshot, in the order they happened. All older than `records`: apply them first.
+       */
+      readonly live: readonly InspectorRecord[];
+      /** The history: the last records made, oldest first. */
       readonly records: readonly InspectorRecord[];
-      /** Records that happened before this page opened but are no longer kept. */
+      /** Records that happened before this page opened but are no longer kept in the history. */
       readonly dropped: number;
     }
   | { readonly type: 'session'; readonly session: InspectedSession }
@@ -97,9 +104,81 @@ export type InspectorFrame =
       readonly dropped: number;
     };
 
-/** Keys whose values never leave the process: credentials, tokens, cookies, keys. */
-const SECRET_KEY =
-  /^(authorization|proxy-authorization|cookie|set-cookie|dpop)$|token|secret|password|passwd|api[-_]?key|credential|private[-_]?key|session[-_]?key|verifier|assertion/i;
+/**
+ * Names whose values never leave the process, compared as {@link keyName} writes them (lower case,
+ * without `-`, `_`, `.` or spaces): `Authorization`, `proxy-authorization`, `Cookie`, `set-cookie`,
+ * `DPoP`; a token by its name (`token`, `access_token`, `accessToken`, `refresh_token`,
+ * `id_token`, `subject_token`, …, not `progressToken` or `maxTokens`); client secrets, passwords,
+ * API keys (`api_key`, `apiKey`, `x-api-key`), private keys, PKCE verifiers and client
+ * assertions. Matched whole, never as a part of a longer name.
+ */
+const SECRET_NAMES: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'cookies',
+  'setcookie',
+  'dpop',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'bearertoken',
+  'authtoken',
+  'xauthtoken',
+  'sessiontoken',
+  'subjecttoken',
+  'actortoken',
+  'registrationaccesstoken',
+  'devicecode',
+  'secret',
+  'clientsecret',
+  'password',
+  'passwd',
+  'apikey',
+  'xapikey',
+  'privatekey',
+  'sessionkey',
+  'credential',
+  'credentials',
+  'codeverifier',
+  'verifier',
+  'assertion',
+  'clientassertion',
+]);
+
+/**
+ * Endings that make a longer name secret too: a credential named for what it is for
+ * (`OPENAI_API_KEY`, `github_client_secret`, `db_password`, `x-goog-api-key`, `GITHUB_TOKEN`,
+ * `slackBotToken`). Each is a credential on its own; a name that ends in `token` and is not one
+ * is listed in {@link NOT_CREDENTIALS}.
+ */
+const SECRET_ENDINGS: readonly string[] = ['apikey', 'secret', 'password', 'token', 'privatekey'];
+
+/**
+ * Names with a secret ending that are no credentials: the protocol's `progressToken`, and the
+ * page tokens of paginated APIs (`pageToken`, `nextPageToken`, …), which only say where a list
+ * goes on.
+ */
+const NOT_CREDENTIALS: ReadonlySet<string> = new Set([
+  'progresstoken',
+  'pagetoken',
+  'nextpagetoken',
+  'prevpagetoken',
+  'previouspagetoken',
+  'nexttoken',
+  'continuationtoken',
+]);
+
+/** A key as {@link SECRET_NAMES} lists it: lower case, without separators. */
+const keyName = (key: string): string => key.toLowerCase().replace(/[-_.\s]/g, '');
+
+/** Whether the value under `key` is a credential, by the key's exact name (see SECRET_NAMES). */
+function isSecretKey(key: string): boolean {
+  const name = keyName(key);
+  if (SECRET_NAMES.has(name)) return true;
+  return !NOT_CREDENTIALS.has(name) && SECRET_ENDINGS.some((ending) => name.endsWith(ending));
+}
 
 /**
  * Credentials that can hide inside a string (an error message that quotes a URL or a header):
@@ -130,10 +209,12 @@ export interface SanitizeLimits {
 }
 
 /**
- * A plain JSON copy of `value` that is safe to show: values under secret-looking keys
- * (`authorization`, `*token*`, `*secret*`, `password`, `api_key`, `cookie`, `*verifier*`,
- * `*assertion*`, …) are replaced by `"[redacted]"`, and so are credentials quoted inside strings
- * (a JWT, `Bearer …`, a URL's `code=` or `access_token=`); functions and symbols are dropped,
+ * A plain JSON copy of `value` that is safe to show: values under credential names
+ * (`authorization`, `cookie`, `set-cookie`, `access_token`, `refreshToken`, `client_secret`,
+ * `password`, `api_key`, `x-api-key`, …, matched whole and in any case; see {@link isSecretKey})
+ * are replaced by `"[redacted]"` at any depth (and so are the values of `[name, value]` pairs,
+ * headers as `fetch` takes them), and so are credentials quoted inside strings (a
+ * JWT, `Bearer …`, a URL's `code=` or `access_token=`); functions and symbols are dropped,
  * errors become `{ name, message, code }`, cycles are cut, and strings, arrays, objects and
  * depth are bounded.
  */
@@ -167,6 +248,11 @@ export function sanitize(value: unknown, limits: SanitizeLimits = {}): Sanitized
     try {
       if (object instanceof Error) return errorOf(object, (x) => walk(x, depth + 1));
       if (Array.isArray(object)) {
+        // A header or an entry as a pair (`[['Authorization', 'Bearer …']]`, `Object.entries`).
+        const [name, item] = object as unknown[];
+        if (object.length === 2 && typeof name === 'string' && isSecretKey(name)) {
+          if (item !== undefined && item !== null) return [name, '[redacted]'];
+        }
         const out: Sanitized[] = [];
         for (const item of object.slice(0, maxItems)) out.push(walk(item, depth + 1) ?? null);
         if (object.length > maxItems) out.push(`… (${object.length - maxItems} more items)`);
@@ -181,7 +267,7 @@ export function sanitize(value: unknown, limits: SanitizeLimits = {}): Sanitized
           break;
         }
         const item = (object as Record<string, unknown>)[key];
-        if (SECRET_KEY.test(key) && item !== undefined && item !== null) {
+        if (isSecretKey(key) && item !== undefined && item !== null) {
           out[key] = '[redacted]';
           count++;
           continue;
@@ -502,5 +588,120 @@ export class RecordBuilder {
       default:
         return [];
     }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The latest state of every live actor, kept apart from the history.
+
+/** Steps of an actor's path kept (a long-lived authorization refreshes again and again). */
+const PATH_KEPT = 100;
+/** Actors of one session other than its roots kept at most; the oldest go first. */
+const ACTORS_KEPT = 1000;
+
+/** A record and its place in the order records were made. */
+interface Numbered {
+  readonly seq: number;
+  readonly record: InspectorRecord;
+}
+
+/** What is kept of one actor. */
+interface KeptActor {
+  /** Whether it is a root of its session (`connection`, `authorization`): kept after it ends. */
+  readonly root: boolean;
+  /** The record of its start. */
+  readonly start: Numbered | undefined;
+  /** The snapshots that changed its state, oldest first: the path it took (the last `PATH_KEPT`). */
+  readonly path: Numbered[];
+  /** Its latest snapshot, when it is not the last step of the path (its context changed since). */
+  latest: Numbered | undefined;
+}
+
+/**
+ * The latest snapshot, the start and the path taken (bounded) of every live actor, kept apart
+ * from the history of records so that a page opened after the history has dropped them still
+ * shows where each actor is and how it got there. An actor is live from its start until a
+ * snapshot says it is no longer active (done, stopped, failed); a session's roots (`connection`,
+ * `authorization`, the actors without a parent) stay kept after that too, so a page shows how a
+ * session ended. Records are numbered in the order they are given to {@link LiveActors.add}.
+ */
+export class LiveActors {
+  /** By session, then by actor name, in the order they started. */
+  readonly #sessions = new Map<string, Map<string, KeptActor>>();
+  #seq = 0;
+
+  /** How many records were added. */
+  get count(): number {
+    return this.#seq;
+  }
+
+  /** Notes one record (records must be added in the order they were made). */
+  add(record: InspectorRecord): void {
+    const seq = this.#seq++;
+    if (record.kind !== 'actor' && record.kind !== 'snapshot') return;
+    let actors = this.#sessions.get(record.session);
+    if (actors === undefined) {
+      actors = new Map();
+      this.#sessions.set(record.session, actors);
+    }
+    if (record.kind === 'actor') {
+      // Only machines have states to show.
+      if (record.machine === undefined) return;
+      actors.delete(record.actor);
+      actors.set(record.actor, {
+        root: record.parent === undefined,
+        start: { seq, record },
+        path: [],
+        latest: undefined,
+      });
+      if (actors.size > ACTORS_KEPT) this.#forgetOldest(actors);
+      return;
+    }
+    let kept = actors.get(record.actor);
+    if (kept === undefined) {
+      // A snapshot of an actor whose start came before this was made (or was not a record).
+      const root = record.actor === 'connection' || record.actor === AUTHORIZATION;
+      kept = { root, start: undefined, path: [], latest: undefined };
+      actors.set(record.actor, kept);
+      if (actors.size > ACTORS_KEPT) this.#forgetOldest(actors);
+    }
+    if (record.status !== 'active' && !kept.root) {
+      actors.delete(record.actor);
+      return;
+    }
+    const last = kept.path[kept.path.length - 1]?.record;
+    if (last?.kind === 'snapshot' && JSON.stringify(last.value) === JSON.stringify(record.value)) {
+      kept.latest = { seq, record };
+      return;
+    }
+    kept.path.push({ seq, record });
+    kept.latest = undefined;
+    if (kept.path.length > PATH_KEPT) kept.path.splice(0, kept.path.length - PATH_KEPT);
+  }
+
+  /** Forgets the oldest actor that is not a root. */
+  #forgetOldest(actors: Map<string, KeptActor>): void {
+    for (const [name, kept] of actors) {
+      if (kept.root) continue;
+      actors.delete(name);
+      return;
+    }
+  }
+
+  /**
+   * The kept records numbered below `seq` (those a history that starts at `seq` no longer
+   * holds), in the order they were made: each live actor's start, the path it took and its
+   * latest snapshot.
+   */
+  before(seq: number): InspectorRecord[] {
+    const out: Numbered[] = [];
+    for (const actors of this.#sessions.values()) {
+      for (const kept of actors.values()) {
+        for (const n of [kept.start, ...kept.path, kept.latest]) {
+          if (n !== undefined && n.seq < seq) out.push(n);
+        }
+      }
+    }
+    return out.sort((a, b) => a.seq - b.seq).map((n) => n.record);
   }
 }

@@ -17,6 +17,7 @@ import {
 import { McpLocalError } from '../errors.js';
 import {
   describeMachine,
+  LiveActors,
   RecordBuilder,
   type InspectedSession,
   type InspectorFrame,
@@ -39,7 +40,9 @@ export type {
  * current state lit, the request actors in flight and settled, and the JSON-RPC traffic; and,
  * for a session whose OAuth client is watched too, the authorization statechart.
  *
- * Bounded: the server keeps the last `history` records for pages that open later; a page that
+ * Bounded: the server keeps the last `history` records for pages that open later, and apart
+ * from them the latest state and the path (bounded) of every live actor, so that a page opened
+ * late still shows where each session is and how it got there; a page that
  * reads too slowly (more than `maxBufferedBytes` waiting in its socket) is skipped, and told how
  * many records it missed. Secrets (authorization headers, tokens, keys) are redacted before
  * anything leaves the process.
@@ -239,6 +242,8 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
   const history: InspectorRecord[] = [];
   let historyStart = 0;
   let forgotten = 0;
+  /** The latest state and path of every live actor, kept even once the history drops them. */
+  const live = new LiveActors();
   let queue: InspectorRecord[] = [];
   let overflow = 0;
   let scheduled = false;
@@ -305,6 +310,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
   const publish = (records: readonly InspectorRecord[]): void => {
     if (closed) return;
     for (const r of records) {
+      live.add(r);
       remember(r);
       if (queue.length < capacity) queue.push(r);
       else overflow++;
@@ -381,6 +387,9 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
           type: 'hello',
           machines: machineShapes(),
           sessions,
+          // The history holds the last `history.length` records made; older ones of live actors
+          // are kept apart.
+          live: live.before(live.count - history.length),
           records: kept(),
           dropped: forgotten,
         } satisfies InspectorFrame),

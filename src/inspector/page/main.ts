@@ -5,6 +5,8 @@
  * the request actors in flight and settled, and the JSON-RPC log. Bundled into one script
  * (dist/inspector/page.js); it loads nothing else.
  */
+import { LogView, type LogEntry } from './log.js';
+import { foldable, putFirst } from './sections.js';
 import type {
   InspectedSession,
   InspectorFrame,
@@ -25,15 +27,6 @@ interface RequestRow {
   ended: number | undefined;
   progress:
     { progress: number; total: number | undefined; message: string | undefined } | undefined;
-}
-
-interface LogEntry {
-  readonly n: number;
-  readonly t: number;
-  readonly direction: 'in' | 'out' | 'exception' | 'diagnostic';
-  readonly method: string;
-  readonly summary: string;
-  readonly body: Sanitized;
 }
 
 /** Where one actor is in its statechart. */
@@ -59,7 +52,6 @@ interface SessionView {
   readonly log: LogEntry[];
 }
 
-const LOG_SHOWN = 400;
 const SETTLED_KEPT = 200;
 const LOG_KEPT = 5000;
 /** Steps of a path kept (a long-lived authorization refreshes again and again). */
@@ -314,7 +306,8 @@ td.method { font-family: ui-monospace, monospace; }
 .outcome-failed, .outcome-timedOut, .outcome-cancelled, .outcome-closed { color: #b42318; }
 .log-tools { display: flex; gap: 8px; margin-bottom: 6px; align-items: center; }
 .log-tools input { flex: 1; padding: 3px 6px; }
-.log { max-height: 420px; overflow: auto; font-family: ui-monospace, monospace; font-size: 12px; }
+.log-tools button { padding: 2px 8px; cursor: pointer; }
+.log { height: calc(100vh - 190px); min-height: 240px; overflow: auto; overflow-anchor: none; overscroll-behavior: contain; font-family: ui-monospace, monospace; font-size: 12px; }
 .log-entry { padding: 2px 4px; border-bottom: 1px solid #f0f1f4; cursor: pointer; }
 .log-entry .dir { display: inline-block; width: 18px; font-weight: 700; }
 .log-entry.in .dir { color: #1f7a3a; } .log-entry.out .dir { color: #2b6cb0; } .log-entry.exception { color: #b42318; } .log-entry.diagnostic { color: #8a5a00; }
@@ -348,7 +341,11 @@ const authSection = el(
 authSection.hidden = true;
 const requestsBox = el('div', { id: 'requests' });
 const historyBox = el('div', { id: 'history' });
-const filter = el('input', { id: 'filter', placeholder: 'filter by method (e.g. tools/)' });
+const filter = el('input', {
+  id: 'filter',
+  type: 'search',
+  placeholder: 'filter: a method, a tool, an argument, any text of a message',
+});
 const logBox = el('div', { class: 'log', id: 'log' });
 const notice = el('div', { class: 'notice', id: 'notice' });
 const drawings = new Drawings(() => invalidate());
@@ -484,38 +481,30 @@ function requestTable(rows: readonly RequestRow[], now: number, settled: boolean
   return table;
 }
 
+/** One entry of the log, expanded to its JSON when `open`. */
+function drawLogEntry(e: LogEntry, t0: number, open: boolean): HTMLElement {
+  const row = el(
+    'div',
+    { class: `log-entry ${e.direction}`, 'data-n': String(e.n), 'data-method': e.method },
+    el(
+      'span',
+      { class: 'dir' },
+      e.direction === 'in'
+        ? '←'
+        : e.direction === 'out'
+          ? '→'
+          : e.direction === 'exception'
+            ? '!'
+            : '·',
+    ),
+    `+${ago(e.t - t0)}  ${e.summary}`,
+  );
+  if (open) row.append(el('pre', {}, JSON.stringify(e.body, null, 2)));
+  return row;
+}
+
 function renderLog(view: SessionView | undefined): void {
-  logBox.textContent = '';
-  if (view === undefined) return;
-  const wanted = filter.value.trim();
-  const entries = view.log.filter((e) => wanted === '' || e.method.includes(wanted));
-  const shown = entries.slice(-LOG_SHOWN);
-  if (entries.length > shown.length) {
-    logBox.append(
-      el('div', { class: 'empty' }, `${entries.length - shown.length} earlier entries not shown`),
-    );
-  }
-  const t0 = view.log[0]?.t ?? 0;
-  for (const e of shown) {
-    const row = el(
-      'div',
-      { class: `log-entry ${e.direction}`, 'data-n': String(e.n), 'data-method': e.method },
-      el(
-        'span',
-        { class: 'dir' },
-        e.direction === 'in'
-          ? '←'
-          : e.direction === 'out'
-            ? '→'
-            : e.direction === 'exception'
-              ? '!'
-              : '·',
-      ),
-      `+${ago(e.t - t0)}  ${e.summary}`,
-    );
-    if (expanded.has(e.n)) row.append(el('pre', {}, JSON.stringify(e.body, null, 2)));
-    logBox.append(row);
-  }
+  logView.render(view?.info.id, view?.log ?? [], expanded);
 }
 
 function renderNav(): void {
@@ -562,6 +551,7 @@ function invalidate(): void {
   requestAnimationFrame(render);
 }
 
+const logView = new LogView({ box: logBox, filter, drawEntry: drawLogEntry });
 filter.addEventListener('input', () => invalidate());
 drawings.pickFrom(requestsBox, historyBox);
 logBox.addEventListener('click', (event) => {
@@ -580,6 +570,13 @@ setInterval(() => {
   if (view !== undefined && view.requests.size > 0) invalidate();
 }, 250);
 
+// The requests first, in view without scrolling however tall the statecharts; the statecharts
+// and the settled requests fold to their titles.
+putFirst(requestsBox.parentElement as HTMLElement, historyBox.parentElement as HTMLElement);
+foldable(historyBox.parentElement as HTMLElement, 'settled');
+foldable(chart.parentElement as HTMLElement, 'connection');
+foldable(authSection, 'authorization');
+
 // ------------------------------------------------------------------------------------------------
 // The socket.
 
@@ -596,6 +593,8 @@ function connect(): void {
       drawings.reset(machines);
       sessions.clear();
       for (const s of frame.sessions) addSession(s);
+      // What the history no longer holds of the live actors first: it is older than the rest.
+      for (const r of frame.live) apply(r);
       for (const r of frame.records) apply(r);
       dropped = frame.dropped;
     } else if (frame.type === 'session') {
