@@ -152,6 +152,31 @@ describe('the inspector page opened late', () => {
 });
 
 describe('the log', () => {
+  it('times its entries from the session’s first message when the page was open before it', async () => {
+    const insp = await startInspector();
+    inspector = insp;
+    const [client, server] = createInMemoryTransportPair();
+    startScriptedServer(server, {});
+    const s = createClientSession({
+      transport: client,
+      mode: 'legacy',
+      inspect: insp.observer('opened early'),
+    });
+    session = s;
+    const p = await open(insp);
+    // The session is on the page, its log still empty.
+    await p.locator('#path').waitFor();
+    expect(await p.locator('#log .log-entry').count()).toBe(0);
+    await s.connect();
+    await p.locator('#log .log-entry', { hasText: 'result of initialize #0' }).waitFor();
+    const times = (await p.locator('#log .log-entry').allTextContents()).map(
+      (t) => /^\S+ ?\+(\S+ \S+)/.exec(t)?.[1],
+    );
+    expect(times[0]).toBe('0 ms');
+    // Every entry is timed from the first: seconds at most, never the clock's epoch.
+    for (const t of times) expect(t).toMatch(/^\d+(\.\d+)? (ms|s)$/);
+  });
+
   it('filters on any text of a message: a method, a tool’s name, an argument’s value, in any case', async () => {
     const { insp, s } = await watchedSession();
     const p = await open(insp);

@@ -103,7 +103,8 @@ export class LogView {
   #session: string | undefined;
   #log: readonly LogEntry[] | undefined;
   #wanted = '';
-  #t0 = 0;
+  /** The time of the list's first entry (unknown while the list is empty). */
+  #t0: number | undefined;
   /** The entries drawn, oldest first. */
   #drawn: Drawn[] = [];
   /** The note that leads the list when older entries that match are not drawn. */
@@ -158,7 +159,7 @@ export class LogView {
       this.#session = session;
       this.#log = log;
       this.#wanted = wanted;
-      this.#t0 = log[0]?.t ?? 0;
+      this.#t0 = undefined;
       this.#drawn = [];
       box.replaceChildren();
     }
@@ -185,12 +186,14 @@ export class LogView {
       }
       from = start;
     }
+    // The list may have been empty when it was first drawn: its first entry sets the origin.
+    this.#t0 ??= log[0]?.t;
     const { box, drawEntry } = this.#parts;
     for (let i = from; i < log.length; i++) {
       const entry = log[i];
       if (entry === undefined || !matchesFilter(entry, wanted)) continue;
       const open = expanded.has(entry.n);
-      const node = drawEntry(entry, this.#t0, open);
+      const node = drawEntry(entry, this.#t0 ?? entry.t, open);
       box.append(node);
       this.#drawn.push({ entry, node, open });
     }
@@ -201,7 +204,7 @@ export class LogView {
     for (const drawn of this.#drawn) {
       const open = expanded.has(drawn.entry.n);
       if (open === drawn.open) continue;
-      const node = this.#parts.drawEntry(drawn.entry, this.#t0, open);
+      const node = this.#parts.drawEntry(drawn.entry, this.#t0 ?? drawn.entry.t, open);
       drawn.node.replaceWith(node);
       drawn.node = node;
       drawn.open = open;
