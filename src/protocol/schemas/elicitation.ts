@@ -125,17 +125,26 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
     required: z.optional(z.array(z.string())),
   });
   /** 2025-11-25 params carry `_meta` and `task`; 2026 input-request params carry neither. */
-  const legacyParams = legacyFields(!modern, () => ({
-    _meta: z.optional(rpc.LegacyRequestMeta),
-    ...(g.is('2025-11-25') ? { task: z.optional(must(tasks, 'tasks').TaskMetadata) } : {}),
-  }));
+  const legacyParams = {
+    ...legacyFields(!modern, () => ({
+      /** The request's metadata (until 2025-11-25; a 2026-07-28 input request has none). */
+      _meta: z.optional(rpc.LegacyRequestMeta),
+    })),
+    ...legacyFields(g.is('2025-11-25'), () => ({
+      /** Run the request as a task (2025-11-25 only). */
+      task: z.optional(must(tasks, 'tasks').TaskMetadata),
+    })),
+  };
 
   const ElicitRequestFormParams = r.defIf(
     named,
     'ElicitRequestFormParams',
     z.object({
       ...legacyParams,
-      ...fields(named, () => ({ mode: z.optional(z.literal('form')) })),
+      ...fields(named, () => ({
+        /** `"form"` or absent: form mode (the mode exists from 2025-11-25 on). */
+        mode: z.optional(z.literal('form')),
+      })),
       message: z.string(),
       requestedSchema,
     }),
@@ -145,7 +154,13 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
     only(named, () =>
       z.object({
         ...legacyParams,
-        ...legacyFields(g.is('2025-11-25'), () => ({ elicitationId: z.string() })),
+        ...legacyFields(g.is('2025-11-25'), () => ({
+          /**
+           * Names the elicitation in `notifications/elicitation/complete` (2025-11-25, where it is
+           * required; 2026-07-28 input requests have none).
+           */
+          elicitationId: z.string(),
+        })),
         mode: z.literal('url'),
         message: z.string(),
         url: z.string(),
@@ -178,8 +193,13 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
   const ElicitResult = r.def(
     'ElicitResult',
     z.object({
-      ...legacyFields(!modern, () => ({ _meta: z.optional(p.Meta) })),
+      ...legacyFields(!modern, () => ({
+        /** Metadata (until 2025-11-25; a 2026-07-28 input response has none). */
+        _meta: z.optional(p.Meta),
+      })),
+      /** `accept` (with `content`), `decline`, or `cancel` (the user dismissed the request). */
       action: z.enum(['accept', 'cancel', 'decline']),
+      /** The form's values, for `accept` in form mode; lists of strings from 2025-11-25 on. */
       content: z.optional(z.record(z.string(), contentValue)),
     }),
   );

@@ -3,7 +3,7 @@
  * (2026), completion, logging, cancellation and progress.
  */
 import { z } from 'zod';
-import { fields, newer, only, type Gates, type Registry } from './gates.js';
+import { fields, only, type Gates, type Registry } from './gates.js';
 import type { Identity } from './identity.js';
 import type { JsonRpc } from './jsonrpc.js';
 import type { Primitives } from './primitives.js';
@@ -89,6 +89,7 @@ export function buildLifecycle(
       ]),
       argument: z.object({ name: z.string(), value: z.string() }),
       ...fields(g.since('2025-06-18'), () => ({
+        /** Values of the other arguments already given (2025-06-18 and later). */
         context: z.optional(z.object({ arguments: z.optional(z.record(z.string(), z.string())) })),
       })),
     }),
@@ -141,12 +142,11 @@ export function buildLifecycle(
     named,
     'CancelledNotificationParams',
     rpc.notificationParams({
-      // Optional only in 2025-11-25 (task-augmented requests are cancelled with tasks/cancel).
-      requestId: newer(
-        !g.is('2025-11-25'),
-        () => p.RequestId,
-        () => z.optional(p.RequestId),
-      ),
+      /**
+       * The request cancelled. Absent only in 2025-11-25, where task-augmented requests are
+       * cancelled with `tasks/cancel` instead.
+       */
+      requestId: g.is('2025-11-25') ? z.optional(p.RequestId) : p.RequestId,
       reason: z.optional(z.string()),
     }),
   );
@@ -161,7 +161,10 @@ export function buildLifecycle(
       progressToken: p.ProgressToken,
       progress: z.number(),
       total: z.optional(z.number()),
-      ...fields(g.since('2025-03-26'), () => ({ message: z.optional(z.string()) })),
+      ...fields(g.since('2025-03-26'), () => ({
+        /** What is being done (2025-03-26 and later). */
+        message: z.optional(z.string()),
+      })),
     }),
   );
   const ProgressNotification = r.def(
@@ -174,9 +177,13 @@ export function buildLifecycle(
     'SubscriptionFilter',
     only(modern, () =>
       z.object({
+        /** `notifications/tools/list_changed`. */
         toolsListChanged: z.optional(z.boolean()),
+        /** `notifications/prompts/list_changed`. */
         promptsListChanged: z.optional(z.boolean()),
+        /** `notifications/resources/list_changed`. */
         resourcesListChanged: z.optional(z.boolean()),
+        /** Resource URIs whose `notifications/resources/updated` to receive. */
         resourceSubscriptions: z.optional(z.array(z.string())),
       }),
     ),

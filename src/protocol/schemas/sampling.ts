@@ -35,14 +35,20 @@ export function buildSampling(
     z.object({
       role: p.Role,
       content: c.samplingContent,
-      ...fields(named, () => ({ _meta: z.optional(p.Meta) })),
+      ...fields(named, () => ({
+        /** Metadata, every key kept (2025-11-25 and later). */
+        _meta: z.optional(p.Meta),
+      })),
     }),
   );
   const CreateMessageRequestParams = r.defIf(
     named,
     'CreateMessageRequestParams',
     z.object({
-      ...legacyFields(!modern, () => ({ _meta: z.optional(rpc.LegacyRequestMeta) })),
+      ...legacyFields(!modern, () => ({
+        /** The request's metadata (until 2025-11-25; a 2026-07-28 input request has none). */
+        _meta: z.optional(rpc.LegacyRequestMeta),
+      })),
       messages: z.array(SamplingMessage),
       modelPreferences: z.optional(ModelPreferences),
       systemPrompt: z.optional(z.string()),
@@ -50,18 +56,16 @@ export function buildSampling(
       temperature: z.optional(z.number()),
       maxTokens: z.int(),
       stopSequences: z.optional(z.array(z.string())),
-      metadata: z.optional(
-        newer(
-          modern,
-          () => p.JSONObject,
-          () => p.OpenObject,
-        ),
-      ),
+      /** Provider-specific metadata: JSON values on 2026-07-28, any object before. */
+      metadata: z.optional(modern ? p.JSONObject : p.OpenObject),
       ...fields(named, () => ({
+        /** Tools the model may call (2025-11-25 and later; asked only of `sampling.tools` clients). */
         tools: z.optional(z.array(t.Tool)),
+        /** Whether and how the model should call `tools` (2025-11-25 and later). */
         toolChoice: z.optional(t.ToolChoice),
       })),
       ...legacyFields(g.is('2025-11-25'), () => ({
+        /** Run the request as a task (2025-11-25 only). */
         task: z.optional(must(tasks, 'tasks').TaskMetadata),
       })),
     }),
@@ -101,7 +105,10 @@ export function buildSampling(
   const ListRootsResult = r.def(
     'ListRootsResult',
     z.object({
-      ...legacyFields(!modern, () => ({ _meta: z.optional(p.Meta) })),
+      ...legacyFields(!modern, () => ({
+        /** Metadata (until 2025-11-25; a 2026-07-28 input response has none). */
+        _meta: z.optional(p.Meta),
+      })),
       roots: z.array(Root),
     }),
   );
