@@ -1,7 +1,7 @@
 /**
  * The protocol's types as a user imports them: `import type { … } from 'mcp-actors'`, type-checked
  * with the project's strict options, 'mcp-actors' and its subpaths resolving to the source entry
- * points. (test/package.test.ts checks the same fixture against the packed, installed package.)
+ * points. (test/package-install.test.ts checks the same fixture against the packed, installed package.)
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
