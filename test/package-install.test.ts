@@ -237,7 +237,7 @@ describe('the packed package', () => {
     expect(missing).toEqual([]);
   });
 
-  it('installed with --engine-strict on this Node: every dependency supports it', () => {
+  it('installed with --engine-strict on this Node: every dependency supports it', async () => {
     // `npm ci --engine-strict` (in beforeAll) fails on any package whose engines exclude this Node.
     const installed = JSON.parse(
       readFileSync(path.join(consumer, 'node_modules/mcp-actors/package.json'), 'utf8'),
@@ -248,7 +248,26 @@ describe('the packed package', () => {
       readFileSync(path.join(consumer, 'node_modules/eventsource-parser/package.json'), 'utf8'),
     ) as { engines: { node: string } };
     expect(parser.engines.node).toBe('>=18.0.0');
-  });
+    // The same install fails where a dependency asks for a newer Node, as eventsource-parser 4
+    // does (>=22.12).
+    const control = path.join(tmp, 'engine-control');
+    mkdirSync(control);
+    cpSync(path.join(consumer, 'package.json'), path.join(control, 'package.json'));
+    const lock = JSON.parse(readFileSync(path.join(consumer, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { engines?: Record<string, string> }>;
+    };
+    const entry = lock.packages['node_modules/eventsource-parser'];
+    if (entry === undefined) throw new Error('eventsource-parser is not in the lock file');
+    entry.engines = { node: '>=22.12' };
+    writeFileSync(path.join(control, 'package-lock.json'), JSON.stringify(lock));
+    await expect(
+      run('npm', ['ci', '--offline', '--engine-strict', '--no-audit', '--no-fund'], {
+        cwd: control,
+      }),
+    ).rejects.toMatchObject({
+      stderr: expect.stringMatching(/EBADENGINE[\s\S]*eventsource-parser/),
+    });
+  }, 60_000);
 
   it('type-checks and runs a consumer with moduleResolution nodenext (ESM, and CommonJS via import())', async () => {
     const outDir = path.join(consumer, 'out');
