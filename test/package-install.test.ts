@@ -25,6 +25,7 @@ import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memberDocs, REVISION_DOCS } from './support/type-docs.js';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -314,6 +315,18 @@ describe('the packed package', () => {
     });
     await expect(runMain(outfile)).resolves.toEqual(EXPECTED_MAIN);
   }, 180_000);
+
+  it('keeps the documentation of the members whose revisions differ', () => {
+    const docs = memberDocs(path.join(consumer, 'types.ts'), Object.keys(REVISION_DOCS), {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      types: [],
+    });
+    for (const [member, said] of Object.entries(REVISION_DOCS)) {
+      expect(docs[member], member).toMatch(said);
+    }
+  }, 120_000);
 
   it('has top-level types for a resolver that knows no exports (node10)', () => {
     const { errors } = typeCheck(['legacy.ts'], {

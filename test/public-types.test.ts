@@ -7,7 +7,23 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import type {
+  Annotations,
+  CancelledNotificationParams,
+  ClientCapabilities,
+  CreateMessageRequestParams,
+  ElicitRequestURLParams,
+  ElicitResult,
+  Implementation,
+  Resource,
+  ServerCapabilities,
+  TextContent,
+  Tool,
+} from '../src/index.js';
+import type { Defs } from '../src/protocol/schemas/build.js';
+import { memberDocs, REVISION_DOCS } from './support/type-docs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = path.join(root, 'test/fixtures/consumer');
@@ -135,4 +151,45 @@ describe('the protocol types, imported from mcp-actors', () => {
       expect.stringMatching(/^TS2322: Type 'string' is not assignable to type 'number'/),
     ]);
   }, 180_000);
+
+  it('document the members whose revisions differ', () => {
+    const probe = path.join(root, 'test/fixtures/consumer/types.ts');
+    const docs = memberDocs(probe, Object.keys(REVISION_DOCS), {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      baseUrl: root,
+      paths: Object.fromEntries(Object.entries(ENTRY_POINTS).map(([n, f]) => [n, [f]])),
+    });
+    for (const [member, said] of Object.entries(REVISION_DOCS)) {
+      expect(docs[member], member).toMatch(said);
+    }
+  }, 120_000);
+
+  it("are the schemas' output types: documenting their members changes no member", () => {
+    type Plain<T> = { [K in keyof T]: T[K] };
+    type Schema<T> = Plain<z.output<NonNullable<T>>>;
+    type Elicit = NonNullable<Defs['e']>;
+    expectTypeOf<Plain<Tool>>().toEqualTypeOf<Schema<Defs['td']['Tool']>>();
+    expectTypeOf<Plain<Implementation>>().toEqualTypeOf<Schema<Defs['id']['Implementation']>>();
+    expectTypeOf<Plain<ClientCapabilities>>().toEqualTypeOf<
+      Schema<Defs['id']['ClientCapabilities']>
+    >();
+    expectTypeOf<Plain<ServerCapabilities>>().toEqualTypeOf<
+      Schema<Defs['id']['ServerCapabilities']>
+    >();
+    expectTypeOf<Plain<Annotations>>().toEqualTypeOf<Schema<Defs['c']['Annotations']>>();
+    expectTypeOf<Plain<TextContent>>().toEqualTypeOf<Schema<Defs['c']['TextContent']>>();
+    expectTypeOf<Plain<Resource>>().toEqualTypeOf<Schema<Defs['resources']['Resource']>>();
+    expectTypeOf<Plain<ElicitRequestURLParams>>().toEqualTypeOf<
+      Schema<Elicit['ElicitRequestURLParams']>
+    >();
+    expectTypeOf<Plain<ElicitResult>>().toEqualTypeOf<Schema<Elicit['ElicitResult']>>();
+    expectTypeOf<Plain<CancelledNotificationParams>>().toEqualTypeOf<
+      Schema<Defs['life']['CancelledNotificationParams']>
+    >();
+    expectTypeOf<Omit<CreateMessageRequestParams, 'messages'>>().toEqualTypeOf<
+      Omit<Schema<Defs['s']['CreateMessageRequestParams']>, 'messages'>
+    >();
+  });
 });

@@ -22,6 +22,54 @@ type Out<T> = z.output<NonNullable<T>>;
 /** `T` with the members of `R` in place of its own. */
 type With<T, R> = Omit<T, keyof R> & R;
 
+/**
+ * `T`, its members documented by `D`: each member of `D` is declared `unknown` (and optional, so
+ * that it changes neither the type nor the optionality of `T`'s member) and carries the
+ * documentation, which declaration files keep where they drop that of the schemas' inferred
+ * shapes.
+ */
+type Documented<
+  T,
+  D extends { readonly [K in keyof D]?: K extends keyof T ? unknown : never },
+> = T & D;
+
+/**
+ * The documentation of members several types share (type literals, not interfaces: an interface
+ * has no implicit index signature, and the types must stay assignable to records).
+ */
+type TitleDoc = {
+  /** A name for people to read, where `name` is the one for programs (2025-06-18 and later). */
+  title?: unknown;
+};
+type IconsDoc = {
+  /** Icons to show for it (2025-11-25 and later). */
+  icons?: unknown;
+};
+type MetaDoc = {
+  /** Metadata, every key kept (2025-06-18 and later). */
+  _meta?: unknown;
+};
+type AnnotatedDoc = {
+  /** Hints for the client about audience and priority (2025-03-26 and later). */
+  annotations?: unknown;
+};
+type ResultMetaDoc = {
+  /** Metadata, every key kept; on 2026-07-28 it may name the server (`serverInfo`). */
+  _meta?: unknown;
+};
+type LegacyRequestMetaDoc = {
+  /** The request's metadata (until 2025-11-25; a 2026-07-28 input request has none). */
+  _meta?: unknown;
+};
+type LegacyResultMetaDoc = {
+  /** Metadata (until 2025-11-25; a 2026-07-28 input response has none). */
+  _meta?: unknown;
+};
+type TaskDoc = {
+  /** Run the request as a task (2025-11-25 only). */
+  task?: unknown;
+};
+
 /** An array as read-only, anything else as it is. */
 type ReadonlyArrays<V> = V extends readonly (infer E)[] ? readonly E[] : V;
 
@@ -63,45 +111,112 @@ export interface Icon extends Out<Defs['id']['Icon']> {}
  * A program's name and version, as `clientInfo` and `serverInfo` carry them; `title` from
  * 2025-06-18, `icons`, `description` and `websiteUrl` from 2025-11-25 on.
  */
-export interface Implementation extends Out<Defs['id']['Implementation']> {}
+export interface Implementation extends Documented<
+  Out<Defs['id']['Implementation']>,
+  TitleDoc &
+    IconsDoc & {
+      /** What the program is (2025-11-25 and later). */
+      description?: unknown;
+      /** The program's website (2025-11-25 and later). */
+      websiteUrl?: unknown;
+    }
+> {}
 
 /**
  * What the client can do: `roots`, `sampling`, `elicitation` (2025-06-18 and later), `tasks`
  * (2025-11-25 only), `extensions` (2026-07-28), `experimental`.
  */
-export interface ClientCapabilities extends Out<Defs['id']['ClientCapabilities']> {}
+export interface ClientCapabilities extends Documented<
+  Out<Defs['id']['ClientCapabilities']>,
+  {
+    /**
+     * The client lists its roots. Until 2025-11-25 `listChanged` says it announces changes;
+     * 2026-07-28 has no such notification.
+     */
+    roots?: unknown;
+    /** The client answers sampling requests; `context` and `tools` from 2025-11-25 on. */
+    sampling?: unknown;
+    /** The client answers elicitation requests (2025-06-18 and later; modes from 2025-11-25). */
+    elicitation?: unknown;
+    /** Task-augmented requests the client accepts (2025-11-25 only). */
+    tasks?: unknown;
+    /** Extensions supported, by identifier (2026-07-28). */
+    extensions?: unknown;
+  }
+> {}
 
 /**
  * What the server offers: `tools`, `prompts`, `resources`, `logging`, `completions` (2025-03-26
  * and later), `tasks` (2025-11-25 only), `extensions` (2026-07-28), `experimental`.
  */
-export interface ServerCapabilities extends Out<Defs['id']['ServerCapabilities']> {}
+export interface ServerCapabilities extends Documented<
+  Out<Defs['id']['ServerCapabilities']>,
+  {
+    /** The server answers `completion/complete` (2025-03-26 and later). */
+    completions?: unknown;
+    /** Task-augmented requests the server accepts (2025-11-25 only). */
+    tasks?: unknown;
+    /** Extensions supported, by identifier (2026-07-28). */
+    extensions?: unknown;
+  }
+> {}
 
 // ---- content ----
 
 /** Hints about content or a resource: audience, priority, `lastModified` (2025-06-18 and later). */
-export interface Annotations extends Out<Defs['c']['Annotations']> {}
+export interface Annotations extends Documented<
+  Out<Defs['c']['Annotations']>,
+  {
+    /** Who the item is meant for. */
+    audience?: unknown;
+    /** How important the item is, from 0 (least) to 1 (most). */
+    priority?: unknown;
+    /** When the item was last changed, ISO 8601 (2025-06-18 and later). */
+    lastModified?: unknown;
+  }
+> {}
 
 /** Text content. */
-export interface TextContent extends Out<Defs['c']['TextContent']> {}
+export interface TextContent extends Documented<
+  Out<Defs['c']['TextContent']>,
+  AnnotatedDoc & MetaDoc
+> {}
 
 /** An image, base64 in `data`. */
-export interface ImageContent extends Out<Defs['c']['ImageContent']> {}
+export interface ImageContent extends Documented<
+  Out<Defs['c']['ImageContent']>,
+  AnnotatedDoc & MetaDoc
+> {}
 
 /** Audio, base64 in `data` (2025-03-26 and later). */
-export interface AudioContent extends Out<Defs['c']['AudioContent']> {}
+export interface AudioContent extends Documented<
+  Out<Defs['c']['AudioContent']>,
+  AnnotatedDoc & MetaDoc
+> {}
 
 /** A link to a resource the client may read or subscribe to (2025-06-18 and later). */
-export interface ResourceLink extends Out<Defs['c']['ResourceLink']> {}
+export interface ResourceLink extends Documented<
+  Out<Defs['c']['ResourceLink']>,
+  TitleDoc & IconsDoc & AnnotatedDoc & MetaDoc
+> {}
 
 /** A resource's contents inside a message or a tool result. */
-export interface EmbeddedResource extends Out<Defs['c']['EmbeddedResource']> {}
+export interface EmbeddedResource extends Documented<
+  Out<Defs['c']['EmbeddedResource']>,
+  AnnotatedDoc & MetaDoc
+> {}
 
 /** A resource's contents as text. */
-export interface TextResourceContents extends Out<Defs['c']['TextResourceContents']> {}
+export interface TextResourceContents extends Documented<
+  Out<Defs['c']['TextResourceContents']>,
+  MetaDoc
+> {}
 
 /** A resource's contents as binary data, base64 in `blob`. */
-export interface BlobResourceContents extends Out<Defs['c']['BlobResourceContents']> {}
+export interface BlobResourceContents extends Documented<
+  Out<Defs['c']['BlobResourceContents']>,
+  MetaDoc
+> {}
 
 /**
  * A block of a tool result or a prompt message, told apart by `type`: `"text"`, `"image"`,
@@ -114,7 +229,13 @@ export type ContentBlock =
 export interface ToolUseContent extends Out<Defs['c']['ToolUseContent']> {}
 
 /** The result of a tool call the model asked for, in sampling (2025-11-25 and later). */
-export interface ToolResultContent extends Out<Defs['c']['ToolResultContent']> {}
+export interface ToolResultContent extends Documented<
+  Out<Defs['c']['ToolResultContent']>,
+  MetaDoc & {
+    /** The tool's structured output: any JSON value on 2026-07-28, an object before. */
+    structuredContent?: unknown;
+  }
+> {}
 
 /**
  * A block of a sampling message: `"text"`, `"image"`, `"audio"` (2025-03-26 and later),
@@ -130,7 +251,29 @@ export type SamplingMessageContentBlock =
  * `outputSchema` (2025-06-18 and later), `annotations` (2025-03-26 and later), `icons`
  * (2025-11-25 and later), `execution` (2025-11-25 only).
  */
-export interface Tool extends Out<Defs['td']['Tool']> {}
+export interface Tool extends Documented<
+  Out<Defs['td']['Tool']>,
+  {
+    /** The tool's name, as `callTool` takes it. */
+    name?: unknown;
+    /**
+     * The JSON Schema of the tool's arguments: until 2025-11-25 an object schema with `properties`
+     * and `required`; on 2026-07-28 any JSON Schema with `type: "object"`.
+     */
+    inputSchema?: unknown;
+    /**
+     * The JSON Schema of `structuredContent` in the tool's results (2025-06-18 and later): an
+     * object schema until 2025-11-25, any JSON Schema on 2026-07-28.
+     */
+    outputSchema?: unknown;
+    /** Hints about the tool's behaviour (2025-03-26 and later); not to be trusted from an untrusted server. */
+    annotations?: unknown;
+    /** Whether the tool runs as a task (2025-11-25 only; 2026-07-28 has no tasks). */
+    execution?: unknown;
+  } & TitleDoc &
+    IconsDoc &
+    MetaDoc
+> {}
 
 /** Hints about a tool's behaviour (2025-03-26 and later); not to be trusted from an untrusted server. */
 export interface ToolAnnotations extends Out<Defs['td']['ToolAnnotations']> {}
@@ -151,11 +294,22 @@ export interface ListToolsResult extends With<
  * What a tool call gives (`callTool`): `content`, `structuredContent` (2025-06-18 and later),
  * `isError` when the tool failed.
  */
-export interface CallToolResult extends With<
-  Complete<Out<Defs['tools']['CallToolResult']>>,
-  {
-    /** What the tool returned, for a model or a person. */
-    content: ContentBlock[];
+export interface CallToolResult extends Documented<
+  With<
+    Complete<Out<Defs['tools']['CallToolResult']>>,
+    {
+      /** What the tool returned, for a model or a person. */
+      content: ContentBlock[];
+    }
+  >,
+  ResultMetaDoc & {
+    /**
+     * The tool's structured output (2025-06-18 and later), checked against the tool's
+     * `outputSchema`: any JSON value on 2026-07-28, an object before.
+     */
+    structuredContent?: unknown;
+    /** The tool failed: `content` says how (a tool error, not a protocol error). */
+    isError?: unknown;
   }
 > {}
 
@@ -165,12 +319,15 @@ export interface CallToolResult extends With<
 export interface PromptArgument extends Out<Defs['prompts']['PromptArgument']> {}
 
 /** A prompt the server offers; `icons` from 2025-11-25 on. */
-export interface Prompt extends With<
-  Out<Defs['prompts']['Prompt']>,
-  {
-    /** The arguments the prompt takes. */
-    arguments?: PromptArgument[];
-  }
+export interface Prompt extends Documented<
+  With<
+    Out<Defs['prompts']['Prompt']>,
+    {
+      /** The arguments the prompt takes. */
+      arguments?: PromptArgument[];
+    }
+  >,
+  TitleDoc & IconsDoc & MetaDoc
 > {}
 
 /** A message of a prompt. */
@@ -206,10 +363,16 @@ export interface GetPromptResult extends With<
 // ---- resources ----
 
 /** A resource the server offers. */
-export interface Resource extends Out<Defs['resources']['Resource']> {}
+export interface Resource extends Documented<
+  Out<Defs['resources']['Resource']>,
+  TitleDoc & IconsDoc & AnnotatedDoc & MetaDoc
+> {}
 
 /** A template of resource URIs (RFC 6570). */
-export interface ResourceTemplate extends Out<Defs['resources']['ResourceTemplate']> {}
+export interface ResourceTemplate extends Documented<
+  Out<Defs['resources']['ResourceTemplate']>,
+  TitleDoc & IconsDoc & AnnotatedDoc & MetaDoc
+> {}
 
 /** Names a resource template, in `completion/complete`. */
 export interface ResourceTemplateReference extends Out<
@@ -271,7 +434,13 @@ export interface DiscoverResult extends With<
 > {}
 
 /** The params of `completion/complete`; `context` from 2025-06-18 on. */
-export interface CompleteRequestParams extends Out<Defs['life']['CompleteRequestParams']> {}
+export interface CompleteRequestParams extends Documented<
+  Out<Defs['life']['CompleteRequestParams']>,
+  {
+    /** Values of the other arguments already given (2025-06-18 and later). */
+    context?: unknown;
+  }
+> {}
 
 /** Completions of an argument (`complete`): up to 100 `values`, with `total` and `hasMore`. */
 export interface CompleteResult extends Complete<Out<Defs['life']['CompleteResult']>> {}
@@ -282,17 +451,40 @@ export interface LoggingMessageNotificationParams extends Out<
 > {}
 
 /** The params of `notifications/progress`; `message` from 2025-03-26 on. */
-export interface ProgressNotificationParams extends Out<
-  Defs['life']['ProgressNotificationParams']
+export interface ProgressNotificationParams extends Documented<
+  Out<Defs['life']['ProgressNotificationParams']>,
+  {
+    /** What is being done (2025-03-26 and later). */
+    message?: unknown;
+  }
 > {}
 
 /** The params of `notifications/cancelled`. */
-export interface CancelledNotificationParams extends Out<
-  Defs['life']['CancelledNotificationParams']
+export interface CancelledNotificationParams extends Documented<
+  Out<Defs['life']['CancelledNotificationParams']>,
+  {
+    /**
+     * The request cancelled. Absent only in 2025-11-25, where task-augmented requests are
+     * cancelled with `tasks/cancel` instead.
+     */
+    requestId?: unknown;
+  }
 > {}
 
 /** What a 2026-07-28 `subscriptions/listen` asks for (and what the server honours). */
-export interface SubscriptionFilter extends Given<Out<Defs['life']['SubscriptionFilter']>> {}
+export interface SubscriptionFilter extends Documented<
+  Given<Out<Defs['life']['SubscriptionFilter']>>,
+  {
+    /** `notifications/tools/list_changed`. */
+    toolsListChanged?: unknown;
+    /** `notifications/prompts/list_changed`. */
+    promptsListChanged?: unknown;
+    /** `notifications/resources/list_changed`. */
+    resourcesListChanged?: unknown;
+    /** Resource URIs whose `notifications/resources/updated` to receive. */
+    resourceSubscriptions?: unknown;
+  }
+> {}
 
 /** How the server ends a `subscriptions/listen` stream (2026-07-28). */
 export interface SubscriptionsListenResult extends Complete<
@@ -307,11 +499,17 @@ export interface ModelPreferences extends Out<Defs['s']['ModelPreferences']> {}
 /**
  * A message of a sampling conversation; `content` is one block, or (2025-11-25 and later) a list.
  */
-export interface SamplingMessage extends With<
-  Out<Defs['s']['SamplingMessage']>,
+export interface SamplingMessage extends Documented<
+  With<
+    Out<Defs['s']['SamplingMessage']>,
+    {
+      /** One block, or (2025-11-25 and later) a list of blocks. */
+      content: SamplingMessageContentBlock | SamplingMessageContentBlock[];
+    }
+  >,
   {
-    /** One block, or (2025-11-25 and later) a list of blocks. */
-    content: SamplingMessageContentBlock | SamplingMessageContentBlock[];
+    /** Metadata, every key kept (2025-11-25 and later). */
+    _meta?: unknown;
   }
 > {}
 
@@ -319,12 +517,23 @@ export interface SamplingMessage extends With<
  * The params of `sampling/createMessage` (what a sampling callback receives); `tools` and
  * `toolChoice` from 2025-11-25 on, `task` in 2025-11-25 only.
  */
-export interface CreateMessageRequestParams extends With<
-  Out<Defs['s']['CreateMessageRequestParams']>,
-  {
-    /** The conversation so far. */
-    messages: SamplingMessage[];
-  }
+export interface CreateMessageRequestParams extends Documented<
+  With<
+    Out<Defs['s']['CreateMessageRequestParams']>,
+    {
+      /** The conversation so far. */
+      messages: SamplingMessage[];
+    }
+  >,
+  LegacyRequestMetaDoc &
+    TaskDoc & {
+      /** Provider-specific metadata: JSON values on 2026-07-28, any object before. */
+      metadata?: unknown;
+      /** Tools the model may call (2025-11-25 and later; asked only of `sampling.tools` clients). */
+      tools?: unknown;
+      /** Whether and how the model should call `tools` (2025-11-25 and later). */
+      toolChoice?: unknown;
+    }
 > {}
 
 /** The answer to `sampling/createMessage`: the model's reply. */
@@ -340,12 +549,15 @@ export interface CreateMessageResult extends With<
 export interface Root extends Out<Defs['s']['Root']> {}
 
 /** The answer to `roots/list`. */
-export interface ListRootsResult extends With<
-  Out<Defs['s']['ListRootsResult']>,
-  {
-    /** The client's roots. */
-    roots: Root[];
-  }
+export interface ListRootsResult extends Documented<
+  With<
+    Out<Defs['s']['ListRootsResult']>,
+    {
+      /** The client's roots. */
+      roots: Root[];
+    }
+  >,
+  LegacyResultMetaDoc
 > {}
 
 // ---- elicitation ----
@@ -356,19 +568,44 @@ type Elicit = NonNullable<Defs['e']>;
  * The params of a form-mode `elicitation/create` (2025-06-18 and later): what a form
  * elicitation callback receives.
  */
-export interface ElicitRequestFormParams extends Out<Elicit['ElicitRequestFormParams']> {}
+export interface ElicitRequestFormParams extends Documented<
+  Out<Elicit['ElicitRequestFormParams']>,
+  LegacyRequestMetaDoc &
+    TaskDoc & {
+      /** `"form"` or absent: form mode (the mode exists from 2025-11-25 on). */
+      mode?: unknown;
+    }
+> {}
 
 /**
  * The params of a URL-mode `elicitation/create` (2025-11-25 and later); `elicitationId` in
  * 2025-11-25 only.
  */
-export interface ElicitRequestURLParams extends Out<Elicit['ElicitRequestURLParams']> {}
+export interface ElicitRequestURLParams extends Documented<
+  Out<Elicit['ElicitRequestURLParams']>,
+  LegacyRequestMetaDoc &
+    TaskDoc & {
+      /**
+       * Names the elicitation in `notifications/elicitation/complete` (2025-11-25, where it is
+       * required; 2026-07-28 input requests have none).
+       */
+      elicitationId?: unknown;
+    }
+> {}
 
 /** The params of `elicitation/create`, in either mode (URL mode from 2025-11-25 on). */
 export type ElicitRequestParams = ElicitRequestFormParams | ElicitRequestURLParams;
 
 /** The answer to `elicitation/create`: `action` accept, decline or cancel, and the form's `content`. */
-export interface ElicitResult extends Out<Elicit['ElicitResult']> {}
+export interface ElicitResult extends Documented<
+  Out<Elicit['ElicitResult']>,
+  LegacyResultMetaDoc & {
+    /** `accept` (with `content`), `decline`, or `cancel` (the user dismissed the request). */
+    action?: unknown;
+    /** The form's values, for `accept` in form mode; lists of strings from 2025-11-25 on. */
+    content?: unknown;
+  }
+> {}
 
 // ---- 2026-07-28 input rounds ----
 

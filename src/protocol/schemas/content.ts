@@ -9,25 +9,20 @@ export function buildContent(g: Gates, r: Registry, p: Primitives, id: Identity)
     g.since('2025-03-26'),
     'Annotations',
     z.object({
-      /** Who the item is meant for. */
       audience: z.optional(z.array(p.Role)),
-      /** How important the item is, from 0 (least) to 1 (most). */
       priority: z.optional(z.number().min(0).max(1)),
       ...fields(g.since('2025-06-18'), () => ({
-        /** When the item was last changed, ISO 8601 (2025-06-18 and later). */
         lastModified: z.optional(z.string()),
       })),
     }),
   );
   const annotations = {
-    /** Hints for the client about audience and priority (2025-03-26 and later). */
     annotations: z.optional(Annotations),
   };
   if (g.is('2024-11-05')) r.def('Annotated', z.object(annotations));
 
   /** `_meta` on content and resource objects (2025-06-18+). */
   const meta = fields(g.since('2025-06-18'), () => ({
-    /** Metadata, every key kept (2025-06-18 and later). */
     _meta: z.optional(p.Meta),
   }));
 
@@ -134,7 +129,6 @@ export function buildContent(g: Gates, r: Registry, p: Primitives, id: Identity)
       type: z.literal('tool_result'),
       toolUseId: z.string(),
       content: z.array(ContentBlock),
-      /** The tool's structured output: any JSON value on 2026-07-28, an object before. */
       structuredContent,
       isError: z.optional(z.boolean()),
       ...meta,

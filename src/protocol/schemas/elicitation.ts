@@ -127,11 +127,9 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
   /** 2025-11-25 params carry `_meta` and `task`; 2026 input-request params carry neither. */
   const legacyParams = {
     ...legacyFields(!modern, () => ({
-      /** The request's metadata (until 2025-11-25; a 2026-07-28 input request has none). */
       _meta: z.optional(rpc.LegacyRequestMeta),
     })),
     ...legacyFields(g.is('2025-11-25'), () => ({
-      /** Run the request as a task (2025-11-25 only). */
       task: z.optional(must(tasks, 'tasks').TaskMetadata),
     })),
   };
@@ -142,7 +140,6 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
     z.object({
       ...legacyParams,
       ...fields(named, () => ({
-        /** `"form"` or absent: form mode (the mode exists from 2025-11-25 on). */
         mode: z.optional(z.literal('form')),
       })),
       message: z.string(),
@@ -155,10 +152,6 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
       z.object({
         ...legacyParams,
         ...legacyFields(g.is('2025-11-25'), () => ({
-          /**
-           * Names the elicitation in `notifications/elicitation/complete` (2025-11-25, where it is
-           * required; 2026-07-28 input requests have none).
-           */
           elicitationId: z.string(),
         })),
         mode: z.literal('url'),
@@ -194,12 +187,9 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
     'ElicitResult',
     z.object({
       ...legacyFields(!modern, () => ({
-        /** Metadata (until 2025-11-25; a 2026-07-28 input response has none). */
         _meta: z.optional(p.Meta),
       })),
-      /** `accept` (with `content`), `decline`, or `cancel` (the user dismissed the request). */
       action: z.enum(['accept', 'cancel', 'decline']),
-      /** The form's values, for `accept` in form mode; lists of strings from 2025-11-25 on. */
       content: z.optional(z.record(z.string(), contentValue)),
     }),
   );

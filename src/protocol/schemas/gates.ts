@@ -7,8 +7,7 @@
  * type as they are (they exist in the newest revision), `legacyFields()` adds them as optional
  * keys (fields a later revision removed, so absent there), and `newer()` picks between two
  * variants while typing the result as the newer one (used where every older value is also a value
- * of the newer type). Members are documented with the revisions they exist in; the documentation
- * goes with them into the inferred types.
+ * of the newer type). The named types of `../types.ts` document which revisions have each member.
  */
 import type { z } from 'zod';
 import type { Revision } from '../revisions.js';

@@ -18,7 +18,6 @@ export function buildIdentity(g: Gates, r: Registry, p: Primitives) {
     ),
   );
   const icons = fields(g.since('2025-11-25'), () => ({
-    /** Icons to show for it (2025-11-25 and later). */
     icons: z.optional(z.array(must(Icon, 'Icon'))),
   }));
   r.def(
@@ -28,7 +27,6 @@ export function buildIdentity(g: Gates, r: Registry, p: Primitives) {
 
   /** `title` (2025-06-18+) next to `name`. */
   const title = fields(g.since('2025-06-18'), () => ({
-    /** A name for people to read, where `name` is the one for programs (2025-06-18 and later). */
     title: z.optional(z.string()),
   }));
   r.def(
@@ -44,9 +42,7 @@ export function buildIdentity(g: Gates, r: Registry, p: Primitives) {
       ...title,
       ...icons,
       ...fields(g.since('2025-11-25'), () => ({
-        /** What the program is (2025-11-25 and later). */
         description: z.optional(z.string()),
-        /** The program's website (2025-11-25 and later). */
         websiteUrl: z.optional(z.string()),
       })),
     }),
@@ -56,7 +52,6 @@ export function buildIdentity(g: Gates, r: Registry, p: Primitives) {
   const open = modern ? p.JSONObject : p.OpenObject;
   const experimental = z.optional(z.record(z.string(), open));
   const extensions = fields(modern, () => ({
-    /** Extensions supported, by identifier (2026-07-28). */
     extensions: z.optional(z.record(z.string(), open)),
   }));
   const listChanged = z.object({ listChanged: z.optional(z.boolean()) });
@@ -65,12 +60,7 @@ export function buildIdentity(g: Gates, r: Registry, p: Primitives) {
     'ClientCapabilities',
     z.object({
       experimental,
-      /**
-       * The client lists its roots. Until 2025-11-25 `listChanged` says it announces changes;
-       * 2026-07-28 has no such notification.
-       */
       roots: z.optional(modern ? z.object({}) : listChanged),
-      /** The client answers sampling requests; `context` and `tools` from 2025-11-25 on. */
       sampling: z.optional(
         newer(
           g.since('2025-11-25'),
@@ -79,7 +69,6 @@ export function buildIdentity(g: Gates, r: Registry, p: Primitives) {
         ),
       ),
       ...fields(g.since('2025-06-18'), () => ({
-        /** The client answers elicitation requests (2025-06-18 and later; modes from 2025-11-25). */
         elicitation: z.optional(
           newer(
             g.since('2025-11-25'),
@@ -89,7 +78,6 @@ export function buildIdentity(g: Gates, r: Registry, p: Primitives) {
         ),
       })),
       ...legacyFields(g.is('2025-11-25'), () => ({
-        /** Task-augmented requests the client accepts (2025-11-25 only). */
         tasks: z.optional(
           z.object({
             cancel: z.optional(p.OpenObject),
@@ -113,7 +101,6 @@ export function buildIdentity(g: Gates, r: Registry, p: Primitives) {
       experimental,
       logging: z.optional(open),
       ...fields(g.since('2025-03-26'), () => ({
-        /** The server answers `completion/complete` (2025-03-26 and later). */
         completions: z.optional(open),
       })),
       prompts: z.optional(listChanged),
@@ -122,7 +109,6 @@ export function buildIdentity(g: Gates, r: Registry, p: Primitives) {
       ),
       tools: z.optional(listChanged),
       ...legacyFields(g.is('2025-11-25'), () => ({
-        /** Task-augmented requests the server accepts (2025-11-25 only). */
         tasks: z.optional(
           z.object({
             cancel: z.optional(p.OpenObject),

@@ -78,19 +78,15 @@ export function buildJsonRpc(g: Gates, r: Registry, p: Primitives, id: Identity)
     z.object({ _meta: notificationMeta, ...shape });
   /** `_meta` and (2026) the required `resultType` of every result. */
   const resultFields = {
-    /** Metadata, every key kept; on 2026-07-28 it may name the server (`serverInfo`). */
     _meta: resultMeta,
     ...fields(modern, () => ({
-      /** `"complete"`, or `"input_required"` for an `InputRequiredResult` (2026-07-28). */
       resultType: z.string(),
     })),
   };
   const result = <S extends Shape>(shape: S) => z.object({ ...resultFields, ...shape });
   /** 2026 caching hints of cacheable results. */
   const cacheable = fields(modern, () => ({
-    /** How long the result may be served from a cache, ms (2026-07-28). */
     ttlMs: z.int().min(0),
-    /** Who may share a cached copy: this credential only, or anyone (2026-07-28). */
     cacheScope: z.enum(['private', 'public']),
   }));
   /** Params that are required only from `requiredSince` on. */

@@ -89,7 +89,6 @@ export function buildLifecycle(
       ]),
       argument: z.object({ name: z.string(), value: z.string() }),
       ...fields(g.since('2025-06-18'), () => ({
-        /** Values of the other arguments already given (2025-06-18 and later). */
         context: z.optional(z.object({ arguments: z.optional(z.record(z.string(), z.string())) })),
       })),
     }),
@@ -142,10 +141,6 @@ export function buildLifecycle(
     named,
     'CancelledNotificationParams',
     rpc.notificationParams({
-      /**
-       * The request cancelled. Absent only in 2025-11-25, where task-augmented requests are
-       * cancelled with `tasks/cancel` instead.
-       */
       requestId: g.is('2025-11-25') ? z.optional(p.RequestId) : p.RequestId,
       reason: z.optional(z.string()),
     }),
@@ -162,7 +157,6 @@ export function buildLifecycle(
       progress: z.number(),
       total: z.optional(z.number()),
       ...fields(g.since('2025-03-26'), () => ({
-        /** What is being done (2025-03-26 and later). */
         message: z.optional(z.string()),
       })),
     }),
@@ -177,13 +171,9 @@ export function buildLifecycle(
     'SubscriptionFilter',
     only(modern, () =>
       z.object({
-        /** `notifications/tools/list_changed`. */
         toolsListChanged: z.optional(z.boolean()),
-        /** `notifications/prompts/list_changed`. */
         promptsListChanged: z.optional(z.boolean()),
-        /** `notifications/resources/list_changed`. */
         resourcesListChanged: z.optional(z.boolean()),
-        /** Resource URIs whose `notifications/resources/updated` to receive. */
         resourceSubscriptions: z.optional(z.array(z.string())),
       }),
     ),

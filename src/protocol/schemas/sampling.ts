@@ -36,7 +36,6 @@ export function buildSampling(
       role: p.Role,
       content: c.samplingContent,
       ...fields(named, () => ({
-        /** Metadata, every key kept (2025-11-25 and later). */
         _meta: z.optional(p.Meta),
       })),
     }),
@@ -46,7 +45,6 @@ export function buildSampling(
     'CreateMessageRequestParams',
     z.object({
       ...legacyFields(!modern, () => ({
-        /** The request's metadata (until 2025-11-25; a 2026-07-28 input request has none). */
         _meta: z.optional(rpc.LegacyRequestMeta),
       })),
       messages: z.array(SamplingMessage),
@@ -56,16 +54,12 @@ export function buildSampling(
       temperature: z.optional(z.number()),
       maxTokens: z.int(),
       stopSequences: z.optional(z.array(z.string())),
-      /** Provider-specific metadata: JSON values on 2026-07-28, any object before. */
       metadata: z.optional(modern ? p.JSONObject : p.OpenObject),
       ...fields(named, () => ({
-        /** Tools the model may call (2025-11-25 and later; asked only of `sampling.tools` clients). */
         tools: z.optional(z.array(t.Tool)),
-        /** Whether and how the model should call `tools` (2025-11-25 and later). */
         toolChoice: z.optional(t.ToolChoice),
       })),
       ...legacyFields(g.is('2025-11-25'), () => ({
-        /** Run the request as a task (2025-11-25 only). */
         task: z.optional(must(tasks, 'tasks').TaskMetadata),
       })),
     }),
@@ -106,7 +100,6 @@ export function buildSampling(
     'ListRootsResult',
     z.object({
       ...legacyFields(!modern, () => ({
-        /** Metadata (until 2025-11-25; a 2026-07-28 input response has none). */
         _meta: z.optional(p.Meta),
       })),
       roots: z.array(Root),

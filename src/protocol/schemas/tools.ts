@@ -65,33 +65,21 @@ export function buildToolDefinition(g: Gates, r: Registry, p: Primitives, id: Id
   const Tool = r.def(
     'Tool',
     z.object({
-      /** The tool's name, as `callTool` takes it. */
       name: z.string(),
       ...id.title,
       description: z.optional(z.string()),
-      /**
-       * The JSON Schema of the tool's arguments. Until 2025-11-25 an object schema with
-       * `properties` and `required`; on 2026-07-28 any JSON Schema with `type: "object"`.
-       */
       inputSchema,
       ...fields(g.since('2025-06-18'), () => ({
-        /**
-         * The JSON Schema of the tool's `structuredContent` (2025-06-18 and later): an object
-         * schema until 2025-11-25, any JSON Schema on 2026-07-28.
-         */
         outputSchema: z.optional(outputSchema),
       })),
       ...fields(g.since('2025-03-26'), () => ({
-        /** Hints about the tool's behaviour, not to be trusted from an untrusted server (2025-03-26 and later). */
         annotations: z.optional(ToolAnnotations),
       })),
       ...id.icons,
       ...legacyFields(g.is('2025-11-25'), () => ({
-        /** Whether the tool runs as a task (2025-11-25 only: tasks left in 2026-07-28). */
         execution: z.optional(must(ToolExecution, 'ToolExecution')),
       })),
       ...fields(g.since('2025-06-18'), () => ({
-        /** Metadata, every key kept (2025-06-18 and later). */
         _meta: z.optional(p.Meta),
       })),
     }),
@@ -137,13 +125,8 @@ export function buildTools(
     rpc.result({
       content: z.array(c.ContentBlock),
       ...fields(g.since('2025-06-18'), () => ({
-        /**
-         * The tool's structured output (2025-06-18 and later), checked against the tool's
-         * `outputSchema`: any JSON value on 2026-07-28, an object before.
-         */
         structuredContent: c.structuredContent,
       })),
-      /** The tool failed: `content` says how (a tool error, not a protocol error). */
       isError: z.optional(z.boolean()),
     }),
   );
