@@ -6,7 +6,8 @@ import type {
   ElicitRequestFormParams,
   ElicitRequestURLParams,
   ElicitResult,
-} from './protocol/schemas/index.js';
+  Root,
+} from './protocol/types.js';
 
 /**
  * The client's callbacks for what the server asks of it (sampling, elicitation, roots) and tells
@@ -53,19 +54,19 @@ export interface SamplingCallback {
 }
 
 /**
- * The params of a URL-mode elicitation. On 2025-11-25 they carry the `elicitationId` that
- * `notifications/elicitation/complete` names; 2026-07-28 input requests have none.
+ * The params of a URL-mode elicitation: {@link ElicitRequestURLParams}, whose `elicitationId`
+ * (2025-11-25) names the elicitation in `notifications/elicitation/complete`.
+ *
+ * @deprecated Use `ElicitRequestURLParams`.
  */
-export type ElicitRequestUrlModeParams = ElicitRequestURLParams & {
-  readonly elicitationId?: string;
-};
+export type ElicitRequestUrlModeParams = ElicitRequestURLParams;
 
 /**
  * Answers `elicitation/create` with an `ElicitResult` (`action`: accept, decline or cancel). The
  * params have been checked against the negotiated revision's schema; the result is checked before
  * it is sent.
  */
-export type ElicitationHandler<P = ElicitRequestFormParams | ElicitRequestUrlModeParams> = (
+export type ElicitationHandler<P = ElicitRequestFormParams | ElicitRequestURLParams> = (
   params: P,
   extra: CallbackExtra,
 ) => Awaitable<ElicitResult>;
@@ -97,18 +98,9 @@ export interface ElicitationCallback {
    * URL mode (MCP 2025-11-25): show the full URL and ask for consent before opening it; never
    * pre-fetch it.
    */
-  readonly url?: ElicitationHandler<ElicitRequestUrlModeParams>;
+  readonly url?: ElicitationHandler<ElicitRequestURLParams>;
   /** `notifications/elicitation/complete` for a URL elicitation this client accepted. */
   readonly onComplete?: (elicitationId: string) => void;
-}
-
-/** A root the client exposes (MCP client/roots). */
-export interface Root {
-  /** A `file://` URI. */
-  readonly uri: string;
-  /** A name to show for it. */
-  readonly name?: string;
-  readonly [key: string]: unknown;
 }
 
 /** Roots: the client's list of roots, and whether it announces changes. */
@@ -259,7 +251,7 @@ export class CallbackRouter {
         if (mode === 'form' && e.form !== undefined) {
           result = await e.form(p as unknown as ElicitRequestFormParams, extra);
         } else if (mode === 'url' && e.url !== undefined) {
-          result = await e.url(p as unknown as ElicitRequestUrlModeParams, extra);
+          result = await e.url(p as unknown as ElicitRequestURLParams, extra);
         } else {
           throw invalidParams(
             `This client does not support elicitation mode ${JSON.stringify(mode)}.`,

@@ -4,11 +4,11 @@ import type { ListKind } from './callbacks.js';
 import { InvalidArgumentError } from './errors.js';
 import { META_SERVER_INFO, NegotiationError, type NegotiationSettings } from './negotiation.js';
 import { isModern, isRevision, REVISIONS } from './protocol/revisions.js';
+import type { Implementation } from './protocol/types.js';
 import {
   DEFAULT_PROBE_TIMEOUT_MS,
   PACKAGE_VERSION,
   type ClientSessionOptions,
-  type Implementation,
   type InputRoundOptions,
 } from './session-types.js';
 import { capabilitiesOf } from './callbacks.js';

@@ -9,6 +9,7 @@ import type { Dispatcher, DispatcherOptions, RequestOptions } from './dispatcher
 import type { JsonRpcNotification } from './jsonrpc.js';
 import type * as Schemas from './protocol/schemas/index.js';
 import type { Revision } from './protocol/revisions.js';
+import type { Implementation } from './protocol/types.js';
 import type { TransportEvent } from './transport.js';
 import type { Transport } from './transport.js';
 
@@ -26,15 +27,6 @@ import type { Transport } from './transport.js';
  * ```
  */
 export const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
-
-/** A program's name and version, as `clientInfo` and `serverInfo` carry them. */
-export interface Implementation {
-  /** The program's name. */
-  readonly name: string;
-  /** The program's version. */
-  readonly version: string;
-  readonly [key: string]: unknown;
-}
 
 /**
  * What the message handler receives: every notification not routed elsewhere, every stream
@@ -272,24 +264,6 @@ let schemaLoading: Promise<SchemaModule> | undefined;
 export function loadSchemas(): Promise<SchemaModule> {
   schemaLoading ??= import('./protocol/schemas/index.js');
   return schemaLoading;
-}
-
-/** The server's answer to `initialize`. */
-export interface InitializeResult {
-  readonly protocolVersion: string;
-  readonly capabilities: Readonly<Record<string, unknown>>;
-  readonly serverInfo: Implementation;
-  readonly instructions?: string;
-  readonly [key: string]: unknown;
-}
-
-/** The server's answer to `server/discover` (2026-07-28). */
-export interface DiscoverResult {
-  readonly supportedVersions: readonly string[];
-  readonly capabilities: Readonly<Record<string, unknown>>;
-  readonly instructions?: string;
-  readonly _meta?: Readonly<Record<string, unknown>>;
-  readonly [key: string]: unknown;
 }
 
 /** This package's version, sent as `clientInfo` by default. */

@@ -46,9 +46,31 @@ import {
 } from './errors.js';
 import { ToolOutputValidator } from './protocol/tool-output.js';
 import { filterToolsForHttp } from './protocol/http-headers.js';
-import { Subscription, type SubscriptionFilter } from './subscriptions.js';
+import { Subscription } from './subscriptions.js';
 import { CACHEABLE_METHODS, ResponseCache } from './cache.js';
 import type * as Schemas from './protocol/schemas/index.js';
+import type {
+  CallToolResult,
+  CompleteRequestParams,
+  CompleteResult,
+  DiscoverResult,
+  GetPromptResult,
+  Implementation,
+  InitializeResult,
+  InputRequiredResult,
+  ListPromptsResult,
+  ListResourcesResult,
+  ListResourceTemplatesResult,
+  ListToolsResult,
+  LoggingLevel,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplate,
+  ServerCapabilities,
+  SubscriptionFilter,
+  Tool,
+} from './protocol/types.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { JsonRpcNotification } from './jsonrpc.js';
 import type { Transport } from './transport.js';
@@ -58,9 +80,6 @@ import {
   loadSchemas,
   type CallOptions,
   type ClientSessionOptions,
-  type DiscoverResult,
-  type Implementation,
-  type InitializeResult,
   type InputRoundOptions,
   type ListAllOptions,
   type NotificationHandler,
@@ -132,7 +151,7 @@ export class ClientSession implements AsyncDisposable {
   #negotiatedRevision: Revision | undefined;
   readonly #toolOutput = new ToolOutputValidator();
   /** The tools of the latest listing, by name (all pages so far). */
-  readonly #tools = new Map<string, Schemas.Tool>();
+  readonly #tools = new Map<string, Tool>();
   /** Whether listings drop tools with invalid `x-mcp-header` annotations (on 2026). */
   readonly #checkHeaders: boolean;
   readonly #listChanged = new Map<ListKind, Set<() => void>>();
@@ -331,7 +350,7 @@ export class ClientSession implements AsyncDisposable {
   }
 
   /** The server's capabilities, once ready. */
-  get serverCapabilities(): Readonly<Record<string, unknown>> | undefined {
+  get serverCapabilities(): (ServerCapabilities & Readonly<Record<string, unknown>>) | undefined {
     return (this.initializeResult ?? this.discoverResult)?.capabilities;
   }
 
@@ -715,7 +734,7 @@ export class ClientSession implements AsyncDisposable {
     const sub = id === undefined ? undefined : this.#subscriptions.get(id);
     if (sub === undefined) return false;
     if (n.method === 'notifications/subscriptions/acknowledged') {
-      sub.acknowledge((n.params?.notifications ?? {}) as SubscriptionFilter);
+      sub.acknowledge(n.params?.notifications ?? {});
       const refused = sub.refused;
       if (refused.length > 0) {
         this.#dispatcher.report({
@@ -1087,7 +1106,7 @@ export class ClientSession implements AsyncDisposable {
     }
   }
 
-  #rememberTools(tools: readonly Schemas.Tool[], firstPage: boolean): void {
+  #rememberTools(tools: readonly Tool[], firstPage: boolean): void {
     if (firstPage) this.#tools.clear();
     for (const tool of tools) this.#tools.set(tool.name, tool);
     this.#toolOutput.remember([...this.#tools.values()]);
@@ -1109,22 +1128,15 @@ export class ClientSession implements AsyncDisposable {
    * if (page.nextCursor !== undefined) page = await session.listTools({ cursor: page.nextCursor });
    * ```
    */
-  async listTools(
-    params?: { cursor?: string },
-    options?: CallOptions,
-  ): Promise<Schemas.ListToolsResult> {
-    const result = await this.#typed<Schemas.ListToolsResult>(
-      'tools/list',
-      cursorParams(params),
-      options,
-    );
+  async listTools(params?: { cursor?: string }, options?: CallOptions): Promise<ListToolsResult> {
+    const result = await this.#typed<ListToolsResult>('tools/list', cursorParams(params), options);
     const tools = this.#headerSafe(result.tools);
     this.#rememberTools(tools, params?.cursor === undefined);
     return tools === result.tools ? result : { ...result, tools };
   }
 
   /** On 2026 with header checks on: the tools whose `x-mcp-header` annotations are valid. */
-  #headerSafe(tools: Schemas.Tool[]): Schemas.Tool[] {
+  #headerSafe(tools: Tool[]): Tool[] {
     if (!this.#checkHeaders || this.#stamp === undefined) return tools;
     const kept = filterToolsForHttp(tools, (tool, reason) =>
       this.#dispatcher.report({
@@ -1148,10 +1160,8 @@ export class ClientSession implements AsyncDisposable {
    * console.log(tools.map((t) => t.name).join(', '));
    * ```
    */
-  async listAllTools(options?: ListAllOptions): Promise<Schemas.Tool[]> {
-    const tools = this.#headerSafe(
-      await this.#allPages<Schemas.Tool>('tools/list', 'tools', options),
-    );
+  async listAllTools(options?: ListAllOptions): Promise<Tool[]> {
+    const tools = this.#headerSafe(await this.#allPages<Tool>('tools/list', 'tools', options));
     this.#rememberTools(tools, true);
     return tools;
   }
@@ -1197,32 +1207,29 @@ export class ClientSession implements AsyncDisposable {
     name: string,
     args?: Record<string, unknown>,
     options?: InputRoundOptions & { inputRequired?: 'auto' },
-  ): Promise<Schemas.CallToolResult>;
+  ): Promise<CallToolResult>;
   callTool(
     name: string,
     args: Record<string, unknown> | undefined,
     options: InputRoundOptions & { inputRequired: 'return' },
-  ): Promise<Schemas.CallToolResult | Schemas.InputRequiredResult>;
+  ): Promise<CallToolResult | InputRequiredResult>;
   callTool(
     name: string,
     args?: Record<string, unknown>,
     options?: InputRoundOptions,
-  ): Promise<Schemas.CallToolResult | Schemas.InputRequiredResult> {
+  ): Promise<CallToolResult | InputRequiredResult> {
     const params: Record<string, unknown> =
       args === undefined ? { name } : { name, arguments: args };
     return this.#typed('tools/call', params, options, this.#settleToolCall);
   }
 
   /** One page of prompts. */
-  listPrompts(
-    params?: { cursor?: string },
-    options?: CallOptions,
-  ): Promise<Schemas.ListPromptsResult> {
+  listPrompts(params?: { cursor?: string }, options?: CallOptions): Promise<ListPromptsResult> {
     return this.#typed('prompts/list', cursorParams(params), options);
   }
 
   /** Every prompt, following `nextCursor`. */
-  listAllPrompts(options?: ListAllOptions): Promise<Schemas.Prompt[]> {
+  listAllPrompts(options?: ListAllOptions): Promise<Prompt[]> {
     return this.#allPages('prompts/list', 'prompts', options);
   }
 
@@ -1231,32 +1238,29 @@ export class ClientSession implements AsyncDisposable {
     name: string,
     args?: Record<string, string>,
     options?: InputRoundOptions & { inputRequired?: 'auto' },
-  ): Promise<Schemas.GetPromptResult>;
+  ): Promise<GetPromptResult>;
   getPrompt(
     name: string,
     args: Record<string, string> | undefined,
     options: InputRoundOptions & { inputRequired: 'return' },
-  ): Promise<Schemas.GetPromptResult | Schemas.InputRequiredResult>;
+  ): Promise<GetPromptResult | InputRequiredResult>;
   getPrompt(
     name: string,
     args?: Record<string, string>,
     options?: InputRoundOptions,
-  ): Promise<Schemas.GetPromptResult | Schemas.InputRequiredResult> {
+  ): Promise<GetPromptResult | InputRequiredResult> {
     const params: Record<string, unknown> =
       args === undefined ? { name } : { name, arguments: args };
     return this.#typed('prompts/get', params, options, this.#settleRounds);
   }
 
   /** One page of resources. */
-  listResources(
-    params?: { cursor?: string },
-    options?: CallOptions,
-  ): Promise<Schemas.ListResourcesResult> {
+  listResources(params?: { cursor?: string }, options?: CallOptions): Promise<ListResourcesResult> {
     return this.#typed('resources/list', cursorParams(params), options);
   }
 
   /** Every resource, following `nextCursor`. */
-  listAllResources(options?: ListAllOptions): Promise<Schemas.Resource[]> {
+  listAllResources(options?: ListAllOptions): Promise<Resource[]> {
     return this.#allPages('resources/list', 'resources', options);
   }
 
@@ -1264,12 +1268,12 @@ export class ClientSession implements AsyncDisposable {
   listResourceTemplates(
     params?: { cursor?: string },
     options?: CallOptions,
-  ): Promise<Schemas.ListResourceTemplatesResult> {
+  ): Promise<ListResourceTemplatesResult> {
     return this.#typed('resources/templates/list', cursorParams(params), options);
   }
 
   /** Every resource template, following `nextCursor`. */
-  listAllResourceTemplates(options?: ListAllOptions): Promise<Schemas.ResourceTemplate[]> {
+  listAllResourceTemplates(options?: ListAllOptions): Promise<ResourceTemplate[]> {
     return this.#allPages('resources/templates/list', 'resourceTemplates', options);
   }
 
@@ -1294,16 +1298,16 @@ export class ClientSession implements AsyncDisposable {
   readResource(
     uri: string,
     options?: InputRoundOptions & { inputRequired?: 'auto' },
-  ): Promise<Schemas.ReadResourceResult>;
+  ): Promise<ReadResourceResult>;
   readResource(
     uri: string,
     options: InputRoundOptions & { inputRequired: 'return' },
-  ): Promise<Schemas.ReadResourceResult | Schemas.InputRequiredResult>;
+  ): Promise<ReadResourceResult | InputRequiredResult>;
   readResource(
     uri: string,
     options?: InputRoundOptions,
-  ): Promise<Schemas.ReadResourceResult | Schemas.InputRequiredResult> {
-    return this.#typed<Schemas.ReadResourceResult>(
+  ): Promise<ReadResourceResult | InputRequiredResult> {
+    return this.#typed<ReadResourceResult>(
       'resources/read',
       { uri },
       options,
@@ -1390,14 +1394,14 @@ export class ClientSession implements AsyncDisposable {
 
   /** Asks for completions of a prompt or resource-template argument. */
   complete(
-    params: Omit<Schemas.CompleteRequestParams, '_meta'>,
+    params: Omit<CompleteRequestParams, '_meta'>,
     options?: CallOptions,
-  ): Promise<Schemas.CompleteResult> {
+  ): Promise<CompleteResult> {
     return this.#typed('completion/complete', params, options);
   }
 
   /** Sets the server's log level for this session (handshake revisions; on 2026 pass `logLevel` per call). */
-  async setLoggingLevel(level: Schemas.LoggingLevel, options?: CallOptions): Promise<void> {
+  async setLoggingLevel(level: LoggingLevel, options?: CallOptions): Promise<void> {
     await this.#typed('logging/setLevel', { level }, options);
   }
 

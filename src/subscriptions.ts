@@ -1,5 +1,8 @@
 import { McpLocalError } from './errors.js';
 import type { JsonRpcNotification, RequestId } from './jsonrpc.js';
+import type { SubscriptionFilter } from './protocol/types.js';
+
+export type { SubscriptionFilter };
 
 /**
  * A 2026-07-28 `subscriptions/listen` stream (MCP basic/patterns/subscriptions): the server first
@@ -8,16 +11,6 @@ import type { JsonRpcNotification, RequestId } from './jsonrpc.js';
  * (the server's graceful end), the server's `notifications/cancelled`, the client's `close()`, or
  * the connection closing. Iterate it with `for await`.
  */
-
-/** What to listen for. */
-export interface SubscriptionFilter {
-  readonly toolsListChanged?: boolean;
-  readonly promptsListChanged?: boolean;
-  readonly resourcesListChanged?: boolean;
-  /** Resource URIs whose `notifications/resources/updated` to receive. */
-  readonly resourceSubscriptions?: readonly string[];
-  readonly [key: string]: unknown;
-}
 
 /** How a subscription ended. */
 export type SubscriptionEnd =
@@ -123,7 +116,7 @@ export class Subscription implements AsyncIterable<JsonRpcNotification> {
     const out: string[] = [];
     for (const [key, value] of Object.entries(this.requested)) {
       if (key === 'resourceSubscriptions') continue;
-      if (value === true && honoured[key] !== true) out.push(key);
+      if (value === true && (honoured as Record<string, unknown>)[key] !== true) out.push(key);
     }
     const granted = new Set(honoured.resourceSubscriptions ?? []);
     for (const uri of this.requested.resourceSubscriptions ?? []) {

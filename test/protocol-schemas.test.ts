@@ -429,7 +429,9 @@ describe('inferred types describe the newest revision', () => {
     expectTypeOf<ResultsByMethod['tools/call']['resultType']>().toEqualTypeOf<
       'complete' | 'input_required' | undefined
     >();
-    // Removed in 2026: not part of the newest Tool.
-    expectTypeOf<Tool>().not.toHaveProperty('execution');
+    // 2025-11-25 only (removed in 2026): optional, since a 2026 tool has none.
+    expectTypeOf<Tool['execution']>().toEqualTypeOf<
+      { taskSupport?: 'forbidden' | 'optional' | 'required' } | undefined
+    >();
   });
 });

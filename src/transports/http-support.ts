@@ -69,10 +69,13 @@ export class SseEventSize {
   }
 }
 
-/** The callbacks of {@link readSseEvents}: those of `eventsource-parser` used here. */
+/** The callbacks of {@link readSseEvents}. */
 export interface SseCallbacks {
+  /** Each event that has a `data` field (a priming event's data is empty). */
   onEvent(event: { readonly event?: string | undefined; readonly data: string }): void;
+  /** The `id` of an event, just before `onEvent` gets the event. */
   onId?(id: string): void;
+  /** A `retry` field: the reconnection delay the server asks for, ms. */
   onRetry?(ms: number): void;
 }
 
@@ -91,7 +94,13 @@ export async function readSseEvents(
 ): Promise<void> {
   // Loaded on the first SSE answer: importing the package stays cheap.
   const { createParser } = await import('eventsource-parser');
-  const parser = createParser(callbacks);
+  const parser = createParser({
+    onEvent: (event) => {
+      if (event.id !== undefined) callbacks.onId?.(event.id);
+      callbacks.onEvent(event);
+    },
+    onRetry: (ms) => callbacks.onRetry?.(ms),
+  });
   const size = new SseEventSize(max);
   const decoder = new TextDecoder();
   const reader = body.getReader();

@@ -4,19 +4,19 @@
  */
 import { z } from 'zod';
 import type { Revision } from '../revisions.js';
-import { buildContent } from './content.js';
-import { buildElicitation } from './elicitation.js';
-import { gatesFor, must, Registry } from './gates.js';
-import { buildIdentity } from './identity.js';
-import { buildJsonRpc } from './jsonrpc.js';
-import { buildLifecycle } from './lifecycle.js';
-import { buildMrtr } from './mrtr.js';
-import { buildPrimitives } from './primitives.js';
-import { buildPrompts } from './prompts.js';
-import { buildResources } from './resources.js';
-import { buildSampling } from './sampling.js';
-import { buildTasks } from './tasks.js';
-import { buildToolDefinition, buildTools } from './tools.js';
+import { buildContent, type Content } from './content.js';
+import { buildElicitation, type Elicitation } from './elicitation.js';
+import { gatesFor, must, Registry, type Gates } from './gates.js';
+import { buildIdentity, type Identity } from './identity.js';
+import { buildJsonRpc, type JsonRpc } from './jsonrpc.js';
+import { buildLifecycle, type Lifecycle } from './lifecycle.js';
+import { buildMrtr, type Mrtr } from './mrtr.js';
+import { buildPrimitives, type Primitives } from './primitives.js';
+import { buildPrompts, type Prompts } from './prompts.js';
+import { buildResources, type Resources } from './resources.js';
+import { buildSampling, type Sampling } from './sampling.js';
+import { buildTasks, type Tasks } from './tasks.js';
+import { buildToolDefinition, buildTools, type ToolDefinition, type Tools } from './tools.js';
 
 /** Schemas of one method: `params` (optional where the revision allows omitting them), `result`. */
 export interface MethodSchemas {
@@ -75,8 +75,30 @@ function methodUnion(members: readonly Req[]): z.ZodType {
   return z.discriminatedUnion('method', members as unknown as [Req, ...Req[]]);
 }
 
-/** The typed schemas of one revision (types describe the newest revision's shapes). */
-export function buildDefs(revision: Revision) {
+/**
+ * The typed schemas of one revision, by module (named, not inferred, so that the declaration
+ * files refer to each module's types instead of writing them all out again).
+ */
+export interface Defs {
+  readonly g: Gates;
+  readonly r: Registry;
+  readonly p: Primitives;
+  readonly id: Identity;
+  readonly rpc: JsonRpc;
+  readonly c: Content;
+  readonly tasks: Tasks;
+  readonly td: ToolDefinition;
+  readonly s: Sampling;
+  readonly e: Elicitation;
+  readonly mrtr: Mrtr;
+  readonly tools: Tools;
+  readonly prompts: Prompts;
+  readonly resources: Resources;
+  readonly life: Lifecycle;
+}
+
+/** The typed schemas of one revision (types describe what a value may hold in any revision). */
+export function buildDefs(revision: Revision): Defs {
   const g = gatesFor(revision);
   const r = new Registry();
   const p = buildPrimitives(g, r);
@@ -94,8 +116,6 @@ export function buildDefs(revision: Revision) {
   const life = buildLifecycle(g, r, p, id, rpc, prompts, resources);
   return { g, r, p, id, rpc, c, tasks, td, s, e, mrtr, tools, prompts, resources, life };
 }
-
-export type Defs = ReturnType<typeof buildDefs>;
 
 export function buildSchemas(revision: Revision): RevisionSchemas {
   const d = buildDefs(revision);

@@ -11,14 +11,20 @@ export function buildContent(g: Gates, r: Registry, p: Primitives, id: Identity)
     z.object({
       audience: z.optional(z.array(p.Role)),
       priority: z.optional(z.number().min(0).max(1)),
-      ...fields(g.since('2025-06-18'), () => ({ lastModified: z.optional(z.string()) })),
+      ...fields(g.since('2025-06-18'), () => ({
+        lastModified: z.optional(z.string()),
+      })),
     }),
   );
-  const annotations = { annotations: z.optional(Annotations) };
+  const annotations = {
+    annotations: z.optional(Annotations),
+  };
   if (g.is('2024-11-05')) r.def('Annotated', z.object(annotations));
 
   /** `_meta` on content and resource objects (2025-06-18+). */
-  const meta = fields(g.since('2025-06-18'), () => ({ _meta: z.optional(p.Meta) }));
+  const meta = fields(g.since('2025-06-18'), () => ({
+    _meta: z.optional(p.Meta),
+  }));
 
   const TextContent = r.def(
     'TextContent',
@@ -96,6 +102,7 @@ export function buildContent(g: Gates, r: Registry, p: Primitives, id: Identity)
     ),
   );
 
+  /** Until 2025-11-25 an object; any JSON value on 2026-07-28. */
   const structuredContent = z.optional(
     newer(
       g.since('2026-07-28'),

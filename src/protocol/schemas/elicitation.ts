@@ -125,17 +125,23 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
     required: z.optional(z.array(z.string())),
   });
   /** 2025-11-25 params carry `_meta` and `task`; 2026 input-request params carry neither. */
-  const legacyParams = legacyFields(!modern, () => ({
-    _meta: z.optional(rpc.LegacyRequestMeta),
-    ...(g.is('2025-11-25') ? { task: z.optional(must(tasks, 'tasks').TaskMetadata) } : {}),
-  }));
+  const legacyParams = {
+    ...legacyFields(!modern, () => ({
+      _meta: z.optional(rpc.LegacyRequestMeta),
+    })),
+    ...legacyFields(g.is('2025-11-25'), () => ({
+      task: z.optional(must(tasks, 'tasks').TaskMetadata),
+    })),
+  };
 
   const ElicitRequestFormParams = r.defIf(
     named,
     'ElicitRequestFormParams',
     z.object({
       ...legacyParams,
-      ...fields(named, () => ({ mode: z.optional(z.literal('form')) })),
+      ...fields(named, () => ({
+        mode: z.optional(z.literal('form')),
+      })),
       message: z.string(),
       requestedSchema,
     }),
@@ -145,7 +151,9 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
     only(named, () =>
       z.object({
         ...legacyParams,
-        ...legacyFields(g.is('2025-11-25'), () => ({ elicitationId: z.string() })),
+        ...legacyFields(g.is('2025-11-25'), () => ({
+          elicitationId: z.string(),
+        })),
         mode: z.literal('url'),
         message: z.string(),
         url: z.string(),
@@ -178,7 +186,9 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
   const ElicitResult = r.def(
     'ElicitResult',
     z.object({
-      ...legacyFields(!modern, () => ({ _meta: z.optional(p.Meta) })),
+      ...legacyFields(!modern, () => ({
+        _meta: z.optional(p.Meta),
+      })),
       action: z.enum(['accept', 'cancel', 'decline']),
       content: z.optional(z.record(z.string(), contentValue)),
     }),

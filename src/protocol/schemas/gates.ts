@@ -3,9 +3,11 @@
  * once and asks the gates whether a field, a variant or a whole type exists in the revision
  * being built.
  *
- * Static types describe the newest revision's shapes: `fields()` adds keys to the static type,
- * `legacyFields()` adds keys only at run time (fields a later revision removed), and `newer()`
- * picks between two variants while typing the result as the newer one.
+ * Static types describe what a value may hold in any revision: `fields()` adds keys to the static
+ * type as they are (they exist in the newest revision), `legacyFields()` adds them as optional
+ * keys (fields a later revision removed, so absent there), and `newer()` picks between two
+ * variants while typing the result as the newer one (used where every older value is also a value
+ * of the newer type). The named types of `../types.ts` document which revisions have each member.
  */
 import type { z } from 'zod';
 import type { Revision } from '../revisions.js';
@@ -33,10 +35,17 @@ export function fields<S extends Shape>(present: boolean, shape: () => S): S {
   return present ? shape() : ({} as S);
 }
 
-/** Keys of older revisions only (removed later): added at run time, absent from the static type. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export function legacyFields(present: boolean, shape: () => Shape): {} {
-  return present ? shape() : {};
+/** `S` with each member optional, as zod schemas. */
+export type OptionalShape<S extends Shape> = {
+  readonly [K in keyof S]: S[K] extends z.ZodOptional ? S[K] : z.ZodOptional<S[K]>;
+};
+
+/**
+ * Keys of older revisions only (removed later): present at run time where `present`, and optional
+ * in the static type (a value of the newest revision has none).
+ */
+export function legacyFields<S extends Shape>(present: boolean, shape: () => S): OptionalShape<S> {
+  return (present ? shape() : {}) as OptionalShape<S>;
 }
 
 /** `newest()` when `useNewest`, else `older()`; statically typed as the newest variant. */

@@ -26,7 +26,9 @@ export function buildIdentity(g: Gates, r: Registry, p: Primitives) {
   );
 
   /** `title` (2025-06-18+) next to `name`. */
-  const title = fields(g.since('2025-06-18'), () => ({ title: z.optional(z.string()) }));
+  const title = fields(g.since('2025-06-18'), () => ({
+    title: z.optional(z.string()),
+  }));
   r.def(
     'BaseMetadata',
     only(g.since('2025-06-18'), () => z.object({ name: z.string(), ...title })),
@@ -58,13 +60,7 @@ export function buildIdentity(g: Gates, r: Registry, p: Primitives) {
     'ClientCapabilities',
     z.object({
       experimental,
-      roots: z.optional(
-        newer(
-          modern,
-          () => z.object({}),
-          () => listChanged,
-        ),
-      ),
+      roots: z.optional(modern ? z.object({}) : listChanged),
       sampling: z.optional(
         newer(
           g.since('2025-11-25'),
@@ -104,7 +100,9 @@ export function buildIdentity(g: Gates, r: Registry, p: Primitives) {
     z.object({
       experimental,
       logging: z.optional(open),
-      ...fields(g.since('2025-03-26'), () => ({ completions: z.optional(open) })),
+      ...fields(g.since('2025-03-26'), () => ({
+        completions: z.optional(open),
+      })),
       prompts: z.optional(listChanged),
       resources: z.optional(
         z.object({ listChanged: z.optional(z.boolean()), subscribe: z.optional(z.boolean()) }),

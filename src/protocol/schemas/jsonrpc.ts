@@ -79,7 +79,9 @@ export function buildJsonRpc(g: Gates, r: Registry, p: Primitives, id: Identity)
   /** `_meta` and (2026) the required `resultType` of every result. */
   const resultFields = {
     _meta: resultMeta,
-    ...fields(modern, () => ({ resultType: z.string() })),
+    ...fields(modern, () => ({
+      resultType: z.string(),
+    })),
   };
   const result = <S extends Shape>(shape: S) => z.object({ ...resultFields, ...shape });
   /** 2026 caching hints of cacheable results. */

@@ -3,7 +3,7 @@
  * (2026), completion, logging, cancellation and progress.
  */
 import { z } from 'zod';
-import { fields, newer, only, type Gates, type Registry } from './gates.js';
+import { fields, only, type Gates, type Registry } from './gates.js';
 import type { Identity } from './identity.js';
 import type { JsonRpc } from './jsonrpc.js';
 import type { Primitives } from './primitives.js';
@@ -141,12 +141,7 @@ export function buildLifecycle(
     named,
     'CancelledNotificationParams',
     rpc.notificationParams({
-      // Optional only in 2025-11-25 (task-augmented requests are cancelled with tasks/cancel).
-      requestId: newer(
-        !g.is('2025-11-25'),
-        () => p.RequestId,
-        () => z.optional(p.RequestId),
-      ),
+      requestId: g.is('2025-11-25') ? z.optional(p.RequestId) : p.RequestId,
       reason: z.optional(z.string()),
     }),
   );
@@ -161,7 +156,9 @@ export function buildLifecycle(
       progressToken: p.ProgressToken,
       progress: z.number(),
       total: z.optional(z.number()),
-      ...fields(g.since('2025-03-26'), () => ({ message: z.optional(z.string()) })),
+      ...fields(g.since('2025-03-26'), () => ({
+        message: z.optional(z.string()),
+      })),
     }),
   );
   const ProgressNotification = r.def(

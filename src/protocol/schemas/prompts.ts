@@ -76,6 +76,7 @@ export function buildPrompts(
   }
 
   return {
+    PromptArgument,
     Prompt,
     PromptMessage,
     PromptReference,

@@ -122,6 +122,7 @@ export function buildResources(
     SubscribeRequest,
     UnsubscribeRequest,
     ResourceListChangedNotification,
+    ResourceUpdatedNotificationParams,
     ResourceUpdatedNotification,
   };
 }

@@ -35,14 +35,18 @@ export function buildSampling(
     z.object({
       role: p.Role,
       content: c.samplingContent,
-      ...fields(named, () => ({ _meta: z.optional(p.Meta) })),
+      ...fields(named, () => ({
+        _meta: z.optional(p.Meta),
+      })),
     }),
   );
   const CreateMessageRequestParams = r.defIf(
     named,
     'CreateMessageRequestParams',
     z.object({
-      ...legacyFields(!modern, () => ({ _meta: z.optional(rpc.LegacyRequestMeta) })),
+      ...legacyFields(!modern, () => ({
+        _meta: z.optional(rpc.LegacyRequestMeta),
+      })),
       messages: z.array(SamplingMessage),
       modelPreferences: z.optional(ModelPreferences),
       systemPrompt: z.optional(z.string()),
@@ -50,13 +54,7 @@ export function buildSampling(
       temperature: z.optional(z.number()),
       maxTokens: z.int(),
       stopSequences: z.optional(z.array(z.string())),
-      metadata: z.optional(
-        newer(
-          modern,
-          () => p.JSONObject,
-          () => p.OpenObject,
-        ),
-      ),
+      metadata: z.optional(modern ? p.JSONObject : p.OpenObject),
       ...fields(named, () => ({
         tools: z.optional(z.array(t.Tool)),
         toolChoice: z.optional(t.ToolChoice),
@@ -101,7 +99,9 @@ export function buildSampling(
   const ListRootsResult = r.def(
     'ListRootsResult',
     z.object({
-      ...legacyFields(!modern, () => ({ _meta: z.optional(p.Meta) })),
+      ...legacyFields(!modern, () => ({
+        _meta: z.optional(p.Meta),
+      })),
       roots: z.array(Root),
     }),
   );

@@ -46,6 +46,10 @@ export function buildToolDefinition(g: Gates, r: Registry, p: Primitives, id: Id
       properties: z.optional(z.record(z.string(), p.OpenObject)),
       required: z.optional(z.array(z.string())),
     });
+  /**
+   * 2026: a JSON Schema object with `type: "object"`; before: the same with `properties` and
+   * `required` typed. Older values are values of the newer type.
+   */
   const inputSchema = newer(
     modern,
     () => z.looseObject({ $schema: z.optional(z.string()), type: z.literal('object') }),
@@ -65,13 +69,19 @@ export function buildToolDefinition(g: Gates, r: Registry, p: Primitives, id: Id
       ...id.title,
       description: z.optional(z.string()),
       inputSchema,
-      ...fields(g.since('2025-06-18'), () => ({ outputSchema: z.optional(outputSchema) })),
-      ...fields(g.since('2025-03-26'), () => ({ annotations: z.optional(ToolAnnotations) })),
+      ...fields(g.since('2025-06-18'), () => ({
+        outputSchema: z.optional(outputSchema),
+      })),
+      ...fields(g.since('2025-03-26'), () => ({
+        annotations: z.optional(ToolAnnotations),
+      })),
       ...id.icons,
       ...legacyFields(g.is('2025-11-25'), () => ({
         execution: z.optional(must(ToolExecution, 'ToolExecution')),
       })),
-      ...fields(g.since('2025-06-18'), () => ({ _meta: z.optional(p.Meta) })),
+      ...fields(g.since('2025-06-18'), () => ({
+        _meta: z.optional(p.Meta),
+      })),
     }),
   );
   return { ToolAnnotations, ToolChoice, Tool };
@@ -114,7 +124,9 @@ export function buildTools(
     'CallToolResult',
     rpc.result({
       content: z.array(c.ContentBlock),
-      ...fields(g.since('2025-06-18'), () => ({ structuredContent: c.structuredContent })),
+      ...fields(g.since('2025-06-18'), () => ({
+        structuredContent: c.structuredContent,
+      })),
       isError: z.optional(z.boolean()),
     }),
   );

@@ -1,0 +1,352 @@
+/**
+ * The package as a user gets it: `npm pack` (which builds, through `prepack`) in a copy of the
+ * sources, the tarball installed into a fresh project with `--engine-strict` on this Node, offline
+ * (the dependencies come from the npm cache, pinned by this repository's lock file), then the
+ * consumer fixture (test/fixtures/consumer) type-checked with `moduleResolution` `nodenext`,
+ * `bundler` and `node10`, compiled or bundled, and run against a real server over stdio.
+ *
+ * One pack for the whole file: the build runs in a temporary copy, so the other test files
+ * (which read `dist/inspector`) never see this one rebuild `dist/`.
+ */
+import { execFile } from 'node:child_process';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as esbuild from 'esbuild';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memberDocs, REVISION_DOCS } from './support/type-docs.js';
+
+const run = promisify(execFile);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const fixture = path.join(root, 'test/fixtures/consumer');
+const serverEverything = path.join(
+  root,
+  'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
+);
+
+interface PackageJson {
+  version: string;
+  license: string;
+  engines: { node: string };
+  types: string;
+  bin: Record<string, string>;
+  dependencies: Record<string, string>;
+  exports: Record<string, string | { types: string; default: string }>;
+}
+interface LockEntry {
+  dev?: boolean;
+  devOptional?: boolean;
+}
+interface PackResult {
+  filename: string;
+  integrity: string;
+  size: number;
+  unpackedSize: number;
+  files: { path: string; size: number }[];
+}
+
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as PackageJson;
+
+/** What `npm pack` needs of the sources: what the build reads and what the package ships. */
+const SOURCES = [
+  'package.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'README.md',
+  'LICENSE',
+  'bin',
+  'docs',
+  'examples',
+  'machines',
+  'src',
+];
+
+let tmp = '';
+let consumer = '';
+let packed: PackResult;
+let shipped: Set<string>;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'mcp-actors-package-'));
+  const copy = path.join(tmp, 'source');
+  for (const entry of SOURCES)
+    cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true });
+  symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], {
+    cwd: copy,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  [packed] = JSON.parse(stdout) as [PackResult];
+  shipped = new Set(packed.files.map((f) => f.path));
+
+  // A fresh project that depends on the tarball. Its lock file pins the package's dependencies
+  // as this repository's lock does (they are in the npm cache after `npm ci`), so it installs
+  // offline, and `--engine-strict` fails if any of them does not support this Node.
+  consumer = path.join(tmp, 'consumer');
+  mkdirSync(consumer);
+  cpSync(fixture, consumer, { recursive: true });
+  const spec = `file:../${packed.filename}`;
+  const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
+  const runtime = Object.entries(lock.packages).filter(
+    ([key, entry]) => key !== '' && entry.dev !== true && entry.devOptional !== true,
+  );
+  const manifest = {
+    name: 'consumer',
+    private: true,
+    type: 'module',
+    dependencies: { 'mcp-actors': spec },
+  };
+  writeFileSync(path.join(consumer, 'package.json'), JSON.stringify(manifest, null, 2));
+  writeFileSync(
+    path.join(consumer, 'package-lock.json'),
+    JSON.stringify({
+      name: 'consumer',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: 'consumer', dependencies: manifest.dependencies },
+        'node_modules/mcp-actors': {
+          version: pkg.version,
+          resolved: spec,
+          integrity: packed.integrity,
+          license: pkg.license,
+          dependencies: pkg.dependencies,
+          bin: pkg.bin,
+          engines: pkg.engines,
+        },
+        ...Object.fromEntries(runtime),
+      },
+    }),
+  );
+  await run('npm', ['ci', '--offline', '--engine-strict', '--no-audit', '--no-fund'], {
+    cwd: consumer,
+  });
+}, 400_000);
+
+afterAll(() => {
+  if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
+});
+
+/**
+ * Type-checks `files` of the consumer with `options` and the consumer's and mcp-actors'
+ * declaration files strictly (the other packages' own declaration files are theirs to check).
+ * Returns the errors as `file: TS<code>: message`.
+ */
+function typeCheck(
+  files: readonly string[],
+  options: ts.CompilerOptions,
+): { program: ts.Program; errors: string[] } {
+  const program = ts.createProgram(
+    files.map((f) => path.join(consumer, f)),
+    {
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      exactOptionalPropertyTypes: true,
+      target: ts.ScriptTarget.ES2022,
+      lib: ['lib.es2022.d.ts'],
+      types: ['node'],
+      typeRoots: [path.join(root, 'node_modules/@types')],
+      skipLibCheck: false,
+      ...options,
+    },
+  );
+  const ours = path.join(consumer, 'node_modules/mcp-actors') + path.sep;
+  const checked = program
+    .getSourceFiles()
+    .filter((sf) => !sf.fileName.includes('/node_modules/') || sf.fileName.startsWith(ours));
+  const errors = [
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...checked.flatMap((sf) => [
+      ...program.getSyntacticDiagnostics(sf),
+      ...program.getSemanticDiagnostics(sf),
+    ]),
+  ].map(
+    (d) =>
+      `${d.file === undefined ? '' : `${path.relative(consumer, d.file.fileName)}: `}TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`,
+  );
+  // The package's own declaration files are among those checked.
+  expect(
+    checked.some((sf) => sf.fileName === path.join(ours, 'dist/src/protocol/types.d.ts')),
+  ).toBe(true);
+  return { program, errors };
+}
+
+/** The JSON line the consumer's main program prints, run with `node` from the consumer. */
+async function runMain(script: string): Promise<unknown> {
+  const { stdout } = await run(process.execPath, [script, serverEverything], { cwd: consumer });
+  return JSON.parse(stdout.trim());
+}
+
+const EXPECTED_MAIN = {
+  stdio: { server: expect.stringMatching(/everything/), hasEcho: true, text: ['Echo: hi'] },
+  memory: {
+    protocolVersion: '2025-11-25',
+    tools: ['echo'],
+    text: ['echo: {"message":"hi"}'],
+    sampled: 'stand-in',
+    asked: [10],
+  },
+  machine: 'connection',
+};
+
+describe('the packed package', () => {
+  it('ships one copy of the JavaScript (the bundle), its declaration files, LICENSE and README', () => {
+    for (const file of ['LICENSE', 'README.md', 'package.json', 'bin/mcp-actors.js']) {
+      expect(shipped, file).toContain(file);
+    }
+    const js = [...shipped].filter((f) => /\.(c|m)?js$/.test(f));
+    expect(js.filter((f) => !/^(dist\/bundle\/|dist\/inspector\/page\.js$|bin\/)/.test(f))).toEqual(
+      [],
+    );
+    expect([...shipped].filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect([...shipped].filter((f) => f.startsWith('dist/src/cli/'))).toEqual([]);
+    // Every entry point: its code and its types; and the top-level types for older resolvers.
+    for (const [subpath, target] of Object.entries(pkg.exports)) {
+      const files = typeof target === 'string' ? [target] : [target.types, target.default];
+      for (const file of files)
+        expect(shipped, `${subpath}: ${file}`).toContain(file.replace(/^\.\//, ''));
+    }
+    expect(pkg.types).toBe('./dist/src/index.d.ts');
+    expect(shipped).toContain('dist/src/index.d.ts');
+    // Shipping the JavaScript twice (tsc's output beside the bundle) made it 2.5 MB.
+    expect(packed.unpackedSize).toBeLessThan(2_000_000);
+  });
+
+  it("README's relative links lead to files in the package", () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1] as string);
+    const relative = links.filter((link) => !/^[a-z]+:/i.test(link) && !link.startsWith('#'));
+    expect(relative.length).toBeGreaterThan(10);
+    const missing = relative.filter((link) => {
+      const target = path.posix.normalize(link.replace(/#.*$/, '')).replace(/\/$/, '');
+      return !shipped.has(target) && ![...shipped].some((f) => f.startsWith(`${target}/`));
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it('installed with --engine-strict on this Node: every dependency supports it', async () => {
+    // `npm ci --engine-strict` (in beforeAll) fails on any package whose engines exclude this Node.
+    const installed = JSON.parse(
+      readFileSync(path.join(consumer, 'node_modules/mcp-actors/package.json'), 'utf8'),
+    ) as PackageJson;
+    expect(installed.engines).toEqual({ node: '>=20' });
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(20);
+    const parser = JSON.parse(
+      readFileSync(path.join(consumer, 'node_modules/eventsource-parser/package.json'), 'utf8'),
+    ) as { engines: { node: string } };
+    expect(parser.engines.node).toBe('>=18.0.0');
+    // The same install fails where a dependency asks for a newer Node, as eventsource-parser 4
+    // does (>=22.12).
+    const control = path.join(tmp, 'engine-control');
+    mkdirSync(control);
+    cpSync(path.join(consumer, 'package.json'), path.join(control, 'package.json'));
+    const lock = JSON.parse(readFileSync(path.join(consumer, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { engines?: Record<string, string> }>;
+    };
+    const entry = lock.packages['node_modules/eventsource-parser'];
+    if (entry === undefined) throw new Error('eventsource-parser is not in the lock file');
+    entry.engines = { node: '>=22.12' };
+    writeFileSync(path.join(control, 'package-lock.json'), JSON.stringify(lock));
+    await expect(
+      run('npm', ['ci', '--offline', '--engine-strict', '--no-audit', '--no-fund'], {
+        cwd: control,
+      }),
+    ).rejects.toMatchObject({
+      stderr: expect.stringMatching(/EBADENGINE[\s\S]*eventsource-parser/),
+    });
+  }, 60_000);
+
+  it('type-checks and runs a consumer with moduleResolution nodenext (ESM, and CommonJS via import())', async () => {
+    const outDir = path.join(consumer, 'out');
+    writeFileSync(
+      path.join(consumer, 'wrong.ts'),
+      "import type { Tool } from 'mcp-actors';\nexport const name: number = ({} as Tool).name;\n",
+    );
+    const { program, errors } = typeCheck(['types.ts', 'main.ts', 'commonjs.cts', 'wrong.ts'], {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      outDir,
+    });
+    // The check can fail: wrong.ts misuses a type.
+    expect(errors).toEqual([
+      expect.stringMatching(/^wrong\.ts: TS2322: Type 'string' is not assignable to type 'number'/),
+    ]);
+    const emitted = program.emit();
+    expect(emitted.emitSkipped).toBe(false);
+    await expect(runMain(path.join(outDir, 'main.js'))).resolves.toEqual(EXPECTED_MAIN);
+    const { stdout } = await run(process.execPath, [path.join(outDir, 'commonjs.cjs')], {
+      cwd: consumer,
+    });
+    expect(JSON.parse(stdout.trim())).toEqual({ commonjs: true, server: 'scripted' });
+  }, 180_000);
+
+  it('type-checks and runs a consumer with moduleResolution bundler, bundled by esbuild', async () => {
+    const { errors } = typeCheck(['types.ts', 'main.ts'], {
+      module: ts.ModuleKind.Preserve,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      noEmit: true,
+    });
+    expect(errors).toEqual([]);
+    const outfile = path.join(consumer, 'bundled/main.mjs');
+    await esbuild.build({
+      entryPoints: [path.join(consumer, 'main.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile,
+      logLevel: 'silent',
+      // ws loads these optional native helpers in a try/catch.
+      external: ['bufferutil', 'utf-8-validate'],
+    });
+    await expect(runMain(outfile)).resolves.toEqual(EXPECTED_MAIN);
+  }, 180_000);
+
+  it('keeps the documentation of the members whose revisions differ', () => {
+    const docs = memberDocs(path.join(consumer, 'types.ts'), Object.keys(REVISION_DOCS), {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      types: [],
+    });
+    for (const [member, said] of Object.entries(REVISION_DOCS)) {
+      expect(docs[member], member).toMatch(said);
+    }
+  }, 120_000);
+
+  it('has top-level types for a resolver that knows no exports (node10)', () => {
+    const { errors } = typeCheck(['legacy.ts'], {
+      module: ts.ModuleKind.CommonJS,
+      moduleResolution: ts.ModuleResolutionKind.Node10,
+      esModuleInterop: true,
+      noEmit: true,
+    });
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('can be loaded with require() in CommonJS on Node 20.19 and later', async () => {
+    const script = path.join(consumer, 'required.cjs');
+    writeFileSync(
+      script,
+      "const { createClientSession } = require('mcp-actors');\n" +
+        "const { createStdioTransport } = require('mcp-actors/node');\n" +
+        'console.log(typeof createClientSession, typeof createStdioTransport);\n',
+    );
+    const { stdout } = await run(process.execPath, [script], { cwd: consumer });
+    expect(stdout.trim()).toBe('function function');
+  });
+});
