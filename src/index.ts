@@ -168,3 +168,11 @@ export {
   type SubscriptionFilter,
 } from './subscriptions.js';
 export { ResponseCache, CACHEABLE_METHODS, type ResponseCacheOptions } from './cache.js';
+export {
+  InvalidOutputSchemaError,
+  InvalidToolOutputError,
+  type InvalidOutputSchemaReason,
+  type InvalidToolOutputReason,
+  type OutputSchemaDialect,
+  type SchemaViolation,
+} from './protocol/tool-output.js';
