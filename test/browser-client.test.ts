@@ -224,7 +224,7 @@ describe('the root entry in Chromium', () => {
     }
   });
 
-  it('works under a CSP without eval, but for output schemas, which Ajv compiles to code', async () => {
+  it('works under a CSP without eval, output schemas included (they are interpreted)', async () => {
     const { page, said } = await openPage('/csp/');
     try {
       for (const where of ['inPage', 'inWorker'] as const) {
@@ -233,11 +233,7 @@ describe('the root entry in Chromium', () => {
           where === 'inPage' ? 'page' : 'worker',
           said,
         );
-        expect(outcome.summed).toMatchObject({
-          settled: 'rejected',
-          code: 'INVALID_OUTPUT_SCHEMA',
-          message: expect.stringContaining("'unsafe-eval'") as unknown,
-        });
+        expect(outcome.summed).toEqual(SUMMED);
       }
     } finally {
       await page.close();
