@@ -727,6 +727,10 @@ describe('tool-output module', () => {
       expect(line).not.toMatch(/json-schema/);
       expect(line).not.toMatch(/['"]node:/);
     }
-    expect(source).toContain("import('@cfworker/json-schema')");
+    // The validator comes with the module that drives it, loaded on first use.
+    expect(source).toContain("import('./output-schema.js')");
+    const lazy = readFileSync(new URL('../src/protocol/output-schema.ts', import.meta.url), 'utf8');
+    expect(lazy).toContain("from '@cfworker/json-schema'");
+    expect(lazy).not.toMatch(/['"]node:/);
   });
 });
