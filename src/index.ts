@@ -214,3 +214,11 @@ export type {
 } from './protocol/types.js';
 export { Subscription, SubscriptionEndedError, type SubscriptionEnd } from './subscriptions.js';
 export { ResponseCache, CACHEABLE_METHODS, type ResponseCacheOptions } from './cache.js';
+export {
+  InvalidOutputSchemaError,
+  InvalidToolOutputError,
+  type InvalidOutputSchemaReason,
+  type InvalidToolOutputReason,
+  type OutputSchemaDialect,
+  type SchemaViolation,
+} from './protocol/tool-output.js';

@@ -61,13 +61,12 @@ describe('packaging', () => {
   it('keeps the root entry runtime-neutral: no Node built-in anywhere in its import graph', () => {
     const all = graph('src/index.ts', 'all');
     expect([...all.keys()].filter((s) => builtins.has(s))).toEqual([]);
-    // zod, ajv, eventsource-parser and oauth4webapi load lazily (on first connect, on the first
-    // output schema, on the first SSE answer, on the first authorization), keeping import cheap.
+    // zod, the JSON Schema validator, eventsource-parser and oauth4webapi load lazily (on first
+    // connect, on the first output schema, on the first SSE answer, on the first authorization),
+    // keeping import cheap.
     expect([...graph('src/index.ts').keys()].sort()).toEqual(['xstate']);
     expect([...all.keys()].sort()).toEqual([
-      'ajv',
-      'ajv-formats',
-      'ajv/dist/2020.js',
+      '@cfworker/json-schema',
       'eventsource-parser',
       'oauth4webapi',
       'xstate',
@@ -82,10 +81,11 @@ describe('packaging', () => {
   });
 
   it('the import graph walk does find Node built-ins and lazy imports where they are', () => {
-    // This test file loads node:fs at run time; the tool-output module loads ajv lazily.
+    // This test file loads node:fs at run time; the tool-output module loads its validator lazily.
     expect([...graph('test/packaging.test.ts').keys()]).toContain('node:fs');
-    expect([...graph('src/protocol/tool-output.ts').keys()]).not.toContain('ajv');
-    expect([...graph('src/protocol/tool-output.ts', 'all').keys()]).toContain('ajv');
+    const validator = '@cfworker/json-schema';
+    expect([...graph('src/protocol/tool-output.ts').keys()]).not.toContain(validator);
+    expect([...graph('src/protocol/tool-output.ts', 'all').keys()]).toContain(validator);
   });
 
   it('pins the export map: types first, each target built from a source file that exists', () => {

@@ -51,7 +51,7 @@ afterEach(() => {
 });
 
 describe('ToolOutputValidator: what is not validated', () => {
-  it('ignores a tool it has not seen listed, without loading Ajv', async () => {
+  it('ignores a tool it has not seen listed, without loading the validator', async () => {
     const validator = validatorFor(weather, 'get_weather');
     await expect(validator.validate('other', { structuredContent: 42 })).resolves.toBeUndefined();
     await expect(validator.validate('other', {})).resolves.toBeUndefined();
@@ -140,15 +140,23 @@ describe('ToolOutputValidator: validation', () => {
     expect(error.reason).toBe('schema-mismatch');
     expect(error.toolName).toBe('get_weather');
     expect(error.message).toContain('"get_weather"');
-    expect(error.message).toContain('/temperature must be number');
-    expect(error.errors).toHaveLength(1);
-    expect(error.errors[0]).toMatchObject({ instancePath: '/temperature', keyword: 'type' });
+    expect(error.message).toContain(
+      '/temperature: Instance type "string" is invalid. Expected "number".',
+    );
+    expect(error.errors).toEqual([
+      {
+        instancePath: '/temperature',
+        keyword: 'type',
+        schemaPath: '/properties/temperature/type',
+        message: 'Instance type "string" is invalid. Expected "number"',
+      },
+    ]);
   });
 
   it('names the root as (root) in the message', async () => {
     const validator = validatorFor(weather);
     const error = await toolOutputError(validator.validate('tool', { structuredContent: 'text' }));
-    expect(error.message).toContain('(root) must be object');
+    expect(error.message).toContain('(root): Instance type "string" is invalid. Expected "object"');
   });
 
   it('spells out the first three errors and carries all of them', async () => {
@@ -156,10 +164,18 @@ describe('ToolOutputValidator: validation', () => {
       anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array' }],
     });
     const error = await toolOutputError(validator.validate('tool', { structuredContent: {} }));
-    expect(error.errors).toHaveLength(5);
-    expect(error.message).toContain('(root) must be string; (root) must be number');
-    expect(error.message).toContain('(root) must be boolean (and 2 more)');
-    expect(error.message).not.toContain('must be array');
+    // The anyOf itself, then each branch's failure.
+    expect(error.errors.map((e) => [e.keyword, e.schemaPath])).toEqual([
+      ['anyOf', '/anyOf'],
+      ['type', '/anyOf/0/type'],
+      ['type', '/anyOf/1/type'],
+      ['type', '/anyOf/2/type'],
+      ['type', '/anyOf/3/type'],
+    ]);
+    expect(error.message).toContain(
+      '(root): Instance does not match any subschemas; (root): Instance type "object" is invalid. Expected "string"; (root): Instance type "object" is invalid. Expected "number" (and 2 more).',
+    );
+    expect(error.message).not.toContain('Expected "boolean"');
   });
 
   it('keeps the errors of each failure apart', async () => {
@@ -168,11 +184,13 @@ describe('ToolOutputValidator: validation', () => {
     const second = await toolOutputError(
       validator.validate('tool', { structuredContent: { temperature: 1, conditions: 2 } }),
     );
-    expect(first.errors[0]?.params).toEqual({ missingProperty: 'temperature' });
+    expect(first.errors[0]).toMatchObject({ instancePath: '', keyword: 'required' });
+    expect(first.errors[0]?.message).toContain('"temperature"');
+    expect(second.errors).toHaveLength(1);
     expect(second.errors[0]?.instancePath).toBe('/conditions');
   });
 
-  it('checks format keywords through ajv-formats', async () => {
+  it('checks format keywords', async () => {
     const validator = validatorFor({
       type: 'object',
       properties: { email: { type: 'string', format: 'email' }, at: { format: 'date-time' } },
@@ -183,11 +201,15 @@ describe('ToolOutputValidator: validation', () => {
     const error = await toolOutputError(
       validator.validate('tool', { structuredContent: { email: 'not an address' } }),
     );
-    expect(error.message).toContain('/email must match format "email"');
-    await toolOutputError(validator.validate('tool', { structuredContent: { at: 'yesterday' } }));
+    expect(error.message).toContain('/email: String does not match format "email"');
+    expect(error.errors).toMatchObject([{ instancePath: '/email', keyword: 'format' }]);
+    const at = await toolOutputError(
+      validator.validate('tool', { structuredContent: { at: 'yesterday' } }),
+    );
+    expect(at.errors).toMatchObject([{ instancePath: '/at', keyword: 'format' }]);
   });
 
-  it('tolerates unknown keywords and unknown formats (strict: false), without logging', async () => {
+  it('tolerates unknown keywords and unknown formats, without logging', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     const validator = validatorFor({
@@ -210,7 +232,15 @@ describe('ToolOutputValidator: validation', () => {
     const error = await toolOutputError(
       validator.validate('tool', { structuredContent: { t: -300 } }),
     );
-    expect(error.message).toContain('/t must be >= -273.15');
+    expect(error.message).toContain('/t: -300 is less than -273.15');
+    expect(error.errors).toEqual([
+      {
+        instancePath: '/t',
+        keyword: 'minimum',
+        schemaPath: '/properties/t/$ref/minimum',
+        message: '-300 is less than -273.15',
+      },
+    ]);
   });
 
   it('lets two tools use the same $id independently', async () => {
@@ -229,6 +259,223 @@ describe('ToolOutputValidator: validation', () => {
     const validator = validatorFor({ $async: true, type: 'string' });
     await validator.validate('tool', { structuredContent: 'x' });
     await toolOutputError(validator.validate('tool', { structuredContent: 1 }));
+  });
+});
+
+describe('ToolOutputValidator: the 2020-12 vocabulary', () => {
+  it('validates the official examples of tools with an output schema', async () => {
+    // 2026-07-28 examples/Tool: with-output-schema-for-structured-content.json and
+    // tool-with-array-output-schema.json, with the results of examples/CallToolResult.
+    const validator = new ToolOutputValidator();
+    validator.remember([
+      {
+        name: 'get_weather_data',
+        outputSchema: {
+          type: 'object',
+          properties: {
+            temperature: { type: 'number', description: 'Temperature in celsius' },
+            conditions: { type: 'string', description: 'Weather conditions description' },
+            humidity: { type: 'number', description: 'Humidity percentage' },
+          },
+          required: ['temperature', 'conditions', 'humidity'],
+        },
+      },
+      {
+        name: 'list_users',
+        outputSchema: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              name: { type: 'string' },
+              email: { type: 'string' },
+            },
+            required: ['id', 'name', 'email'],
+          },
+        },
+      },
+    ]);
+    await validator.validate('get_weather_data', {
+      structuredContent: { temperature: 22.5, conditions: 'Partly cloudy', humidity: 65 },
+    });
+    await validator.validate('list_users', {
+      structuredContent: [
+        { id: '1', name: 'Alice', email: 'alice@example.com' },
+        { id: '2', name: 'Bob', email: 'bob@example.com' },
+      ],
+    });
+    const missing = await toolOutputError(
+      validator.validate('get_weather_data', {
+        structuredContent: { temperature: 22.5, conditions: 'Partly cloudy' },
+      }),
+    );
+    expect(missing.errors).toMatchObject([{ instancePath: '', keyword: 'required' }]);
+    expect(missing.errors[0]?.message).toContain('"humidity"');
+    const item = await toolOutputError(
+      validator.validate('list_users', { structuredContent: [{ id: '1', name: 'Alice' }] }),
+    );
+    expect(item.errors).toMatchObject([{ instancePath: '/0', keyword: 'required' }]);
+  });
+
+  it('applies prefixItems, and items to the rest', async () => {
+    const validator = validatorFor({
+      type: 'array',
+      prefixItems: [{ type: 'number' }, { type: 'string' }],
+      items: false,
+    });
+    await validator.validate('tool', { structuredContent: [1600, 'Pennsylvania'] });
+    await validator.validate('tool', { structuredContent: [10] });
+    const wrong = await toolOutputError(
+      validator.validate('tool', { structuredContent: ['Pennsylvania', 1600] }),
+    );
+    // Every violation is reported, and items does not apply to the prefix.
+    expect(wrong.errors).toMatchObject([
+      { instancePath: '/0', keyword: 'type', schemaPath: '/prefixItems/0/type' },
+      { instancePath: '/1', keyword: 'type', schemaPath: '/prefixItems/1/type' },
+    ]);
+    const extra = await toolOutputError(
+      validator.validate('tool', { structuredContent: [1600, 'Pennsylvania', 'NW'] }),
+    );
+    expect(extra.errors).toEqual([
+      {
+        instancePath: '/2',
+        keyword: 'items',
+        schemaPath: '/items',
+        message: 'Items did not match schema',
+      },
+    ]);
+  });
+
+  it('applies unevaluatedProperties across allOf and $ref', async () => {
+    const validator = validatorFor({
+      $defs: { address: { type: 'object', properties: { street: { type: 'string' } } } },
+      allOf: [{ $ref: '#/$defs/address' }],
+      properties: { kind: { enum: ['home', 'work'] } },
+      unevaluatedProperties: false,
+    });
+    await validator.validate('tool', { structuredContent: { street: 'Main St', kind: 'home' } });
+    const error = await toolOutputError(
+      validator.validate('tool', { structuredContent: { street: 'Main St', floor: 2 } }),
+    );
+    expect(error.errors).toMatchObject([
+      { instancePath: '/floor', keyword: 'unevaluatedProperties' },
+    ]);
+    expect(error.message).toContain('"floor"');
+  });
+
+  it('applies dependentRequired and dependentSchemas', async () => {
+    const validator = validatorFor({
+      type: 'object',
+      dependentRequired: { credit_card: ['billing_address'] },
+      dependentSchemas: { name: { required: ['id'] } },
+    });
+    await validator.validate('tool', {
+      structuredContent: { credit_card: 5555555555555555, billing_address: 'Main St' },
+    });
+    const required = await toolOutputError(
+      validator.validate('tool', { structuredContent: { credit_card: 5555555555555555 } }),
+    );
+    expect(required.errors).toEqual([
+      {
+        instancePath: '',
+        keyword: 'dependentRequired',
+        schemaPath: '/dependentRequired',
+        message: 'Instance has "credit_card" but does not have "billing_address"',
+      },
+    ]);
+    const schema = await toolOutputError(
+      validator.validate('tool', { structuredContent: { name: 'x' } }),
+    );
+    expect(schema.errors).toMatchObject([
+      { instancePath: '', keyword: 'required', schemaPath: '/dependentSchemas/name/required' },
+    ]);
+  });
+
+  it('resolves $anchor and recursive $ref into $defs', async () => {
+    const validator = validatorFor({
+      $ref: '#node',
+      $defs: {
+        node: {
+          $anchor: 'node',
+          type: 'object',
+          properties: {
+            value: { type: 'number' },
+            children: { type: 'array', items: { $ref: '#node' } },
+          },
+          required: ['value'],
+        },
+      },
+    });
+    await validator.validate('tool', {
+      structuredContent: { value: 1, children: [{ value: 2, children: [{ value: 3 }] }] },
+    });
+    const error = await toolOutputError(
+      validator.validate('tool', {
+        structuredContent: { value: 1, children: [{ value: 2, children: [{ value: 'x' }] }] },
+      }),
+    );
+    expect(error.errors).toMatchObject([
+      { instancePath: '/children/0/children/0/value', keyword: 'type' },
+    ]);
+  });
+
+  it('reports additionalProperties: false by the property it refuses', async () => {
+    const validator = validatorFor({
+      type: 'object',
+      properties: { a: { type: 'number' } },
+      additionalProperties: false,
+    });
+    const error = await toolOutputError(
+      validator.validate('tool', { structuredContent: { a: 1, b: 2 } }),
+    );
+    expect(error.errors).toEqual([
+      {
+        instancePath: '/b',
+        keyword: 'additionalProperties',
+        schemaPath: '/additionalProperties',
+        message: 'Property "b" does not match additional properties schema',
+      },
+    ]);
+  });
+
+  it('gives instance paths as JSON Pointers, not URI fragments', async () => {
+    const validator = validatorFor({
+      type: 'object',
+      properties: { 'a/b~c d#%': { type: 'string' } },
+    });
+    const error = await toolOutputError(
+      validator.validate('tool', { structuredContent: { 'a/b~c d#%': 1 } }),
+    );
+    expect(error.errors[0]?.instancePath).toBe('/a~1b~0c d#%');
+  });
+
+  it('refuses a malformed schema when preparing it, not on each value', async () => {
+    for (const [outputSchema, said] of [
+      [
+        { type: 'object', properties: { n: { type: 'number', minimum: '0' } } },
+        'minimum at /properties/n',
+      ],
+      [{ type: 'string', pattern: '(' }, 'pattern at the root must be a regular expression'],
+      [{ type: 'string', minLength: -1 }, 'minLength'],
+      [{ anyOf: [] }, 'anyOf'],
+      [{ type: ['string', 'string'] }, 'type'],
+      [{ properties: { a: 1 } }, '/properties/a is not a schema'],
+      [{ patternProperties: { '[': true } }, 'patternProperties'],
+      [{ $dynamicRef: '#meta' }, '$dynamicRef at the root is not supported'],
+    ] as const) {
+      const validator = validatorFor(outputSchema);
+      const error = await schemaError(validator.validate('tool', { structuredContent: 'x' }));
+      expect(error.reason, JSON.stringify(outputSchema)).toBe('invalid-schema');
+      expect(error.message).toContain(said);
+    }
+  });
+
+  it('refuses a $ref to a meta-schema: it is not fetched either', async () => {
+    const validator = validatorFor({ $ref: 'https://json-schema.org/draft/2020-12/schema' });
+    const error = await schemaError(validator.validate('tool', { structuredContent: {} }));
+    expect(error.reason).toBe('external-ref');
+    expect(error.ref).toBe('https://json-schema.org/draft/2020-12/schema');
   });
 });
 
@@ -261,9 +508,30 @@ describe('ToolOutputValidator: dialects', () => {
       const tuple = validatorFor({ $schema, items: [{ type: 'string' }], additionalItems: false });
       await tuple.validate('tool', { structuredContent: ['a'] });
       const error = await toolOutputError(tuple.validate('tool', { structuredContent: ['a', 1] }));
-      expect(error.message).toContain('must NOT have more than 1 items');
+      expect(error.errors).toMatchObject([{ instancePath: '/1', keyword: 'additionalItems' }]);
+      expect(error.message).toContain('/1: Items did not match additional items schema');
     },
   );
+
+  it('ignores the keywords of 2019-09 and later under draft-07', async () => {
+    const $schema = 'http://json-schema.org/draft-07/schema#';
+    const validator = validatorFor({
+      $schema,
+      type: 'object',
+      properties: { a: { type: 'number' } },
+      unevaluatedProperties: false,
+      dependentSchemas: { a: false },
+      items: [{ type: 'number' }],
+    });
+    await validator.validate('tool', { structuredContent: { a: 1, b: 2 } });
+    // The same keywords apply under 2020-12 (where items must be a single schema).
+    const later = validatorFor({
+      type: 'object',
+      properties: { a: { type: 'number' } },
+      unevaluatedProperties: false,
+    });
+    await toolOutputError(later.validate('tool', { structuredContent: { a: 1, b: 2 } }));
+  });
 
   it('compiles draft-07 tuple syntax only under draft-07', async () => {
     const validator = validatorFor({ items: [{ type: 'string' }] });
@@ -451,14 +719,18 @@ describe('ToolOutputValidator: nothing is fetched', () => {
 });
 
 describe('tool-output module', () => {
-  it('imports Ajv only dynamically and uses no node: modules', () => {
+  it('imports the validator only dynamically and uses no node: modules', () => {
     const source = readFileSync(new URL('../src/protocol/tool-output.ts', import.meta.url), 'utf8');
     const staticImports = source.match(/^import\s(?!type\s).*$/gm) ?? [];
     expect(staticImports.length).toBeGreaterThan(0);
     for (const line of staticImports) {
-      expect(line).not.toMatch(/ajv/);
+      expect(line).not.toMatch(/json-schema/);
       expect(line).not.toMatch(/['"]node:/);
     }
-    expect(source).toContain("import('ajv/dist/2020.js')");
+    // The validator comes with the module that drives it, loaded on first use.
+    expect(source).toContain("import('./output-schema.js')");
+    const lazy = readFileSync(new URL('../src/protocol/output-schema.ts', import.meta.url), 'utf8');
+    expect(lazy).toContain("from '@cfworker/json-schema'");
+    expect(lazy).not.toMatch(/['"]node:/);
   });
 });

@@ -3,53 +3,121 @@
  * (MCP 2025-06-18 and later: clients SHOULD validate structured results).
  *
  * Design:
- * - `validate` is async. Ajv costs noticeable start-up time to import, so it is imported with a
- *   dynamic `import()` the first time a schema has to be compiled, and only the dialect needed
- *   (`ajv/dist/2020.js` or `ajv`) plus `ajv-formats`. Calls that need no compilation (unknown tool,
- *   `isError`, missing `structuredContent`, unsupported dialect, cached validator) never import it.
- *   Once a tool's validator is compiled, `validate` runs it synchronously; the only asynchronous
- *   step left is the resolved promise of the call itself.
+ * - Schemas are interpreted, never compiled to code: `@cfworker/json-schema` walks the schema for
+ *   each value, so validation works where `eval` and `new Function` are forbidden (a page under a
+ *   Content-Security-Policy without `'unsafe-eval'`, a Worker, an extension).
+ * - `validate` is async. The validator is loaded with a dynamic `import()` the first time a schema
+ *   has to be prepared. Calls that need no preparation (unknown tool, `isError`, missing
+ *   `structuredContent`, unsupported dialect, cached validator) never load it. Once a tool's schema
+ *   is prepared, `validate` runs synchronously; the only asynchronous step left is the resolved
+ *   promise of the call itself.
  * - Dialects: JSON Schema 2020-12 when `$schema` is absent (MCP 2025-11-25 and later) or names
  *   2020-12; draft-07 when it names `http://json-schema.org/draft-07/schema` (with or without the
- *   trailing `#`, `https` accepted too). Any other `$schema` is refused with an error.
- * - Nothing is ever fetched: there is no `loadSchema`, and a `$ref` that does not resolve inside the
- *   schema itself (for example one to an `http:`/`https:` URI or a relative file) fails compilation
- *   with an error saying the reference is not fetched. A `$ref` to an `$id` embedded in the same
- *   schema, and to the dialect's own meta-schema, resolve locally.
- * - Validators are cached per tool and reused. A new listing replaces the remembered schemas; a
- *   tool whose schema is unchanged (same canonical JSON, key order ignored) keeps its compiled
- *   validator, a changed one is compiled again on its next validation. `compilations` counts the
- *   calls to Ajv's compiler. A schema that fails to compile is not retried until it changes.
+ *   trailing `#`, `https` accepted too). Any other `$schema` is refused with an error. Keywords of
+ *   the other dialect are ignored (draft-07 ignores `dependentRequired`, `prefixItems`,
+ *   `unevaluatedProperties`…), and a keyword in the form of the other dialect is refused (an array
+ *   of schemas in `items` is draft-07 syntax; 2020-12 has `prefixItems`).
+ * - Preparing ("compiling") a schema checks its shape first, as a meta-schema would: a keyword
+ *   whose value has the wrong form (`type: 'strnig'`, a `pattern` that is not a regular expression,
+ *   a negative `minLength`…) makes the schema unusable, rather than silently failing or accepting
+ *   every value. `$dynamicRef` is not supported and refused. A `format` this validator does not
+ *   know is an annotation, as are unknown keywords.
+ * - Nothing is ever fetched: a `$ref` that does not resolve inside the schema itself (for example
+ *   one to an `http:`/`https:` URI, a relative file, or a dialect's meta-schema) is refused when
+ *   the schema is prepared, with an error saying the reference is not fetched. A `$ref` to an
+ *   `$id` or `$anchor` embedded in the same schema resolves locally; a JSON pointer into the schema
+ *   that points nowhere makes the schema unusable.
+ * - Prepared validators are cached per tool and reused. A new listing replaces the remembered
+ *   schemas; a tool whose schema is unchanged (same canonical JSON, key order ignored) keeps its
+ *   validator, a changed one is prepared again on its next validation. `compilations` counts the
+ *   preparations. A schema that fails to prepare is not retried until it changes.
  * - Schemas are copied when remembered, so later changes to the listing objects have no effect, and
- *   each tool's schema is compiled on its own (`addUsedSchema: false`): two tools may use the same
- *   `$id`, and one tool's schema can never resolve a `$ref` into another's.
+ *   each tool's schema is resolved on its own: two tools may use the same `$id`, and one tool's
+ *   schema can never resolve a `$ref` into another's.
+ * - Errors are reported as `SchemaViolation`s (instance path, keyword, schema path, message), this
+ *   library's own shape: every violation found, the branches of a failed `anyOf` or `oneOf`
+ *   included (the message spells out the first three).
  */
 
-import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { McpLocalError } from '../errors.js';
 
-/** The JSON Schema dialects this validator compiles. */
+/** The JSON Schema dialects this validator understands. */
 export type OutputSchemaDialect = '2020-12' | 'draft-07';
 
 /** Why a result was refused. */
 export type InvalidToolOutputReason = 'missing-structured-content' | 'schema-mismatch';
 
-/** How many Ajv errors the message of an `InvalidToolOutputError` spells out. */
+/**
+ * One way in which a tool's `structuredContent` fails its `outputSchema`.
+ *
+ * @example
+ * ```ts
+ * import { InvalidToolOutputError, type SchemaViolation } from 'mcp-actors';
+ *
+ * function explain(error: InvalidToolOutputError): string[] {
+ *   return error.errors.map(
+ *     (v: SchemaViolation) => `${v.instancePath || '(root)'}: ${v.message} (${v.keyword})`,
+ *   );
+ * }
+ * ```
+ */
+export interface SchemaViolation {
+  /**
+   * Where the failing value is inside `structuredContent`: a JSON Pointer (RFC 6901), `''` for
+   * `structuredContent` itself, for example `/items/3/url`.
+   */
+  readonly instancePath: string;
+  /**
+   * The keyword that failed (`type`, `required`, `format`, `anyOf`…). `false` when the value met a
+   * `false` schema outside any keyword that names it.
+   */
+  readonly keyword: string;
+  /**
+   * Where that keyword is in the schema: a JSON Pointer along the path the validation took, so it
+   * passes through `$ref` where a reference was followed (`/properties/t/$ref/minimum`).
+   */
+  readonly schemaPath: string;
+  /** What is wrong, in English, for example `Instance type "string" is invalid. Expected "number"`. */
+  readonly message: string;
+}
+
+/** How many violations the message of an `InvalidToolOutputError` spells out. */
 const ERRORS_IN_MESSAGE = 3;
 
 /**
  * A tool result does not conform to the tool's `outputSchema`: it has no `structuredContent`, or
- * the content fails validation. Code `INVALID_TOOL_OUTPUT`.
+ * the content fails validation. Code `INVALID_TOOL_OUTPUT`. `callTool` rejects with it, for tools
+ * whose latest listing declared an `outputSchema`.
+ *
+ * @example
+ * ```ts
+ * import { InvalidToolOutputError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   await session.callTool('get_weather', { city: 'Paris' });
+ * } catch (error) {
+ *   if (error instanceof InvalidToolOutputError) {
+ *     for (const v of error.errors) console.log(v.instancePath, v.keyword, v.message);
+ *   }
+ * }
+ * ```
  */
 export class InvalidToolOutputError extends McpLocalError {
   override name = 'InvalidToolOutputError';
   declare readonly code: 'INVALID_TOOL_OUTPUT';
+  /** The tool whose result was refused. */
   readonly toolName: string;
+  /** Whether `structuredContent` was missing or did not match. */
   readonly reason: InvalidToolOutputReason;
-  /** Every error Ajv reported (empty when `structuredContent` is missing). */
-  readonly errors: readonly ErrorObject[];
+  /** Every violation found (empty when `structuredContent` is missing). */
+  readonly errors: readonly SchemaViolation[];
 
-  constructor(toolName: string, reason: InvalidToolOutputReason, errors: readonly ErrorObject[]) {
+  constructor(
+    toolName: string,
+    reason: InvalidToolOutputReason,
+    errors: readonly SchemaViolation[],
+  ) {
     super(
       'INVALID_TOOL_OUTPUT',
       reason === 'missing-structured-content'
@@ -67,13 +135,30 @@ export type InvalidOutputSchemaReason = 'unsupported-dialect' | 'external-ref' |
 
 /**
  * A tool's `outputSchema` cannot be used to validate its results: its `$schema` names a dialect
- * that is not supported, it refers to a schema outside itself (never fetched), or Ajv refuses it.
- * Code `INVALID_OUTPUT_SCHEMA`.
+ * that is not supported, it refers to a schema outside itself (never fetched), or it is not a
+ * well-formed schema. Code `INVALID_OUTPUT_SCHEMA`. `callTool` rejects with it (the result cannot
+ * be checked), for each call until a new listing changes the schema.
+ *
+ * @example
+ * ```ts
+ * import { InvalidOutputSchemaError, type ClientSession } from 'mcp-actors';
+ * declare const session: ClientSession;
+ *
+ * try {
+ *   await session.callTool('report', {});
+ * } catch (error) {
+ *   if (error instanceof InvalidOutputSchemaError && error.reason === 'external-ref') {
+ *     console.log(`${error.toolName} refers to ${error.ref}, which is never fetched`);
+ *   }
+ * }
+ * ```
  */
 export class InvalidOutputSchemaError extends McpLocalError {
   override name = 'InvalidOutputSchemaError';
   declare readonly code: 'INVALID_OUTPUT_SCHEMA';
+  /** The tool whose schema cannot be used. */
   readonly toolName: string;
+  /** What is wrong with the schema. */
   readonly reason: InvalidOutputSchemaReason;
   /** The `$schema` value, for `unsupported-dialect`. */
   readonly dialect: unknown;
@@ -116,49 +201,38 @@ export interface ToolResultLike {
   readonly isError?: boolean | undefined;
 }
 
+/** The part of validation loaded on first use, with the validator it needs. */
+type OutputSchemaModule = typeof import('./output-schema.js');
+type Check = (instance: unknown) => readonly SchemaViolation[];
+
 type Compiled =
-  | { readonly ok: true; readonly validate: ValidateFunction }
+  | { readonly ok: true; readonly check: Check }
   | { readonly ok: false; readonly error: () => Error };
 
 interface Entry {
   /** Canonical JSON of the schema: the cache key. */
   readonly key: string;
-  /** A private copy, safe to hand to Ajv. */
+  /** A private copy, prepared in place. */
   readonly schema: unknown;
   /** The dialect, or the unsupported `$schema` value. */
   readonly dialect: OutputSchemaDialect | { readonly unsupported: unknown };
   compiled: Compiled | undefined;
 }
 
-interface AjvLike {
-  compile(schema: unknown): ValidateFunction;
-}
-type AjvConstructor = new (options: Options) => AjvLike;
-type FormatsPlugin = (ajv: AjvLike) => unknown;
-interface AjvSlot {
-  readonly ajv: AjvLike;
-  /** Compilations done with this instance. */
-  uses: number;
-}
-
-/** After this many compilations an Ajv instance is replaced, dropping the schemas it caches. */
-const COMPILATIONS_PER_INSTANCE = 256;
-
 export class ToolOutputValidator {
   #tools = new Map<string, Entry>();
-  #instances = new Map<OutputSchemaDialect, AjvSlot>();
-  #ajvClasses = new Map<OutputSchemaDialect, Promise<AjvConstructor>>();
-  #formats: Promise<FormatsPlugin> | undefined;
+  #dialects = new Set<OutputSchemaDialect>();
+  #module: Promise<OutputSchemaModule> | undefined;
   #compilations = 0;
 
-  /** How many times a schema was handed to Ajv's compiler (cached validators are not counted). */
+  /** How many schemas were prepared for validation (cached validators are not counted). */
   get compilations(): number {
     return this.#compilations;
   }
 
-  /** The dialects for which an Ajv instance exists (their Ajv build has been imported). */
+  /** The dialects of the schemas prepared so far (once there is one, the validator is loaded). */
   get loadedDialects(): OutputSchemaDialect[] {
-    return [...this.#instances.keys()];
+    return [...this.#dialects];
   }
 
   /**
@@ -199,10 +273,16 @@ export class ToolOutputValidator {
     }
     const compiled = entry.compiled ?? (await this.#compile(toolName, entry));
     if (!compiled.ok) throw compiled.error();
-    if (compiled.validate(result.structuredContent) !== true) {
-      throw new InvalidToolOutputError(toolName, 'schema-mismatch', [
-        ...(compiled.validate.errors ?? []),
-      ]);
+    let violations: readonly SchemaViolation[];
+    try {
+      violations = compiled.check(result.structuredContent);
+    } catch (cause) {
+      // The schema is prepared whole, so this is a value the validator cannot handle (a non-JSON
+      // value, or a reference reached through a keyword the preparation does not know).
+      throw new InvalidOutputSchemaError(toolName, 'invalid-schema', { cause });
+    }
+    if (violations.length > 0) {
+      throw new InvalidToolOutputError(toolName, 'schema-mismatch', violations);
     }
   }
 
@@ -228,9 +308,7 @@ export class ToolOutputValidator {
     const declared = isObject(copy) ? copy['$schema'] : undefined;
     const dialect = dialectOf(declared);
     if (dialect !== undefined && isObject(copy)) {
-      // The dialect picks the Ajv build; `$schema` itself is dropped so that spellings Ajv does not
-      // know (such as https for draft-07) do not make it look for a meta-schema. `$async` would
-      // make the validator return a promise; results are validated synchronously.
+      // The dialect is chosen here; `$async` (an Ajv extension) has no meaning for a result.
       delete copy['$schema'];
       delete copy['$async'];
     }
@@ -253,91 +331,39 @@ export class ToolOutputValidator {
 
   async #compile(toolName: string, entry: Entry): Promise<Compiled> {
     if (typeof entry.dialect !== 'string') throw new Error('unreachable: unsupported dialect');
-    const slot = await this.#ajv(entry.dialect);
-    // Another call may have compiled this entry while the import was pending.
+    const dialect = entry.dialect;
+    const module = await this.#load();
+    // Another call may have prepared this entry while the import was pending.
     if (entry.compiled !== undefined) return entry.compiled;
-    slot.uses++;
     this.#compilations++;
+    this.#dialects.add(dialect);
     let compiled: Compiled;
     try {
-      compiled = { ok: true, validate: slot.ajv.compile(entry.schema) };
+      compiled = { ok: true, check: module.prepare(entry.schema, dialect) };
     } catch (cause) {
-      const ref = externalRef(cause, entry.schema);
       compiled = {
         ok: false,
         error: () =>
-          ref === undefined
-            ? new InvalidOutputSchemaError(toolName, 'invalid-schema', { cause })
-            : new InvalidOutputSchemaError(toolName, 'external-ref', { ref, cause }),
+          cause instanceof module.ExternalRefError
+            ? new InvalidOutputSchemaError(toolName, 'external-ref', { ref: cause.ref, cause })
+            : new InvalidOutputSchemaError(toolName, 'invalid-schema', { cause }),
       };
     }
     entry.compiled = compiled;
     return compiled;
   }
 
-  /** The Ajv instance of a dialect, created (and its build imported) on first use. */
-  async #ajv(dialect: OutputSchemaDialect): Promise<AjvSlot> {
-    const [Ajv, addFormats] = await Promise.all([this.#ajvClass(dialect), this.#plugin()]);
-    let slot = this.#instances.get(dialect);
-    if (slot === undefined || slot.uses >= COMPILATIONS_PER_INSTANCE) {
-      const ajv = new Ajv({
-        strict: false,
-        allErrors: false,
-        logger: false,
-        addUsedSchema: false,
-        validateFormats: true,
-      });
-      addFormats(ajv);
-      slot = { ajv, uses: 0 };
-      this.#instances.set(dialect, slot);
-    }
-    return slot;
-  }
-
-  #ajvClass(dialect: OutputSchemaDialect): Promise<AjvConstructor> {
-    let loading = this.#ajvClasses.get(dialect);
-    if (loading === undefined) {
-      const imported: Promise<unknown> =
-        dialect === '2020-12' ? import('ajv/dist/2020.js') : import('ajv');
-      const pending = imported.then((module) => defaultExport<AjvConstructor>(module, 'Ajv'));
-      this.#ajvClasses.set(dialect, pending);
-      // A failed import may be retried by a later call.
-      pending.catch(() => {
-        if (this.#ajvClasses.get(dialect) === pending) this.#ajvClasses.delete(dialect);
-      });
-      loading = pending;
-    }
-    return loading;
-  }
-
-  #plugin(): Promise<FormatsPlugin> {
-    if (this.#formats === undefined) {
-      const imported: Promise<unknown> = import('ajv-formats');
-      const loading = imported.then((module) =>
-        defaultExport<FormatsPlugin>(module, 'ajv-formats'),
-      );
-      this.#formats = loading;
+  /** The validator, imported on first use (a failed import is retried by a later call). */
+  #load(): Promise<OutputSchemaModule> {
+    if (this.#module === undefined) {
+      const loading: Promise<OutputSchemaModule> = import('./output-schema.js');
+      this.#module = loading;
       loading.catch(() => {
-        if (this.#formats === loading) this.#formats = undefined;
+        if (this.#module === loading) this.#module = undefined;
       });
     }
-    return this.#formats;
+    return this.#module;
   }
-}
-
-/**
- * The function a CommonJS package exports, reached through `import()`. Node gives a namespace whose
- * `default` is `module.exports` (for Ajv and ajv-formats, the function itself, which also has a
- * `default` alias); other loaders (Vitest, bundlers) may hand back `module.exports` directly.
- */
-function defaultExport<T>(module: unknown, what: string): T {
-  let candidate = module;
-  for (let depth = 0; depth < 3; depth++) {
-    if (typeof candidate === 'function') return candidate as T;
-    if (typeof candidate !== 'object' || candidate === null) break;
-    candidate = (candidate as { default?: unknown }).default;
-  }
-  throw new TypeError(`Unexpected shape of the ${what} module.`);
 }
 
 const DIALECTS: ReadonlyMap<string, OutputSchemaDialect> = new Map([
@@ -352,17 +378,6 @@ export function dialectOf(declared: unknown): OutputSchemaDialect | undefined {
   if (declared === undefined) return '2020-12';
   if (typeof declared !== 'string') return undefined;
   return DIALECTS.get(declared.endsWith('#') ? declared.slice(0, -1) : declared);
-}
-
-/** The reference Ajv could not resolve, when it lies outside the schema document. */
-function externalRef(error: unknown, schema: unknown): string | undefined {
-  if (!isObject(error)) return undefined;
-  const { missingRef, missingSchema } = error;
-  if (typeof missingRef !== 'string' || typeof missingSchema !== 'string') return undefined;
-  const rootId = isObject(schema) && typeof schema['$id'] === 'string' ? schema['$id'] : '';
-  // A missing JSON pointer into the document itself is a broken schema, not an external one.
-  if (missingSchema === rootId.replace(/#$/, '')) return undefined;
-  return missingRef;
 }
 
 /**
@@ -410,11 +425,11 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-function summarize(errors: readonly ErrorObject[]): string {
+function summarize(errors: readonly SchemaViolation[]): string {
   if (errors.length === 0) return 'no details given';
   const shown = errors
     .slice(0, ERRORS_IN_MESSAGE)
-    .map((e) => `${e.instancePath === '' ? '(root)' : e.instancePath} ${e.message ?? e.keyword}`);
+    .map((e) => `${e.instancePath === '' ? '(root)' : e.instancePath}: ${e.message}`);
   const more = errors.length - shown.length;
   return more > 0 ? `${shown.join('; ')} (and ${more} more)` : shown.join('; ');
 }

@@ -179,6 +179,66 @@ export function failureText(error: unknown): string {
   return text;
 }
 
+/**
+ * The origin of the page or worker this code runs in; undefined outside a browser (where `fetch`
+ * knows no same-origin policy).
+ */
+function pageOrigin(): string | undefined {
+  const scope = globalThis as {
+    document?: unknown;
+    WorkerGlobalScope?: unknown;
+    location?: { origin?: unknown };
+  };
+  if (scope.document === undefined && scope.WorkerGlobalScope === undefined) return undefined;
+  const origin = scope.location?.origin;
+  return typeof origin === 'string' ? origin : undefined;
+}
+
+/** Whether a request header needs no CORS preflight's consent (the Fetch standard's safelist). */
+function safelisted(name: string, value: string): boolean {
+  switch (name.toLowerCase()) {
+    case 'accept':
+    case 'accept-language':
+    case 'content-language':
+      return true;
+    case 'content-type': {
+      const type = value.split(';')[0]?.trim().toLowerCase();
+      return (
+        type === 'text/plain' ||
+        type === 'application/x-www-form-urlencoded' ||
+        type === 'multipart/form-data'
+      );
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * In a browser, a request to another origin that CORS refuses fails with a bare `TypeError`
+ * ("Failed to fetch"); the browser names the reason on its console only. For such a failure, this
+ * says what the server's CORS must admit: the page's origin and the request's headers that are not
+ * safelisted. Empty outside a browser, for a request to the page's own origin, and for any other
+ * error.
+ */
+export function corsNote(error: unknown, url: URL, headers: Headers): string {
+  const origin = pageOrigin();
+  if (origin === undefined || url.origin === origin || !(error instanceof TypeError)) return '';
+  const needed: string[] = [];
+  headers.forEach((value, name) => {
+    if (!safelisted(name, value)) needed.push(name);
+  });
+  return ` (from a page at ${origin}, this is also how a CORS refusal shows, named on the browser console only: the server's CORS must allow that origin${needed.length === 0 ? '' : ` and the request headers ${needed.join(', ')}`})`;
+}
+
+/**
+ * Whether an answer came from another origin through CORS: then only the headers the server
+ * exposes can be read (`Mcp-Session-Id` among them only if it says so).
+ */
+export function isCorsResponse(response: Response): boolean {
+  return (response as { type?: unknown }).type === 'cors';
+}
+
 /** Checks a `maxMessageBytes` option. */
 export function checkMaxMessageBytes(max: number): number {
   if (!(max > 0)) {

@@ -7,7 +7,9 @@ import { headerParamsOf, requestHeaders, type ToolHeaderInfo } from '../protocol
 import type { Transport, TransportEvent, TransportHandlers } from '../transport.js';
 import {
   checkMaxMessageBytes,
+  corsNote,
   failureText,
+  isCorsResponse,
   readCappedText,
   readSseEvents,
   sseEventTooLarge,
@@ -117,6 +119,10 @@ function connectionReset(error: unknown): boolean {
   return false;
 }
 
+/** Said with a refusal of a message sent without a session id that a web page may not have seen. */
+const HIDDEN_SESSION_NOTE =
+  'The answer to initialize carried no Mcp-Session-Id that this page can read: if the server keeps sessions, its CORS must expose the header (Access-Control-Expose-Headers: Mcp-Session-Id).';
+
 /**
  * An HTTP answer that carried no JSON-RPC message: the status and what the body said.
  *
@@ -140,18 +146,24 @@ export class HttpError extends McpLocalError {
   readonly body: string;
   /** The answer's `Content-Type`, when that is what was wrong with it. */
   readonly contentType: string | undefined;
+  /**
+   * @param note What may lie behind the answer, said after it (such as a CORS setting that hides
+   *   the session id from a web page).
+   */
   constructor(
     status: number,
     statusText: string,
     body: string,
     what: string,
     contentType?: string,
+    note?: string,
   ) {
     super(
       'TRANSPORT_ERROR',
-      contentType === undefined
+      (contentType === undefined
         ? `HTTP ${status} ${statusText} for ${what}${body.trim() === '' ? '' : `: ${body.trim().slice(0, 200)}`}.`
-        : `HTTP ${status} for ${what} came with Content-Type ${JSON.stringify(contentType)}, neither application/json nor text/event-stream.`,
+        : `HTTP ${status} for ${what} came with Content-Type ${JSON.stringify(contentType)}, neither application/json nor text/event-stream.`) +
+        (note === undefined ? '' : ` ${note}`),
     );
     this.status = status;
     this.body = body;
@@ -325,6 +337,11 @@ export function createStreamableHttpTransport(
   const delay = options.delay ?? defaultDelay;
   const policy = { ...DEFAULT_RECONNECT, ...options.reconnect };
   let sessionId: string | undefined;
+  /**
+   * The answer to `initialize` came through CORS with no `Mcp-Session-Id` to read: either the
+   * server keeps no sessions, or its CORS does not expose the header.
+   */
+  let hiddenSessionId = false;
   let protocolVersion: string | undefined;
   let closed = false;
   /** Set when the transport closed itself: ending the session (DELETE), which `close()` awaits. */
@@ -469,6 +486,7 @@ export function createStreamableHttpTransport(
   const takeSessionId = (response: Response, initialize: boolean): void => {
     const sid = response.headers.get('mcp-session-id');
     if (sid !== null && !modern && (initialize || sessionId === undefined)) sessionId = sid;
+    if (initialize && response.ok) hiddenSessionId = sid === null && isCorsResponse(response);
   };
 
   /** The error body of an answer, for a person: read up to the cap, empty if unreadable. */
@@ -920,10 +938,12 @@ export function createStreamableHttpTransport(
     };
     const sentSession = sessionId;
     let response: Response;
+    let headers: Headers | undefined;
     try {
+      headers = await headersFor(message, 'POST');
       response = await doFetch(url, {
         method: 'POST',
-        headers: await headersFor(message, 'POST'),
+        headers,
         body: JSON.stringify(message),
         signal: controller.signal,
       });
@@ -942,7 +962,7 @@ export function createStreamableHttpTransport(
       }
       throw new McpLocalError(
         'TRANSPORT_ERROR',
-        `POST for ${describeMessage(message)} failed: ${failureText(error)}`,
+        `POST for ${describeMessage(message)} failed: ${failureText(error)}${headers === undefined ? '' : corsNote(error, url, headers)}`,
         { cause: error },
       );
     }
@@ -984,7 +1004,14 @@ export function createStreamableHttpTransport(
           return;
         }
       }
-      throw new HttpError(response.status, response.statusText, text, describeMessage(message));
+      throw new HttpError(
+        response.status,
+        response.statusText,
+        text,
+        describeMessage(message),
+        undefined,
+        hiddenSessionId && sentSession === undefined && !modern ? HIDDEN_SESSION_NOTE : undefined,
+      );
     }
     // The server answered in this session: a later 404 in it may be renewed again.
     if (sentSession !== undefined && sentSession === sessionId) renewedUnanswered = false;

@@ -2,7 +2,7 @@
  * Builds every schema of one protocol revision: the official types by name, the method tables of
  * both directions, and the schemas the client validates response results with.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Revision } from '../revisions.js';
 import { buildContent, type Content } from './content.js';
 import { buildElicitation, type Elicitation } from './elicitation.js';

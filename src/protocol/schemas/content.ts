@@ -1,5 +1,5 @@
 /** Annotations, content blocks and resource contents. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fields, gated, newer, type Gates, type Registry } from './gates.js';
 import type { Identity } from './identity.js';
 import type { Primitives } from './primitives.js';

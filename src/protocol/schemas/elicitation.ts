@@ -2,7 +2,7 @@
  * Elicitation (2025-06-18+). The primitive property schemas of `requestedSchema` are JSON Schema
  * fragments, so they are open objects: every keyword is kept, the typed members are checked.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fields, legacyFields, must, newer, only, type Gates, type Registry } from './gates.js';
 import type { JsonRpc } from './jsonrpc.js';
 import type { Primitives } from './primitives.js';

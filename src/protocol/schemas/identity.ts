@@ -1,5 +1,5 @@
 /** Icons, implementation info and the capability objects of both sides. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fields, legacyFields, must, newer, only, type Gates, type Registry } from './gates.js';
 import type { Primitives } from './primitives.js';
 

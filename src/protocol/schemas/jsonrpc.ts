@@ -11,7 +11,7 @@
  * the `_meta` that the base `Request`/`Notification` params declare; we keep that `_meta` (an open
  * object, `progressToken` typed) so it is not stripped from server requests (deliberate).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fields, must, newer, only, type Gates, type Registry } from './gates.js';
 import type { Identity } from './identity.js';
 import type { Primitives } from './primitives.js';

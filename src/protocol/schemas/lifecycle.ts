@@ -2,8 +2,8 @@
  * Lifecycle and utilities: `initialize`/`ping` (legacy), `server/discover` and subscriptions
  * (2026), completion, logging, cancellation and progress.
  */
-import { z } from 'zod';
-import { fields, only, type Gates, type Registry } from './gates.js';
+import * as z from 'zod';
+import { fields, newer, only, type Gates, type Registry } from './gates.js';
 import type { Identity } from './identity.js';
 import type { JsonRpc } from './jsonrpc.js';
 import type { Primitives } from './primitives.js';

@@ -1,5 +1,5 @@
 /** Prompts: `prompts/list`, `prompts/get`. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fields, type Gates, type Registry } from './gates.js';
 import type { Content } from './content.js';
 import type { Identity } from './identity.js';

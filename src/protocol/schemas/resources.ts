@@ -1,5 +1,5 @@
 /** Resources: list, templates, read, subscribe (legacy) and their notifications. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Gates, type Registry } from './gates.js';
 import type { Content } from './content.js';
 import type { Identity } from './identity.js';

@@ -1,5 +1,5 @@
 /** Sampling (`sampling/createMessage`) and roots (`roots/list`): server requests, MRTR input in 2026. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fields, legacyFields, must, newer, only, type Gates, type Registry } from './gates.js';
 import type { Content } from './content.js';
 import type { JsonRpc } from './jsonrpc.js';

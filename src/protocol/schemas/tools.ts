@@ -1,5 +1,5 @@
 /** Tool definitions, `tools/list` and `tools/call`. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fields, legacyFields, must, newer, only, type Gates, type Registry } from './gates.js';
 import type { Content } from './content.js';
 import type { Identity } from './identity.js';
