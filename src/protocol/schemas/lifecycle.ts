@@ -3,7 +3,7 @@
  * (2026), completion, logging, cancellation and progress.
  */
 import * as z from 'zod';
-import { fields, newer, only, type Gates, type Registry } from './gates.js';
+import { fields, only, type Gates, type Registry } from './gates.js';
 import type { Identity } from './identity.js';
 import type { JsonRpc } from './jsonrpc.js';
 import type { Primitives } from './primitives.js';
