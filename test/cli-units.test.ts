@@ -19,6 +19,7 @@ import {
   formatContentBlock,
   formatInfo,
   formatNotification,
+  formatPrompts,
   formatTools,
   table,
   truncate,
@@ -385,6 +386,33 @@ describe('human output', () => {
       },
     ]);
     expect(text).toBe('NAME     ARGUMENTS  DESCRIPTION\nget-sum  a*, b*, c  Adds.');
+  });
+
+  it('cuts the arguments column to a terminal, and nothing when there is none (a pipe, a file)', () => {
+    const names = ['sourceRepository', 'targetBranch', 'commitMessage', 'authorEmail', 'dryRun'];
+    const tool = {
+      name: 'open-pull-request',
+      description: 'Opens a pull request.',
+      inputSchema: {
+        type: 'object',
+        properties: Object.fromEntries(names.map((n) => [n, {}])),
+        required: ['authorEmail'],
+      },
+    };
+    const full = 'sourceRepository, targetBranch, commitMessage, authorEmail*, dryRun';
+    expect(formatTools([tool]).split('\n')[1]).toBe(
+      `open-pull-request  ${full}  Opens a pull request.`,
+    );
+    expect(formatTools([tool], 120).split('\n')[1]).toBe(
+      `open-pull-request  ${full.slice(0, 39)}…  Opens a pull request.`,
+    );
+    const prompt = {
+      name: 'review',
+      arguments: names.map((name) => ({ name, required: name === 'dryRun' })),
+    };
+    expect(formatPrompts([prompt]).split('\n')[1]).toBe(
+      'review  sourceRepository, targetBranch, commitMessage, authorEmail, dryRun*',
+    );
   });
 
   it('shows content blocks by kind', () => {

@@ -774,6 +774,13 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     for (const uri of asked.resourceSubscriptions ?? []) {
       write({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri, _meta: meta } });
     }
+  } else if (m.method === 'tools/list') {
+    // A tool with more arguments than a terminal's table has room for.
+    const names = ['sourceRepository', 'targetBranch', 'commitMessage', 'authorEmail', 'dryRun'];
+    write({ jsonrpc: '2.0', id: m.id, result: { resultType: 'complete', tools: [{
+      name: 'open-pull-request', description: 'Opens a pull request.',
+      inputSchema: { type: 'object', properties: Object.fromEntries(names.map((n) => [n, { type: 'string' }])),
+        required: ['sourceRepository', 'targetBranch', 'authorEmail'] } }] } });
   } else {
     write({ jsonrpc: '2.0', id: m.id, error: { code: -32601, message: 'Method not found: ' + m.method } });
   }
@@ -813,6 +820,16 @@ describe('against a 2026-07-28 server', () => {
     expect(o.stdout).toMatch(
       /^negotiation\s+server\/discover \(a 2026 server slower than the probe: server\/discover had no answer within 100 ms\)$/m,
     );
+  });
+
+  it('tools into a pipe prints every argument: nothing is cut off the table', async () => {
+    const o = await cli('tools', ...modern());
+    expect(o.code).toBe(0);
+    expect(o.stdout.split('\n')).toEqual([
+      'NAME               ARGUMENTS                                                              DESCRIPTION',
+      'open-pull-request  sourceRepository*, targetBranch*, commitMessage, authorEmail*, dryRun  Opens a pull request.',
+      '',
+    ]);
   });
 
   it('listen prints the subscription’s notifications (--json: one object per line)', async () => {

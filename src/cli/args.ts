@@ -192,7 +192,8 @@ const SPECS: Readonly<Record<CommandName, CommandSpec>> = {
     summary: 'list the tools (every page)',
     arity: [0, 0],
     details:
-      'Lists every tool: name, arguments (* = required) and the first line of its description.\n' +
+      'Lists every tool: name, arguments (* = required) and the first line of its description\n' +
+      '(cut to fit a terminal; whole into a pipe or a file).\n' +
       'With --json: {"tools": [...]} with the full definitions (input and output schemas).',
   },
   call: {
