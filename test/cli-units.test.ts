@@ -14,6 +14,7 @@ import {
   exitCodeOf,
   Interrupted,
   oneLine,
+  tellError,
 } from '../src/cli/exit.js';
 import {
   formatContentBlock,
@@ -50,6 +51,8 @@ import {
   RequestCancelledError,
   RequestTimeoutError,
   SendFailedError,
+  StreamError,
+  TooManyRoundsError,
   type OAuthClientOptions,
 } from '../src/index.js';
 import { OAuthStoreError } from '../src/node/index.js';
@@ -334,6 +337,57 @@ describe('exit codes and reports', () => {
           },
           { name: 'TypeError', message: 'fetch failed' },
           { name: 'Error', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' },
+        ],
+      },
+    });
+  });
+
+  it('tells the library’s advice in flags, and leaves out what a command line user cannot do', () => {
+    const tooLarge = new StreamError(
+      'MESSAGE_TOO_LARGE',
+      'The answer to request 3 is larger than maxMessageBytes (16 bytes); it was skipped.',
+      {
+        hint: {
+          text: "Raise maxMessageBytes if the server's messages are this large.",
+          option: 'maxMessageBytes',
+        },
+      },
+    );
+    const closed = new ConnectionClosedError(ref, { cause: tooLarge });
+    expect(tellError(closed, {})).toEqual({
+      text: "Connection closed (tools/call, id 3): The answer to request 3 is larger than --max-message-bytes (16 bytes); it was skipped. Raise --max-message-bytes if the server's messages are this large.",
+      hint: "Raise --max-message-bytes if the server's messages are this large.",
+    });
+    expect(tellError(new TooManyRoundsError('prompts/get', 10), {})).toEqual({
+      text: 'prompts/get still asked for input after 10 rounds.',
+      hint: 'Raise --max-input-rounds if the server legitimately needs more.',
+    });
+    const legacy = new NegotiationError(
+      'server/discover was answered with error -32601 (Method not found)',
+      undefined,
+      {
+        hint: { text: "Use mode 'auto'.", option: 'mode' },
+      },
+    );
+    expect(tellError(legacy, { protocolVersion: '2026-07-28' }).hint).toMatch(
+      /^The server may predate 2026-07-28: drop --protocol-version 2026-07-28, /,
+    );
+    expect(tellError(legacy, {})).toEqual({
+      text: 'server/discover was answered with error -32601 (Method not found).',
+      hint: undefined,
+    });
+    expect(errorDocument(closed, 3)).toEqual({
+      error: {
+        exitCode: 3,
+        code: 'CONNECTION_CLOSED',
+        message: expect.stringContaining('Raise --max-message-bytes') as unknown,
+        hint: "Raise --max-message-bytes if the server's messages are this large.",
+        causes: [
+          {
+            name: 'StreamError',
+            code: 'MESSAGE_TOO_LARGE',
+            message: expect.stringContaining('maxMessageBytes (16 bytes)') as unknown,
+          },
         ],
       },
     });

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { REVISIONS, isRevision, type Revision } from '../protocol/revisions.js';
-import { PACKAGE_VERSION } from '../session-types.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/line.js';
+import { DEFAULT_MAX_INPUT_ROUNDS, PACKAGE_VERSION } from '../session-types.js';
 
 /** A command line that cannot be run: exit code 2. */
 export class UsageError extends Error {
@@ -112,6 +113,13 @@ export interface CliOptions {
    * (`Infinity`: it never falls back on silence). Default 3 000, or half of `timeout` if shorter.
    */
   readonly probeTimeout: number;
+  /**
+   * The most rounds of input a 2026 call may ask for before it is given up (`--max-input-rounds`);
+   * undefined: the library's default.
+   */
+  readonly maxInputRounds: number | undefined;
+  /** The size cap of one message from the server, bytes (`--max-message-bytes`); undefined: the default. */
+  readonly maxMessageBytes: number | undefined;
   readonly roots: readonly string[];
   readonly json: boolean;
   /** `--no-interactive` was given (the terminal may still rule prompts out). */
@@ -144,6 +152,8 @@ const OPTIONS = {
   'protocol-version': { type: 'string' },
   timeout: { type: 'string' },
   'probe-timeout': { type: 'string' },
+  'max-input-rounds': { type: 'string' },
+  'max-message-bytes': { type: 'string' },
   root: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   'no-interactive': { type: 'boolean' },
@@ -285,6 +295,11 @@ Session:
   --probe-timeout <ms>         how long the probe waits for server/discover before it falls
                                back to the handshake (which a late answer still beats);
                                0: no fallback on silence (default ${DEFAULT_PROBE_TIMEOUT_MS}, at most half of --timeout)
+  --max-input-rounds <n>       the most rounds of questions (elicitation, sampling) one call to
+                               a 2026-07-28 server may ask before it is given up
+                               (default ${DEFAULT_MAX_INPUT_ROUNDS})
+  --max-message-bytes <n>      the largest message taken from the server, in bytes
+                               (default ${DEFAULT_MAX_MESSAGE_BYTES}: 32 MiB)
   --root <uri|path>            a root offered to the server (repeatable)
   --log-level <level>          ask for the server's log messages at this level and print them
                                (${LOG_LEVELS.join(', ')})
@@ -642,6 +657,14 @@ export function parseCommandLine(
       protocolVersion,
       timeout,
       probeTimeout,
+      maxInputRounds:
+        values['max-input-rounds'] === undefined
+          ? undefined
+          : parseCount('--max-input-rounds', values['max-input-rounds'], false),
+      maxMessageBytes:
+        values['max-message-bytes'] === undefined
+          ? undefined
+          : parseCount('--max-message-bytes', values['max-message-bytes'], false),
       roots: (values.root ?? []).map((r) => rootUri(r, cwd)),
       json: values.json === true,
       noInteractive: values['no-interactive'] === true,

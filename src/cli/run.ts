@@ -15,6 +15,7 @@ import {
 } from '../errors.js';
 import { ConnectTimeoutError, META_SUBSCRIPTION_ID } from '../negotiation.js';
 import type { SubscriptionFilter } from '../subscriptions.js';
+import { clause, sentence } from '../sentences.js';
 import {
   AUTH_COMMANDS,
   parseCommandLine,
@@ -34,6 +35,7 @@ import {
   exitCodeOf,
   Interrupted,
   oneLine,
+  tellError,
 } from './exit.js';
 import {
   formatInfo,
@@ -463,6 +465,9 @@ async function runCommand(run: Run, session: ClientSession): Promise<CommandResu
   const caps = session.serverCapabilities;
   const logLevel = session.era === 'modern' ? options.logLevel : undefined;
   const perCall = logLevel === undefined ? {} : { logLevel };
+  // The calls that may ask for input (2026-07-28): how many rounds of it they may take.
+  const rounds =
+    options.maxInputRounds === undefined ? {} : { maxInputRounds: options.maxInputRounds };
   switch (options.command) {
     case 'info':
       return info(run, session);
@@ -475,7 +480,7 @@ async function runCommand(run: Run, session: ClientSession): Promise<CommandResu
       const [name = '', argsText] = options.args;
       const args = parseJsonObject(argsText, 'tool arguments');
       const result: Json = await run.withRequest(name, (o) =>
-        session.callTool(name, args, { ...o, ...perCall }),
+        session.callTool(name, args, { ...o, ...perCall, ...rounds }),
       );
       if (options.json) run.json(result);
       else run.out(formatToolResult(result));
@@ -494,7 +499,7 @@ async function runCommand(run: Run, session: ClientSession): Promise<CommandResu
       const [name = '', argsText] = options.args;
       const args = parsePromptArguments(argsText);
       const result = (await run.withRequest(name, (o) =>
-        session.getPrompt(name, args, { ...o, ...perCall }),
+        session.getPrompt(name, args, { ...o, ...perCall, ...rounds }),
       )) as Json;
       if (options.json) run.json(result);
       else run.out(formatPromptResult(result));
@@ -525,7 +530,7 @@ async function runCommand(run: Run, session: ClientSession): Promise<CommandResu
     case 'read': {
       const [uri = ''] = options.args;
       const result = (await run.withRequest(uri, (o) =>
-        session.readResource(uri, { ...o, ...perCall }),
+        session.readResource(uri, { ...o, ...perCall, ...rounds }),
       )) as Json;
       if (options.json) run.json(result);
       else run.out(formatReadResult(result));
@@ -693,7 +698,7 @@ async function listen(run: Run, session: ClientSession): Promise<CommandResult> 
   if (typeof ended === 'object') {
     throw new McpError(
       'CONNECTION_CLOSED',
-      `The server closed the connection${ended.error instanceof Error ? `: ${ended.error.message}` : ''}.`,
+      `The server closed the connection${ended.error instanceof Error ? `: ${clause(ended.error.message)}` : ''}.`,
       { cause: ended.error },
     );
   }
@@ -755,6 +760,8 @@ function report(run: Run, error: unknown, phase: 'connect' | 'command'): number 
     return code;
   }
   let line: string;
+  let hint: string | undefined;
+  const context = { protocolVersion: run.options.protocolVersion };
   if (code === EXIT.timeout) {
     const ms = run.options.timeout;
     const method =
@@ -766,21 +773,29 @@ function report(run: Run, error: unknown, phase: 'connect' | 'command'): number 
       phase === 'connect'
         ? `timed out connecting to ${targetText(run.options.server)}: ${waited} within ${ms} ms (raise --timeout, or 0 for none).`
         : `${method ?? 'the request'} timed out after ${ms} ms with no answer or progress; it was cancelled (raise --timeout, or 0 for none).`;
+    hint = 'Raise --timeout, or give 0 for none.';
   } else if (code === EXIT.auth) {
     line = authLine(run, error);
-  } else if (phase === 'connect') {
-    const sys = systemCode(error);
+  } else {
     // "could not connect" already says the connection closed: tell why it did.
     const why =
-      error instanceof ConnectionClosedError && error.cause instanceof Error ? error.cause : error;
-    const text = oneLine(why);
-    line = `could not connect to ${targetText(run.options.server)}: ${sys === '' ? text : text.replace(/\.$/, '') + sys}`;
-  } else {
-    line = oneLine(error);
+      phase === 'connect' && error instanceof ConnectionClosedError && error.cause instanceof Error
+        ? error.cause
+        : error;
+    const told = tellError(why, context);
+    hint = told.hint;
+    const text = oneLine(why, told.text);
+    if (phase === 'connect') {
+      const sys = systemCode(error);
+      line = `could not connect to ${targetText(run.options.server)}: ${sys === '' ? text : clause(text) + sys}`;
+    } else {
+      line = text;
+    }
+    if (hint !== undefined && !line.includes(clause(hint))) line = `${sentence(line)} ${hint}`;
   }
   run.note(`mcp-actors: ${line}`);
   if (run.options.verbose) for (const l of causeChain(error)) run.note(`  ${l}`);
-  if (run.options.json) run.json(errorDocument(error, code));
+  if (run.options.json) run.json(errorDocument(error, code, context, hint));
   return code;
 }
 
