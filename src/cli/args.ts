@@ -29,6 +29,7 @@ export const COMMANDS = [
   'resources',
   'read',
   'listen',
+  'shell',
   'login',
   'logout',
 ] as const;
@@ -53,6 +54,19 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The commands that act on the tokens of an http(s) server rather than open a session. */
 export const AUTH_COMMANDS: readonly CommandName[] = ['login', 'logout'];
+
+/** The commands a line of `mcp-actors shell` may run (the session's own, one at a time). */
+export const SHELL_COMMANDS = [
+  'info',
+  'tools',
+  'call',
+  'prompts',
+  'get-prompt',
+  'resources',
+  'read',
+] as const satisfies readonly CommandName[];
+
+export type ShellCommandName = (typeof SHELL_COMMANDS)[number];
 
 /**
  * OAuth for an http(s) server: which client, which grant, which scope, and where tokens are kept.
@@ -256,6 +270,20 @@ const SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       '  --resource <uri>     a resource whose updates to receive (repeatable)\n' +
       '  --limit <n>          stop after n notifications\n' +
       'With --json: one JSON object per line (method and params).',
+  },
+  shell: {
+    synopsis: 'shell',
+    summary: 'one live session you type commands into',
+    arity: [0, 0],
+    details:
+      'Connects once and reads commands, one a line, until exit, quit, Ctrl-D or Ctrl-C at an\n' +
+      'empty line: info, tools, call, prompts, get-prompt, resources and read, as on the command\n' +
+      "line (quote a JSON argument with '…', or type it bare), each with --json if wanted; help\n" +
+      '[command] for the list. Tab completes commands, tool, prompt and resource names, and a\n' +
+      "tool's or a prompt's argument names after {. Ctrl-C cancels the running call and keeps the\n" +
+      "session. The server's notifications (log messages, list changes, resource updates) print\n" +
+      'as they arrive. History is kept in $XDG_STATE_HOME/mcp-actors/shell_history\n' +
+      '(~/.local/state/…), or in MCP_ACTORS_HISTORY (empty: in memory only).',
   },
   login: {
     synopsis: 'login',
@@ -574,24 +602,8 @@ export function parseCommandLine(
     const about = rest[0];
     return { kind: 'help', text: isCommand(about) ? commandHelp(about) : mainHelp() };
   }
-  if (first === undefined) {
-    throw new UsageError(`Which command? One of: ${COMMANDS.join(', ')}.`);
-  }
-  if (command === undefined) {
-    throw new UsageError(
-      `Unknown command ${JSON.stringify(first)}; the commands are ${COMMANDS.join(', ')}.`,
-    );
-  }
-  const spec = SPECS[command];
-  const [min, max] = spec.arity;
-  if (rest.length < min || rest.length > max) {
-    throw new UsageError(
-      rest.length < min
-        ? `${command} needs ${min === 1 ? 'an argument' : `${min} arguments`}: mcp-actors ${spec.synopsis}.`
-        : `${command} takes ${max === 0 ? 'no arguments' : `at most ${max}`}; got ${rest.map((r) => JSON.stringify(r)).join(' ')}.`,
-      command,
-    );
-  }
+  checkCommand(first, rest, COMMANDS);
+  if (command === undefined) throw new Error('unreachable');
   for (const [name, commands] of Object.entries(COMMAND_OPTIONS)) {
     if ((values as Record<string, unknown>)[name] !== undefined && !commands.includes(command)) {
       throw new UsageError(
@@ -675,6 +687,48 @@ export function parseCommandLine(
       limit: values.limit === undefined ? undefined : parseCount('--limit', values.limit, false),
     },
   };
+}
+
+/**
+ * Checks a command and the number of its arguments, as the command line and the lines of the
+ * shell give them; `among` are the commands allowed there, `usagePrefix` what the synopsis is
+ * shown after.
+ */
+export function checkCommand<C extends CommandName>(
+  first: string | undefined,
+  rest: readonly string[],
+  among: readonly C[],
+  usagePrefix = 'mcp-actors ',
+): C {
+  if (first === undefined) {
+    throw new UsageError(`Which command? One of: ${among.join(', ')}.`);
+  }
+  const command = among.find((c) => c === first);
+  if (command === undefined) {
+    throw new UsageError(
+      `Unknown command ${JSON.stringify(first)}; the commands are ${among.join(', ')}.`,
+    );
+  }
+  const spec = SPECS[command];
+  const [min, max] = spec.arity;
+  if (rest.length < min || rest.length > max) {
+    throw new UsageError(
+      rest.length < min
+        ? `${command} needs ${min === 1 ? 'an argument' : `${min} arguments`}: ${usagePrefix}${spec.synopsis}.`
+        : `${command} takes ${max === 0 ? 'no arguments' : `at most ${max}`}; got ${rest.map((r) => JSON.stringify(r)).join(' ')}.`,
+      command,
+    );
+  }
+  return command;
+}
+
+/** A command's synopsis and summary (for the shell's help). */
+export function commandSpec(command: CommandName): {
+  readonly synopsis: string;
+  readonly summary: string;
+  readonly details: string;
+} {
+  return SPECS[command];
 }
 
 function usageFromParseArgs(error: unknown, argv: readonly string[]): UsageError {

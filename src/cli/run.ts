@@ -68,6 +68,7 @@ import {
 } from './oauth.js';
 import { renderProgress, StatusLine } from './progress.js';
 import { buildSession, negotiationOptions, targetText, type BuiltTransport } from './session.js';
+import { runShell, type ShellAsker, type ShellHost } from './shell.js';
 
 type Json = Record<string, unknown>;
 
@@ -149,7 +150,8 @@ class Deadline {
 /** One run of the CLI. */
 class Run {
   readonly io: CliIo;
-  readonly options: CliOptions;
+  /** The options of the command being run (the shell sets them for each line). */
+  options: CliOptions;
   readonly status: StatusLine;
   readonly interactive: boolean;
   /**
@@ -157,8 +159,12 @@ class Run {
    * terminal, and not --no-interactive.
    */
   readonly authInteractive: boolean;
-  /** Aborted on the first Ctrl-C (or SIGTERM). */
-  readonly interrupt = new AbortController();
+  /** Aborted on the first Ctrl-C (or SIGTERM); the shell gives each line its own. */
+  interrupt = new AbortController();
+  /** Aborted on the first SIGINT or SIGTERM the process gets: the shell ends. */
+  readonly stopped = new AbortController();
+  /** The shell's own terminal dialogs, while the shell runs. */
+  openAsker: ((signal: AbortSignal) => ShellAsker) | undefined;
   readonly #deadlines = new Set<Deadline>();
   #dialogs: Promise<unknown> = Promise.resolve();
   #dialogOpen = 0;
@@ -172,9 +178,13 @@ class Run {
   /** For `listen`: notifications that arrived before it started printing (while connecting). */
   readonly early: [method: string, params: unknown][] = [];
 
+  /** Whether this run is `mcp-actors shell` (a Ctrl-C cancels a line's command, not the run). */
+  readonly shell: boolean;
+
   constructor(io: CliIo, options: CliOptions) {
     this.io = io;
     this.options = options;
+    this.shell = options.command === 'shell';
     this.status = new StatusLine(io.stderr);
     this.interactive = !options.noInteractive && io.stdin.isTTY === true;
     this.authInteractive = this.interactive && io.stderr.isTTY === true;
@@ -263,10 +273,13 @@ class Run {
       this.status.suspend(async () => {
         this.#dialogOpen++;
         for (const d of this.#deadlines) d.pause();
-        const asker = openReadlineAsker(this.io.stdin, this.io.stderr, {
-          signal: AnyAbort.of(signal, this.interrupt.signal),
-          onInterrupt: () => this.interruptRun('SIGINT'),
-        });
+        const ended = AnyAbort.of(signal, this.interrupt.signal);
+        const asker =
+          this.openAsker?.(ended) ??
+          openReadlineAsker(this.io.stdin, this.io.stderr, {
+            signal: ended,
+            onInterrupt: () => this.interruptRun('SIGINT'),
+          });
         try {
           return await use(asker);
         } finally {
@@ -297,7 +310,9 @@ class Run {
   interruptRun(signal: 'SIGINT' | 'SIGTERM'): void {
     if (this.interrupt.signal.aborted) return;
     this.status.clear();
-    this.verbose(`mcp-actors: ${signal}: cancelling the request in flight and closing the session`);
+    this.verbose(
+      `mcp-actors: ${signal}: cancelling the request in flight${!this.shell || this.stopped.signal.aborted ? ' and closing the session' : ''}`,
+    );
     this.interrupt.abort(new Interrupted(signal));
   }
 
@@ -538,6 +553,8 @@ async function runCommand(run: Run, session: ClientSession): Promise<CommandResu
     }
     case 'listen':
       return listen(run, session);
+    case 'shell':
+      return runShell(shellHost(run, session));
     case 'login':
     case 'logout':
       throw new Error(`${options.command} opens no session`);
@@ -703,6 +720,45 @@ async function listen(run: Run, session: ClientSession): Promise<CommandResult> 
     );
   }
   return EXIT.ok;
+}
+
+/**
+ * The runner as the shell sees it: each line runs as the command would on the command line,
+ * with the shell's options, its own Ctrl-C, and the same output and reports.
+ */
+function shellHost(run: Run, session: ClientSession): ShellHost {
+  const base = run.options;
+  return {
+    stdin: run.io.stdin,
+    stdout: run.io.stdout,
+    stderr: run.io.stderr,
+    session,
+    env: run.io.env ?? {},
+    stopped: run.stopped.signal,
+    async execute(command, args, json) {
+      const options: CliOptions = { ...base, command, args, json: base.json || json };
+      run.options = options;
+      run.interrupt = new AbortController();
+      try {
+        prepare(options);
+        return await runCommand(run, session);
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        return report(run, error, 'command');
+      } finally {
+        run.options = base;
+      }
+    },
+    cancel: () => run.interruptRun('SIGINT'),
+    onNotification(print) {
+      run.onNotification = print;
+    },
+    useAsker(open) {
+      run.openAsker = open;
+    },
+    note: (text) => run.note(text),
+    verbose: (text) => run.verbose(text),
+  };
 }
 
 /** The method and id an error message names: `(tools/call, id 3)`. */
@@ -886,6 +942,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => {
     signals++;
     if (signals === 1) {
+      r.stopped.abort();
       r.interruptRun(signal);
       // While connecting there is no request to cancel: closing the session ends the attempt.
       if (r.session !== undefined && r.session.state !== 'ready') void r.session.close();
