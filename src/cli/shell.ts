@@ -304,6 +304,7 @@ export async function runShell(host: ShellHost): Promise<number> {
     }
     if (rl.line === '') {
       stderr.write('^C\n');
+      ended = true;
       rl.close();
       return;
     }
@@ -313,15 +314,24 @@ export async function runShell(host: ShellHost): Promise<number> {
     rl.write(null, { ctrl: true, name: 'u' });
   });
   rl.on('close', () => {
+    // Ctrl-D at the prompt: the next output starts on a line of its own.
+    if (terminal && !ended && !running && rl.line === '') stderr.write('\n');
     ended = true;
     endDialog?.('eof');
     poke();
   });
-  const onStopped = (): void => rl.close();
+  const onStopped = (): void => {
+    ended = true;
+    rl.close();
+  };
   host.stopped.addEventListener('abort', onStopped, { once: true });
   const offState = session.onStateChange((state) => {
     if (state !== 'closing' && state !== 'closed') return;
-    lost ??= session.error ?? new Error('the session closed');
+    if (lost !== undefined || ended) return;
+    lost = session.error ?? new Error('the session closed');
+    // At the prompt: the report starts on a line of its own.
+    if (terminal && !running) stderr.write('\n');
+    ended = true;
     rl.close();
   });
 
@@ -334,7 +344,9 @@ export async function runShell(host: ShellHost): Promise<number> {
 
   let code: number = EXIT.ok;
   try {
-    if (terminal) rl.prompt();
+    // The names to complete are there by the first prompt (lines typed meanwhile wait).
+    await refreshed;
+    if (terminal && !ended) rl.prompt();
     for (;;) {
       const line = queue.shift();
       if (line === undefined) {
