@@ -7,6 +7,8 @@ import {
   UsageError,
   type CliOptions,
 } from '../src/cli/args.js';
+import { historyPath } from '../src/cli/shell.js';
+import { completeLine, parseShellLine, splitWords, type Catalog } from '../src/cli/shell-line.js';
 import {
   causeChain,
   DeadlineExpired,
@@ -778,5 +780,121 @@ describe('OAuth in the command line', () => {
     ).toBe(
       'Logged out of https://h/mcp: the refresh token was revoked at the authorization server and the tokens forgotten (revoking the rest failed: https://as refused: x).',
     );
+  });
+});
+
+describe('the lines of the shell', () => {
+  const words = (line: string): string[] => splitWords(line).map((w) => w.text);
+
+  it('splits words as a shell does, and takes a bare JSON value whole', () => {
+    expect(words(`call echo '{"message": "hi there"}'`)).toEqual([
+      'call',
+      'echo',
+      '{"message": "hi there"}',
+    ]);
+    expect(words('call echo {"message": "a } in a string", "n": [1, {"x": 2}]} --json')).toEqual([
+      'call',
+      'echo',
+      '{"message": "a } in a string", "n": [1, {"x": 2}]}',
+      '--json',
+    ]);
+    expect(words('read "file:///a b" x\\ y')).toEqual(['read', 'file:///a b', 'x y']);
+    expect(splitWords('call echo {"message": "h').at(-1)).toMatchObject({
+      start: 10,
+      open: true,
+    });
+    expect(splitWords("read 'abc").at(-1)?.open).toBe(true);
+  });
+
+  it('parses a line into a command of the CLI, with the command line’s checks', () => {
+    expect(parseShellLine('  ')).toEqual({ kind: 'empty' });
+    expect(parseShellLine('# a comment')).toEqual({ kind: 'empty' });
+    expect(parseShellLine('quit')).toEqual({ kind: 'exit' });
+    expect(parseShellLine('call echo {"message": "hi"} --json')).toEqual({
+      kind: 'run',
+      command: 'call',
+      args: ['echo', '{"message": "hi"}'],
+      json: true,
+    });
+    expect(parseShellLine('read demo://a')).toEqual({
+      kind: 'run',
+      command: 'read',
+      args: ['demo://a'],
+      json: false,
+    });
+    expect(parseShellLine('help call')).toMatchObject({
+      kind: 'help',
+      text: expect.stringMatching(/^call <tool> \['<json arguments>'\] \[--json\]\n\nCalls <tool>/),
+    });
+    expect(parseShellLine('tools --help')).toMatchObject({ kind: 'help' });
+    expect(parseShellLine('help')).toMatchObject({
+      kind: 'help',
+      text: expect.stringContaining('exit, quit'),
+    });
+  });
+
+  it.each([
+    ['call', /^call needs an argument: call <tool> \['<json arguments>'\]\.$/],
+    ['tools extra', /^tools takes no arguments; got "extra"\.$/],
+    ['listen', /^Unknown command "listen"; the commands are info, .*, read, help, exit, quit\.$/],
+    ['call echo --frob', /^Unknown option --frob; on a line of the shell, a command takes --json/],
+    ['call echo {"message": "hi"', /^The line ends inside a quote or a JSON value/],
+  ])('refuses %j', (line, message) => {
+    expect.assertions(2);
+    try {
+      parseShellLine(line);
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toMatch(message);
+    }
+  });
+
+  const catalog: Catalog = {
+    tools: new Map([
+      ['echo', ['message']],
+      ['get-sum', ['a', 'b']],
+      ['get-env', []],
+    ]),
+    prompts: new Map([['args-prompt', ['city', 'state']]]),
+    resources: ['demo://resource/static/document/a.md', 'demo://resource/dynamic/text/{id}'],
+  };
+
+  it('completes command names, then names of tools, prompts and resources', () => {
+    expect(completeLine('', catalog)[0]).toEqual(
+      expect.arrayContaining(['call', 'tools', 'get-prompt', 'help', 'exit']),
+    );
+    expect(completeLine('ca', catalog)).toEqual([['call '], 'ca']);
+    expect(completeLine('re', catalog)).toEqual([['read', 'resources'], 're']);
+    expect(completeLine('call get-', catalog)).toEqual([['get-env', 'get-sum'], 'get-']);
+    expect(completeLine('call ec', catalog)).toEqual([['echo '], 'ec']);
+    expect(completeLine('get-prompt a', catalog)).toEqual([['args-prompt '], 'a']);
+    expect(completeLine('read demo://resource/s', catalog)).toEqual([
+      ['demo://resource/static/document/a.md '],
+      'demo://resource/s',
+    ]);
+    expect(completeLine('help get', catalog)).toEqual([['get-prompt '], 'get']);
+    expect(completeLine('tools --j', catalog)).toEqual([['--json '], '--j']);
+    expect(completeLine('tools x', catalog)).toEqual([[], 'x']);
+  });
+
+  it('completes the argument names of a tool or a prompt where a key goes, those not given yet', () => {
+    expect(completeLine('call get-sum ', catalog)).toEqual([['{"a": ', '{"b": '], '']);
+    expect(completeLine('call get-sum {', catalog)).toEqual([['"a": ', '"b": '], '']);
+    expect(completeLine('call get-sum {"b', catalog)).toEqual([['"b": '], '"b']);
+    expect(completeLine('call get-sum {"b": 2, "', catalog)).toEqual([['"a": '], '"']);
+    expect(completeLine('call get-sum {"a": 1, "b": 2, ', catalog)).toEqual([[], '']);
+    // Inside a string value there is no key to complete.
+    expect(completeLine('call echo {"message": "hello, "', catalog)).toEqual([[], '']);
+    expect(completeLine('get-prompt args-prompt {"c', catalog)).toEqual([['"city": '], '"c']);
+    expect(completeLine('call nope {', catalog)).toEqual([[], '']);
+  });
+
+  it('keeps the history in the state directory, or where MCP_ACTORS_HISTORY says', () => {
+    expect(historyPath({ XDG_STATE_HOME: '/state' })).toBe('/state/mcp-actors/shell_history');
+    expect(historyPath({ XDG_STATE_HOME: 'relative' })).toMatch(
+      /\/\.local\/state\/mcp-actors\/shell_history$/,
+    );
+    expect(historyPath({ MCP_ACTORS_HISTORY: '/tmp/h' })).toBe('/tmp/h');
+    expect(historyPath({ MCP_ACTORS_HISTORY: '' })).toBeUndefined();
   });
 });

@@ -456,6 +456,68 @@ describe('mcp-actors against server-everything over stdio', () => {
     });
   });
 
+  it('shell runs the lines it reads from a pipe with the output of the commands, and goes on after a failure', async () => {
+    const history = path.join(scratch, 'piped.history');
+    const running = start(['shell', ...everything], { MCP_ACTORS_HISTORY: history });
+    running.child.stdin?.end(
+      [
+        'call echo {"message": "hi there"}',
+        'call get-sum \'{"a": 1, "b": 2}\' --json',
+        'bogus',
+        'read demo://nope',
+        'call echo {"message": oops}',
+        'help read',
+        'call echo {"message": "still here"}',
+        '',
+      ].join('\n'),
+    );
+    const o = await running.done;
+    expect(o.code).toBe(0);
+    expect(o.stdout).toBe(
+      [
+        'Echo: hi there',
+        JSON.stringify({ content: [{ type: 'text', text: 'The sum of 1 and 2 is 3.' }] }, null, 2),
+        'read <uri> [--json]',
+        '',
+        'Reads the resource at <uri> and prints its contents: text as it is, binary contents as a',
+        'one-line summary (use --json for the base64 blob).',
+        'Echo: still here',
+        '',
+      ].join('\n'),
+    );
+    const errors = o.stderr.split('\n').filter((l) => l.startsWith('mcp-actors: '));
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^mcp-actors: connected to mcp-servers\/everything \S+ \(2025-11-25\)\. /,
+      ),
+      'mcp-actors: Unknown command "bogus"; the commands are info, tools, call, prompts, get-prompt, resources, read, help, exit, quit.',
+      expect.stringMatching(
+        /^mcp-actors: Server error -32602 \(resources\/read, id \d+\): .*demo:\/\/nope not found$/,
+      ),
+      expect.stringMatching(
+        /^mcp-actors: The tool arguments are not JSON \(.*\): \{"message": oops\} See 'help call'\.$/,
+      ),
+    ]);
+    // Lines from a pipe are no history.
+    expect(existsSync(history)).toBe(false);
+  });
+
+  it('shell ends with exit code 3 when the connection closes beneath it', async () => {
+    const dying = path.join(scratch, 'dying-shell-server.mjs');
+    writeFileSync(dying, DYING_SERVER);
+    const running = start(['shell', '--', process.execPath, dying, 'tools/call']);
+    running.child.stdin?.write('call anything\n');
+    const o = await running.done;
+    expect(o.code).toBe(3);
+    expect(o.stderr.split('\n').slice(-3)).toEqual([
+      expect.stringMatching(
+        /^mcp-actors: Connection closed \(tools\/call, id \d+\): The server process .* exited with code 4; its last stderr lines: giving up now\.$/,
+      ),
+      `mcp-actors: the session closed: The server process ${JSON.stringify(process.execPath)} exited with code 4; its last stderr lines: giving up now.`,
+      '',
+    ]);
+  });
+
   it('listen on a legacy-era server says so and prints what the server sends', async () => {
     const listened = await cli('listen', '--limit', '1', ...everything);
     expect(listened.code).toBe(0);
@@ -962,6 +1024,26 @@ describe('against a 2026-07-28 server', () => {
         hint: 'Raise --max-input-rounds if the server legitimately needs more.',
       },
     });
+  });
+
+  it('shell listens for list changes, prints them, and lists the tools again to complete them', async () => {
+    writeFileSync(log, '');
+    const running = start(['shell', ...modern()]);
+    await running.stderrHas('notifications/tools/list_changed');
+    running.child.stdin?.end('exit\n');
+    const o = await running.done;
+    expect(o.code).toBe(0);
+    expect(o.stderr).toMatch(/^\d\d:\d\d:\d\d {2}notifications\/tools\/list_changed$/m);
+    const sent = readFileSync(log, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { method: string; params?: { notifications?: unknown } });
+    expect(sent.find((m) => m.method === 'subscriptions/listen')?.params?.notifications).toEqual({
+      toolsListChanged: true,
+      resourcesListChanged: true,
+    });
+    // Once when the shell starts, and again after the change.
+    expect(sent.filter((m) => m.method === 'tools/list').length).toBeGreaterThanOrEqual(2);
   });
 
   it('listen prints the subscription’s notifications (--json: one object per line)', async () => {

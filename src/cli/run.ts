@@ -743,7 +743,9 @@ function shellHost(run: Run, session: ClientSession): ShellHost {
         prepare(options);
         return await runCommand(run, session);
       } catch (error) {
-        if (error instanceof UsageError) throw error;
+        if (error instanceof UsageError) {
+          throw error.command === undefined ? new UsageError(error.message, command) : error;
+        }
         return report(run, error, 'command');
       } finally {
         run.options = base;
