@@ -786,6 +786,20 @@ describe('OAuth in the command line', () => {
 describe('the lines of the shell', () => {
   const words = (line: string): string[] => splitWords(line).map((w) => w.text);
 
+  it('shell is a command of the command line, with its help', () => {
+    expect(parseCommandLine(['shell', '--', 'x'])).toMatchObject({
+      kind: 'run',
+      options: { command: 'shell', args: [] },
+    });
+    expect(parseCommandLine(['help', 'shell'])).toMatchObject({
+      kind: 'help',
+      text: expect.stringContaining('Tab completes commands, tool, prompt and resource names'),
+    });
+    expect(() => parseCommandLine(['shell', '--limit', '1', '--', 'x'])).toThrow(
+      '--limit is an option of listen, not of shell.',
+    );
+  });
+
   it('splits words as a shell does, and takes a bare JSON value whole', () => {
     expect(words(`call echo '{"message": "hi there"}'`)).toEqual([
       'call',

@@ -66,6 +66,7 @@ export const SHELL_COMMANDS = [
   'read',
 ] as const satisfies readonly CommandName[];
 
+/** A command a line of the shell may run. */
 export type ShellCommandName = (typeof SHELL_COMMANDS)[number];
 
 /**

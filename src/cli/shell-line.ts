@@ -189,6 +189,7 @@ export interface Catalog {
   readonly resources: readonly string[];
 }
 
+/** Nothing to complete yet (before the first listing). */
 export const EMPTY_CATALOG: Catalog = { tools: new Map(), prompts: new Map(), resources: [] };
 
 /** The argument names of a JSON Schema object. */
