@@ -589,6 +589,25 @@ describe('mcp-actors shell at a terminal', () => {
     expect(await t.settings()).toEqual(['icanon', 'echo']);
   });
 
+  it('asks the server’s questions on its own line editor; Ctrl-C at one cancels the call, not the shell', async () => {
+    const { t } = shell('shell-dialogs');
+    await t.until('the prompt', () => t.lastLine() === PROMPT);
+    t.type('call trigger-sampling-request {"prompt": "What is 2+2?", "maxTokens": 10}');
+    await t.answer('? Your reply (Enter alone declines):', 'Four.');
+    const replied = await settled(t, '"text": "Four."');
+    // Typed once, echoed once: one line editor reads the terminal.
+    expect(replied).toMatch(/^\? Your reply \(Enter alone declines\): Four\.$/m);
+    t.type('call trigger-elicitation-request');
+    await t.until('the first question', () => t.lastLine().includes('Fill in the form?'));
+    t.keys('C-c');
+    await settled(t, 'mcp-actors: interrupted: tools/call');
+    t.type('call echo {"message": "after the dialogs"}');
+    await settled(t, 'Echo: after the dialogs');
+    t.type('exit');
+    expect(await t.exitCode()).toBe(0);
+    expect(await t.settings()).toEqual(['icanon', 'echo']);
+  });
+
   it('Ctrl-D closes the session', async () => {
     const { t, pidFile } = shell('shell-eof');
     await t.until('the prompt', () => t.lastLine() === PROMPT);
