@@ -850,7 +850,8 @@ describe('the lines of the shell', () => {
   it.each([
     ['call', /^call needs an argument: call <tool> \['<json arguments>'\]\.$/],
     ['tools extra', /^tools takes no arguments; got "extra"\.$/],
-    ['listen', /^Unknown command "listen"; the commands are info, .*, read, help, exit, quit\.$/],
+    ['login', /^Unknown command "login"; the commands are info, .*, read, help, exit, quit\.$/],
+    ['listen', /^listen is not a command of the shell: here the server's notifications print/],
     ['call echo --frob', /^Unknown option --frob; on a line of the shell, a command takes --json/],
     ['call echo {"message": "hi"', /^The line ends inside a quote or a JSON value/],
   ])('refuses %j', (line, message) => {

@@ -502,6 +502,16 @@ describe('mcp-actors against server-everything over stdio', () => {
     expect(existsSync(history)).toBe(false);
   });
 
+  it('shell ends on SIGTERM with exit code 143, closing the session', async () => {
+    const running = start(['shell', '--verbose', ...everything]);
+    await running.stderrHas("Type 'help' for the commands");
+    running.child.kill('SIGTERM');
+    const o = await running.done;
+    expect(o.code).toBe(143);
+    expect(o.stderr).toMatch(/^mcp-actors: interrupted; closing the session\.$/m);
+    expect(o.stderr).toMatch(/^mcp-actors: session closed; server process \d+ has exited$/m);
+  });
+
   it('shell ends with exit code 3 when the connection closes beneath it', async () => {
     const dying = path.join(scratch, 'dying-shell-server.mjs');
     writeFileSync(dying, DYING_SERVER);

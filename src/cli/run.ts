@@ -944,7 +944,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => {
     signals++;
     if (signals === 1) {
-      r.stopped.abort();
+      r.stopped.abort(new Interrupted(signal));
       r.interruptRun(signal);
       // While connecting there is no request to cancel: closing the session ends the attempt.
       if (r.session !== undefined && r.session.state !== 'ready') void r.session.close();

@@ -170,6 +170,11 @@ export function parseShellLine(line: string): ShellLine {
   }
   const [name, ...args] = parsed.positionals;
   if (parsed.values.help === true) return { kind: 'help', text: shellHelp(name) };
+  if (name === 'listen') {
+    throw new UsageError(
+      "listen is not a command of the shell: here the server's notifications print as they arrive.",
+    );
+  }
   if (name !== undefined && !(SHELL_COMMANDS as readonly string[]).includes(name)) {
     throw new UsageError(
       `Unknown command ${JSON.stringify(name)}; the commands are ${[...SHELL_COMMANDS, ...SHELL_OWN].join(', ')}.`,

@@ -18,7 +18,7 @@ import type { Readable } from 'node:stream';
 import type { ClientSession } from '../index.js';
 import type { Subscription, SubscriptionFilter } from '../subscriptions.js';
 import { UsageError, type CliEnv, type ShellCommandName } from './args.js';
-import { EXIT, oneLine } from './exit.js';
+import { EXIT, exitCodeOf, oneLine } from './exit.js';
 import { formatNotification } from './format.js';
 import { DialogEnded, type Asker } from './interactive.js';
 import {
@@ -62,7 +62,10 @@ export interface ShellHost {
   note(text: string): void;
   /** Writes lines with --verbose only. */
   verbose(text: string): void;
-  /** Aborted when the process is told to stop (SIGTERM, or SIGINT from elsewhere). */
+  /**
+   * Aborted when the process is told to stop (SIGTERM, or SIGINT from elsewhere), with an
+   * `Interrupted` naming the signal.
+   */
   readonly stopped: AbortSignal;
 }
 
@@ -119,8 +122,8 @@ const has = (caps: Readonly<Record<string, unknown>> | undefined, name: string):
 
 /**
  * Runs the shell until `exit`, `quit`, Ctrl-D (or the end of the input), Ctrl-C at an empty
- * line, a signal, or the connection closing. Resolves with 0, or with the exit code of the
- * connection's failure when it closed beneath the shell.
+ * line, a signal, or the connection closing. Resolves with 0; 130 or 143 when a signal stopped
+ * it; 3 when the connection closed beneath the shell.
  */
 export async function runShell(host: ShellHost): Promise<number> {
   const { session, stderr } = host;
@@ -384,7 +387,11 @@ export async function runShell(host: ShellHost): Promise<number> {
       if (lost !== undefined) break;
       if (terminal && !ended) rl.prompt();
     }
-    if (lost !== undefined) {
+    if (host.stopped.aborted) {
+      // SIGTERM, or SIGINT from outside the terminal: 143 or 130, as for a one-shot command.
+      code = exitCodeOf(host.stopped.reason, 'command');
+      host.note('mcp-actors: interrupted; closing the session.');
+    } else if (lost !== undefined) {
       host.note(`mcp-actors: the session closed: ${oneLine(lost)}`);
       code = EXIT.connection;
     }
