@@ -306,8 +306,12 @@ class Run {
     }
   }
 
-  /** The first Ctrl-C: cancel what is in flight; the session is closed on the way out. */
+  /**
+   * The first Ctrl-C: cancel what is in flight; the session is closed on the way out. In the
+   * shell, a Ctrl-C at the terminal cancels the line's command only (`stopped` is for signals).
+   */
   interruptRun(signal: 'SIGINT' | 'SIGTERM'): void {
+    if (!this.shell && !this.stopped.signal.aborted) this.stopped.abort(new Interrupted(signal));
     if (this.interrupt.signal.aborted) return;
     this.status.clear();
     this.verbose(
@@ -737,7 +741,9 @@ function shellHost(run: Run, session: ClientSession): ShellHost {
     stopped: run.stopped.signal,
     async execute(command, args, json) {
       const options: CliOptions = { ...base, command, args, json: base.json || json };
+      const outer = run.interrupt;
       run.options = options;
+      // This line's own Ctrl-C; the run's comes back after it.
       run.interrupt = new AbortController();
       try {
         prepare(options);
@@ -748,6 +754,7 @@ function shellHost(run: Run, session: ClientSession): ShellHost {
         }
         return report(run, error, 'command');
       } finally {
+        run.interrupt = outer;
         run.options = base;
       }
     },
@@ -1048,13 +1055,15 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     // After the session: its last requests may still need the token.
     await r.auth?.close();
     if (inspector !== undefined) {
-      if (!r.interrupt.signal.aborted) {
+      // The first signal stops the run (and the shell): the inspector is not kept open then.
+      const stopped = r.stopped.signal;
+      if (!stopped.aborted) {
         io.stderr.write(
           `mcp-actors: the inspector stays open at ${inspector.url}; press Ctrl-C to quit.\n`,
         );
         await new Promise<void>((resolve) => {
-          if (r.interrupt.signal.aborted) resolve();
-          r.interrupt.signal.addEventListener('abort', () => resolve(), { once: true });
+          if (stopped.aborted) resolve();
+          stopped.addEventListener('abort', () => resolve(), { once: true });
         });
       }
       await inspector.close();
