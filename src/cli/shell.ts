@@ -147,6 +147,8 @@ export async function runShell(host: ShellHost): Promise<number> {
   const queue: string[] = [];
   let running = false;
   let ended = false;
+  /** Whether the prompt has been shown (a line printed before it needs no redraw). */
+  let prompted = false;
   let lost: unknown;
   let wake: (() => void) | undefined;
   const poke = (): void => {
@@ -159,7 +161,7 @@ export async function runShell(host: ShellHost): Promise<number> {
 
   /** Writes whole lines without garbling the prompt: above it, then the prompt and input again. */
   const print = (text: string): void => {
-    if (!terminal || running || ended) {
+    if (!terminal || !prompted || running || ended) {
       host.note(text);
       return;
     }
@@ -349,6 +351,7 @@ export async function runShell(host: ShellHost): Promise<number> {
   try {
     // The names to complete are there by the first prompt (lines typed meanwhile wait).
     await refreshed;
+    prompted = true;
     if (terminal && !ended) rl.prompt();
     for (;;) {
       const line = queue.shift();
