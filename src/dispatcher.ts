@@ -30,6 +30,7 @@ import {
   type JsonRpcErrorObject,
   type RequestRef,
 } from './errors.js';
+import { clause } from './sentences.js';
 import {
   isErrorObject,
   isRequestId,
@@ -441,7 +442,7 @@ export class Dispatcher {
       ) {
         return Promise.reject(
           new InvalidArgumentError(
-            `requestId must be a string or a safe integer; got ${reasonText(chosen)}.`,
+            `requestId must be a string or a safe integer; got ${clause(reasonText(chosen))}.`,
           ),
         );
       }

@@ -4,6 +4,7 @@
  * - wire errors (`JsonRpcError`), sent by the peer, with the numeric JSON-RPC `code` and `data`.
  * A local error never carries a numeric code, so it cannot be mistaken for the peer's answer.
  */
+import { clause, sentence } from './sentences.js';
 
 /** The string codes of local errors. */
 export type LocalErrorCode =
@@ -28,10 +29,24 @@ export type LocalErrorCode =
   | 'UNSUPPORTED_IN_REVISION'
   | 'AUTHORIZATION_FAILED';
 
+/**
+ * What the caller can do about an error ({@link McpError.hint}): the advice, which also ends the
+ * error's message, and the option of this library it names, if any. A program built on the
+ * library (a command line, say) can give its own advice for that option (a flag of its own).
+ */
+export interface ErrorHint {
+  /** The advice, as a sentence: `Raise maxInputRounds if the server legitimately needs more.` */
+  readonly text: string;
+  /** The option the advice is about (`maxInputRounds`, `initializeTimeout`, `maxMessageBytes`, …). */
+  readonly option?: string;
+}
+
 /** Options of the error constructors. */
 export interface McpErrorOptions {
   /** The underlying error, kept as the standard `cause`. */
   readonly cause?: unknown;
+  /** What the caller can do about it: its text is added to the message. */
+  readonly hint?: ErrorHint;
 }
 
 /**
@@ -57,7 +72,7 @@ export interface McpErrorOptions {
  *   else if (error instanceof RequestCancelledError) console.log('aborted:', error.reason);
  *   else if (error instanceof ConnectionClosedError) console.log('closed; make a new session');
  *   else if (error instanceof JsonRpcError) console.log('server said', error.code, error.data);
- *   else if (error instanceof McpError) console.log(error.code, error.message); // other local errors
+ *   else if (error instanceof McpError) console.log(error.code, error.summary, error.hint?.text); // other local errors
  *   else throw error;
  * }
  * ```
@@ -66,10 +81,28 @@ export class McpError extends Error {
   override name = 'McpError';
   /** A {@link LocalErrorCode} for local errors, the JSON-RPC error code for the peer's. */
   readonly code: LocalErrorCode | number;
+  /**
+   * What the caller can do about it, when there is advice to give (the message ends with its
+   * text): `error.hint?.option` names the option to change, such as `'maxInputRounds'`.
+   */
+  readonly hint: ErrorHint | undefined;
 
   constructor(code: LocalErrorCode | number, message: string, options?: McpErrorOptions) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    const hint = options?.hint;
+    super(
+      hint === undefined ? message : `${sentence(message)} ${hint.text}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
+    this.hint = hint;
+  }
+
+  /** The message without the hint's text: what went wrong, and no advice. */
+  get summary(): string {
+    const hint = this.hint;
+    return hint !== undefined && this.message.endsWith(` ${hint.text}`)
+      ? this.message.slice(0, -hint.text.length - 1)
+      : this.message;
   }
 }
 
@@ -217,12 +250,11 @@ export class ConnectionClosedError extends McpLocalError {
   override name = 'ConnectionClosedError';
   declare readonly code: 'CONNECTION_CLOSED';
   constructor(request?: RequestRef, options?: McpErrorOptions) {
-    const why = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
-    super(
-      'CONNECTION_CLOSED',
-      `Connection closed${describe(request)}${why}. Create a new session to reconnect.`,
-      options,
-    );
+    const why = options?.cause instanceof Error ? `: ${clause(options.cause.message)}` : '';
+    super('CONNECTION_CLOSED', `Connection closed${describe(request)}${why}.`, {
+      ...options,
+      hint: { text: 'Create a new session to reconnect.' },
+    });
   }
 }
 
@@ -247,11 +279,24 @@ export class RequestTimeoutError extends McpLocalError {
   readonly timeoutMs: number;
   /** `idle`: no answer or progress for `timeoutMs`; `total`: the maximum total time ran out. */
   readonly kind: 'idle' | 'total';
-  constructor(request: RequestRef, timeoutMs: number, kind: 'idle' | 'total') {
-    const option = kind === 'idle' ? '`timeout`' : '`maxTotalTimeout`';
+  constructor(
+    request: RequestRef,
+    timeoutMs: number,
+    kind: 'idle' | 'total',
+    /** Another message and hint (a subclass's). */
+    told?: { readonly message: string; readonly hint: ErrorHint },
+  ) {
+    const option = kind === 'idle' ? 'timeout' : 'maxTotalTimeout';
     super(
       'REQUEST_TIMEOUT',
-      `Request timed out after ${timeoutMs} ms${describe(request)}${kind === 'total' ? ' in total' : ''}. Raise ${option} for this call, or the session's default, if the server needs longer.`,
+      told?.message ??
+        `Request timed out after ${timeoutMs} ms${describe(request)}${kind === 'total' ? ' in total' : ''}.`,
+      {
+        hint: told?.hint ?? {
+          text: `Raise \`${option}\` for this call, or the session's default, if the server needs longer.`,
+          option,
+        },
+      },
     );
     this.timeoutMs = timeoutMs;
     this.kind = kind;
@@ -284,7 +329,7 @@ export class RequestCancelledError extends McpLocalError {
   constructor(request: RequestRef, reason: unknown) {
     super(
       'REQUEST_CANCELLED',
-      `Request cancelled by the caller${describe(request)}: ${reasonText(reason)}.`,
+      `Request cancelled by the caller${describe(request)}: ${clause(reasonText(reason))}.`,
       {
         cause: reason,
       },
@@ -399,9 +444,11 @@ export class SendFailedError extends McpLocalError {
   override name = 'SendFailedError';
   declare readonly code: 'SEND_FAILED';
   constructor(request: RequestRef | undefined, cause: unknown) {
-    super('SEND_FAILED', `Could not send the message${describe(request)}: ${reasonText(cause)}.`, {
-      cause,
-    });
+    super(
+      'SEND_FAILED',
+      `Could not send the message${describe(request)}: ${clause(reasonText(cause))}.`,
+      { cause },
+    );
   }
 }
 
@@ -575,8 +622,12 @@ export class PaginationError extends McpLocalError {
   declare readonly code: 'PAGINATION_FAILED';
   readonly method: string;
   readonly pages: number;
-  constructor(method: string, pages: number, why: string) {
-    super('PAGINATION_FAILED', `Listing ${method} stopped after ${pages} pages: ${why}.`);
+  constructor(method: string, pages: number, why: string, hint?: ErrorHint) {
+    super(
+      'PAGINATION_FAILED',
+      `Listing ${method} stopped after ${pages} pages: ${clause(why)}.`,
+      hint === undefined ? undefined : { hint },
+    );
     this.method = method;
     this.pages = pages;
   }
@@ -654,10 +705,12 @@ export class TooManyRoundsError extends McpLocalError {
   readonly method: string;
   readonly rounds: number;
   constructor(method: string, rounds: number) {
-    super(
-      'TOO_MANY_ROUNDS',
-      `${method} still asked for input after ${rounds} rounds; raise maxInputRounds if the server legitimately needs more, or pass inputRequired: 'return' to drive the rounds yourself.`,
-    );
+    super('TOO_MANY_ROUNDS', `${method} still asked for input after ${rounds} rounds.`, {
+      hint: {
+        text: "Raise maxInputRounds if the server legitimately needs more, or pass inputRequired: 'return' to drive the rounds yourself.",
+        option: 'maxInputRounds',
+      },
+    });
     this.method = method;
     this.rounds = rounds;
   }

@@ -8,6 +8,7 @@ import {
   RequestTimeoutError,
   SendFailedError,
   reasonText,
+  type McpErrorOptions,
 } from './errors.js';
 import {
   LEGACY_REVISIONS,
@@ -16,6 +17,7 @@ import {
   isRevision,
   type Revision,
 } from './protocol/revisions.js';
+import { clause } from './sentences.js';
 
 /**
  * The three negotiation steps the connection machine invokes: the legacy `initialize` handshake,
@@ -177,7 +179,7 @@ export class NegotiationError extends McpLocalError {
   declare readonly code: 'NEGOTIATION_FAILED';
   /** What the server said it supports, when it said. */
   readonly serverVersions: readonly string[] | undefined;
-  constructor(message: string, serverVersions?: readonly string[], options?: { cause?: unknown }) {
+  constructor(message: string, serverVersions?: readonly string[], options?: McpErrorOptions) {
     super('NEGOTIATION_FAILED', message, options);
     this.serverVersions = serverVersions;
   }
@@ -207,9 +209,14 @@ export class ConnectTimeoutError extends RequestTimeoutError {
   /** The request `connect()` was waiting for an answer to; undefined while the transport was starting. */
   readonly method: string | undefined;
   constructor(timeoutMs: number, method: string | undefined) {
-    super({ method: method ?? 'connect', id: '(connect)' }, timeoutMs, 'total');
+    super({ method: method ?? 'connect', id: '(connect)' }, timeoutMs, 'total', {
+      message: `connect() timed out after ${timeoutMs} ms, ${method === undefined ? 'while the transport was starting' : `with no answer to ${method}`}; the connection was closed.`,
+      hint: {
+        text: 'Raise `initializeTimeout` if the server needs longer to start.',
+        option: 'initializeTimeout',
+      },
+    });
     this.method = method;
-    this.message = `connect() timed out after ${timeoutMs} ms, ${method === undefined ? 'while the transport was starting' : `with no answer to ${method}`}; the connection was closed. Raise \`initializeTimeout\` if the server needs longer to start.`;
   }
 }
 
@@ -468,12 +475,23 @@ async function discoverOrFallBack(
   run: NegotiationRun,
 ): Promise<ProbeOutcome> {
   const legacyPossible = probing && legacyVersionOf(s) !== undefined;
-  const fallBack = (why: string): ProbeOutcome => {
+  const fallBack = (why: string, cause?: unknown, serverLooksLegacy = true): ProbeOutcome => {
     if (legacyPossible) return { era: 'fallback', why };
-    throw new NegotiationError(why);
+    // What would have made the probe fall back: the server looks like a legacy-era one.
+    throw new NegotiationError(why, undefined, {
+      ...(cause === undefined ? {} : { cause }),
+      ...(serverLooksLegacy
+        ? {
+            hint: {
+              text: "The server may predate 2026-07-28: with mode 'auto' and a handshake revision among supportedProtocolVersions, the session falls back to initialize.",
+              option: 'mode',
+            },
+          }
+        : {}),
+    });
   };
   let version = modernVersionOf(s);
-  if (version === undefined) return fallBack('no 2026 revision is enabled');
+  if (version === undefined) return fallBack('no 2026 revision is enabled', undefined, false);
   for (let attempt = 0; ; attempt++) {
     let raw: unknown;
     try {
@@ -531,11 +549,12 @@ async function discoverOrFallBack(
         if (MODERN_ERROR_CODES.has(error.code)) throw error;
         return fallBack(
           `server/discover was answered with error ${error.code} (${error.rpcMessage})`,
+          error,
         );
       }
       // Refused below JSON-RPC (an HTTP 4xx with no JSON-RPC body, say): a legacy server.
       if (probing && error instanceof SendFailedError) {
-        return fallBack(`server/discover was refused: ${reasonText(error.cause)}`);
+        return fallBack(`server/discover was refused: ${clause(reasonText(error.cause))}`, error);
       }
       throw error;
     }
@@ -545,7 +564,8 @@ async function discoverOrFallBack(
     } catch (error) {
       if (probing)
         return fallBack(
-          `server/discover returned something else than a discover result: ${reasonText(error)}`,
+          `server/discover returned something else than a discover result: ${clause(reasonText(error))}`,
+          error,
         );
       throw error;
     }

@@ -45,6 +45,7 @@ import {
   reasonText,
 } from './errors.js';
 import { ToolOutputValidator } from './protocol/tool-output.js';
+import { clause } from './sentences.js';
 import { filterToolsForHttp } from './protocol/http-headers.js';
 import { Subscription } from './subscriptions.js';
 import { CACHEABLE_METHODS, ResponseCache } from './cache.js';
@@ -630,7 +631,7 @@ export class ClientSession implements AsyncDisposable {
       if (!parsed.success) {
         this.#dispatcher.report({
           code: 'INVALID_MESSAGE',
-          message: `Dropped a ${notification.method} whose params do not fit protocol ${String(this.protocolVersion)}: ${parsed.error.issues[0]?.message ?? 'invalid'}.`,
+          message: `Dropped a ${notification.method} whose params do not fit protocol ${String(this.protocolVersion)}: ${clause(parsed.error.issues[0]?.message ?? 'invalid')}.`,
           payload: notification,
         });
         return;

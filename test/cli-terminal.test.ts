@@ -30,7 +30,13 @@ const serverEverything = path.join(
 const q = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
 
 /** What the keyboard sends for the keys the tests press. */
-const KEYS: Readonly<Record<string, string>> = { 'C-c': '\x03', Enter: '\r' };
+const KEYS: Readonly<Record<string, string>> = {
+  'C-c': '\x03',
+  'C-d': '\x04',
+  Enter: '\r',
+  Tab: '\t',
+  Up: '\x1b[A',
+};
 
 const COLUMNS = 120;
 const ROWS = 30;
@@ -124,6 +130,11 @@ class Terminal {
       if (sent === undefined) throw new Error(`No key ${key}`);
       this.#pty.write(sent);
     }
+  }
+
+  /** Types `text` (no Enter). */
+  write(text: string): void {
+    this.#pty.write(text);
   }
 
   /** Types `text` and Enter. */
@@ -435,6 +446,174 @@ describe('mcp-actors at a terminal', () => {
     t.keys('C-c');
     expect(await t.exitCode()).toBe(130);
     expect(t.screen()).toMatch(/^mcp-actors: interrupted: tools\/call \(id \d+\) cancelled\.$/m);
+    expect(await t.settings()).toEqual(['icanon', 'echo']);
+  });
+});
+
+describe('mcp-actors shell at a terminal', () => {
+  const PROMPT = 'mcp-servers/everything>';
+  /** A shell on server-everything through the tap, with its history in `<name>.history`. */
+  function shell(name: string) {
+    const log = path.join(scratch, `${name}.log`);
+    const pidFile = path.join(scratch, `${name}.pid`);
+    const history = path.join(scratch, `${name}.history`);
+    const t = terminal(
+      [
+        'shell',
+        '--',
+        process.execPath,
+        path.join(scratch, 'tap.mjs'),
+        log,
+        pidFile,
+        process.execPath,
+        serverEverything,
+        'stdio',
+      ],
+      { MCP_ACTORS_HISTORY: history },
+    );
+    return { t, log, pidFile, history };
+  }
+  /** Waits for `text` on the screen and the prompt back, empty, on the last line. */
+  const settled = (t: Terminal, text: string): Promise<string> =>
+    t.until(
+      `${JSON.stringify(text)} and the prompt`,
+      (s) => s.includes(text) && t.lastLine() === PROMPT,
+    );
+  /** The messages that reached the server so far (a line still being written is left out). */
+  const sent = (log: string) =>
+    readFileSync(log, 'utf8')
+      .split('\n')
+      .slice(0, -1)
+      .map(
+        (l) => JSON.parse(l) as { id?: number; method?: string; params?: { requestId?: number } },
+      );
+
+  it('runs commands, completes names and arguments, cancels a call with Ctrl-C and stays, prints notifications above the prompt, and exits', async () => {
+    const { t, log, pidFile, history } = shell('shell');
+    await t.until('the prompt', () => t.lastLine() === PROMPT);
+    expect(t.screen()).toMatch(
+      /^mcp-actors: connected to mcp-servers\/everything \S+ \(2025-11-25\)\. Type 'help' for the commands; Tab completes; Ctrl-D or 'exit' closes the session\.$/m,
+    );
+    const serverPid = Number(readFileSync(pidFile, 'utf8'));
+
+    // A command, its JSON argument typed bare.
+    t.type('call echo {"message": "hi"}');
+    await settled(t, 'Echo: hi');
+
+    // Tab completes a tool's name, then its argument names (those not given yet).
+    t.write('call get-su');
+    t.keys('Tab');
+    await t.until('the tool name completed', () => t.lastLine() === `${PROMPT} call get-sum`);
+    t.write('{"b');
+    t.keys('Tab');
+    await t.until('the argument name completed', () => t.lastLine().endsWith('call get-sum {"b":'));
+    t.write('2, "');
+    t.keys('Tab');
+    await t.until('the other argument completed', () =>
+      t.lastLine().endsWith('call get-sum {"b": 2, "a":'),
+    );
+    t.type('3}');
+    await settled(t, 'The sum of 3 and 2 is 5.');
+
+    // Ctrl-C cancels a long call at the server; the shell and the session stay.
+    t.type('call trigger-long-running-operation {"duration": 60, "steps": 60}');
+    await t.until('the progress bar at step 1 or later', (s) => {
+      const step = /trigger-long-running-operation █*░* +\d+% {2}(\d+)\/60$/m.exec(s);
+      return step !== null && Number(step[1]) >= 1;
+    });
+    t.keys('C-c');
+    const screen = await settled(t, 'mcp-actors: interrupted: tools/call');
+    const id = Number(
+      /^mcp-actors: interrupted: tools\/call \(id (\d+)\) cancelled\.$/m.exec(screen)?.[1],
+    );
+    expect(id).toBeGreaterThan(0);
+    // The tap logs what it passes on to the server: wait for it to have passed the cancellation.
+    await t.until('the cancellation at the server', () =>
+      sent(log).some((m) => m.method === 'notifications/cancelled' && m.params?.requestId === id),
+    );
+    expect(screen).not.toMatch(/[█░]/);
+    expect(alive(serverPid)).toBe(true);
+    t.type('call echo {"message": "still here"}');
+    await settled(t, 'Echo: still here');
+
+    // Notifications print as they arrive, above the prompt and what is being typed.
+    t.type('call toggle-simulated-logging');
+    await settled(t, 'Started simulated, random-leveled logging');
+    t.write('call ec');
+    await t.until('the line typed', () => t.lastLine() === `${PROMPT} call ec`);
+    const logged = (s: string): number =>
+      s.match(/^\d\d:\d\d:\d\d {2}notifications\/message {2}\w+: /gm)?.length ?? 0;
+    const before = logged(t.screen());
+    const printed = await t.until('a log message while typing', (s) => logged(s) > before);
+    const lines = printed.split('\n').filter((l) => l.trim() !== '');
+    expect(lines.at(-1)).toBe(`${PROMPT} call ec`);
+    expect(lines.at(-2)).toMatch(/^\d\d:\d\d:\d\d {2}notifications\/message {2}\w+: \w+[ -]level/);
+    // Ctrl-C drops what was typed, and the session stays.
+    t.keys('C-c');
+    await t.until('an empty prompt', () => t.lastLine() === PROMPT);
+    t.type('call toggle-simulated-logging');
+    await settled(t, 'Stopped simulated logging');
+
+    // History: the line before, with the up arrow; and kept in the history file.
+    t.keys('Up');
+    await t.until(
+      'the last line again',
+      () => t.lastLine() === `${PROMPT} call toggle-simulated-logging`,
+    );
+    t.keys('C-c');
+    await t.until('an empty prompt', () => t.lastLine() === PROMPT);
+    expect(readFileSync(history, 'utf8')).toContain('call get-sum {"b": 2, "a": 3}\n');
+
+    t.type('exit');
+    expect(await t.exitCode()).toBe(0);
+    await t.until('the server process gone', () => !alive(serverPid));
+    expect(await t.settings()).toEqual(['icanon', 'echo']);
+  });
+
+  it('takes the history from its file; Ctrl-C at an empty prompt closes the session', async () => {
+    writeFileSync(path.join(scratch, 'shell-history.history'), 'call get-sum {"a": 1, "b": 2}\n');
+    const { t, pidFile } = shell('shell-history');
+    await t.until('the prompt', () => t.lastLine() === PROMPT);
+    t.keys('Up');
+    await t.until(
+      'the line from the file',
+      () => t.lastLine() === `${PROMPT} call get-sum {"a": 1, "b": 2}`,
+    );
+    t.keys('Enter');
+    await settled(t, 'The sum of 1 and 2 is 3.');
+    const serverPid = Number(readFileSync(pidFile, 'utf8'));
+    t.keys('C-c');
+    expect(await t.exitCode()).toBe(0);
+    await t.until('the server process gone', () => !alive(serverPid));
+    expect(await t.settings()).toEqual(['icanon', 'echo']);
+  });
+
+  it('asks the server’s questions on its own line editor; Ctrl-C at one cancels the call, not the shell', async () => {
+    const { t } = shell('shell-dialogs');
+    await t.until('the prompt', () => t.lastLine() === PROMPT);
+    t.type('call trigger-sampling-request {"prompt": "What is 2+2?", "maxTokens": 10}');
+    await t.answer('? Your reply (Enter alone declines):', 'Four.');
+    const replied = await settled(t, '"text": "Four."');
+    // Typed once, echoed once: one line editor reads the terminal.
+    expect(replied).toMatch(/^\? Your reply \(Enter alone declines\): Four\.$/m);
+    t.type('call trigger-elicitation-request');
+    await t.until('the first question', () => t.lastLine().includes('Fill in the form?'));
+    t.keys('C-c');
+    await settled(t, 'mcp-actors: interrupted: tools/call');
+    t.type('call echo {"message": "after the dialogs"}');
+    await settled(t, 'Echo: after the dialogs');
+    t.type('exit');
+    expect(await t.exitCode()).toBe(0);
+    expect(await t.settings()).toEqual(['icanon', 'echo']);
+  });
+
+  it('Ctrl-D closes the session', async () => {
+    const { t, pidFile } = shell('shell-eof');
+    await t.until('the prompt', () => t.lastLine() === PROMPT);
+    const serverPid = Number(readFileSync(pidFile, 'utf8'));
+    t.keys('C-d');
+    expect(await t.exitCode()).toBe(0);
+    await t.until('the server process gone', () => !alive(serverPid));
     expect(await t.settings()).toEqual(['icanon', 'echo']);
   });
 });

@@ -7,6 +7,8 @@ import {
   UsageError,
   type CliOptions,
 } from '../src/cli/args.js';
+import { historyPath } from '../src/cli/shell.js';
+import { completeLine, parseShellLine, splitWords, type Catalog } from '../src/cli/shell-line.js';
 import {
   causeChain,
   DeadlineExpired,
@@ -14,11 +16,13 @@ import {
   exitCodeOf,
   Interrupted,
   oneLine,
+  tellError,
 } from '../src/cli/exit.js';
 import {
   formatContentBlock,
   formatInfo,
   formatNotification,
+  formatPrompts,
   formatTools,
   table,
   truncate,
@@ -49,6 +53,8 @@ import {
   RequestCancelledError,
   RequestTimeoutError,
   SendFailedError,
+  StreamError,
+  TooManyRoundsError,
   type OAuthClientOptions,
 } from '../src/index.js';
 import { OAuthStoreError } from '../src/node/index.js';
@@ -338,6 +344,57 @@ describe('exit codes and reports', () => {
     });
   });
 
+  it('tells the library’s advice in flags, and leaves out what a command line user cannot do', () => {
+    const tooLarge = new StreamError(
+      'MESSAGE_TOO_LARGE',
+      'The answer to request 3 is larger than maxMessageBytes (16 bytes); it was skipped.',
+      {
+        hint: {
+          text: "Raise maxMessageBytes if the server's messages are this large.",
+          option: 'maxMessageBytes',
+        },
+      },
+    );
+    const closed = new ConnectionClosedError(ref, { cause: tooLarge });
+    expect(tellError(closed, {})).toEqual({
+      text: "Connection closed (tools/call, id 3): The answer to request 3 is larger than --max-message-bytes (16 bytes); it was skipped. Raise --max-message-bytes if the server's messages are this large.",
+      hint: "Raise --max-message-bytes if the server's messages are this large.",
+    });
+    expect(tellError(new TooManyRoundsError('prompts/get', 10), {})).toEqual({
+      text: 'prompts/get still asked for input after 10 rounds.',
+      hint: 'Raise --max-input-rounds if the server legitimately needs more.',
+    });
+    const legacy = new NegotiationError(
+      'server/discover was answered with error -32601 (Method not found)',
+      undefined,
+      {
+        hint: { text: "Use mode 'auto'.", option: 'mode' },
+      },
+    );
+    expect(tellError(legacy, { protocolVersion: '2026-07-28' }).hint).toMatch(
+      /^The server may predate 2026-07-28: drop --protocol-version 2026-07-28, /,
+    );
+    expect(tellError(legacy, {})).toEqual({
+      text: 'server/discover was answered with error -32601 (Method not found).',
+      hint: undefined,
+    });
+    expect(errorDocument(closed, 3)).toEqual({
+      error: {
+        exitCode: 3,
+        code: 'CONNECTION_CLOSED',
+        message: expect.stringContaining('Raise --max-message-bytes') as unknown,
+        hint: "Raise --max-message-bytes if the server's messages are this large.",
+        causes: [
+          {
+            name: 'StreamError',
+            code: 'MESSAGE_TOO_LARGE',
+            message: expect.stringContaining('maxMessageBytes (16 bytes)') as unknown,
+          },
+        ],
+      },
+    });
+  });
+
   it('reports one line, with the telling stderr line of a crashed server', () => {
     const crash = new Error(
       'The server process "node" exited with code 1; its last stderr lines:\nfile.js:1\n^\n\nError: boom\n    at x (file.js:1:1)\n\nNode.js v20.20.2',
@@ -385,6 +442,33 @@ describe('human output', () => {
       },
     ]);
     expect(text).toBe('NAME     ARGUMENTS  DESCRIPTION\nget-sum  a*, b*, c  Adds.');
+  });
+
+  it('cuts the arguments column to a terminal, and nothing when there is none (a pipe, a file)', () => {
+    const names = ['sourceRepository', 'targetBranch', 'commitMessage', 'authorEmail', 'dryRun'];
+    const tool = {
+      name: 'open-pull-request',
+      description: 'Opens a pull request.',
+      inputSchema: {
+        type: 'object',
+        properties: Object.fromEntries(names.map((n) => [n, {}])),
+        required: ['authorEmail'],
+      },
+    };
+    const full = 'sourceRepository, targetBranch, commitMessage, authorEmail*, dryRun';
+    expect(formatTools([tool]).split('\n')[1]).toBe(
+      `open-pull-request  ${full}  Opens a pull request.`,
+    );
+    expect(formatTools([tool], 120).split('\n')[1]).toBe(
+      `open-pull-request  ${full.slice(0, 39)}…  Opens a pull request.`,
+    );
+    const prompt = {
+      name: 'review',
+      arguments: names.map((name) => ({ name, required: name === 'dryRun' })),
+    };
+    expect(formatPrompts([prompt]).split('\n')[1]).toBe(
+      'review  sourceRepository, targetBranch, commitMessage, authorEmail, dryRun*',
+    );
   });
 
   it('shows content blocks by kind', () => {
@@ -696,5 +780,136 @@ describe('OAuth in the command line', () => {
     ).toBe(
       'Logged out of https://h/mcp: the refresh token was revoked at the authorization server and the tokens forgotten (revoking the rest failed: https://as refused: x).',
     );
+  });
+});
+
+describe('the lines of the shell', () => {
+  const words = (line: string): string[] => splitWords(line).map((w) => w.text);
+
+  it('shell is a command of the command line, with its help', () => {
+    expect(parseCommandLine(['shell', '--', 'x'])).toMatchObject({
+      kind: 'run',
+      options: { command: 'shell', args: [] },
+    });
+    expect(parseCommandLine(['help', 'shell'])).toMatchObject({
+      kind: 'help',
+      text: expect.stringContaining('Tab completes commands, tool, prompt and resource names'),
+    });
+    expect(() => parseCommandLine(['shell', '--limit', '1', '--', 'x'])).toThrow(
+      '--limit is an option of listen, not of shell.',
+    );
+  });
+
+  it('splits words as a shell does, and takes a bare JSON value whole', () => {
+    expect(words(`call echo '{"message": "hi there"}'`)).toEqual([
+      'call',
+      'echo',
+      '{"message": "hi there"}',
+    ]);
+    expect(words('call echo {"message": "a } in a string", "n": [1, {"x": 2}]} --json')).toEqual([
+      'call',
+      'echo',
+      '{"message": "a } in a string", "n": [1, {"x": 2}]}',
+      '--json',
+    ]);
+    expect(words('read "file:///a b" x\\ y')).toEqual(['read', 'file:///a b', 'x y']);
+    expect(splitWords('call echo {"message": "h').at(-1)).toMatchObject({
+      start: 10,
+      open: true,
+    });
+    expect(splitWords("read 'abc").at(-1)?.open).toBe(true);
+  });
+
+  it('parses a line into a command of the CLI, with the command line’s checks', () => {
+    expect(parseShellLine('  ')).toEqual({ kind: 'empty' });
+    expect(parseShellLine('# a comment')).toEqual({ kind: 'empty' });
+    expect(parseShellLine('quit')).toEqual({ kind: 'exit' });
+    expect(parseShellLine('call echo {"message": "hi"} --json')).toEqual({
+      kind: 'run',
+      command: 'call',
+      args: ['echo', '{"message": "hi"}'],
+      json: true,
+    });
+    expect(parseShellLine('read demo://a')).toEqual({
+      kind: 'run',
+      command: 'read',
+      args: ['demo://a'],
+      json: false,
+    });
+    expect(parseShellLine('help call')).toMatchObject({
+      kind: 'help',
+      text: expect.stringMatching(/^call <tool> \['<json arguments>'\] \[--json\]\n\nCalls <tool>/),
+    });
+    expect(parseShellLine('tools --help')).toMatchObject({ kind: 'help' });
+    expect(parseShellLine('help')).toMatchObject({
+      kind: 'help',
+      text: expect.stringContaining('exit, quit'),
+    });
+  });
+
+  it.each([
+    ['call', /^call needs an argument: call <tool> \['<json arguments>'\]\.$/],
+    ['tools extra', /^tools takes no arguments; got "extra"\.$/],
+    ['login', /^Unknown command "login"; the commands are info, .*, read, help, exit, quit\.$/],
+    ['listen', /^listen is not a command of the shell: here the server's notifications print/],
+    ['call echo --frob', /^Unknown option --frob; on a line of the shell, a command takes --json/],
+    ['call echo {"message": "hi"', /^The line ends inside a quote or a JSON value/],
+  ])('refuses %j', (line, message) => {
+    expect.assertions(2);
+    try {
+      parseShellLine(line);
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toMatch(message);
+    }
+  });
+
+  const catalog: Catalog = {
+    tools: new Map([
+      ['echo', ['message']],
+      ['get-sum', ['a', 'b']],
+      ['get-env', []],
+    ]),
+    prompts: new Map([['args-prompt', ['city', 'state']]]),
+    resources: ['demo://resource/static/document/a.md', 'demo://resource/dynamic/text/{id}'],
+  };
+
+  it('completes command names, then names of tools, prompts and resources', () => {
+    expect(completeLine('', catalog)[0]).toEqual(
+      expect.arrayContaining(['call', 'tools', 'get-prompt', 'help', 'exit']),
+    );
+    expect(completeLine('ca', catalog)).toEqual([['call '], 'ca']);
+    expect(completeLine('re', catalog)).toEqual([['read', 'resources'], 're']);
+    expect(completeLine('call get-', catalog)).toEqual([['get-env', 'get-sum'], 'get-']);
+    expect(completeLine('call ec', catalog)).toEqual([['echo '], 'ec']);
+    expect(completeLine('get-prompt a', catalog)).toEqual([['args-prompt '], 'a']);
+    expect(completeLine('read demo://resource/s', catalog)).toEqual([
+      ['demo://resource/static/document/a.md '],
+      'demo://resource/s',
+    ]);
+    expect(completeLine('help get', catalog)).toEqual([['get-prompt '], 'get']);
+    expect(completeLine('tools --j', catalog)).toEqual([['--json '], '--j']);
+    expect(completeLine('tools x', catalog)).toEqual([[], 'x']);
+  });
+
+  it('completes the argument names of a tool or a prompt where a key goes, those not given yet', () => {
+    expect(completeLine('call get-sum ', catalog)).toEqual([['{"a": ', '{"b": '], '']);
+    expect(completeLine('call get-sum {', catalog)).toEqual([['"a": ', '"b": '], '']);
+    expect(completeLine('call get-sum {"b', catalog)).toEqual([['"b": '], '"b']);
+    expect(completeLine('call get-sum {"b": 2, "', catalog)).toEqual([['"a": '], '"']);
+    expect(completeLine('call get-sum {"a": 1, "b": 2, ', catalog)).toEqual([[], '']);
+    // Inside a string value there is no key to complete.
+    expect(completeLine('call echo {"message": "hello, "', catalog)).toEqual([[], '']);
+    expect(completeLine('get-prompt args-prompt {"c', catalog)).toEqual([['"city": '], '"c']);
+    expect(completeLine('call nope {', catalog)).toEqual([[], '']);
+  });
+
+  it('keeps the history in the state directory, or where MCP_ACTORS_HISTORY says', () => {
+    expect(historyPath({ XDG_STATE_HOME: '/state' })).toBe('/state/mcp-actors/shell_history');
+    expect(historyPath({ XDG_STATE_HOME: 'relative' })).toMatch(
+      /\/\.local\/state\/mcp-actors\/shell_history$/,
+    );
+    expect(historyPath({ MCP_ACTORS_HISTORY: '/tmp/h' })).toBe('/tmp/h');
+    expect(historyPath({ MCP_ACTORS_HISTORY: '' })).toBeUndefined();
   });
 });

@@ -371,12 +371,161 @@ describe('mcp-actors against server-everything over stdio', () => {
       era: 'legacy',
       negotiation: { mode: 'legacy', pinnedVersion: '2025-06-18' },
     });
-    // server-everything has no server/discover: a pinned 2026 session cannot start.
+    // server-everything has no server/discover: a pinned 2026 session cannot start, and the
+    // advice is to let the client find the revision.
     const modern = await cli('tools', '--protocol-version', '2026-07-28', ...everything);
     expect(modern.code).toBe(3);
-    expect(firstLine(modern)).toMatch(
-      /^mcp-actors: could not connect to .*server-everything.*-32601/,
+    expect(modern.stderr).toMatch(
+      /^mcp-actors: could not connect to .*server-everything.*: server\/discover was answered with error -32601 \(Method not found\)\. The server may predate 2026-07-28: drop --protocol-version 2026-07-28, and mcp-actors finds the revision by itself \(it falls back to the initialize handshake\)\.\n$/,
     );
+    const machine = await cli('tools', '--json', '--protocol-version', '2026-07-28', ...everything);
+    expect(machine.code).toBe(3);
+    expect(json(machine)).toEqual({
+      error: {
+        exitCode: 3,
+        code: 'NEGOTIATION_FAILED',
+        message: 'server/discover was answered with error -32601 (Method not found).',
+        hint: expect.stringMatching(
+          /^The server may predate 2026-07-28: drop --protocol-version 2026-07-28,/,
+        ) as unknown,
+        causes: [
+          {
+            name: 'JsonRpcError',
+            code: -32601,
+            message: expect.stringMatching(
+              /^Server error -32601 \(server\/discover, id \d+\): Method not found$/,
+            ) as unknown,
+          },
+        ],
+      },
+    });
+  });
+
+  it('a message over --max-message-bytes: the advice names the flag, not the library option', async () => {
+    // server-everything's answer to initialize (its instructions) is larger than 2000 bytes.
+    const o = await cli('info', '--max-message-bytes', '2000', ...everything);
+    expect(o.code).toBe(3);
+    expect(o.stderr).toMatch(
+      /: The answer to request \d+ is larger than --max-message-bytes \(2000 bytes; at least \d+ arrived\); it was skipped\. Raise --max-message-bytes if the server's messages are this large\.\n$/,
+    );
+    expect(o.stderr).not.toMatch(/maxMessageBytes/);
+    const machine = await cli('info', '--json', '--max-message-bytes', '2000', ...everything);
+    expect(json(machine)).toMatchObject({
+      error: {
+        code: 'MESSAGE_TOO_LARGE',
+        hint: "Raise --max-message-bytes if the server's messages are this large.",
+      },
+    });
+  });
+
+  it('a server that dies is reported in sentences with one full stop, and no library advice', async () => {
+    // It ends its last stderr line with a full stop, which the message quotes.
+    const dying = path.join(scratch, 'dying-server.mjs');
+    writeFileSync(dying, DYING_SERVER);
+    const called = await cli('call', 'anything', '--', process.execPath, dying, 'tools/call');
+    expect(called.code).toBe(3);
+    expect(called.stderr).toBe(
+      `mcp-actors: Connection closed (tools/call, id 2): The server process ${JSON.stringify(process.execPath)} exited with code 4; its last stderr lines: giving up now.\n`,
+    );
+    const listened = await cli(
+      'listen',
+      '--',
+      process.execPath,
+      dying,
+      'notifications/initialized',
+    );
+    expect(listened.code).toBe(3);
+    expect(listened.stderr.split('\n').at(-2)).toBe(
+      `mcp-actors: The server closed the connection: The server process ${JSON.stringify(process.execPath)} exited with code 4; its last stderr lines: giving up now.`,
+    );
+    const machine = await cli(
+      'call',
+      'anything',
+      '--json',
+      '--',
+      process.execPath,
+      dying,
+      'tools/call',
+    );
+    expect(json(machine)).toMatchObject({
+      error: {
+        code: 'CONNECTION_CLOSED',
+        message: `Connection closed (tools/call, id 2): The server process ${JSON.stringify(process.execPath)} exited with code 4; its last stderr lines:\ngiving up now.`,
+        causes: [{ name: 'ServerExitedError', code: 'TRANSPORT_ERROR' }],
+      },
+    });
+  });
+
+  it('shell runs the lines it reads from a pipe with the output of the commands, and goes on after a failure', async () => {
+    const history = path.join(scratch, 'piped.history');
+    const running = start(['shell', ...everything], { MCP_ACTORS_HISTORY: history });
+    running.child.stdin?.end(
+      [
+        'call echo {"message": "hi there"}',
+        'call get-sum \'{"a": 1, "b": 2}\' --json',
+        'bogus',
+        'read demo://nope',
+        'call echo {"message": oops}',
+        'help read',
+        'call echo {"message": "still here"}',
+        '',
+      ].join('\n'),
+    );
+    const o = await running.done;
+    expect(o.code).toBe(0);
+    expect(o.stdout).toBe(
+      [
+        'Echo: hi there',
+        JSON.stringify({ content: [{ type: 'text', text: 'The sum of 1 and 2 is 3.' }] }, null, 2),
+        'read <uri> [--json]',
+        '',
+        'Reads the resource at <uri> and prints its contents: text as it is, binary contents as a',
+        'one-line summary (use --json for the base64 blob).',
+        'Echo: still here',
+        '',
+      ].join('\n'),
+    );
+    const errors = o.stderr.split('\n').filter((l) => l.startsWith('mcp-actors: '));
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^mcp-actors: connected to mcp-servers\/everything \S+ \(2025-11-25\)\. /,
+      ),
+      'mcp-actors: Unknown command "bogus"; the commands are info, tools, call, prompts, get-prompt, resources, read, help, exit, quit.',
+      expect.stringMatching(
+        /^mcp-actors: Server error -32602 \(resources\/read, id \d+\): .*demo:\/\/nope not found$/,
+      ),
+      expect.stringMatching(
+        /^mcp-actors: The tool arguments are not JSON \(.*\): \{"message": oops\} See 'help call'\.$/,
+      ),
+    ]);
+    // Lines from a pipe are no history.
+    expect(existsSync(history)).toBe(false);
+  });
+
+  it('shell ends on SIGTERM with exit code 143, closing the session', async () => {
+    const running = start(['shell', '--verbose', ...everything]);
+    await running.stderrHas("Type 'help' for the commands");
+    running.child.kill('SIGTERM');
+    const o = await running.done;
+    expect(o.code).toBe(143);
+    expect(o.stderr).toMatch(/^mcp-actors: interrupted; closing the session\.$/m);
+    expect(o.stderr).toMatch(/^mcp-actors: session closed; server process \d+ has exited$/m);
+  });
+
+  it('shell ends with exit code 3 when the connection closes beneath it', async () => {
+    const dying = path.join(scratch, 'dying-shell-server.mjs');
+    writeFileSync(dying, DYING_SERVER);
+    const running = start(['shell', '--', process.execPath, dying, 'tools/call']);
+    running.child.stdin?.write('call anything\n');
+    const o = await running.done;
+    expect(o.code).toBe(3);
+    expect(o.stderr.split('\n').slice(-3)).toEqual([
+      expect.stringMatching(
+        /^mcp-actors: Connection closed \(tools\/call, id \d+\): The server process .* exited with code 4; its last stderr lines: giving up now\.$/,
+      ),
+      `mcp-actors: the session closed: The server process ${JSON.stringify(process.execPath)} exited with code 4; its last stderr lines: giving up now.`,
+      '',
+    ]);
   });
 
   it('listen on a legacy-era server says so and prints what the server sends', async () => {
@@ -440,6 +589,10 @@ describe('usage', () => {
     [['get-prompt', 'p', '{"n":1}', '--', 'x'], /^mcp-actors: Prompt arguments are strings/],
     [['tools', '--frob', '--', 'x'], /^mcp-actors: Unknown option --frob/],
     [['tools', '--timeout', 'soon', '--', 'x'], /^mcp-actors: --timeout takes a whole number/],
+    [
+      ['call', 'x', '--max-input-rounds', '0', '--', 'x'],
+      /^mcp-actors: --max-input-rounds takes a whole number above 0; got "0"\.$/,
+    ],
     [
       ['tools', '--protocol-version', '1999-01-01', '--', 'x'],
       /^mcp-actors: --protocol-version "1999-01-01" is not a revision/,
@@ -746,6 +899,29 @@ describe('over WebSocket', () => {
   });
 });
 
+/**
+ * A legacy server over stdio that exits with code 4 when it gets the method named by its argument,
+ * writing a last stderr line that ends with a full stop.
+ */
+const DYING_SERVER = `
+import { createInterface } from 'node:readline';
+const fatal = process.argv[2];
+const write = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const m = JSON.parse(line);
+  if (m.method === fatal) {
+    process.stderr.write('giving up now.\\n');
+    process.exit(4);
+  }
+  if (m.method === 'initialize') {
+    write({ jsonrpc: '2.0', id: m.id, result: { protocolVersion: m.params.protocolVersion,
+      capabilities: { tools: {} }, serverInfo: { name: 'dying', version: '1.0.0' } } });
+  } else if (m.id !== undefined) {
+    write({ jsonrpc: '2.0', id: m.id, error: { code: -32601, message: 'Method not found' } });
+  }
+});
+`;
+
 /** A 2026-07-28 server over stdio: server/discover and subscriptions/listen; logs what it gets. */
 const MODERN_SERVER = `
 import { appendFileSync } from 'node:fs';
@@ -774,6 +950,16 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     for (const uri of asked.resourceSubscriptions ?? []) {
       write({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri, _meta: meta } });
     }
+  } else if (m.method === 'tools/call' && m.params.name === 'ask-forever') {
+    // Asks for more input (nothing to answer: a state to send back) every time.
+    write({ jsonrpc: '2.0', id: m.id, result: { resultType: 'input_required', requestState: 'again' } });
+  } else if (m.method === 'tools/list') {
+    // A tool with more arguments than a terminal's table has room for.
+    const names = ['sourceRepository', 'targetBranch', 'commitMessage', 'authorEmail', 'dryRun'];
+    write({ jsonrpc: '2.0', id: m.id, result: { resultType: 'complete', tools: [{
+      name: 'open-pull-request', description: 'Opens a pull request.',
+      inputSchema: { type: 'object', properties: Object.fromEntries(names.map((n) => [n, { type: 'string' }])),
+        required: ['sourceRepository', 'targetBranch', 'authorEmail'] } }] } });
   } else {
     write({ jsonrpc: '2.0', id: m.id, error: { code: -32601, message: 'Method not found: ' + m.method } });
   }
@@ -813,6 +999,61 @@ describe('against a 2026-07-28 server', () => {
     expect(o.stdout).toMatch(
       /^negotiation\s+server\/discover \(a 2026 server slower than the probe: server\/discover had no answer within 100 ms\)$/m,
     );
+  });
+
+  it('tools into a pipe prints every argument: nothing is cut off the table', async () => {
+    const o = await cli('tools', ...modern());
+    expect(o.code).toBe(0);
+    expect(o.stdout.split('\n')).toEqual([
+      'NAME               ARGUMENTS                                                              DESCRIPTION',
+      'open-pull-request  sourceRepository*, targetBranch*, commitMessage, authorEmail*, dryRun  Opens a pull request.',
+      '',
+    ]);
+  });
+
+  it('a call past --max-input-rounds is given up, and the advice names the flag', async () => {
+    writeFileSync(log, '');
+    const o = await cli('call', 'ask-forever', '--max-input-rounds', '2', ...modern());
+    expect(o.code).toBe(1);
+    expect(o.stderr).toBe(
+      'mcp-actors: tools/call still asked for input after 2 rounds. Raise --max-input-rounds if the server legitimately needs more.\n',
+    );
+    const calls = readFileSync(log, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { method: string; params?: { requestState?: string } })
+      .filter((m) => m.method === 'tools/call');
+    // The call and two rounds, each sending the state back.
+    expect(calls.map((c) => c.params?.requestState)).toEqual([undefined, 'again', 'again']);
+    const machine = await cli('call', 'ask-forever', '--json', ...modern());
+    expect(json(machine)).toEqual({
+      error: {
+        exitCode: 1,
+        code: 'TOO_MANY_ROUNDS',
+        message: 'tools/call still asked for input after 10 rounds.',
+        hint: 'Raise --max-input-rounds if the server legitimately needs more.',
+      },
+    });
+  });
+
+  it('shell listens for list changes, prints them, and lists the tools again to complete them', async () => {
+    writeFileSync(log, '');
+    const running = start(['shell', ...modern()]);
+    await running.stderrHas('notifications/tools/list_changed');
+    running.child.stdin?.end('exit\n');
+    const o = await running.done;
+    expect(o.code).toBe(0);
+    expect(o.stderr).toMatch(/^\d\d:\d\d:\d\d {2}notifications\/tools\/list_changed$/m);
+    const sent = readFileSync(log, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { method: string; params?: { notifications?: unknown } });
+    expect(sent.find((m) => m.method === 'subscriptions/listen')?.params?.notifications).toEqual({
+      toolsListChanged: true,
+      resourcesListChanged: true,
+    });
+    // Once when the shell starts, and again after the change.
+    expect(sent.filter((m) => m.method === 'tools/list').length).toBeGreaterThanOrEqual(2);
   });
 
   it('listen prints the subscription’s notifications (--json: one object per line)', async () => {

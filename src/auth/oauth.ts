@@ -12,6 +12,7 @@ import {
 } from '../../machines/authorization.js';
 import { systemClock, type Clock } from '../clock.js';
 import { AuthorizationError, InvalidArgumentError, McpLocalError, reasonText } from '../errors.js';
+import { clause } from '../sentences.js';
 import { authChallengeOf } from './challenge.js';
 import {
   discoverAuthorizationServer,
@@ -872,7 +873,7 @@ export class OAuthClient implements HttpAuth {
       const oauthError = error instanceof lib.ResponseBodyError ? error.error : undefined;
       throw new AuthorizationError(
         'registration-failed',
-        `Dynamic Client Registration at ${at.as.registration_endpoint} failed: ${error instanceof lib.ResponseBodyError ? `${error.error}${error.error_description === undefined ? '' : ` (${error.error_description})`}` : reasonText(error)}.`,
+        `Dynamic Client Registration at ${at.as.registration_endpoint} failed: ${error instanceof lib.ResponseBodyError ? `${error.error}${error.error_description === undefined ? '' : ` (${error.error_description})`}` : clause(reasonText(error))}.`,
         { oauthError },
       );
     }

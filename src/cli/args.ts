@@ -6,7 +6,8 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { REVISIONS, isRevision, type Revision } from '../protocol/revisions.js';
-import { PACKAGE_VERSION } from '../session-types.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/line.js';
+import { DEFAULT_MAX_INPUT_ROUNDS, PACKAGE_VERSION } from '../session-types.js';
 
 /** A command line that cannot be run: exit code 2. */
 export class UsageError extends Error {
@@ -28,6 +29,7 @@ export const COMMANDS = [
   'resources',
   'read',
   'listen',
+  'shell',
   'login',
   'logout',
 ] as const;
@@ -52,6 +54,20 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The commands that act on the tokens of an http(s) server rather than open a session. */
 export const AUTH_COMMANDS: readonly CommandName[] = ['login', 'logout'];
+
+/** The commands a line of `mcp-actors shell` may run (the session's own, one at a time). */
+export const SHELL_COMMANDS = [
+  'info',
+  'tools',
+  'call',
+  'prompts',
+  'get-prompt',
+  'resources',
+  'read',
+] as const satisfies readonly CommandName[];
+
+/** A command a line of the shell may run. */
+export type ShellCommandName = (typeof SHELL_COMMANDS)[number];
 
 /**
  * OAuth for an http(s) server: which client, which grant, which scope, and where tokens are kept.
@@ -112,6 +128,13 @@ export interface CliOptions {
    * (`Infinity`: it never falls back on silence). Default 3 000, or half of `timeout` if shorter.
    */
   readonly probeTimeout: number;
+  /**
+   * The most rounds of input a 2026 call may ask for before it is given up (`--max-input-rounds`);
+   * undefined: the library's default.
+   */
+  readonly maxInputRounds: number | undefined;
+  /** The size cap of one message from the server, bytes (`--max-message-bytes`); undefined: the default. */
+  readonly maxMessageBytes: number | undefined;
   readonly roots: readonly string[];
   readonly json: boolean;
   /** `--no-interactive` was given (the terminal may still rule prompts out). */
@@ -144,6 +167,8 @@ const OPTIONS = {
   'protocol-version': { type: 'string' },
   timeout: { type: 'string' },
   'probe-timeout': { type: 'string' },
+  'max-input-rounds': { type: 'string' },
+  'max-message-bytes': { type: 'string' },
   root: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   'no-interactive': { type: 'boolean' },
@@ -192,7 +217,8 @@ const SPECS: Readonly<Record<CommandName, CommandSpec>> = {
     summary: 'list the tools (every page)',
     arity: [0, 0],
     details:
-      'Lists every tool: name, arguments (* = required) and the first line of its description.\n' +
+      'Lists every tool: name, arguments (* = required) and the first line of its description\n' +
+      '(cut to fit a terminal; whole into a pipe or a file).\n' +
       'With --json: {"tools": [...]} with the full definitions (input and output schemas).',
   },
   call: {
@@ -246,6 +272,20 @@ const SPECS: Readonly<Record<CommandName, CommandSpec>> = {
       '  --limit <n>          stop after n notifications\n' +
       'With --json: one JSON object per line (method and params).',
   },
+  shell: {
+    synopsis: 'shell',
+    summary: 'one live session you type commands into',
+    arity: [0, 0],
+    details:
+      'Connects once and reads commands, one a line, until exit, quit, Ctrl-D or Ctrl-C at an\n' +
+      'empty line: info, tools, call, prompts, get-prompt, resources and read, as on the command\n' +
+      "line (quote a JSON argument with '…', or type it bare), each with --json if wanted; help\n" +
+      '[command] for the list. Tab completes commands, tool, prompt and resource names, and a\n' +
+      "tool's or a prompt's argument names after {. Ctrl-C cancels the running call and keeps the\n" +
+      "session. The server's notifications (log messages, list changes, resource updates) print\n" +
+      'as they arrive. History is kept in $XDG_STATE_HOME/mcp-actors/shell_history\n' +
+      '(~/.local/state/…), or in MCP_ACTORS_HISTORY (empty: in memory only).',
+  },
   login: {
     synopsis: 'login',
     summary: 'authorize at an http(s) server now (OAuth) and keep the tokens',
@@ -284,6 +324,11 @@ Session:
   --probe-timeout <ms>         how long the probe waits for server/discover before it falls
                                back to the handshake (which a late answer still beats);
                                0: no fallback on silence (default ${DEFAULT_PROBE_TIMEOUT_MS}, at most half of --timeout)
+  --max-input-rounds <n>       the most rounds of questions (elicitation, sampling) one call to
+                               a 2026-07-28 server may ask before it is given up
+                               (default ${DEFAULT_MAX_INPUT_ROUNDS})
+  --max-message-bytes <n>      the largest message taken from the server, in bytes
+                               (default ${DEFAULT_MAX_MESSAGE_BYTES}: 32 MiB)
   --root <uri|path>            a root offered to the server (repeatable)
   --log-level <level>          ask for the server's log messages at this level and print them
                                (${LOG_LEVELS.join(', ')})
@@ -558,24 +603,8 @@ export function parseCommandLine(
     const about = rest[0];
     return { kind: 'help', text: isCommand(about) ? commandHelp(about) : mainHelp() };
   }
-  if (first === undefined) {
-    throw new UsageError(`Which command? One of: ${COMMANDS.join(', ')}.`);
-  }
-  if (command === undefined) {
-    throw new UsageError(
-      `Unknown command ${JSON.stringify(first)}; the commands are ${COMMANDS.join(', ')}.`,
-    );
-  }
-  const spec = SPECS[command];
-  const [min, max] = spec.arity;
-  if (rest.length < min || rest.length > max) {
-    throw new UsageError(
-      rest.length < min
-        ? `${command} needs ${min === 1 ? 'an argument' : `${min} arguments`}: mcp-actors ${spec.synopsis}.`
-        : `${command} takes ${max === 0 ? 'no arguments' : `at most ${max}`}; got ${rest.map((r) => JSON.stringify(r)).join(' ')}.`,
-      command,
-    );
-  }
+  checkCommand(first, rest, COMMANDS);
+  if (command === undefined) throw new Error('unreachable');
   for (const [name, commands] of Object.entries(COMMAND_OPTIONS)) {
     if ((values as Record<string, unknown>)[name] !== undefined && !commands.includes(command)) {
       throw new UsageError(
@@ -641,6 +670,14 @@ export function parseCommandLine(
       protocolVersion,
       timeout,
       probeTimeout,
+      maxInputRounds:
+        values['max-input-rounds'] === undefined
+          ? undefined
+          : parseCount('--max-input-rounds', values['max-input-rounds'], false),
+      maxMessageBytes:
+        values['max-message-bytes'] === undefined
+          ? undefined
+          : parseCount('--max-message-bytes', values['max-message-bytes'], false),
       roots: (values.root ?? []).map((r) => rootUri(r, cwd)),
       json: values.json === true,
       noInteractive: values['no-interactive'] === true,
@@ -651,6 +688,48 @@ export function parseCommandLine(
       limit: values.limit === undefined ? undefined : parseCount('--limit', values.limit, false),
     },
   };
+}
+
+/**
+ * Checks a command and the number of its arguments, as the command line and the lines of the
+ * shell give them; `among` are the commands allowed there, `usagePrefix` what the synopsis is
+ * shown after.
+ */
+export function checkCommand<C extends CommandName>(
+  first: string | undefined,
+  rest: readonly string[],
+  among: readonly C[],
+  usagePrefix = 'mcp-actors ',
+): C {
+  if (first === undefined) {
+    throw new UsageError(`Which command? One of: ${among.join(', ')}.`);
+  }
+  const command = among.find((c) => c === first);
+  if (command === undefined) {
+    throw new UsageError(
+      `Unknown command ${JSON.stringify(first)}; the commands are ${among.join(', ')}.`,
+    );
+  }
+  const spec = SPECS[command];
+  const [min, max] = spec.arity;
+  if (rest.length < min || rest.length > max) {
+    throw new UsageError(
+      rest.length < min
+        ? `${command} needs ${min === 1 ? 'an argument' : `${min} arguments`}: ${usagePrefix}${spec.synopsis}.`
+        : `${command} takes ${max === 0 ? 'no arguments' : `at most ${max}`}; got ${rest.map((r) => JSON.stringify(r)).join(' ')}.`,
+      command,
+    );
+  }
+  return command;
+}
+
+/** A command's synopsis and summary (for the shell's help). */
+export function commandSpec(command: CommandName): {
+  readonly synopsis: string;
+  readonly summary: string;
+  readonly details: string;
+} {
+  return SPECS[command];
 }
 
 function usageFromParseArgs(error: unknown, argv: readonly string[]): UsageError {

@@ -19,8 +19,11 @@ import {
   RequestCancelledError,
   RequestTimeoutError,
   reasonText,
+  type ErrorHint,
 } from '../errors.js';
 import { OAuthStoreError } from '../node/oauth.js';
+import { isModernVersion } from '../protocol/revisions.js';
+import { clause } from '../sentences.js';
 
 export const EXIT = {
   ok: 0,
@@ -105,13 +108,103 @@ export function authFailureIn(error: unknown): AuthorizationError | OAuthStoreEr
   return undefined;
 }
 
+/** What the advice of the command line depends on: the flags given. */
+export interface AdviceContext {
+  /** `--protocol-version`, when given. */
+  readonly protocolVersion?: string | undefined;
+}
+
 /**
- * The one-line report of an error: the first line of its message. When that line introduces more
- * (a server's last stderr lines), the telling one of those is added: the last that is not a stack
- * frame or Node's version banner.
+ * The command line's advice for a library's hint: the flag to change rather than the library
+ * option (`--max-input-rounds`, not `maxInputRounds`); undefined when no flag does it (the
+ * advice of the library does not apply to a user of the command line).
  */
-export function oneLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+export function cliAdvice(hint: ErrorHint, context: AdviceContext): string | undefined {
+  switch (hint.option) {
+    case 'maxInputRounds':
+      return 'Raise --max-input-rounds if the server legitimately needs more.';
+    case 'initializeTimeout':
+      return 'Raise --timeout if the server needs longer to start, or give 0 for none.';
+    case 'timeout':
+      return 'Raise --timeout if the server needs longer, or give 0 for none.';
+    case 'maxMessageBytes':
+      return "Raise --max-message-bytes if the server's messages are this large.";
+    case 'mode': {
+      const pinned = context.protocolVersion;
+      return pinned !== undefined && isModernVersion(pinned)
+        ? `The server may predate ${pinned}: drop --protocol-version ${pinned}, and mcp-actors finds the revision by itself (it falls back to the initialize handshake).`
+        : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** An error as a user of the command line is told it: what went wrong, and what to do. */
+export interface ToldError {
+  /** The message, with the library's advice replaced by the command line's, or left out. */
+  readonly text: string;
+  /** The command line's advice, when it has some: a sentence naming a flag. */
+  readonly hint: string | undefined;
+}
+
+const PLACEHOLDER = '\u0000';
+
+/** The library options the command line has a flag for. */
+const OPTION_FLAGS: Readonly<Record<string, string>> = {
+  maxInputRounds: '--max-input-rounds',
+  maxMessageBytes: '--max-message-bytes',
+  initializeTimeout: '--timeout',
+  requestTimeout: '--timeout',
+};
+
+/**
+ * Tells an error to a user of the command line: the error's own hint comes out of its message
+ * (it is given as `hint`, in the command line's words), and the hints of the errors it embeds
+ * are put in the command line's words, or left out.
+ */
+export function tellError(error: unknown, context: AdviceContext): ToldError {
+  const chain: McpError[] = [];
+  const seen = new Set<unknown>();
+  for (
+    let current: unknown = error, depth = 0;
+    current instanceof Error && !seen.has(current) && depth < 10;
+    current = current.cause, depth++
+  ) {
+    seen.add(current);
+    if (current instanceof McpError && current.hint !== undefined) chain.push(current);
+  }
+  let text =
+    error instanceof McpError
+      ? error.summary
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  let hint: string | undefined;
+  for (const e of chain) {
+    if (e.hint === undefined) continue;
+    const advice = cliAdvice(e.hint, context);
+    hint ??= advice;
+    const theirs = clause(e.hint.text);
+    text = text.split(theirs).join(advice === undefined ? PLACEHOLDER : clause(advice));
+  }
+  text = text
+    .replace(new RegExp(` ?${PLACEHOLDER}\\.?`, 'g'), '')
+    .replace(new RegExp(PLACEHOLDER, 'g'), '');
+  // What is left naming an option the command line has a flag for names the flag.
+  for (const [option, flag] of Object.entries(OPTION_FLAGS)) {
+    text = text.replace(new RegExp(`\\b${option}\\b`, 'g'), flag);
+  }
+  return { text, hint };
+}
+
+/**
+ * The one-line report of an error: the first line of its message (or of `text`, the message as
+ * told). When that line introduces more (a server's last stderr lines), the telling one of those
+ * is added: the last that is not a stack frame or Node's version banner.
+ */
+export function oneLine(error: unknown, text?: string): string {
+  const message = text ?? (error instanceof Error ? error.message : String(error));
   const [first = '', ...rest] = message.split('\n');
   if (first.trim() === '') return error instanceof Error ? error.name : 'unknown error';
   if (!first.trimEnd().endsWith(':')) return first;
@@ -177,18 +270,28 @@ export function causesOf(error: unknown): Record<string, unknown>[] {
   return causes;
 }
 
-/** The error as a JSON document (for --json). */
-export function errorDocument(failure: unknown, exitCode: number): Record<string, unknown> {
+/**
+ * The error as a JSON document (for --json): its code, its message (as `tellError` tells it with
+ * `context`), the command line's advice as `hint`, and the causes beneath it.
+ */
+export function errorDocument(
+  failure: unknown,
+  exitCode: number,
+  context: AdviceContext = {},
+  hint?: string,
+): Record<string, unknown> {
   const doc: Record<string, unknown> = { exitCode };
   // An authorization failure is told as itself, not as the failed send it caused.
   const error = authFailureIn(failure) ?? failure;
+  const told = tellError(error, context);
+  const advice = hint ?? told.hint;
   if (error instanceof JsonRpcError) {
     doc.code = error.code;
     doc.message = error.rpcMessage;
     if (error.data !== undefined) doc.data = error.data;
   } else if (error instanceof McpError) {
     doc.code = error.code;
-    doc.message = error.message;
+    doc.message = told.text;
     if (error instanceof AuthorizationError) doc.reason = error.reason;
   } else if (error instanceof OAuthStoreError) {
     doc.code = 'TOKEN_STORE';
@@ -197,6 +300,7 @@ export function errorDocument(failure: unknown, exitCode: number): Record<string
   } else {
     doc.message = error instanceof Error ? error.message : String(error);
   }
+  if (advice !== undefined) doc.hint = advice;
   const causes = causesOf(error);
   if (causes.length > 0) doc.causes = causes;
   return { error: doc };

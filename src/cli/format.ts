@@ -72,11 +72,12 @@ export function schemaArguments(schema: unknown): string {
 }
 
 /**
- * How wide the arguments column may be: 40 at most, less on a narrow terminal so that the
- * description keeps 40 columns (the arguments keep 12 at least).
+ * How wide the arguments column may be on a terminal `columns` wide: 40 at most, less on a narrow
+ * terminal so that the description keeps 40 columns (the arguments keep 12 at least). With no
+ * terminal (a pipe, a file) nothing is cut.
  */
 function argumentsWidth(names: readonly string[], columns: number | undefined): number {
-  if (columns === undefined) return 40;
+  if (columns === undefined) return Infinity;
   const name = Math.max(4, ...names.map(width));
   return Math.max(12, Math.min(40, columns - name - 4 - 40));
 }

@@ -15,6 +15,7 @@ import {
 } from '../auth/oauth.js';
 import type { OAuthRecord } from '../auth/store.js';
 import { reasonText } from '../errors.js';
+import { clause } from '../sentences.js';
 import {
   createFileOAuthStore,
   startLoopbackRedirect,
@@ -333,7 +334,7 @@ export function logoutText(outcome: CliLogoutOutcome): string {
   const { revoked, unsupported, why } = outcome;
   if (revoked.length === 0) {
     const reason = why ?? 'the authorization server revokes none of them';
-    return `${start} the tokens were forgotten; they were not revoked: ${reason}.`;
+    return `${start} the tokens were forgotten; they were not revoked: ${clause(reason)}.`;
   }
   const notes = [
     ...unsupported.map(

@@ -15,6 +15,7 @@ import {
 } from '../errors.js';
 import { ConnectTimeoutError, META_SUBSCRIPTION_ID } from '../negotiation.js';
 import type { SubscriptionFilter } from '../subscriptions.js';
+import { clause, sentence } from '../sentences.js';
 import {
   AUTH_COMMANDS,
   parseCommandLine,
@@ -34,6 +35,7 @@ import {
   exitCodeOf,
   Interrupted,
   oneLine,
+  tellError,
 } from './exit.js';
 import {
   formatInfo,
@@ -66,6 +68,7 @@ import {
 } from './oauth.js';
 import { renderProgress, StatusLine } from './progress.js';
 import { buildSession, negotiationOptions, targetText, type BuiltTransport } from './session.js';
+import { runShell, type ShellAsker, type ShellHost } from './shell.js';
 
 type Json = Record<string, unknown>;
 
@@ -147,7 +150,8 @@ class Deadline {
 /** One run of the CLI. */
 class Run {
   readonly io: CliIo;
-  readonly options: CliOptions;
+  /** The options of the command being run (the shell sets them for each line). */
+  options: CliOptions;
   readonly status: StatusLine;
   readonly interactive: boolean;
   /**
@@ -155,8 +159,12 @@ class Run {
    * terminal, and not --no-interactive.
    */
   readonly authInteractive: boolean;
-  /** Aborted on the first Ctrl-C (or SIGTERM). */
-  readonly interrupt = new AbortController();
+  /** Aborted on the first Ctrl-C (or SIGTERM); the shell gives each line its own. */
+  interrupt = new AbortController();
+  /** Aborted on the first SIGINT or SIGTERM the process gets: the shell ends. */
+  readonly stopped = new AbortController();
+  /** The shell's own terminal dialogs, while the shell runs. */
+  openAsker: ((signal: AbortSignal) => ShellAsker) | undefined;
   readonly #deadlines = new Set<Deadline>();
   #dialogs: Promise<unknown> = Promise.resolve();
   #dialogOpen = 0;
@@ -170,9 +178,13 @@ class Run {
   /** For `listen`: notifications that arrived before it started printing (while connecting). */
   readonly early: [method: string, params: unknown][] = [];
 
+  /** Whether this run is `mcp-actors shell` (a Ctrl-C cancels a line's command, not the run). */
+  readonly shell: boolean;
+
   constructor(io: CliIo, options: CliOptions) {
     this.io = io;
     this.options = options;
+    this.shell = options.command === 'shell';
     this.status = new StatusLine(io.stderr);
     this.interactive = !options.noInteractive && io.stdin.isTTY === true;
     this.authInteractive = this.interactive && io.stderr.isTTY === true;
@@ -261,10 +273,13 @@ class Run {
       this.status.suspend(async () => {
         this.#dialogOpen++;
         for (const d of this.#deadlines) d.pause();
-        const asker = openReadlineAsker(this.io.stdin, this.io.stderr, {
-          signal: AnyAbort.of(signal, this.interrupt.signal),
-          onInterrupt: () => this.interruptRun('SIGINT'),
-        });
+        const ended = AnyAbort.of(signal, this.interrupt.signal);
+        const asker =
+          this.openAsker?.(ended) ??
+          openReadlineAsker(this.io.stdin, this.io.stderr, {
+            signal: ended,
+            onInterrupt: () => this.interruptRun('SIGINT'),
+          });
         try {
           return await use(asker);
         } finally {
@@ -291,11 +306,17 @@ class Run {
     }
   }
 
-  /** The first Ctrl-C: cancel what is in flight; the session is closed on the way out. */
+  /**
+   * The first Ctrl-C: cancel what is in flight; the session is closed on the way out. In the
+   * shell, a Ctrl-C at the terminal cancels the line's command only (`stopped` is for signals).
+   */
   interruptRun(signal: 'SIGINT' | 'SIGTERM'): void {
+    if (!this.shell && !this.stopped.signal.aborted) this.stopped.abort(new Interrupted(signal));
     if (this.interrupt.signal.aborted) return;
     this.status.clear();
-    this.verbose(`mcp-actors: ${signal}: cancelling the request in flight and closing the session`);
+    this.verbose(
+      `mcp-actors: ${signal}: cancelling the request in flight${!this.shell || this.stopped.signal.aborted ? ' and closing the session' : ''}`,
+    );
     this.interrupt.abort(new Interrupted(signal));
   }
 
@@ -463,6 +484,9 @@ async function runCommand(run: Run, session: ClientSession): Promise<CommandResu
   const caps = session.serverCapabilities;
   const logLevel = session.era === 'modern' ? options.logLevel : undefined;
   const perCall = logLevel === undefined ? {} : { logLevel };
+  // The calls that may ask for input (2026-07-28): how many rounds of it they may take.
+  const rounds =
+    options.maxInputRounds === undefined ? {} : { maxInputRounds: options.maxInputRounds };
   switch (options.command) {
     case 'info':
       return info(run, session);
@@ -475,7 +499,7 @@ async function runCommand(run: Run, session: ClientSession): Promise<CommandResu
       const [name = '', argsText] = options.args;
       const args = parseJsonObject(argsText, 'tool arguments');
       const result: Json = await run.withRequest(name, (o) =>
-        session.callTool(name, args, { ...o, ...perCall }),
+        session.callTool(name, args, { ...o, ...perCall, ...rounds }),
       );
       if (options.json) run.json(result);
       else run.out(formatToolResult(result));
@@ -494,7 +518,7 @@ async function runCommand(run: Run, session: ClientSession): Promise<CommandResu
       const [name = '', argsText] = options.args;
       const args = parsePromptArguments(argsText);
       const result = (await run.withRequest(name, (o) =>
-        session.getPrompt(name, args, { ...o, ...perCall }),
+        session.getPrompt(name, args, { ...o, ...perCall, ...rounds }),
       )) as Json;
       if (options.json) run.json(result);
       else run.out(formatPromptResult(result));
@@ -525,7 +549,7 @@ async function runCommand(run: Run, session: ClientSession): Promise<CommandResu
     case 'read': {
       const [uri = ''] = options.args;
       const result = (await run.withRequest(uri, (o) =>
-        session.readResource(uri, { ...o, ...perCall }),
+        session.readResource(uri, { ...o, ...perCall, ...rounds }),
       )) as Json;
       if (options.json) run.json(result);
       else run.out(formatReadResult(result));
@@ -533,6 +557,8 @@ async function runCommand(run: Run, session: ClientSession): Promise<CommandResu
     }
     case 'listen':
       return listen(run, session);
+    case 'shell':
+      return runShell(shellHost(run, session));
     case 'login':
     case 'logout':
       throw new Error(`${options.command} opens no session`);
@@ -693,11 +719,55 @@ async function listen(run: Run, session: ClientSession): Promise<CommandResult> 
   if (typeof ended === 'object') {
     throw new McpError(
       'CONNECTION_CLOSED',
-      `The server closed the connection${ended.error instanceof Error ? `: ${ended.error.message}` : ''}.`,
+      `The server closed the connection${ended.error instanceof Error ? `: ${clause(ended.error.message)}` : ''}.`,
       { cause: ended.error },
     );
   }
   return EXIT.ok;
+}
+
+/**
+ * The runner as the shell sees it: each line runs as the command would on the command line,
+ * with the shell's options, its own Ctrl-C, and the same output and reports.
+ */
+function shellHost(run: Run, session: ClientSession): ShellHost {
+  const base = run.options;
+  return {
+    stdin: run.io.stdin,
+    stdout: run.io.stdout,
+    stderr: run.io.stderr,
+    session,
+    env: run.io.env ?? {},
+    stopped: run.stopped.signal,
+    async execute(command, args, json) {
+      const options: CliOptions = { ...base, command, args, json: base.json || json };
+      const outer = run.interrupt;
+      run.options = options;
+      // This line's own Ctrl-C; the run's comes back after it.
+      run.interrupt = new AbortController();
+      try {
+        prepare(options);
+        return await runCommand(run, session);
+      } catch (error) {
+        if (error instanceof UsageError) {
+          throw error.command === undefined ? new UsageError(error.message, command) : error;
+        }
+        return report(run, error, 'command');
+      } finally {
+        run.interrupt = outer;
+        run.options = base;
+      }
+    },
+    cancel: () => run.interruptRun('SIGINT'),
+    onNotification(print) {
+      run.onNotification = print;
+    },
+    useAsker(open) {
+      run.openAsker = open;
+    },
+    note: (text) => run.note(text),
+    verbose: (text) => run.verbose(text),
+  };
 }
 
 /** The method and id an error message names: `(tools/call, id 3)`. */
@@ -755,6 +825,8 @@ function report(run: Run, error: unknown, phase: 'connect' | 'command'): number 
     return code;
   }
   let line: string;
+  let hint: string | undefined;
+  const context = { protocolVersion: run.options.protocolVersion };
   if (code === EXIT.timeout) {
     const ms = run.options.timeout;
     const method =
@@ -766,21 +838,29 @@ function report(run: Run, error: unknown, phase: 'connect' | 'command'): number 
       phase === 'connect'
         ? `timed out connecting to ${targetText(run.options.server)}: ${waited} within ${ms} ms (raise --timeout, or 0 for none).`
         : `${method ?? 'the request'} timed out after ${ms} ms with no answer or progress; it was cancelled (raise --timeout, or 0 for none).`;
+    hint = 'Raise --timeout, or give 0 for none.';
   } else if (code === EXIT.auth) {
     line = authLine(run, error);
-  } else if (phase === 'connect') {
-    const sys = systemCode(error);
+  } else {
     // "could not connect" already says the connection closed: tell why it did.
     const why =
-      error instanceof ConnectionClosedError && error.cause instanceof Error ? error.cause : error;
-    const text = oneLine(why);
-    line = `could not connect to ${targetText(run.options.server)}: ${sys === '' ? text : text.replace(/\.$/, '') + sys}`;
-  } else {
-    line = oneLine(error);
+      phase === 'connect' && error instanceof ConnectionClosedError && error.cause instanceof Error
+        ? error.cause
+        : error;
+    const told = tellError(why, context);
+    hint = told.hint;
+    const text = oneLine(why, told.text);
+    if (phase === 'connect') {
+      const sys = systemCode(error);
+      line = `could not connect to ${targetText(run.options.server)}: ${sys === '' ? text : clause(text) + sys}`;
+    } else {
+      line = text;
+    }
+    if (hint !== undefined && !line.includes(clause(hint))) line = `${sentence(line)} ${hint}`;
   }
   run.note(`mcp-actors: ${line}`);
   if (run.options.verbose) for (const l of causeChain(error)) run.note(`  ${l}`);
-  if (run.options.json) run.json(errorDocument(error, code));
+  if (run.options.json) run.json(errorDocument(error, code, context, hint));
   return code;
 }
 
@@ -871,6 +951,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => {
     signals++;
     if (signals === 1) {
+      r.stopped.abort(new Interrupted(signal));
       r.interruptRun(signal);
       // While connecting there is no request to cancel: closing the session ends the attempt.
       if (r.session !== undefined && r.session.state !== 'ready') void r.session.close();
@@ -974,13 +1055,15 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     // After the session: its last requests may still need the token.
     await r.auth?.close();
     if (inspector !== undefined) {
-      if (!r.interrupt.signal.aborted) {
+      // The first signal stops the run (and the shell): the inspector is not kept open then.
+      const stopped = r.stopped.signal;
+      if (!stopped.aborted) {
         io.stderr.write(
           `mcp-actors: the inspector stays open at ${inspector.url}; press Ctrl-C to quit.\n`,
         );
         await new Promise<void>((resolve) => {
-          if (r.interrupt.signal.aborted) resolve();
-          r.interrupt.signal.addEventListener('abort', () => resolve(), { once: true });
+          if (stopped.aborted) resolve();
+          stopped.addEventListener('abort', () => resolve(), { once: true });
         });
       }
       await inspector.close();

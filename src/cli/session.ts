@@ -76,7 +76,9 @@ export function buildTransport(
   target: ServerTarget,
   serverStderr: (text: string) => void,
   auth?: HttpAuth,
+  maxMessageBytes?: number,
 ): BuiltTransport {
+  const cap = maxMessageBytes === undefined ? {} : { maxMessageBytes };
   switch (target.kind) {
     case 'stdio': {
       const transport = createStdioTransport({
@@ -84,6 +86,7 @@ export function buildTransport(
         args: target.args,
         env: target.env,
         stderr: serverStderr,
+        ...cap,
       });
       return {
         transport,
@@ -96,6 +99,7 @@ export function buildTransport(
         url: target.url.href,
         headers: target.headers,
         ...(auth === undefined ? {} : { auth }),
+        ...cap,
       };
       if (target.transport === 'streamable-http') {
         return {
@@ -123,7 +127,11 @@ export function buildTransport(
     }
     case 'websocket':
       return {
-        transport: createNodeWebSocketTransport({ url: target.url, headers: target.headers }),
+        transport: createNodeWebSocketTransport({
+          url: target.url,
+          headers: target.headers,
+          ...cap,
+        }),
         describe: () => `WebSocket (${target.url.href})`,
         pid: () => undefined,
       };
@@ -152,7 +160,12 @@ export function buildSession(
   options: CliOptions,
   hooks: SessionHooks,
 ): { session: ClientSession; transport: BuiltTransport } {
-  const transport = buildTransport(options.server, hooks.serverStderr, hooks.auth);
+  const transport = buildTransport(
+    options.server,
+    hooks.serverStderr,
+    hooks.auth,
+    options.maxMessageBytes,
+  );
   const timeout = options.timeout;
   const roots = options.roots;
   const session = createClientSession({

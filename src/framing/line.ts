@@ -1,4 +1,5 @@
 import { StreamError } from '../errors.js';
+import { MAX_MESSAGE_BYTES_HINT } from '../sentences.js';
 
 /**
  * Newline-delimited JSON framing (MCP stdio transport: one JSON-RPC message per line, no
@@ -233,7 +234,8 @@ export class LineDecoder {
     this.#sink.error(
       new StreamError(
         'MESSAGE_TOO_LARGE',
-        `Received a message of more than ${this.#max} bytes (at least ${size}); it was skipped. Raise maxMessageBytes if the server's messages are this large.`,
+        `Received a message of more than ${this.#max} bytes (at least ${size}); it was skipped.`,
+        { hint: MAX_MESSAGE_BYTES_HINT },
       ),
     );
     const pieces = [...this.#parts, chunk.subarray(start, end)];
@@ -312,7 +314,8 @@ export class LineDecoder {
   #answerTooLarge(id: string | number, size: number): StreamError {
     return new StreamError(
       'MESSAGE_TOO_LARGE',
-      `The answer to request ${JSON.stringify(id)} is larger than maxMessageBytes (${this.#max} bytes; at least ${size} arrived); it was skipped. Raise maxMessageBytes if the server's messages are this large.`,
+      `The answer to request ${JSON.stringify(id)} is larger than maxMessageBytes (${this.#max} bytes; at least ${size} arrived); it was skipped.`,
+      { hint: MAX_MESSAGE_BYTES_HINT },
     );
   }
 

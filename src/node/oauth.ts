@@ -15,6 +15,7 @@ import type { AuthorizationRequest, UserAgent } from '../auth/oauth.js';
 import type { OAuthRecord, OAuthStore } from '../auth/store.js';
 import { systemClock, type Clock } from '../clock.js';
 import { AuthorizationError, InvalidArgumentError, reasonText } from '../errors.js';
+import { clause } from '../sentences.js';
 
 // -------------------------------------------------------------------------------------------------
 // The file store.
@@ -687,7 +688,7 @@ export async function startLoopbackRedirect(
         fail(
           new AuthorizationError(
             'user-agent-failed',
-            `The authorization was abandoned before the browser came back: ${reasonText(signal.reason)}.`,
+            `The authorization was abandoned before the browser came back: ${clause(reasonText(signal.reason))}.`,
           ),
         );
       const settle = (): void => {

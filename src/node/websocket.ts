@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket as WsSocket } from 'ws';
 import { McpLocalError, reasonText } from '../errors.js';
+import { clause } from '../sentences.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/line.js';
 import {
   createWebSocketTransportWith,
@@ -137,7 +138,7 @@ export function createNodeWebSocketTransport(options: NodeWebSocketOptions): Web
               const body = refused.body.trim();
               return new WebSocketConnectError(
                 url,
-                `the server refused the upgrade with HTTP ${refused.status} ${refused.statusText}${body === '' ? '' : `: ${body.slice(0, 200)}`}.`,
+                `the server refused the upgrade with HTTP ${refused.status} ${refused.statusText}${body === '' ? '' : `: ${clause(body.slice(0, 200))}`}.`,
                 { status: refused.status, body: refused.body },
               );
             }

@@ -26,6 +26,7 @@
  */
 
 import { InvalidArgumentError } from '../errors.js';
+import { clause } from '../sentences.js';
 
 /** The annotation, on a property schema of a tool's `inputSchema`, that names a mirrored header. */
 export const HEADER_ANNOTATION = 'x-mcp-header';
@@ -148,7 +149,7 @@ export function requestHeaders(
     const found = headerParamsOf(tool.inputSchema);
     if (!found.ok) {
       throw new InvalidArgumentError(
-        `Tool ${JSON.stringify(tool.name)} cannot be called over Streamable HTTP: ${found.reason}. filterToolsForHttp leaves such tools out of the listing.`,
+        `Tool ${JSON.stringify(tool.name)} cannot be called over Streamable HTTP: ${clause(found.reason)}. filterToolsForHttp leaves such tools out of the listing.`,
       );
     }
     const args =

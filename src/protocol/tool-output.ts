@@ -40,6 +40,7 @@
  */
 
 import { McpLocalError } from '../errors.js';
+import { clause } from '../sentences.js';
 
 /** The JSON Schema dialects this validator understands. */
 export type OutputSchemaDialect = '2020-12' | 'draft-07';
@@ -122,7 +123,7 @@ export class InvalidToolOutputError extends McpLocalError {
       'INVALID_TOOL_OUTPUT',
       reason === 'missing-structured-content'
         ? `Tool ${JSON.stringify(toolName)} declares an outputSchema, but its result has no structuredContent.`
-        : `Tool ${JSON.stringify(toolName)} returned structuredContent that does not match its outputSchema: ${summarize(errors)}.`,
+        : `Tool ${JSON.stringify(toolName)} returned structuredContent that does not match its outputSchema: ${clause(summarize(errors))}.`,
     );
     this.toolName = toolName;
     this.reason = reason;
@@ -176,7 +177,7 @@ export class InvalidOutputSchemaError extends McpLocalError {
         ? `The outputSchema of tool ${tool} uses an unsupported JSON Schema dialect ($schema ${describe(detail.dialect)}); supported are 2020-12 (the default) and draft-07.`
         : reason === 'external-ref'
           ? `The outputSchema of tool ${tool} refers to an external $ref ${JSON.stringify(detail.ref)}, which is not fetched; its results cannot be validated.`
-          : `The outputSchema of tool ${tool} cannot be compiled: ${errorText(detail.cause)}.`;
+          : `The outputSchema of tool ${tool} cannot be compiled: ${clause(errorText(detail.cause))}.`;
     super(
       'INVALID_OUTPUT_SCHEMA',
       message,

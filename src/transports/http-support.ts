@@ -1,4 +1,5 @@
 import { InvalidArgumentError, StreamError, reasonText } from '../errors.js';
+import { MAX_MESSAGE_BYTES_HINT } from '../sentences.js';
 
 /**
  * What the HTTP transports share: reading an SSE body with a cap on the size of one event, reading
@@ -253,6 +254,7 @@ export function checkMaxMessageBytes(max: number): number {
 export function sseEventTooLarge(max: number, what: string): StreamError {
   return new StreamError(
     'MESSAGE_TOO_LARGE',
-    `An SSE event on ${what} passed ${max} bytes (maxMessageBytes) before its end; the stream was closed. Raise maxMessageBytes if the server's messages are this large.`,
+    `An SSE event on ${what} passed ${max} bytes (maxMessageBytes) before its end; the stream was closed.`,
+    { hint: MAX_MESSAGE_BYTES_HINT },
   );
 }

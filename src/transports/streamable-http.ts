@@ -3,6 +3,7 @@ import { AuthorizationError, McpLocalError, StreamError, reasonText } from '../e
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/line.js';
 import { isErrorObject, type JsonRpcMessage, type JsonRpcRequest } from '../jsonrpc.js';
 import { isModernVersion } from '../protocol/revisions.js';
+import { clause, MAX_MESSAGE_BYTES_HINT } from '../sentences.js';
 import { headerParamsOf, requestHeaders, type ToolHeaderInfo } from '../protocol/http-headers.js';
 import type { Transport, TransportEvent, TransportHandlers } from '../transport.js';
 import {
@@ -161,7 +162,7 @@ export class HttpError extends McpLocalError {
     super(
       'TRANSPORT_ERROR',
       (contentType === undefined
-        ? `HTTP ${status} ${statusText} for ${what}${body.trim() === '' ? '' : `: ${body.trim().slice(0, 200)}`}.`
+        ? `HTTP ${status} ${statusText} for ${what}${body.trim() === '' ? '' : `: ${clause(body.trim().slice(0, 200))}`}.`
         : `HTTP ${status} for ${what} came with Content-Type ${JSON.stringify(contentType)}, neither application/json nor text/event-stream.`) +
         (note === undefined ? '' : ` ${note}`),
     );
@@ -214,7 +215,10 @@ export class SessionExpiredError extends McpLocalError {
   /** The session id the server answered 404 for. */
   readonly sessionId: string;
   constructor(reason: SessionExpiry, sessionId: string, message: string, cause?: unknown) {
-    super('TRANSPORT_ERROR', message, cause === undefined ? {} : { cause });
+    super('TRANSPORT_ERROR', message, {
+      ...(cause === undefined ? {} : { cause }),
+      hint: { text: 'Create a new session to reconnect.' },
+    });
     this.reason = reason;
     this.sessionId = sessionId;
   }
@@ -691,7 +695,7 @@ export function createStreamableHttpTransport(
       id,
       new McpLocalError(
         'TRANSPORT_ERROR',
-        `The response stream of ${stream.what} ended before its response${failure === undefined ? '' : `: ${failureText(failure)}`}.`,
+        `The response stream of ${stream.what} ended before its response${failure === undefined ? '' : `: ${clause(failureText(failure))}`}.`,
         failure instanceof Error ? { cause: failure } : undefined,
       ),
     );
@@ -838,7 +842,7 @@ export function createStreamableHttpTransport(
           new SessionExpiredError(
             'refused-again',
             expired,
-            `The server ended session ${JSON.stringify(expired)} (HTTP 404), which a renewal had just made, before answering anything in it; the connection is closed rather than renewed again. Create a new session to reconnect.`,
+            `The server ended session ${JSON.stringify(expired)} (HTTP 404), which a renewal had just made, before answering anything in it; the connection is closed rather than renewed again.`,
             refusal,
           ),
           undefined,
@@ -873,7 +877,7 @@ export function createStreamableHttpTransport(
           new SessionExpiredError(
             'renewal-failed',
             expired,
-            `The server ended session ${JSON.stringify(expired)} (HTTP 404), and initialising a new one failed: ${failureText(error)}. Create a new session to reconnect.`,
+            `The server ended session ${JSON.stringify(expired)} (HTTP 404), and initialising a new one failed: ${clause(failureText(error))}.`,
             error,
           ),
           sessionId,
@@ -906,7 +910,7 @@ export function createStreamableHttpTransport(
         new SessionExpiredError(
           'renewal-off',
           expired,
-          `The server ended session ${JSON.stringify(expired)} (HTTP 404), and renewSession is off. Create a new session to reconnect.`,
+          `The server ended session ${JSON.stringify(expired)} (HTTP 404), and renewSession is off.`,
           refusal,
         ),
         undefined,
@@ -1142,6 +1146,7 @@ export function createStreamableHttpTransport(
 function jsonTooLarge(what: string, max: number): StreamError {
   return new StreamError(
     'MESSAGE_TOO_LARGE',
-    `The JSON answer to ${what} passed ${max} bytes (maxMessageBytes); it was not read further. Raise maxMessageBytes if the server's messages are this large.`,
+    `The JSON answer to ${what} passed ${max} bytes (maxMessageBytes); it was not read further.`,
+    { hint: MAX_MESSAGE_BYTES_HINT },
   );
 }

@@ -8,6 +8,7 @@ import {
   type McpErrorOptions,
 } from '../errors.js';
 import type { JsonRpcMessage } from '../jsonrpc.js';
+import { clause } from '../sentences.js';
 import type { Transport, TransportHandlers } from '../transport.js';
 
 /**
@@ -159,7 +160,7 @@ export class WebSocketClosedError extends McpLocalError {
   ) {
     super(
       'TRANSPORT_ERROR',
-      `${options?.byClient === true ? 'The client closed the WebSocket' : 'The WebSocket closed'} with code ${closeCode} (${describeCloseCode(closeCode)})${closeReason === '' ? '' : `: ${closeReason}`}.`,
+      `${options?.byClient === true ? 'The client closed the WebSocket' : 'The WebSocket closed'} with code ${closeCode} (${describeCloseCode(closeCode)})${closeReason === '' ? '' : `: ${clause(closeReason)}`}.`,
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.closeCode = closeCode;
@@ -480,8 +481,12 @@ export function createWebSocketTransportWith(
     }
     const detail =
       said ??
-      `the connection closed with code ${event.code} (${describeCloseCode(event.code)})${event.reason === '' ? '' : `: ${event.reason}`}`;
-    return new WebSocketConnectError(url, `${detail}.`, cause === undefined ? {} : { cause });
+      `the connection closed with code ${event.code} (${describeCloseCode(event.code)})${event.reason === '' ? '' : `: ${clause(event.reason)}`}`;
+    return new WebSocketConnectError(
+      url,
+      `${clause(detail)}.`,
+      cause === undefined ? {} : { cause },
+    );
   };
 
   const take = (event: MessageEventLike): void => {
@@ -537,7 +542,9 @@ export function createWebSocketTransportWith(
     try {
       opener = await load();
     } catch (error) {
-      const failure = new WebSocketConnectError(url, `${reasonText(error)}.`, { cause: error });
+      const failure = new WebSocketConnectError(url, `${clause(reasonText(error))}.`, {
+        cause: error,
+      });
       startFailure = failure;
       finish(failure);
       throw failure;
@@ -553,7 +560,9 @@ export function createWebSocketTransportWith(
       made = opener(url.href, [...protocols]);
     } catch (error) {
       // The constructor throws on a malformed URL or subprotocol list.
-      const failure = new WebSocketConnectError(url, `${reasonText(error)}.`, { cause: error });
+      const failure = new WebSocketConnectError(url, `${clause(reasonText(error))}.`, {
+        cause: error,
+      });
       startFailure = failure;
       finish(failure);
       throw failure;
