@@ -325,6 +325,18 @@ describe('the layout', () => {
     expect(await p.isVisible('#chart')).toBe(true);
     expect(await p.getAttribute(fold, 'aria-expanded')).toBe('true');
 
+    // The session's other machines and the sequence view fold to their titles too.
+    for (const id of ['#machines', '#sequence-view']) {
+      const button = `${id} > h2 button.fold`;
+      expect(await p.getAttribute(button, 'aria-expanded')).toBe('true');
+      const open = (await box(id)).height;
+      await p.click(button);
+      expect(await p.getAttribute(button, 'aria-expanded')).toBe('false');
+      const folded = (await box(id)).height;
+      expect(folded).toBeLessThan(60);
+      expect(folded).toBeLessThan(open);
+    }
+
     await s.close();
     await expect(hanging).resolves.toMatchObject({ code: 'CONNECTION_CLOSED' });
   }, 60_000);

@@ -576,6 +576,8 @@ putFirst(requestsBox.parentElement as HTMLElement, historyBox.parentElement as H
 foldable(historyBox.parentElement as HTMLElement, 'settled');
 foldable(chart.parentElement as HTMLElement, 'connection');
 foldable(authSection, 'authorization');
+foldable(drawings.machinesSection, 'machines');
+foldable(drawings.sequenceSection, 'sequence');
 
 // ------------------------------------------------------------------------------------------------
 // The socket.
