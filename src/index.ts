@@ -5,17 +5,17 @@
  *
  * @module mcp-actors
  */
-export * from './errors.js';
-export * from './jsonrpc.js';
-export type { Diagnostic, DiagnosticCode } from './diagnostics.js';
-export { systemClock, type Clock } from './clock.js';
+export * from './errors/errors.js';
+export * from './wire/jsonrpc.js';
+export type { Diagnostic, DiagnosticCode } from './core/diagnostics.js';
+export { systemClock, type Clock } from './core/clock.js';
 export type {
   Transport,
   TransportEvent,
   TransportHandlers,
   ByteChannel,
   ByteSink,
-} from './transport.js';
+} from './wire/transport.js';
 export {
   Dispatcher,
   createDispatcher,
@@ -27,7 +27,7 @@ export {
   type Progress,
   type ProgressToken,
   type RequestOptions,
-} from './dispatcher.js';
+} from './core/dispatcher.js';
 export {
   ClientSession,
   createClientSession,
@@ -45,14 +45,14 @@ export {
   type RequestHandlerExtra,
   type SessionMessage,
   type ValidatedRequestHandler,
-} from './session.js';
+} from './session/session.js';
 export {
   LineDecoder,
   encodeLine,
   DEFAULT_MAX_MESSAGE_BYTES,
   type LineDecoderOptions,
   type LineDecoderSink,
-} from './framing/line.js';
+} from './wire/line.js';
 export { createFramedTransport, type FramedTransportOptions } from './transports/framed.js';
 export { createInMemoryTransportPair, createByteChannelPair } from './transports/in-memory.js';
 export {
@@ -134,7 +134,7 @@ export {
   META_SERVER_INFO,
   META_SUBSCRIPTION_ID,
   MODERN_ERROR_CODES,
-} from './negotiation.js';
+} from './session/negotiation.js';
 export * from './protocol/revisions.js';
 export {
   capabilitiesOf,
@@ -147,7 +147,7 @@ export {
   type RootsCallback,
   type SamplingCallback,
   type SamplingHandler,
-} from './callbacks.js';
+} from './session/callbacks.js';
 // The protocol's types, inferred from the schemas; each covers every supported revision.
 export type {
   Annotations,
@@ -212,8 +212,12 @@ export type {
   ToolResultContent,
   ToolUseContent,
 } from './protocol/types.js';
-export { Subscription, SubscriptionEndedError, type SubscriptionEnd } from './subscriptions.js';
-export { ResponseCache, CACHEABLE_METHODS, type ResponseCacheOptions } from './cache.js';
+export {
+  Subscription,
+  SubscriptionEndedError,
+  type SubscriptionEnd,
+} from './session/subscriptions.js';
+export { ResponseCache, CACHEABLE_METHODS, type ResponseCacheOptions } from './session/cache.js';
 export {
   InvalidOutputSchemaError,
   InvalidToolOutputError,

@@ -7,7 +7,7 @@ import {
   step,
   type ActionImpl,
   type BoundState,
-} from '../src/runtime/compiled-machine.js';
+} from '../src/core/compiled-machine.js';
 import { compiledCases, reachable, xstateInitial, xstateStep } from './support/machines.js';
 
 interface TestActor {

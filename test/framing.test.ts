@@ -1,6 +1,6 @@
 import { describe, it, expect, vi } from 'vitest';
-import { LineDecoder, encodeLine, type LineDecoderOptions } from '../src/framing/line.js';
-import { StreamError } from '../src/errors.js';
+import { LineDecoder, encodeLine, type LineDecoderOptions } from '../src/wire/line.js';
+import { StreamError } from '../src/errors/errors.js';
 
 const textEncoder = new TextEncoder();
 const utf8 = (text: string): Uint8Array => textEncoder.encode(text);
@@ -551,7 +551,7 @@ describe('LineDecoder property tests (seeded)', () => {
 describe('LineDecoder linear time', () => {
   /**
    * The decoder keeps a partial line as a list of chunk views and joins them once, with
-   * `Uint8Array.prototype.set`, when the newline arrives (`join` in src/framing/line.ts). So the
+   * `Uint8Array.prototype.set`, when the newline arrives (`join` in src/wire/line.ts). So the
    * bytes copied for one line are at most the line's length, however many chunks it came in; a
    * quadratic decoder (concatenating the buffer per chunk) would copy ~ n² / (2 × chunk size).
    */

@@ -18,7 +18,7 @@ import {
   WebSocketClosedError,
 } from '../src/index.js';
 import { InvalidOutputSchemaError } from '../src/protocol/tool-output.js';
-import { clause, sentence } from '../src/sentences.js';
+import { clause, sentence } from '../src/errors/sentences.js';
 
 /**
  * Error messages are sentences: one that quotes another (a cause, a server's words) ends with one

@@ -12,7 +12,7 @@ import {
   type Negotiated,
   type Revision,
 } from '../src/index.js';
-import { discover, type NegotiationSettings } from '../src/negotiation.js';
+import { discover, type NegotiationSettings } from '../src/session/negotiation.js';
 import {
   NO_RESPONSE,
   startScriptedServer,

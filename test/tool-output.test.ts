@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { McpLocalError } from '../src/errors.js';
+import { McpLocalError } from '../src/errors/errors.js';
 import {
   InvalidOutputSchemaError,
   InvalidToolOutputError,

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { createByteChannelPair, createInMemoryTransportPair } from '../src/transports/in-memory.js';
 import { createFramedTransport } from '../src/transports/framed.js';
-import { ConnectionClosedError, StreamError } from '../src/errors.js';
-import type { JsonRpcMessage } from '../src/jsonrpc.js';
-import type { ByteChannel, Transport, TransportHandlers } from '../src/transport.js';
+import { ConnectionClosedError, StreamError } from '../src/errors/errors.js';
+import type { JsonRpcMessage } from '../src/wire/jsonrpc.js';
+import type { ByteChannel, Transport, TransportHandlers } from '../src/wire/transport.js';
 
 /** Lets queued microtasks (in-memory deliveries) run. Deterministic: no timers. */
 async function flush(rounds = 20): Promise<void> {

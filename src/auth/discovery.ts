@@ -1,5 +1,5 @@
 import type { AuthorizationServer } from 'oauth4webapi';
-import { AuthorizationError, reasonText } from '../errors.js';
+import { AuthorizationError, reasonText } from '../errors/errors.js';
 import { checkEndpoint } from './http.js';
 
 type OAuthLibrary = typeof import('oauth4webapi');

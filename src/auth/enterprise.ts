@@ -1,4 +1,4 @@
-import { AuthorizationError, reasonText } from '../errors.js';
+import { AuthorizationError, reasonText } from '../errors/errors.js';
 import type { AssertionProvider } from './oauth.js';
 import { checkEndpoint } from './http.js';
 

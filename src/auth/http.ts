@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
-import { AuthorizationError, McpLocalError } from '../errors.js';
+import type { Clock } from '../core/clock.js';
+import { AuthorizationError, McpLocalError } from '../errors/errors.js';
 
 /**
  * The HTTP calls of an OAuth flow (metadata, registration, token requests): each has a timeout

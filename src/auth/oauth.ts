@@ -10,9 +10,14 @@ import {
   type DiscoveryOutcome,
   type TokenOutcome,
 } from '../../machines/authorization.js';
-import { systemClock, type Clock } from '../clock.js';
-import { AuthorizationError, InvalidArgumentError, McpLocalError, reasonText } from '../errors.js';
-import { clause } from '../sentences.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import {
+  AuthorizationError,
+  InvalidArgumentError,
+  McpLocalError,
+  reasonText,
+} from '../errors/errors.js';
+import { clause } from '../errors/sentences.js';
 import { authChallengeOf } from './challenge.js';
 import {
   discoverAuthorizationServer,

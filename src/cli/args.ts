@@ -6,8 +6,8 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { REVISIONS, isRevision, type Revision } from '../protocol/revisions.js';
-import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/line.js';
-import { DEFAULT_MAX_INPUT_ROUNDS, PACKAGE_VERSION } from '../session-types.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../wire/line.js';
+import { DEFAULT_MAX_INPUT_ROUNDS, PACKAGE_VERSION } from '../session/types.js';
 
 /** A command line that cannot be run: exit code 2. */
 export class UsageError extends Error {

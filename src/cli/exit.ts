@@ -20,10 +20,10 @@ import {
   RequestTimeoutError,
   reasonText,
   type ErrorHint,
-} from '../errors.js';
+} from '../errors/errors.js';
 import { OAuthStoreError } from '../node/oauth.js';
 import { isModernVersion } from '../protocol/revisions.js';
-import { clause } from '../sentences.js';
+import { clause } from '../errors/sentences.js';
 
 export const EXIT = {
   ok: 0,

@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { JsonRpcError } from '../errors.js';
+import { JsonRpcError } from '../errors/errors.js';
 
 type Json = Record<string, unknown>;
 

@@ -14,8 +14,8 @@ import {
   type TokenKind,
 } from '../auth/oauth.js';
 import type { OAuthRecord } from '../auth/store.js';
-import { reasonText } from '../errors.js';
-import { clause } from '../sentences.js';
+import { reasonText } from '../errors/errors.js';
+import { clause } from '../errors/sentences.js';
 import {
   createFileOAuthStore,
   startLoopbackRedirect,

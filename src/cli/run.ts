@@ -12,10 +12,10 @@ import {
   JsonRpcError,
   McpError,
   RequestCancelledError,
-} from '../errors.js';
-import { ConnectTimeoutError, META_SUBSCRIPTION_ID } from '../negotiation.js';
-import type { SubscriptionFilter } from '../subscriptions.js';
-import { clause, sentence } from '../sentences.js';
+} from '../errors/errors.js';
+import { ConnectTimeoutError, META_SUBSCRIPTION_ID } from '../session/negotiation.js';
+import type { SubscriptionFilter } from '../session/subscriptions.js';
+import { clause, sentence } from '../errors/sentences.js';
 import {
   AUTH_COMMANDS,
   parseCommandLine,

@@ -19,7 +19,7 @@ import {
 } from '../index.js';
 import { createNodeWebSocketTransport, createStdioTransport } from '../node/index.js';
 import { isModern } from '../protocol/revisions.js';
-import { PACKAGE_VERSION } from '../session-types.js';
+import { PACKAGE_VERSION } from '../session/types.js';
 import type { CliOptions, ServerTarget } from './args.js';
 
 /**

@@ -16,7 +16,7 @@ import {
 } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { ClientSession } from '../index.js';
-import type { Subscription, SubscriptionFilter } from '../subscriptions.js';
+import type { Subscription, SubscriptionFilter } from '../session/subscriptions.js';
 import { UsageError, type CliEnv, type ShellCommandName } from './args.js';
 import { EXIT, exitCodeOf, oneLine } from './exit.js';
 import { formatNotification } from './format.js';

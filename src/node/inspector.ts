@@ -14,7 +14,7 @@ import {
   requestMachine,
   stdioProcessMachine,
 } from '../../machines/index.js';
-import { McpLocalError } from '../errors.js';
+import { McpLocalError } from '../errors/errors.js';
 import {
   describeMachine,
   LiveActors,

@@ -13,9 +13,9 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { AuthorizationRequest, UserAgent } from '../auth/oauth.js';
 import type { OAuthRecord, OAuthStore } from '../auth/store.js';
-import { systemClock, type Clock } from '../clock.js';
-import { AuthorizationError, InvalidArgumentError, reasonText } from '../errors.js';
-import { clause } from '../sentences.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { AuthorizationError, InvalidArgumentError, reasonText } from '../errors/errors.js';
+import { clause } from '../errors/sentences.js';
 
 // -------------------------------------------------------------------------------------------------
 // The file store.

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createActor, type Actor } from 'xstate';
 import { stdioProcessMachine } from '../../machines/stdio-process.js';
-import { McpLocalError } from '../errors.js';
-import type { JsonRpcMessage } from '../jsonrpc.js';
-import type { Transport, TransportHandlers } from '../transport.js';
+import { McpLocalError } from '../errors/errors.js';
+import type { JsonRpcMessage } from '../wire/jsonrpc.js';
+import type { Transport, TransportHandlers } from '../wire/transport.js';
 import { createFramedTransport } from '../transports/framed.js';
 import { createNodeStreamChannel } from './streams.js';
 

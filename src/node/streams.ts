@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
-import type { ByteChannel, ByteSink } from '../transport.js';
-import { ConnectionClosedError, StreamError } from '../errors.js';
+import type { ByteChannel, ByteSink } from '../wire/transport.js';
+import { ConnectionClosedError, StreamError } from '../errors/errors.js';
 
 /** Options of {@link createNodeStreamChannel}: the two streams, and how to close them. */
 export interface NodeStreamChannelOptions {

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket as WsSocket } from 'ws';
-import { McpLocalError, reasonText } from '../errors.js';
-import { clause } from '../sentences.js';
-import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/line.js';
+import { McpLocalError, reasonText } from '../errors/errors.js';
+import { clause } from '../errors/sentences.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../wire/line.js';
 import {
   createWebSocketTransportWith,
   handshakeHeaders,

@@ -25,8 +25,8 @@
  *   arguments against the schema is the server's job.
  */
 
-import { InvalidArgumentError } from '../errors.js';
-import { clause } from '../sentences.js';
+import { InvalidArgumentError } from '../errors/errors.js';
+import { clause } from '../errors/sentences.js';
 
 /** The annotation, on a property schema of a tool's `inputSchema`, that names a mirrored header. */
 export const HEADER_ANNOTATION = 'x-mcp-header';

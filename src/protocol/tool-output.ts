@@ -39,8 +39,8 @@
  *   included (the message spells out the first three).
  */
 
-import { McpLocalError } from '../errors.js';
-import { clause } from '../sentences.js';
+import { McpLocalError } from '../errors/errors.js';
+import { clause } from '../errors/sentences.js';
 
 /** The JSON Schema dialects this validator understands. */
 export type OutputSchemaDialect = '2020-12' | 'draft-07';

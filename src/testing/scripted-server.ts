@@ -1,6 +1,11 @@
-import { JsonRpcError, reasonText } from '../errors.js';
-import { isErrorObject, isRequestId, type JsonRpcMessage, type RequestId } from '../jsonrpc.js';
-import type { Transport } from '../transport.js';
+import { JsonRpcError, reasonText } from '../errors/errors.js';
+import {
+  isErrorObject,
+  isRequestId,
+  type JsonRpcMessage,
+  type RequestId,
+} from '../wire/jsonrpc.js';
+import type { Transport } from '../wire/transport.js';
 
 /**
  * A small scripted MCP server for tests and demos: it answers `initialize` and whatever methods

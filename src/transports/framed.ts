@@ -1,6 +1,6 @@
-import { LineDecoder, encodeLine, type LineDecoderOptions } from '../framing/line.js';
-import type { JsonRpcMessage } from '../jsonrpc.js';
-import type { ByteChannel, Transport, TransportHandlers } from '../transport.js';
+import { LineDecoder, encodeLine, type LineDecoderOptions } from '../wire/line.js';
+import type { JsonRpcMessage } from '../wire/jsonrpc.js';
+import type { ByteChannel, Transport, TransportHandlers } from '../wire/transport.js';
 
 /** Options of {@link createFramedTransport}: the line decoder's. */
 export type FramedTransportOptions = LineDecoderOptions;

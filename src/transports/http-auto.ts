@@ -1,6 +1,6 @@
-import { McpLocalError } from '../errors.js';
-import type { JsonRpcMessage } from '../jsonrpc.js';
-import type { Transport, TransportHandlers } from '../transport.js';
+import { McpLocalError } from '../errors/errors.js';
+import type { JsonRpcMessage } from '../wire/jsonrpc.js';
+import type { Transport, TransportHandlers } from '../wire/transport.js';
 import {
   createSseTransport,
   SseTransportError,

@@ -1,5 +1,5 @@
-import { InvalidArgumentError, StreamError, reasonText } from '../errors.js';
-import { MAX_MESSAGE_BYTES_HINT } from '../sentences.js';
+import { InvalidArgumentError, StreamError, reasonText } from '../errors/errors.js';
+import { MAX_MESSAGE_BYTES_HINT } from '../errors/sentences.js';
 
 /**
  * What the HTTP transports share: reading an SSE body with a cap on the size of one event, reading

@@ -1,6 +1,6 @@
-import { ConnectionClosedError } from '../errors.js';
-import type { JsonRpcMessage } from '../jsonrpc.js';
-import type { ByteChannel, ByteSink, Transport, TransportHandlers } from '../transport.js';
+import { ConnectionClosedError } from '../errors/errors.js';
+import type { JsonRpcMessage } from '../wire/jsonrpc.js';
+import type { ByteChannel, ByteSink, Transport, TransportHandlers } from '../wire/transport.js';
 
 /**
  * In-process links, for embedding a server in the same process and for tests.

@@ -1,8 +1,8 @@
 import type { HttpAuth } from '../auth/oauth.js';
-import { McpLocalError, StreamError } from '../errors.js';
-import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/line.js';
-import type { JsonRpcMessage } from '../jsonrpc.js';
-import type { Transport, TransportHandlers } from '../transport.js';
+import { McpLocalError, StreamError } from '../errors/errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../wire/line.js';
+import type { JsonRpcMessage } from '../wire/jsonrpc.js';
+import type { Transport, TransportHandlers } from '../wire/transport.js';
 import {
   checkMaxMessageBytes,
   failureText,

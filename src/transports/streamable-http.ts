@@ -1,11 +1,11 @@
 import type { HttpAuth } from '../auth/oauth.js';
-import { AuthorizationError, McpLocalError, StreamError, reasonText } from '../errors.js';
-import { DEFAULT_MAX_MESSAGE_BYTES } from '../framing/line.js';
-import { isErrorObject, type JsonRpcMessage, type JsonRpcRequest } from '../jsonrpc.js';
+import { AuthorizationError, McpLocalError, StreamError, reasonText } from '../errors/errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../wire/line.js';
+import { isErrorObject, type JsonRpcMessage, type JsonRpcRequest } from '../wire/jsonrpc.js';
 import { isModernVersion } from '../protocol/revisions.js';
-import { clause, MAX_MESSAGE_BYTES_HINT } from '../sentences.js';
+import { clause, MAX_MESSAGE_BYTES_HINT } from '../errors/sentences.js';
 import { headerParamsOf, requestHeaders, type ToolHeaderInfo } from '../protocol/http-headers.js';
-import type { Transport, TransportEvent, TransportHandlers } from '../transport.js';
+import type { Transport, TransportEvent, TransportHandlers } from '../wire/transport.js';
 import {
   checkMaxMessageBytes,
   corsNote,

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import {
   ConnectionClosedError,
   InvalidArgumentError,
@@ -6,10 +6,10 @@ import {
   reasonText,
   StreamError,
   type McpErrorOptions,
-} from '../errors.js';
-import type { JsonRpcMessage } from '../jsonrpc.js';
-import { clause } from '../sentences.js';
-import type { Transport, TransportHandlers } from '../transport.js';
+} from '../errors/errors.js';
+import type { JsonRpcMessage } from '../wire/jsonrpc.js';
+import { clause } from '../errors/sentences.js';
+import type { Transport, TransportHandlers } from '../wire/transport.js';
 
 /**
  * WebSocket: one JSON-RPC message per text frame, over a connection opened with the `mcp`

@@ -1,18 +1,18 @@
 /** The session's helpers that hold no state: option checks, result clean-up, tables. */
-import type { Negotiated } from '../machines/connection.js';
+import type { Negotiated } from '../../machines/connection.js';
 import type { ListKind } from './callbacks.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '../errors/errors.js';
 import { META_SERVER_INFO, NegotiationError, type NegotiationSettings } from './negotiation.js';
-import { isModern, isRevision, REVISIONS } from './protocol/revisions.js';
-import type { Implementation } from './protocol/types.js';
+import { isModern, isRevision, REVISIONS } from '../protocol/revisions.js';
+import type { Implementation } from '../protocol/types.js';
 import {
   DEFAULT_PROBE_TIMEOUT_MS,
   PACKAGE_VERSION,
   type ClientSessionOptions,
   type InputRoundOptions,
-} from './session-types.js';
+} from './types.js';
 import { capabilitiesOf } from './callbacks.js';
-import { systemClock } from './clock.js';
+import { systemClock } from '../core/clock.js';
 
 /** What to do instead, for methods a revision removed. */
 export const INSTEAD: Readonly<Record<string, string>> = {

@@ -1,5 +1,5 @@
-import { StreamError } from '../errors.js';
-import { MAX_MESSAGE_BYTES_HINT } from '../sentences.js';
+import { StreamError } from '../errors/errors.js';
+import { MAX_MESSAGE_BYTES_HINT } from '../errors/sentences.js';
 
 /**
  * Newline-delimited JSON framing (MCP stdio transport: one JSON-RPC message per line, no

@@ -5,7 +5,7 @@ import {
   type ConnectionStateMeta,
   type Negotiated,
   type NegotiationPath,
-} from '../machines/connection.js';
+} from '../../machines/connection.js';
 import {
   ConnectTimeoutError,
   discover,
@@ -18,9 +18,9 @@ import {
   probe,
   type NegotiationSettings,
 } from './negotiation.js';
-import { isModern, isRevision, type Revision } from './protocol/revisions.js';
-import { METHOD_TABLES, serverMay } from './protocol/methods.js';
-import { systemClock } from './clock.js';
+import { isModern, isRevision, type Revision } from '../protocol/revisions.js';
+import { METHOD_TABLES, serverMay } from '../protocol/methods.js';
+import { systemClock } from '../core/clock.js';
 import { CallbackRouter, type ListKind } from './callbacks.js';
 import {
   Dispatcher,
@@ -28,7 +28,7 @@ import {
   type InboundRequest,
   type RequestOptions,
   type Settle,
-} from './dispatcher.js';
+} from '../core/dispatcher.js';
 import {
   CallbackResultError,
   ConnectionClosedError,
@@ -43,13 +43,13 @@ import {
   TooManyRoundsError,
   UnsupportedInRevisionError,
   reasonText,
-} from './errors.js';
-import { ToolOutputValidator } from './protocol/tool-output.js';
-import { clause } from './sentences.js';
-import { filterToolsForHttp } from './protocol/http-headers.js';
+} from '../errors/errors.js';
+import { ToolOutputValidator } from '../protocol/tool-output.js';
+import { clause } from '../errors/sentences.js';
+import { filterToolsForHttp } from '../protocol/http-headers.js';
 import { Subscription } from './subscriptions.js';
 import { CACHEABLE_METHODS, ResponseCache } from './cache.js';
-import type * as Schemas from './protocol/schemas/index.js';
+import type * as Schemas from '../protocol/schemas/index.js';
 import type {
   CallToolResult,
   CompleteRequestParams,
@@ -71,12 +71,12 @@ import type {
   ServerCapabilities,
   SubscriptionFilter,
   Tool,
-} from './protocol/types.js';
-import type { Diagnostic } from './diagnostics.js';
-import type { JsonRpcNotification } from './jsonrpc.js';
-import type { Transport } from './transport.js';
+} from '../protocol/types.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+import type { JsonRpcNotification } from '../wire/jsonrpc.js';
+import type { Transport } from '../wire/transport.js';
 
-export * from './session-types.js';
+export * from './types.js';
 import {
   loadSchemas,
   type CallOptions,
@@ -90,7 +90,7 @@ import {
   type SessionMessage,
   DEFAULT_MAX_INPUT_ROUNDS,
   DEFAULT_MAX_PAGES,
-} from './session-types.js';
+} from './types.js';
 import {
   adoptable,
   cursorParams,
@@ -101,7 +101,7 @@ import {
   settingsOf,
   withoutMalformedServerInfo,
   withoutRequestId,
-} from './session-support.js';
+} from './support.js';
 
 type ConnectionActor = Actor<typeof connectionMachine>;
 

@@ -1,10 +1,10 @@
 import type { AnyActorRef, AnyStateMachine, InspectionEvent } from 'xstate';
-import { dispatcherMachine, type DispatcherEvent } from '../machines/dispatcher.js';
-import { inboundRequestMachine, type InboundRequestEvent } from '../machines/inbound-request.js';
-import { requestMachine, uncancellableMethods, type RequestEvent } from '../machines/request.js';
-import type { RequestRef } from './errors.js';
+import { dispatcherMachine, type DispatcherEvent } from '../../machines/dispatcher.js';
+import { inboundRequestMachine, type InboundRequestEvent } from '../../machines/inbound-request.js';
+import { requestMachine, uncancellableMethods, type RequestEvent } from '../../machines/request.js';
+import type { RequestRef } from '../errors/errors.js';
 import type { RequestOptions, Settle } from './dispatcher.js';
-import type { JsonRpcMessage, RequestId } from './jsonrpc.js';
+import type { JsonRpcMessage, RequestId } from '../wire/jsonrpc.js';
 import {
   emitInspection,
   nextLiteSessionId,
@@ -12,7 +12,7 @@ import {
   type InspectionSink,
   type LiteActorRef,
   type LiteSnapshot,
-} from './runtime/compiled-machine.js';
+} from './compiled-machine.js';
 
 /**
  * The light actors the dispatcher runs: instances of the compiled request, inbound request and

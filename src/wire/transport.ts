@@ -1,5 +1,5 @@
 import type { JsonRpcMessage } from './jsonrpc.js';
-import type { ToolHeaderInfo } from './protocol/http-headers.js';
+import type { ToolHeaderInfo } from '../protocol/http-headers.js';
 
 /**
  * The transport contract: the one thing every transport (in-memory, byte streams, stdio,

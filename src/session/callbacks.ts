@@ -1,5 +1,5 @@
-import { ErrorCode, JsonRpcError } from './errors.js';
-import type { JsonRpcNotification, RequestId } from './jsonrpc.js';
+import { ErrorCode, JsonRpcError } from '../errors/errors.js';
+import type { JsonRpcNotification, RequestId } from '../wire/jsonrpc.js';
 import type {
   CreateMessageRequestParams,
   CreateMessageResult,
@@ -7,7 +7,7 @@ import type {
   ElicitRequestURLParams,
   ElicitResult,
   Root,
-} from './protocol/types.js';
+} from '../protocol/types.js';
 
 /**
  * The client's callbacks for what the server asks of it (sampling, elicitation, roots) and tells

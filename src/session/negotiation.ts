@@ -1,6 +1,6 @@
-import type { Negotiated, ProbeOutcome } from '../machines/connection.js';
-import type { Clock } from './clock.js';
-import type { Dispatcher } from './dispatcher.js';
+import type { Negotiated, ProbeOutcome } from '../../machines/connection.js';
+import type { Clock } from '../core/clock.js';
+import type { Dispatcher } from '../core/dispatcher.js';
 import {
   ErrorCode,
   JsonRpcError,
@@ -9,15 +9,15 @@ import {
   SendFailedError,
   reasonText,
   type McpErrorOptions,
-} from './errors.js';
+} from '../errors/errors.js';
 import {
   LEGACY_REVISIONS,
   isModern,
   isModernVersion,
   isRevision,
   type Revision,
-} from './protocol/revisions.js';
-import { clause } from './sentences.js';
+} from '../protocol/revisions.js';
+import { clause } from '../errors/sentences.js';
 
 /**
  * The three negotiation steps the connection machine invokes: the legacy `initialize` handshake,

@@ -1,17 +1,17 @@
 /** The session's public types, options and defaults. */
 import type { InspectionEvent, Observer } from 'xstate';
-import type { Negotiated, NegotiationMode } from '../machines/connection.js';
+import type { Negotiated, NegotiationMode } from '../../machines/connection.js';
 import type { ResponseCache } from './cache.js';
 import type { ClientCallbacks } from './callbacks.js';
-import type { Clock } from './clock.js';
-import type { Diagnostic } from './diagnostics.js';
-import type { Dispatcher, DispatcherOptions, RequestOptions } from './dispatcher.js';
-import type { JsonRpcNotification } from './jsonrpc.js';
-import type * as Schemas from './protocol/schemas/index.js';
-import type { Revision } from './protocol/revisions.js';
-import type { Implementation } from './protocol/types.js';
-import type { TransportEvent } from './transport.js';
-import type { Transport } from './transport.js';
+import type { Clock } from '../core/clock.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+import type { Dispatcher, DispatcherOptions, RequestOptions } from '../core/dispatcher.js';
+import type { JsonRpcNotification } from '../wire/jsonrpc.js';
+import type * as Schemas from '../protocol/schemas/index.js';
+import type { Revision } from '../protocol/revisions.js';
+import type { Implementation } from '../protocol/types.js';
+import type { TransportEvent } from '../wire/transport.js';
+import type { Transport } from '../wire/transport.js';
 
 /**
  * How long the `auto` mode waits for an answer to its `server/discover` probe: 3 s.
@@ -262,7 +262,7 @@ let schemaLoading: Promise<SchemaModule> | undefined;
  * ```
  */
 export function loadSchemas(): Promise<SchemaModule> {
-  schemaLoading ??= import('./protocol/schemas/index.js');
+  schemaLoading ??= import('../protocol/schemas/index.js');
   return schemaLoading;
 }
 

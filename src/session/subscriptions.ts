@@ -1,6 +1,6 @@
-import { McpLocalError } from './errors.js';
-import type { JsonRpcNotification, RequestId } from './jsonrpc.js';
-import type { SubscriptionFilter } from './protocol/types.js';
+import { McpLocalError } from '../errors/errors.js';
+import type { JsonRpcNotification, RequestId } from '../wire/jsonrpc.js';
+import type { SubscriptionFilter } from '../protocol/types.js';
 
 export type { SubscriptionFilter };
 

@@ -1,5 +1,5 @@
 import type { AnyActorRef } from 'xstate';
-import { dispatcherMachine, type DispatcherEvent } from '../machines/dispatcher.js';
+import { dispatcherMachine, type DispatcherEvent } from '../../machines/dispatcher.js';
 import {
   DispatcherActor,
   InboundRequestActor,
@@ -9,8 +9,8 @@ import {
   type Progress,
   type ProgressToken,
 } from './actors.js';
-import { inboundRequestMachine, type InboundRequestEvent } from '../machines/inbound-request.js';
-import { requestMachine, type RequestEvent } from '../machines/request.js';
+import { inboundRequestMachine, type InboundRequestEvent } from '../../machines/inbound-request.js';
+import { requestMachine, type RequestEvent } from '../../machines/request.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.js';
 import {
@@ -29,15 +29,15 @@ import {
   reasonText,
   type JsonRpcErrorObject,
   type RequestRef,
-} from './errors.js';
-import { clause } from './sentences.js';
+} from '../errors/errors.js';
+import { clause } from '../errors/sentences.js';
 import {
   isErrorObject,
   isRequestId,
   type JsonRpcMessage,
   type JsonRpcNotification,
   type RequestId,
-} from './jsonrpc.js';
+} from '../wire/jsonrpc.js';
 import {
   bindProgram,
   compileMachine,
@@ -49,8 +49,8 @@ import {
   type InspectionSink,
   type LiteActorRef,
   type Program,
-} from './runtime/compiled-machine.js';
-import type { Transport, TransportEvent } from './transport.js';
+} from './compiled-machine.js';
+import type { Transport, TransportEvent } from '../wire/transport.js';
 
 export type { Progress, ProgressToken } from './actors.js';
 

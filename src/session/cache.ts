@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 
 /**
  * The 2026-07-28 result cache (MCP server/utilities/caching): `server/discover`, the four listings
