@@ -6,7 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDuplex, lineSplitter, startResponder } from './link.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// BENCH_CHECKOUT: the checkout whose build is measured (bench/run.mjs's baseline); this one by default.
+const root =
+  process.env.BENCH_CHECKOUT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const which = process.argv[2];
 const t0 = performance.now();
 const [clientEnd, serverEnd] = createDuplex();

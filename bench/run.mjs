@@ -11,13 +11,16 @@
 // Run with `npm run bench` (builds first; needs --expose-gc). Options (environment):
 //   BENCH_REPS=5        repetitions of each workload (the order of contenders rotates)
 //   BENCH_ONLY=W1,W2    run only these workloads
+//   BENCH_BASELINE=../other-checkout   adds 'mcp-actors baseline', the build of another checkout
+//                       (its dist/, built), to the in-process workloads and the cold starts: a
+//                       change measured before and after in one run
 //   BENCH_W6A_ROUNDS=20, BENCH_W6A_BLOCK=100, BENCH_W6A_WARMUP=300   the size of W6a
 // Every workload checks every result it gets, so no contender can win by skipping work.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
@@ -80,7 +83,14 @@ async function floor(end) {
   };
 }
 
-async function mcpActors(end) {
+const mcpActors = mcpActorsOf({ createClientSession, createFramedTransport });
+
+/** The mcp-actors contender over `lib`, the root entry of a build. */
+function mcpActorsOf({ createClientSession, createFramedTransport }) {
+  return (end) => connectMcpActors(end, createClientSession, createFramedTransport);
+}
+
+async function connectMcpActors(end, createClientSession, createFramedTransport) {
   const channel = {
     start(sink) {
       end.onData = (chunk) => sink.data(chunk);
@@ -139,9 +149,17 @@ function sdkContender(Client, ReadBuffer, serialize) {
   };
 }
 
+const BASELINE =
+  process.env.BENCH_BASELINE === undefined ? undefined : path.resolve(process.env.BENCH_BASELINE);
+const baselineEntry =
+  BASELINE === undefined ? undefined : path.join(BASELINE, 'dist/bundle/src/index.js');
+
 const contenders = {
   floor,
   'mcp-actors': mcpActors,
+  ...(baselineEntry === undefined
+    ? {}
+    : { 'mcp-actors baseline': mcpActorsOf(await import(pathToFileURL(baselineEntry).href)) }),
   'sdk v1 1.32.2': sdkContender(ClientV1, ReadBufferV1, serializeV1),
   'client v2 2.4.0': sdkContender(ClientV2, ReadBufferV2, serializeV2),
 };
@@ -495,6 +513,7 @@ const realWorkloads = {
 const importTargets = {
   floor: path.join(here, 'floor-entry.mjs'),
   'mcp-actors': path.join(root, 'dist/bundle/src/index.js'),
+  ...(baselineEntry === undefined ? {} : { 'mcp-actors baseline': baselineEntry }),
   'sdk v1 1.32.2': '@modelcontextprotocol/sdk/client/index.js',
   'client v2 2.4.0': '@modelcontextprotocol/client',
 };
@@ -572,12 +591,15 @@ await run('W0', async (name) => coldImport(name));
 const coldNames = {
   floor: 'floor',
   'mcp-actors': 'mcp-actors',
+  'mcp-actors baseline': 'mcp-actors',
   'sdk v1 1.32.2': 'sdk-v1',
   'client v2 2.4.0': 'client-v2',
 };
 await run('W0b', async (name) => {
+  const checkout = name === 'mcp-actors baseline' ? BASELINE : root;
   const r = spawnSync(process.execPath, [path.join(here, 'cold-start.mjs'), coldNames[name]], {
     cwd: root,
+    env: { ...process.env, BENCH_CHECKOUT: checkout },
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`cold start of ${name} failed: ${r.stderr}`);
