@@ -14,7 +14,8 @@ import type { Trace } from './trace.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-function svg<K extends keyof SVGElementTagNameMap>(
+/** An SVG element with its attributes and children (the diagrams and the sequence view). */
+export function svg<K extends keyof SVGElementTagNameMap>(
   tag: K,
   attrs: Record<string, string | number> = {},
   ...children: (Node | string)[]

@@ -7,6 +7,7 @@
  */
 import { LogView, type LogEntry } from './log.js';
 import { foldable, putFirst } from './sections.js';
+import { activeIds } from './trace.js';
 import type {
   InspectedSession,
   InspectorFrame,
@@ -89,17 +90,6 @@ function ago(ms: number): string {
 
 // ------------------------------------------------------------------------------------------------
 // State values to state ids.
-
-/** The ids of the states a value names: `{ initializing: 'handshaking' }` → both levels. */
-function activeIds(value: Sanitized, prefix: string): string[] {
-  if (typeof value === 'string') return [`${prefix}.${value}`];
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
-  const out: string[] = [];
-  for (const [key, child] of Object.entries(value)) {
-    out.push(`${prefix}.${key}`, ...activeIds(child, `${prefix}.${key}`));
-  }
-  return out;
-}
 
 function valueText(value: Sanitized): string {
   if (typeof value === 'string') return value;

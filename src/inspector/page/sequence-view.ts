@@ -3,22 +3,11 @@
  * two lifelines with the messages as arrows between them (requests solid, responses dashed,
  * notifications with an open head), each named by its method and id, the newest at the bottom.
  */
+import { svg } from './diagram.js';
 import { SEQUENCE_SHOWN, type Sequences } from './sequence.js';
 
 function ms(d: number): string {
   return d < 1000 ? `${Math.round(d)} ms` : `${(d / 1000).toFixed(2)} s`;
-}
-
-const SVG = 'http://www.w3.org/2000/svg';
-function svg<K extends keyof SVGElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string | number> = {},
-  ...children: (Node | string)[]
-): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  for (const c of children) node.append(c);
-  return node;
 }
 
 export const sequenceStyle = `
