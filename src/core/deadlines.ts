@@ -19,14 +19,14 @@ export interface InFlight {
 export class Deadlines {
   readonly #clock: Clock;
   readonly #requests: InFlight;
-  readonly #reporter: Reporter;
+  readonly #reporter: Pick<Reporter, 'drive'>;
   #timer: unknown = undefined;
   #armedAt = Infinity;
   /** Holds of the transport (a user authorizing): request deadlines stand still meanwhile. */
   #holds = 0;
   #heldSince = 0;
 
-  constructor(clock: Clock, requests: InFlight, reporter: Reporter) {
+  constructor(clock: Clock, requests: InFlight, reporter: Pick<Reporter, 'drive'>) {
     this.#clock = clock;
     this.#requests = requests;
     this.#reporter = reporter;

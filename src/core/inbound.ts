@@ -16,13 +16,13 @@ import { isErrorObject, isRequestId, type RequestId } from '../wire/jsonrpc.js';
  */
 
 export class InboundRequests {
-  readonly #reporter: Reporter;
+  readonly #reporter: Pick<Reporter, 'diagnose' | 'drive' | 'adopt'>;
   readonly #outbox: Outbox;
   readonly #initial: BoundState<InboundRequestActor, InboundRequestEvent>;
   readonly #actors = new Map<RequestId, InboundRequestActor>();
   #handlers: DispatcherHandlers = {};
 
-  constructor(reporter: Reporter, outbox: Outbox) {
+  constructor(reporter: Pick<Reporter, 'diagnose' | 'drive' | 'adopt'>, outbox: Outbox) {
     this.#reporter = reporter;
     this.#outbox = outbox;
     this.#initial = bindProgram(compiledMachines().inbound, this.#actions()).initial;

@@ -18,9 +18,9 @@ import type { Transport } from '../wire/transport.js';
 
 export class Outbox {
   readonly #transport: Transport;
-  readonly #reporter: Reporter;
+  readonly #reporter: Pick<Reporter, 'wroteSelf' | 'diagnose'>;
 
-  constructor(transport: Transport, reporter: Reporter) {
+  constructor(transport: Transport, reporter: Pick<Reporter, 'wroteSelf' | 'diagnose'>) {
     this.#transport = transport;
     this.#reporter = reporter;
   }

@@ -25,10 +25,10 @@ import type { Transport } from '../wire/transport.js';
 /** What the request actions act on. */
 export interface RequestActionParts {
   readonly transport: Transport;
-  readonly table: RequestTable;
-  readonly deadlines: Deadlines;
-  readonly reporter: Reporter;
-  readonly outbox: Outbox;
+  readonly table: Pick<RequestTable, 'release'>;
+  readonly deadlines: Pick<Deadlines, 'start' | 'restartIdle' | 'settled'>;
+  readonly reporter: Pick<Reporter, 'wrote' | 'drive' | 'callback'>;
+  readonly outbox: Pick<Outbox, 'write'>;
 }
 
 type Actions = Record<string, ActionImpl<OutboundRequest, RequestEvent>>;

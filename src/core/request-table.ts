@@ -44,7 +44,7 @@ export interface RequestDefaults {
 
 export class RequestTable {
   readonly #defaults: RequestDefaults;
-  readonly #reporter: Reporter;
+  readonly #reporter: Pick<Reporter, 'diagnose' | 'drive'>;
   /**
    * In-flight outbound requests by id key (see `idKey`). Issued ids are integers from 0 upwards, so
    * `id < #nextId` means "was issued"; a caller's own id (`requestId`) is kept here as well.
@@ -56,7 +56,7 @@ export class RequestTable {
   /** Whether a caller ever chose an integer id (or a string spelling one): issuing must skip them. */
   #callerIntegerIds = false;
 
-  constructor(defaults: RequestDefaults, reporter: Reporter) {
+  constructor(defaults: RequestDefaults, reporter: Pick<Reporter, 'diagnose' | 'drive'>) {
     this.#defaults = defaults;
     this.#reporter = reporter;
   }

@@ -11,13 +11,21 @@ import type { JsonRpcNotification } from '../wire/jsonrpc.js';
  * session's handler; what is not JSON-RPC is reported and dropped. A batch is routed item by item.
  */
 
+/** What the router hands messages to: the owners of responses and of the server's requests. */
+export type Responses = Pick<RequestTable, 'answer' | 'progress'>;
+export type ServerRequests = Pick<InboundRequests, 'receive' | 'cancel'>;
+
 export class Router {
-  readonly #table: RequestTable;
-  readonly #inbound: InboundRequests;
-  readonly #reporter: Reporter;
+  readonly #table: Responses;
+  readonly #inbound: ServerRequests;
+  readonly #reporter: Pick<Reporter, 'diagnose' | 'callback'>;
   #handlers: DispatcherHandlers = {};
 
-  constructor(table: RequestTable, inbound: InboundRequests, reporter: Reporter) {
+  constructor(
+    table: Responses,
+    inbound: ServerRequests,
+    reporter: Pick<Reporter, 'diagnose' | 'callback'>,
+  ) {
     this.#table = table;
     this.#inbound = inbound;
     this.#reporter = reporter;
