@@ -43,7 +43,12 @@ export interface RequestDefaults {
 }
 
 export class RequestTable {
-  readonly #defaults: RequestDefaults;
+  // The defaults are copied into fields declared without an initializer: such a field holds a
+  // number as a tagged value, so every request shares the one boxed `Infinity` rather than
+  // boxing a fresh one each (a field of an object literal would hold an unboxed double).
+  readonly #requestTimeout: number;
+  readonly #maxTotalTimeout: number;
+  readonly #resetTimeoutOnProgress: boolean;
   readonly #reporter: Pick<Reporter, 'diagnose' | 'drive'>;
   /**
    * In-flight outbound requests by id key (see `idKey`). Issued ids are integers from 0 upwards, so
@@ -57,7 +62,9 @@ export class RequestTable {
   #callerIntegerIds = false;
 
   constructor(defaults: RequestDefaults, reporter: Pick<Reporter, 'diagnose' | 'drive'>) {
-    this.#defaults = defaults;
+    this.#requestTimeout = defaults.requestTimeout;
+    this.#maxTotalTimeout = defaults.maxTotalTimeout;
+    this.#resetTimeoutOnProgress = defaults.resetTimeoutOnProgress;
     this.#reporter = reporter;
   }
 
@@ -90,10 +97,9 @@ export class RequestTable {
     params: Record<string, unknown> | undefined,
     options: RequestOptions | undefined,
   ): OutboundRequest {
-    const defaults = this.#defaults;
-    let timeout = defaults.requestTimeout;
-    let maxTotal = defaults.maxTotalTimeout;
-    let reset = defaults.resetTimeoutOnProgress;
+    let timeout = this.#requestTimeout;
+    let maxTotal = this.#maxTotalTimeout;
+    let reset = this.#resetTimeoutOnProgress;
     let onProgress: ((p: Progress) => void) | undefined;
     let meta: Readonly<Record<string, unknown>> | undefined;
     if (options !== undefined) {
