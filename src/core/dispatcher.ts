@@ -13,7 +13,7 @@ import { Deadlines } from './deadlines.js';
 import type { Diagnostic } from './diagnostics.js';
 import { InboundRequests } from './inbound.js';
 import { Outbox, transportEnded } from './outbox.js';
-import { Reporter, type DiagnosticListener } from './reporting.js';
+import { Reporter } from './reporting.js';
 import { requestActions } from './request-actions.js';
 import { RequestTable } from './request-table.js';
 import { Router } from './routing.js';
@@ -200,7 +200,7 @@ export class Dispatcher {
    * stop();
    * ```
    */
-  onDiagnostic(listener: DiagnosticListener): () => boolean {
+  onDiagnostic(listener: (diagnostic: Diagnostic) => void | Promise<void>): () => boolean {
     return this.#reporter.onDiagnostic(listener);
   }
 

@@ -51,6 +51,10 @@ export function idKey(id: RequestId): RequestId {
   return typeof id === 'number' ? id : (canonicalInteger(id) ?? id);
 }
 
+/**
+ * The token that ties `notifications/progress` to its request: the request's id, unless the
+ * caller chose one in `_meta.progressToken`.
+ */
 export type ProgressToken = string | number;
 
 /** The params of `notifications/progress`. */
