@@ -1,15 +1,15 @@
-import type { AnyActorRef, AnyStateMachine, InspectionEvent } from 'xstate';
+import type { AnyStateMachine } from 'xstate';
 import { dispatcherMachine, type DispatcherEvent } from '../../machines/dispatcher.js';
 import { inboundRequestMachine, type InboundRequestEvent } from '../../machines/inbound-request.js';
 import { requestMachine, uncancellableMethods, type RequestEvent } from '../../machines/request.js';
 import type { RequestRef } from '../errors/errors.js';
-import type { RequestOptions, Settle } from './dispatcher.js';
+import type { Progress, ProgressToken, RequestOptions, Settle } from './types.js';
 import type { JsonRpcMessage, RequestId } from '../wire/jsonrpc.js';
 import {
-  emitInspection,
+  compileMachine,
   nextLiteSessionId,
   type BoundState,
-  type InspectionSink,
+  type CompiledMachine,
   type LiteActorRef,
   type LiteSnapshot,
 } from './compiled-machine.js';
@@ -20,15 +20,17 @@ import {
  * with the surface an inspector reads (`id`, `sessionId`, `_parent`, `logic`, `getSnapshot`).
  */
 
-export type ProgressToken = string | number;
+let compiled:
+  { request: CompiledMachine; inbound: CompiledMachine; dispatcher: CompiledMachine } | undefined;
 
-/** The params of `notifications/progress`. */
-export interface Progress {
-  readonly progressToken: ProgressToken;
-  readonly progress: number;
-  readonly total?: number;
-  readonly message?: string;
-  readonly [key: string]: unknown;
+/** The three machines' tables, compiled once per process, on first use, so that importing the package stays cheap. */
+export function compiledMachines(): NonNullable<typeof compiled> {
+  compiled ??= {
+    request: compileMachine(requestMachine),
+    inbound: compileMachine(inboundRequestMachine),
+    dispatcher: compileMachine(dispatcherMachine),
+  };
+  return compiled;
 }
 
 function noop(): void {}
@@ -199,79 +201,3 @@ export class DispatcherActor extends LightActor {
     return undefined;
   }
 }
-
-/**
- * Reports light actors to an XState inspection observer in the shape XState's own actors use:
- * `@xstate.actor` when one starts, `@xstate.event` and `@xstate.snapshot` around each step.
- */
-export class Inspector {
-  readonly #sink: InspectionSink;
-  constructor(sink: InspectionSink) {
-    this.#sink = sink;
-  }
-
-  actor(actor: LightActor): void {
-    const sink = this.#sink;
-    const actorRef = actor as unknown as AnyActorRef;
-    emitInspection(sink, { type: '@xstate.actor', actorRef, rootId: sink.rootId });
-    emitInspection(sink, {
-      type: '@xstate.snapshot',
-      actorRef,
-      event: { type: 'xstate.init' },
-      snapshot: actor.getSnapshot() as unknown as InspectionSnapshot,
-      rootId: sink.rootId,
-    });
-  }
-
-  event(actor: LightActor, event: { type: string }): void {
-    const sink = this.#sink;
-    emitInspection(sink, {
-      type: '@xstate.event',
-      sourceRef: actor._parent as unknown as AnyActorRef | undefined,
-      actorRef: actor as unknown as AnyActorRef,
-      event,
-      rootId: sink.rootId,
-    });
-  }
-
-  /**
-   * A message written to the transport, as the `write` action of the actor that wrote it (a
-   * request, or the dispatcher for notifications and responses), with the message as its params.
-   */
-  write(actor: LightActor, message: unknown): void {
-    const sink = this.#sink;
-    emitInspection(sink, {
-      type: '@xstate.action',
-      actorRef: actor as unknown as AnyActorRef,
-      action: { type: 'write', params: { message } },
-      rootId: sink.rootId,
-    });
-  }
-
-  /**
-   * A diagnostic, as a `diagnostic` action of the actor that found it (the dispatcher), with the
-   * diagnostic as its params.
-   */
-  diagnostic(actor: LightActor, diagnostic: unknown): void {
-    const sink = this.#sink;
-    emitInspection(sink, {
-      type: '@xstate.action',
-      actorRef: actor as unknown as AnyActorRef,
-      action: { type: 'diagnostic', params: { diagnostic } },
-      rootId: sink.rootId,
-    });
-  }
-
-  snapshot(actor: LightActor, event: { type: string }): void {
-    const sink = this.#sink;
-    emitInspection(sink, {
-      type: '@xstate.snapshot',
-      actorRef: actor as unknown as AnyActorRef,
-      event,
-      snapshot: actor.getSnapshot() as unknown as InspectionSnapshot,
-      rootId: sink.rootId,
-    });
-  }
-}
-
-type InspectionSnapshot = Extract<InspectionEvent, { type: '@xstate.snapshot' }>['snapshot'];

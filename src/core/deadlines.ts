@@ -1,0 +1,124 @@
+import type { OutboundRequest } from './actors.js';
+import type { Clock } from './clock.js';
+import type { Reporter } from './reporting.js';
+
+/**
+ * The deadlines of the requests in flight, on one timer: armed at the earliest deadline, a scan
+ * at expiry times out each request whose idle or total time ran out. Arming per request would
+ * cost a timer object and a clear per round trip; a scan at expiry costs nothing on the hot path.
+ * While the transport is held (a person authorizing) the timer stands still, and every deadline
+ * moves on by the time held once released.
+ */
+
+/** The requests whose deadlines are kept. */
+export interface InFlight {
+  readonly size: number;
+  values(): IterableIterator<OutboundRequest>;
+}
+
+export class Deadlines {
+  readonly #clock: Clock;
+  readonly #requests: InFlight;
+  readonly #reporter: Pick<Reporter, 'drive'>;
+  #timer: unknown = undefined;
+  #armedAt = Infinity;
+  /** Holds of the transport (a user authorizing): request deadlines stand still meanwhile. */
+  #holds = 0;
+  #heldSince = 0;
+
+  constructor(clock: Clock, requests: InFlight, reporter: Pick<Reporter, 'drive'>) {
+    this.#clock = clock;
+    this.#requests = requests;
+    this.#reporter = reporter;
+  }
+
+  /** Whether the timer is armed. */
+  get armed(): boolean {
+    return this.#timer !== undefined;
+  }
+
+  /** Starts a request's deadlines, as it is written. */
+  start(req: OutboundRequest): void {
+    if (req.timeout === Infinity && req.maxTotalTimeout === Infinity) return;
+    const now = this.#clock.now();
+    req.idleDeadline = now + req.timeout;
+    req.totalDeadline = now + req.maxTotalTimeout;
+    this.#arm(Math.min(req.idleDeadline, req.totalDeadline), now);
+  }
+
+  /** Restarts a request's idle deadline (progress arrived); the timer catches up at its next scan. */
+  restartIdle(req: OutboundRequest): void {
+    if (req.timeout !== Infinity) req.idleDeadline = this.#clock.now() + req.timeout;
+  }
+
+  /** The time left before `req` times out (0 for none); deadlines stand still while held. */
+  timeLeft(req: OutboundRequest | undefined): number {
+    if (req === undefined) return 0;
+    const deadline = Math.min(req.idleDeadline, req.totalDeadline);
+    if (deadline === Infinity) return Infinity;
+    return deadline - (this.#holds > 0 ? this.#heldSince : this.#clock.now());
+  }
+
+  /** With nothing in flight, no timer stays behind to hold the process open. */
+  settled(): void {
+    if (this.#requests.size === 0 && this.#timer !== undefined) this.disarm();
+  }
+
+  /**
+   * The transport waits for a person (`true`) or stopped (`false`). While held no request times
+   * out; once released, every deadline moves on by the time held.
+   */
+  hold(waiting: boolean): void {
+    const now = this.#clock.now();
+    if (waiting) {
+      if (this.#holds++ === 0) {
+        this.#heldSince = now;
+        this.disarm();
+      }
+      return;
+    }
+    if (this.#holds === 0 || --this.#holds > 0) return;
+    const shift = now - this.#heldSince;
+    let next = Infinity;
+    for (const req of this.#requests.values()) {
+      req.idleDeadline += shift;
+      req.totalDeadline += shift;
+      next = Math.min(next, req.idleDeadline, req.totalDeadline);
+    }
+    if (next !== Infinity) this.#arm(Math.max(next, now), now);
+  }
+
+  disarm(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armedAt = Infinity;
+  }
+
+  #arm(deadline: number, now: number): void {
+    if (deadline >= this.#armedAt || this.#holds > 0) return;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#armedAt = deadline;
+    this.#timer = this.#clock.setTimeout(() => this.#expire(), Math.max(0, deadline - now));
+  }
+
+  #expire(): void {
+    this.#timer = undefined;
+    this.#armedAt = Infinity;
+    const now = this.#clock.now();
+    let next = Infinity;
+    for (const req of this.#requests.values()) {
+      const idle = req.idleDeadline;
+      const total = req.totalDeadline;
+      if (idle <= now && idle <= total) {
+        this.#reporter.drive(req, { type: 'timeout', kind: 'idle' });
+      } else if (total <= now) {
+        this.#reporter.drive(req, { type: 'timeout', kind: 'total' });
+      } else {
+        const d = idle < total ? idle : total;
+        if (d < next) next = d;
+      }
+    }
+    // At least 1 ms apart, so that many deadlines a few µs apart cost one scan per ms, not per request.
+    if (next !== Infinity) this.#arm(Math.max(next, now + 1), now);
+  }
+}

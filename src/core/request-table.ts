@@ -1,0 +1,304 @@
+import type { RequestEvent } from '../../machines/request.js';
+import { OutboundRequest } from './actors.js';
+import type { BoundState } from './compiled-machine.js';
+import type { Reporter } from './reporting.js';
+import {
+  checkTimeout,
+  canonicalInteger,
+  idKey,
+  type Progress,
+  type ProgressToken,
+  type RequestOptions,
+} from './types.js';
+import {
+  DuplicateRequestIdError,
+  ErrorCode,
+  InvalidArgumentError,
+  JsonRpcError,
+  reasonText,
+  type JsonRpcErrorObject,
+} from '../errors/errors.js';
+import { clause } from '../errors/sentences.js';
+import {
+  isErrorObject,
+  isRequestId,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type RequestId,
+} from '../wire/jsonrpc.js';
+
+/**
+ * The outbound request table: the client's requests in flight, by id. It admits a call (issues
+ * or checks its id, places its progress token, resolves its timeouts, builds its message and its
+ * request actor), finds the request a response or a progress notification belongs to and hands
+ * it the event, and lets a request go once it has settled. Issued ids are integers from 0
+ * upwards; a string that spells an integer (`"7"`) is the same id as that integer.
+ */
+
+/** The dispatcher's defaults for what a call's options leave out. */
+export interface RequestDefaults {
+  readonly requestTimeout: number;
+  readonly maxTotalTimeout: number;
+  readonly resetTimeoutOnProgress: boolean;
+}
+
+export class RequestTable {
+  // The defaults are copied into fields declared without an initializer: such a field holds a
+  // number as a tagged value, so every request shares the one boxed `Infinity` rather than
+  // boxing a fresh one each (a field of an object literal would hold an unboxed double).
+  readonly #requestTimeout: number;
+  readonly #maxTotalTimeout: number;
+  readonly #resetTimeoutOnProgress: boolean;
+  readonly #reporter: Pick<Reporter, 'diagnose' | 'drive'>;
+  /**
+   * In-flight outbound requests by id key (see `idKey`). Issued ids are integers from 0 upwards, so
+   * `id < #nextId` means "was issued"; a caller's own id (`requestId`) is kept here as well.
+   */
+  readonly #pending = new Map<RequestId, OutboundRequest>();
+  /** Caller-chosen progress tokens, when a caller set `_meta.progressToken` itself. */
+  #tokens: Map<ProgressToken, OutboundRequest> | undefined;
+  #nextId = 0;
+  /** Whether a caller ever chose an integer id (or a string spelling one): issuing must skip them. */
+  #callerIntegerIds = false;
+
+  constructor(defaults: RequestDefaults, reporter: Pick<Reporter, 'diagnose' | 'drive'>) {
+    this.#requestTimeout = defaults.requestTimeout;
+    this.#maxTotalTimeout = defaults.maxTotalTimeout;
+    this.#resetTimeoutOnProgress = defaults.resetTimeoutOnProgress;
+    this.#reporter = reporter;
+  }
+
+  /** The number of requests in flight. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** The requests in flight, in the order they were admitted. */
+  values(): IterableIterator<OutboundRequest> {
+    return this.#pending.values();
+  }
+
+  /** The first issuable id no request in flight holds. */
+  freeId(): number {
+    let id = this.#nextId;
+    // Issued ids never meet one another; only a caller's integer id can sit at or above #nextId.
+    if (this.#callerIntegerIds) while (this.#pending.has(id)) id++;
+    return id;
+  }
+
+  /**
+   * Admits a call: a request actor in state `initial`, with its id, its timeouts and its message,
+   * in the table. Throws `InvalidArgumentError` (a timeout, an id or a progress token that cannot
+   * be used) or `DuplicateRequestIdError` before anything is admitted.
+   */
+  open(
+    initial: BoundState<OutboundRequest, RequestEvent>,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: RequestOptions | undefined,
+  ): OutboundRequest {
+    let timeout = this.#requestTimeout;
+    let maxTotal = this.#maxTotalTimeout;
+    let reset = this.#resetTimeoutOnProgress;
+    let onProgress: ((p: Progress) => void) | undefined;
+    let meta: Readonly<Record<string, unknown>> | undefined;
+    if (options !== undefined) {
+      checkTimeout('timeout', options.timeout);
+      checkTimeout('maxTotalTimeout', options.maxTotalTimeout);
+      timeout = options.timeout ?? timeout;
+      maxTotal = options.maxTotalTimeout ?? maxTotal;
+      reset = options.resetTimeoutOnProgress ?? reset;
+      onProgress = options.onProgress;
+      meta = options._meta;
+    }
+    const chosen = options?.requestId;
+    const key = chosen === undefined ? this.freeId() : this.#chosenKey(method, chosen);
+    const id = chosen ?? key;
+    let customToken: ProgressToken | undefined;
+    if (onProgress !== undefined || reset || meta !== undefined) {
+      // MCP basic/utilities/progress: the token rides in params._meta and must be unique among
+      // active requests, which the request id is. A token the caller chose is kept as given.
+      const baseMeta = isRecord(params?._meta) ? params._meta : undefined;
+      const mergedMeta: Record<string, unknown> = { ...baseMeta, ...meta };
+      const given = mergedMeta.progressToken;
+      if (typeof given === 'string' || typeof given === 'number') {
+        this.#checkToken(given);
+        customToken = given;
+      } else if (onProgress !== undefined || reset) {
+        mergedMeta.progressToken = id;
+      }
+      params = { ...params, _meta: mergedMeta };
+    }
+    if (chosen === undefined) this.#nextId = (id as number) + 1;
+    const message: JsonRpcMessage =
+      params === undefined
+        ? { jsonrpc: '2.0', id, method }
+        : { jsonrpc: '2.0', id, method, params };
+    const req = new OutboundRequest(
+      initial,
+      id,
+      method,
+      message,
+      timeout,
+      maxTotal,
+      reset,
+      onProgress,
+    );
+    this.#pending.set(key, req);
+    req.key = key;
+    if (customToken !== undefined) {
+      this.#tokens ??= new Map();
+      this.#tokens.set(customToken, req);
+      req.customToken = customToken;
+    }
+    return req;
+  }
+
+  /** The key of an id the caller chose, refused when it is not an id or a request in flight holds it. */
+  #chosenKey(method: string, chosen: RequestId): RequestId {
+    if (
+      typeof chosen !== 'string' &&
+      !(typeof chosen === 'number' && Number.isSafeInteger(chosen))
+    ) {
+      throw new InvalidArgumentError(
+        `requestId must be a string or a safe integer; got ${clause(reasonText(chosen))}.`,
+      );
+    }
+    const key = idKey(chosen);
+    if (this.#pending.has(key)) throw new DuplicateRequestIdError(method, chosen);
+    if (typeof key === 'number') this.#callerIntegerIds = true;
+    return key;
+  }
+
+  /** MCP basic/utilities/progress: tokens MUST be unique across active requests. */
+  #checkToken(token: ProgressToken): void {
+    if (this.#tokens?.has(token) === true) {
+      throw new InvalidArgumentError(
+        `Progress token ${JSON.stringify(token)} is already used by a request in flight; give each request its own token, or none.`,
+      );
+    }
+  }
+
+  /** The request in flight with this id (`"7"` finds 7). */
+  get(id: RequestId): OutboundRequest | undefined {
+    return this.#pending.get(idKey(id));
+  }
+
+  /**
+   * The request in flight with an id a transport names; a string must spell an integer, since
+   * a transport only asks after ids it reads back from the wire.
+   */
+  byWireId(id: string | number): OutboundRequest | undefined {
+    const key =
+      typeof id === 'number' ? id : typeof id === 'string' ? canonicalInteger(id) : undefined;
+    return key === undefined ? undefined : this.#pending.get(key);
+  }
+
+  /** Hands a response to its request; one no request in flight owns is reported and dropped. */
+  answer(m: Record<string, unknown>): void {
+    const id = m.id;
+    if (id === null || id === undefined) {
+      this.#reporter.diagnose(
+        'NULL_ID_RESPONSE',
+        `Received a response with no request id${isErrorObject(m.error) ? `: error ${m.error.code} ${m.error.message}` : ''}; it was dropped.`,
+        m,
+      );
+      return;
+    }
+    // A string id "7" correlates with the numeric id 7 this client issued.
+    const key = isRequestId(id) ? idKey(id) : undefined;
+    const req = key === undefined ? undefined : this.#pending.get(key);
+    if (req === undefined) {
+      this.#unanswerable(m, id, key);
+      return;
+    }
+    if ('error' in m) {
+      const error = m.error;
+      const wire: JsonRpcErrorObject = isErrorObject(error)
+        ? error
+        : { code: ErrorCode.InternalError, message: `malformed error object ${reasonText(error)}` };
+      this.#reporter.drive(req, { type: 'error', error: new JsonRpcError(wire, req.ref) });
+    } else {
+      this.#reporter.drive(req, { type: 'result', result: m.result });
+    }
+  }
+
+  #unanswerable(m: Record<string, unknown>, id: unknown, key: RequestId | undefined): void {
+    if (typeof key === 'number' && key >= 0 && key < this.#nextId) {
+      this.#reporter.diagnose(
+        'LATE_RESPONSE',
+        `Received a response for request ${JSON.stringify(id)}, which has already settled; it was dropped.`,
+        m,
+      );
+    } else {
+      this.#reporter.diagnose(
+        'UNKNOWN_RESPONSE_ID',
+        `Received a response for request ${JSON.stringify(id)}, which this client never sent; it was dropped.`,
+        m,
+      );
+    }
+  }
+
+  /** Hands `notifications/progress` to the request owning its token; any other is reported and dropped. */
+  progress(n: JsonRpcNotification): void {
+    const params = n.params;
+    const token = params?.progressToken;
+    const req = this.#progressOwner(token);
+    if (req === undefined) {
+      this.#reporter.diagnose(
+        'UNKNOWN_PROGRESS_TOKEN',
+        `Received progress for token ${JSON.stringify(token)}, which no request in flight owns; it was dropped.`,
+        n,
+      );
+      return;
+    }
+    // MCP basic/utilities/progress: `progress` and `total` are numbers, `message` a string.
+    if (!isProgress(params)) {
+      this.#reporter.diagnose(
+        'INVALID_MESSAGE',
+        `Received progress for token ${JSON.stringify(token)} whose progress, total or message is not of its type; it was dropped.`,
+        n,
+      );
+      return;
+    }
+    this.#reporter.drive(req, { type: 'progress', progress: params });
+  }
+
+  #progressOwner(token: unknown): OutboundRequest | undefined {
+    if (typeof token !== 'string' && typeof token !== 'number') return undefined;
+    const custom = this.#tokens?.get(token);
+    if (custom !== undefined) return custom;
+    const req = this.#pending.get(idKey(token));
+    return req !== undefined && req.customToken === undefined ? req : undefined;
+  }
+
+  /** Lets a settled request go, with its token; forgets the caller's callbacks. */
+  release(req: OutboundRequest): void {
+    this.#pending.delete(req.key);
+    if (req.customToken !== undefined && this.#tokens?.get(req.customToken) === req) {
+      this.#tokens.delete(req.customToken);
+    }
+    req.clear();
+  }
+
+  /** Settles every request in flight as closed, with `reason`. */
+  closeAll(reason: unknown): void {
+    const closed: RequestEvent = { type: 'closed', reason };
+    for (const req of [...this.#pending.values()]) this.#reporter.drive(req, closed);
+    this.#tokens = undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Progress params whose values have their types: the only ones `onProgress` ever receives. */
+function isProgress(params: Record<string, unknown> | undefined): boolean {
+  return (
+    params !== undefined &&
+    typeof params.progress === 'number' &&
+    (params.total === undefined || typeof params.total === 'number') &&
+    (params.message === undefined || typeof params.message === 'string')
+  );
+}
