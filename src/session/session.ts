@@ -6,18 +6,10 @@ import {
   type Negotiated,
   type NegotiationPath,
 } from '../../machines/connection.js';
-import {
-  ConnectTimeoutError,
-  discover,
-  handshake,
-  META_LOG_LEVEL,
-  META_SERVER_INFO,
-  META_SUBSCRIPTION_ID,
-  modernStamp,
-  negotiationRun,
-  probe,
-  type NegotiationSettings,
-} from './negotiation.js';
+import { discover, handshake, probe } from './negotiation.js';
+import { ConnectTimeoutError } from './negotiation-errors.js';
+import { META_LOG_LEVEL, META_SERVER_INFO, META_SUBSCRIPTION_ID, modernStamp } from './meta.js';
+import { negotiationRun, type NegotiationSettings } from './negotiation-settings.js';
 import { isModern, isRevision, type Revision } from '../protocol/revisions.js';
 import { METHOD_TABLES, serverMay } from '../protocol/methods.js';
 import { systemClock } from '../core/clock.js';
