@@ -1,27 +1,19 @@
 /**
  * The typed API of a client session: `ClientSession`, a façade over the session's pieces. Each
- * public method says what it sends and which checks apply, and delegates: the lifecycle
- * (`lifecycle.ts`), the call path with its revision checks, cache and input rounds (`calls.ts`,
- * `checks.ts`, `rounds.ts`), pagination (`pages.ts`), the tools of the latest listing
- * (`tools.ts`), listen streams (`listens.ts`), notification routing (`notifications.ts`) and
- * serving the server's requests (`serving.ts`), built and wired in `assemble.ts`.
+ * public method says what it sends and which checks apply, and delegates: the lifecycle (the
+ * half of the API it extends, `session-connection.ts`, over `lifecycle.ts`), the call path with
+ * its revision checks, cache and input rounds (`calls.ts`, `checks.ts`, `rounds.ts`), pagination
+ * (`pages.ts`), the tools of the latest listing (`tools.ts`), listen streams (`listens.ts`),
+ * notification routing (`notifications.ts`) and serving the server's requests (`serving.ts`),
+ * all built and wired in `assemble.ts`.
  */
-import type { ConnectionState, Negotiated, NegotiationPath } from '../../machines/connection.js';
-import type { Dispatcher, RequestOptions, Settle } from '../core/dispatcher.js';
-import {
-  ErrorCode,
-  InvalidStateError,
-  JsonRpcError,
-  ResourceNotFoundError,
-} from '../errors/errors.js';
+import type { RequestOptions, Settle } from '../core/dispatcher.js';
+import { ErrorCode, JsonRpcError, ResourceNotFoundError } from '../errors/errors.js';
 import type {
   CallToolResult,
   CompleteRequestParams,
   CompleteResult,
-  DiscoverResult,
   GetPromptResult,
-  Implementation,
-  InitializeResult,
   InputRequiredResult,
   ListPromptsResult,
   ListResourcesResult,
@@ -32,7 +24,6 @@ import type {
   ReadResourceResult,
   Resource,
   ResourceTemplate,
-  ServerCapabilities,
   SubscriptionFilter,
   Tool,
 } from '../protocol/types.js';
@@ -40,14 +31,13 @@ import { assembleSession } from './assemble.js';
 import type { ListKind } from './callbacks.js';
 import type { Calls } from './calls.js';
 import type { RevisionChecks } from './checks.js';
-import type { ConnectionActor, Lifecycle } from './lifecycle.js';
 import type { ListenStreams } from './listens.js';
-import { META_SERVER_INFO } from './meta.js';
+import { SessionConnection } from './session-connection.js';
 import type { NotificationRouter } from './notifications.js';
 import { allPages } from './pages.js';
 import type { ServerRequests } from './serving.js';
 import type { Subscription } from './subscriptions.js';
-import { cursorParams, isImplementation } from './support.js';
+import { cursorParams } from './support.js';
 import type { ToolCatalog } from './tools.js';
 import type {
   CallOptions,
@@ -79,9 +69,7 @@ export * from './types.js';
  * // leaving the block closes the session (Symbol.asyncDispose)
  * ```
  */
-export class ClientSession implements AsyncDisposable {
-  readonly #dispatcher: Dispatcher;
-  readonly #life: Lifecycle;
+export class ClientSession extends SessionConnection {
   readonly #checks: RevisionChecks;
   readonly #calls: Calls;
   readonly #tools: ToolCatalog;
@@ -91,109 +79,13 @@ export class ClientSession implements AsyncDisposable {
 
   constructor(options: ClientSessionOptions) {
     const parts = assembleSession(options);
-    this.#dispatcher = parts.dispatcher;
-    this.#life = parts.life;
+    super(parts.life, parts.dispatcher);
     this.#checks = parts.checks;
     this.#calls = parts.calls;
     this.#tools = parts.tools;
     this.#listens = parts.listens;
     this.#notifications = parts.notifications;
     this.#serving = parts.serving;
-  }
-
-  /** The lifecycle state: `preconnect`, `initializing`, `ready`, `closing` or `closed`. */
-  get state(): ConnectionState {
-    return this.#life.state;
-  }
-
-  /** The connection actor, for `subscribe`, `getSnapshot` and inspection. */
-  get actor(): ConnectionActor {
-    return this.#life.actor;
-  }
-
-  /** The dispatcher beneath the session. */
-  get dispatcher(): Dispatcher {
-    return this.#dispatcher;
-  }
-
-  /** Which negotiation step is running, while initializing (`probing`, `handshaking`, …). */
-  get negotiationPath(): NegotiationPath | undefined {
-    return this.#life.negotiationPath;
-  }
-
-  /** What negotiation settled on, once ready. */
-  get negotiated(): Negotiated | undefined {
-    return this.#life.negotiated;
-  }
-
-  /** Why `auto` fell back from `server/discover` to `initialize`, when it did. */
-  get fallbackReason(): string | undefined {
-    return this.#life.fallbackReason;
-  }
-
-  /** `legacy` (initialize) or `modern` (2026-07-28), once ready. */
-  get era(): 'legacy' | 'modern' | undefined {
-    return this.negotiated?.era;
-  }
-
-  /** The negotiated protocol revision, once ready. */
-  get protocolVersion(): string | undefined {
-    return this.negotiated?.protocolVersion;
-  }
-
-  /** The server's answer to `initialize`, on a legacy session (never with `discoverResult`). */
-  get initializeResult(): InitializeResult | undefined {
-    const n = this.negotiated;
-    return n?.era === 'legacy' ? (n.initializeResult as InitializeResult) : undefined;
-  }
-
-  /** The server's answer to `server/discover`, on a 2026 session (never with `initializeResult`). */
-  get discoverResult(): DiscoverResult | undefined {
-    const n = this.negotiated;
-    return n?.era === 'modern' ? (n.discoverResult as DiscoverResult) : undefined;
-  }
-
-  /**
-   * The server's name and version: from `initialize` on a legacy session; on 2026 from the
-   * discover result's `_meta` serverInfo stamp (absent or malformed reads as none).
-   */
-  get serverInfo(): Implementation | undefined {
-    const legacy = this.initializeResult;
-    if (legacy !== undefined) return legacy.serverInfo;
-    const stamp = this.discoverResult?._meta?.[META_SERVER_INFO];
-    return isImplementation(stamp) ? stamp : undefined;
-  }
-
-  /** The server's capabilities, once ready. */
-  get serverCapabilities(): (ServerCapabilities & Readonly<Record<string, unknown>>) | undefined {
-    return (this.initializeResult ?? this.discoverResult)?.capabilities;
-  }
-
-  /** The server's instructions, if it gave any. */
-  get instructions(): string | undefined {
-    return (this.initializeResult ?? this.discoverResult)?.instructions;
-  }
-
-  /** Why the connection failed or closed unasked, if it did. */
-  get error(): unknown {
-    return this.#life.error;
-  }
-
-  /**
-   * Calls `listener` with each new lifecycle state; returns the unsubscribe function.
-   *
-   * @example
-   * ```ts
-   * import type { ClientSession } from 'mcp-actors';
-   * declare const session: ClientSession;
-   *
-   * const off = session.onStateChange((state) => console.log('lifecycle:', state));
-   * await session.connect(); // lifecycle: initializing, lifecycle: ready
-   * off();
-   * ```
-   */
-  onStateChange(listener: (state: ConnectionState) => void): () => void {
-    return this.#life.onStateChange(listener);
   }
 
   /** Registers (or replaces, or with `undefined` removes) the handler of one server notification method. */
@@ -212,58 +104,6 @@ export class ClientSession implements AsyncDisposable {
   /** Registers (or replaces) the handler of one server request method. */
   setRequestHandler(method: string, handler: RequestHandlerEntry): void {
     this.#serving.setHandler(method, handler);
-  }
-
-  /**
-   * Starts the transport and negotiates the revision as `mode` says. Resolves with what was
-   * negotiated once the session is ready; a second call returns the same promise, with no traffic.
-   * Rejects when negotiation fails or the connection closes first (the session is then closed).
-   *
-   * @example
-   * ```ts
-   * import type { ClientSession } from 'mcp-actors';
-   * declare const session: ClientSession;
-   *
-   * const negotiated = await session.connect();
-   * if (negotiated.era === 'modern') console.log('2026-07-28, found by server/discover');
-   * else console.log(`initialize handshake, ${negotiated.protocolVersion}`);
-   * if (session.fallbackReason !== undefined) console.log('probe fell back:', session.fallbackReason);
-   * ```
-   */
-  connect(): Promise<Negotiated> {
-    return this.#life.connect();
-  }
-
-  /**
-   * The legacy handshake's result: connects if needed (in `legacy` or `auto` mode), then returns
-   * the cached `initialize` answer. Refused on a session that negotiated 2026-07-28.
-   */
-  async initialize(): Promise<InitializeResult> {
-    const n = await this.connect();
-    if (n.era !== 'legacy') {
-      throw new InvalidStateError(
-        'read the initialize result',
-        `ready on ${n.protocolVersion} (server/discover)`,
-        'read discoverResult instead: 2026-07-28 has no initialize',
-      );
-    }
-    return n.initializeResult as InitializeResult;
-  }
-
-  /**
-   * The `server/discover` result: connects if needed (in `modern` or `auto` mode), then returns the
-   * cached answer. Refused on a session that negotiated a handshake revision.
-   */
-  async discover(): Promise<DiscoverResult> {
-    const n = await this.connect();
-    if (n.era !== 'modern') {
-      throw new InvalidStateError(
-        'read the discover result',
-        `ready on ${n.protocolVersion} (initialize)`,
-        'read initializeResult instead: this server speaks a handshake revision',
-      );
-    }
-    return n.discoverResult as DiscoverResult;
   }
 
   /**
@@ -303,32 +143,6 @@ export class ClientSession implements AsyncDisposable {
     if (revision !== undefined) this.#checks.result(revision, 'ping', result);
   }
 
-  /**
-   * Closes the session: every pending request rejects with `CONNECTION_CLOSED`, the transport is
-   * closed, and the lifecycle ends in `closed`. Safe to call in any state, and twice.
-   *
-   * @example
-   * ```ts
-   * import { ConnectionClosedError, type ClientSession } from 'mcp-actors';
-   * declare const session: ClientSession;
-   *
-   * const pending = session.callTool('slow-tool');
-   * await session.close();
-   * await pending.catch((error: unknown) => {
-   *   if (error instanceof ConnectionClosedError) console.log(error.code); // 'CONNECTION_CLOSED'
-   * });
-   * console.log(session.state); // 'closed'
-   * ```
-   */
-  async close(): Promise<void> {
-    return this.#life.close();
-  }
-
-  /** Closes the session (`close()`), for `await using`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-  // ---------------------------------------------------------------------------------------------
   // The MCP methods.
 
   /**
