@@ -114,8 +114,8 @@ export class Calls {
   typed<T>(
     method: string,
     params: Record<string, unknown> | undefined,
-    options?: CallOptions,
-    settle: Settle = this.checked,
+    options: CallOptions | undefined,
+    settle: Settle,
   ): Promise<T> {
     let revision: Revision | undefined;
     try {
@@ -137,7 +137,8 @@ export class Calls {
   }
 
   /** A typed request settled by {@link checked}: a page of a listing, a later input round. */
-  readonly page: PageRequest = (method, params, options) => this.typed(method, params, options);
+  readonly page: PageRequest = (method, params, options) =>
+    this.typed(method, params, options, this.checked);
 
   /** Sends a notification of the MCP method table (`UNSUPPORTED_IN_REVISION` if the revision has none). */
   async typedNotify(method: string, params?: Record<string, unknown>): Promise<void> {

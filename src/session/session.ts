@@ -163,6 +163,7 @@ export class ClientSession extends SessionConnection {
       'tools/list',
       cursorParams(params),
       options,
+      this.#calls.checked,
     );
     const tools = this.#tools.listed(
       result.tools,
@@ -248,7 +249,7 @@ export class ClientSession extends SessionConnection {
 
   /** One page of prompts. */
   listPrompts(params?: { cursor?: string }, options?: CallOptions): Promise<ListPromptsResult> {
-    return this.#calls.typed('prompts/list', cursorParams(params), options);
+    return this.#calls.typed('prompts/list', cursorParams(params), options, this.#calls.checked);
   }
 
   /** Every prompt, following `nextCursor`. */
@@ -279,7 +280,7 @@ export class ClientSession extends SessionConnection {
 
   /** One page of resources. */
   listResources(params?: { cursor?: string }, options?: CallOptions): Promise<ListResourcesResult> {
-    return this.#calls.typed('resources/list', cursorParams(params), options);
+    return this.#calls.typed('resources/list', cursorParams(params), options, this.#calls.checked);
   }
 
   /** Every resource, following `nextCursor`. */
@@ -292,7 +293,12 @@ export class ClientSession extends SessionConnection {
     params?: { cursor?: string },
     options?: CallOptions,
   ): Promise<ListResourceTemplatesResult> {
-    return this.#calls.typed('resources/templates/list', cursorParams(params), options);
+    return this.#calls.typed(
+      'resources/templates/list',
+      cursorParams(params),
+      options,
+      this.#calls.checked,
+    );
   }
 
   /** Every resource template, following `nextCursor`. */
@@ -379,12 +385,12 @@ export class ClientSession extends SessionConnection {
 
   /** Subscribes to a resource's updates (handshake revisions; 2026 uses `subscriptions/listen`). */
   async subscribeResource(uri: string, options?: CallOptions): Promise<void> {
-    await this.#calls.typed('resources/subscribe', { uri }, options);
+    await this.#calls.typed('resources/subscribe', { uri }, options, this.#calls.checked);
   }
 
   /** Ends a resource subscription (handshake revisions). */
   async unsubscribeResource(uri: string, options?: CallOptions): Promise<void> {
-    await this.#calls.typed('resources/unsubscribe', { uri }, options);
+    await this.#calls.typed('resources/unsubscribe', { uri }, options, this.#calls.checked);
   }
 
   /** Asks for completions of a prompt or resource-template argument. */
@@ -392,12 +398,12 @@ export class ClientSession extends SessionConnection {
     params: Omit<CompleteRequestParams, '_meta'>,
     options?: CallOptions,
   ): Promise<CompleteResult> {
-    return this.#calls.typed('completion/complete', params, options);
+    return this.#calls.typed('completion/complete', params, options, this.#calls.checked);
   }
 
   /** Sets the server's log level for this session (handshake revisions; on 2026 pass `logLevel` per call). */
   async setLoggingLevel(level: LoggingLevel, options?: CallOptions): Promise<void> {
-    await this.#calls.typed('logging/setLevel', { level }, options);
+    await this.#calls.typed('logging/setLevel', { level }, options, this.#calls.checked);
   }
 
   /** Tells the server the client's roots changed (handshake revisions). */
