@@ -127,14 +127,16 @@ export {
   ConnectTimeoutError,
   NegotiationError,
   UnsupportedVersionError,
+  MODERN_ERROR_CODES,
+} from './session/negotiation-errors.js';
+export {
   META_CLIENT_CAPABILITIES,
   META_CLIENT_INFO,
   META_LOG_LEVEL,
   META_PROTOCOL_VERSION,
   META_SERVER_INFO,
   META_SUBSCRIPTION_ID,
-  MODERN_ERROR_CODES,
-} from './session/negotiation.js';
+} from './session/meta.js';
 export * from './protocol/revisions.js';
 export {
   capabilitiesOf,

@@ -58,7 +58,7 @@ import {
   type OAuthClientOptions,
 } from '../src/index.js';
 import { OAuthStoreError } from '../src/node/index.js';
-import { NegotiationError } from '../src/session/negotiation.js';
+import { NegotiationError } from '../src/session/negotiation-errors.js';
 
 /** The CLI's pure parts, imported without running anything. */
 

@@ -12,7 +12,8 @@ import {
   type Negotiated,
   type Revision,
 } from '../src/index.js';
-import { discover, type NegotiationSettings } from '../src/session/negotiation.js';
+import { discover } from '../src/session/negotiation.js';
+import type { NegotiationSettings } from '../src/session/negotiation-settings.js';
 import {
   NO_RESPONSE,
   startScriptedServer,

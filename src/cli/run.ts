@@ -13,7 +13,8 @@ import {
   McpError,
   RequestCancelledError,
 } from '../errors/errors.js';
-import { ConnectTimeoutError, META_SUBSCRIPTION_ID } from '../session/negotiation.js';
+import { ConnectTimeoutError } from '../session/negotiation-errors.js';
+import { META_SUBSCRIPTION_ID } from '../session/meta.js';
 import type { SubscriptionFilter } from '../session/subscriptions.js';
 import { clause, sentence } from '../errors/sentences.js';
 import {

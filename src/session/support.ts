@@ -2,7 +2,9 @@
 import type { Negotiated } from '../../machines/connection.js';
 import type { ListKind } from './callbacks.js';
 import { InvalidArgumentError } from '../errors/errors.js';
-import { META_SERVER_INFO, NegotiationError, type NegotiationSettings } from './negotiation.js';
+import { META_SERVER_INFO } from './meta.js';
+import { NegotiationError } from './negotiation-errors.js';
+import type { NegotiationSettings } from './negotiation-settings.js';
 import { isModern, isRevision, REVISIONS } from '../protocol/revisions.js';
 import type { Implementation } from '../protocol/types.js';
 import {
