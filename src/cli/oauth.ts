@@ -5,14 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import type { InspectionEvent } from 'xstate';
-import {
-  createOAuthClient,
-  oauthStoreKey,
-  type LogoutOutcome,
-  type OAuthClient,
-  type OAuthGrant,
-  type TokenKind,
-} from '../auth/oauth.js';
+import { createOAuthClient, type OAuthClient } from '../auth/oauth.js';
+import { oauthStoreKey } from '../auth/tokens.js';
+import type { LogoutOutcome, OAuthGrant, TokenKind } from '../auth/types.js';
 import type { OAuthRecord } from '../auth/store.js';
 import { reasonText } from '../errors/errors.js';
 import { clause } from '../errors/sentences.js';

@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { AuthorizationRequest, UserAgent } from '../auth/oauth.js';
+import type { AuthorizationRequest, UserAgent } from '../auth/types.js';
 import type { OAuthRecord, OAuthStore } from '../auth/store.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { AuthorizationError, InvalidArgumentError, reasonText } from '../errors/errors.js';
