@@ -71,11 +71,10 @@ export {
   type SseOptions,
   type SseTransport,
 } from './transports/sse.js';
+export { createOAuthClient, OAuthClient } from './auth/oauth.js';
+export { oauthStoreKey } from './auth/tokens.js';
+export { unionScopes } from './auth/scopes.js';
 export {
-  createOAuthClient,
-  OAuthClient,
-  oauthStoreKey,
-  unionScopes,
   type AssertionProvider,
   type AssertionRequest,
   type AuthorizationRequest,
@@ -88,7 +87,7 @@ export {
   type Revocation,
   type TokenKind,
   type UserAgent,
-} from './auth/oauth.js';
+} from './auth/types.js';
 export { idJagAssertion, type IdJagOptions } from './auth/enterprise.js';
 export {
   createMemoryOAuthStore,

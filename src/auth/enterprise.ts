@@ -1,5 +1,5 @@
 import { AuthorizationError, reasonText } from '../errors/errors.js';
-import type { AssertionProvider } from './oauth.js';
+import type { AssertionProvider } from './types.js';
 import { checkEndpoint } from './http.js';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';

@@ -21,7 +21,7 @@ import {
   reasonText,
   type ErrorHint,
 } from '../errors/errors.js';
-import { OAuthStoreError } from '../node/oauth.js';
+import { OAuthStoreError } from '../node/oauth/store-error.js';
 import { isModernVersion } from '../protocol/revisions.js';
 import { clause } from '../errors/sentences.js';
 

@@ -5,23 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import type { InspectionEvent } from 'xstate';
-import {
-  createOAuthClient,
-  oauthStoreKey,
-  type LogoutOutcome,
-  type OAuthClient,
-  type OAuthGrant,
-  type TokenKind,
-} from '../auth/oauth.js';
+import { createOAuthClient, type OAuthClient } from '../auth/oauth.js';
+import { oauthStoreKey } from '../auth/tokens.js';
+import type { LogoutOutcome, OAuthGrant, TokenKind } from '../auth/types.js';
 import type { OAuthRecord } from '../auth/store.js';
 import { reasonText } from '../errors/errors.js';
 import { clause } from '../errors/sentences.js';
-import {
-  createFileOAuthStore,
-  startLoopbackRedirect,
-  type FileOAuthStore,
-  type LoopbackRedirect,
-} from '../node/oauth.js';
+import { createFileOAuthStore, type FileOAuthStore } from '../node/oauth/file-store.js';
+import { startLoopbackRedirect, type LoopbackRedirect } from '../node/oauth/loopback.js';
 import type { CliEnv, OAuthSettings } from './args.js';
 
 /** The path of the loopback redirect URI. */

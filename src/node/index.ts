@@ -28,13 +28,14 @@ export {
 } from './inspector.js';
 export {
   createFileOAuthStore,
-  DEFAULT_REDIRECT_TIMEOUT_MS,
   defaultOAuthStorePath,
-  OAuthStoreError,
-  startLoopbackRedirect,
   type FileOAuthStore,
   type FileOAuthStoreOptions,
+} from './oauth/file-store.js';
+export { OAuthStoreError, type OAuthStoreFailure } from './oauth/store-error.js';
+export {
+  DEFAULT_REDIRECT_TIMEOUT_MS,
+  startLoopbackRedirect,
   type LoopbackRedirect,
   type LoopbackRedirectOptions,
-  type OAuthStoreFailure,
-} from './oauth.js';
+} from './oauth/loopback.js';

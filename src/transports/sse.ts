@@ -1,4 +1,4 @@
-import type { HttpAuth } from '../auth/oauth.js';
+import type { HttpAuth } from '../auth/types.js';
 import { McpLocalError, StreamError } from '../errors/errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../wire/line.js';
 import type { JsonRpcMessage } from '../wire/jsonrpc.js';

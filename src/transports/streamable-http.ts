@@ -1,4 +1,4 @@
-import type { HttpAuth } from '../auth/oauth.js';
+import type { HttpAuth } from '../auth/types.js';
 import { AuthorizationError, McpLocalError, StreamError, reasonText } from '../errors/errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../wire/line.js';
 import { isErrorObject, type JsonRpcMessage, type JsonRpcRequest } from '../wire/jsonrpc.js';
