@@ -3,13 +3,8 @@ import { McpLocalError, StreamError } from '../errors/errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../wire/line.js';
 import type { JsonRpcMessage } from '../wire/jsonrpc.js';
 import type { Transport, TransportHandlers } from '../wire/transport.js';
-import {
-  checkMaxMessageBytes,
-  failureText,
-  readCappedText,
-  readSseEvents,
-  sseEventTooLarge,
-} from './http-support.js';
+import { checkMaxMessageBytes, failureText, readCappedText } from './http/fetch-support.js';
+import { readSseEvents, sseEventTooLarge } from './http/sse-events.js';
 import { HttpError } from './streamable-http.js';
 
 /**
