@@ -29,7 +29,9 @@ export { SseTransportError, type SseFailure } from './http/sse-stream.js';
  * `maxMessageBytes` (the one stream carries every answer: it cannot go on past an event it
  * dropped).
  *
- * Runtime-neutral: only `fetch`, streams and `TextDecoder`.
+ * Runtime-neutral: only `fetch`, streams and `TextDecoder`. The GET stream, its endpoint handshake
+ * and its events are read in `http/sse-stream.ts`; this module holds the options, the state and
+ * the POSTs.
  */
 
 /** Options of {@link createSseTransport}. */

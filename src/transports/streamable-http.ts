@@ -48,6 +48,11 @@ export { HttpError, SessionExpiredError, type SessionExpiry } from './http/error
  *
  * On 2026-07-28 there are no sessions, no GET stream and no resumption: a broken response stream
  * loses its request at once, and a cancellation aborts the request's own POST.
+ *
+ * This module holds the options, the state the pieces share and the transport object; the pieces
+ * are in `http/`: `session.ts` (session id, version, headers, DELETE), `post-exchange.ts` (a POST
+ * and its JSON or SSE answer), `resumable-stream.ts` (reading and resuming an SSE stream),
+ * `listening-stream.ts` (the standalone GET stream) and `renewal.ts` (a new session after a 404).
  */
 
 export interface ReconnectPolicy {
