@@ -271,7 +271,8 @@ export function createSseTransport(options: SseOptions): SseTransport {
       try {
         let response: Response;
         try {
-          response = await connection.fetch(target, {
+          const doFetch = connection.fetch; // called unbound: a page's fetch refuses any other `this`
+          response = await doFetch(target, {
             method: 'POST',
             headers: await connection.headersFor(target, 'POST'),
             body: JSON.stringify(message),

@@ -165,12 +165,7 @@ class StreamableHttpConnection implements PostLink, RenewalLink, ListeningLink {
     this.policy = { ...DEFAULT_RECONNECT, ...options.reconnect };
     this.renewSession = options.renewSession !== false;
     this.standaloneStream = options.standaloneStream !== false;
-    this.session = new HttpSession({
-      url,
-      fetch: this.fetch,
-      headers: options.headers,
-      authorize: options.authorize,
-    });
+    this.session = new HttpSession({ url, fetch: this.fetch, options });
     this.renewal = new SessionRenewal(this);
     this.listening = new ListeningStream(this);
   }

@@ -84,7 +84,8 @@ export async function post(
   let headers: Headers | undefined;
   try {
     headers = await session.headers(message, 'POST');
-    response = await link.fetch(link.url, {
+    const doFetch = link.fetch; // called unbound: a page's fetch refuses any other `this`
+    response = await doFetch(link.url, {
       method: 'POST',
       headers,
       body: JSON.stringify(message),

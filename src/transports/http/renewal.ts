@@ -24,6 +24,7 @@ import type { HttpSession } from './session.js';
 /** What renewing the session needs of the transport. */
 export interface RenewalLink extends StreamSink {
   readonly url: URL;
+  /** Called unbound (a page's `fetch` refuses any other `this`). */
   readonly fetch: typeof fetch;
   readonly session: HttpSession;
   /** `StreamableHttpOptions.renewSession`. */
@@ -169,7 +170,8 @@ export class SessionRenewal {
     const controller = new AbortController();
     link.inFlight.add(controller);
     try {
-      const response = await link.fetch(link.url, {
+      const doFetch = link.fetch; // called unbound: a page's fetch refuses any other `this`
+      const response = await doFetch(link.url, {
         method: 'POST',
         headers: await link.session.headers(message, 'POST'),
         body: JSON.stringify(message),

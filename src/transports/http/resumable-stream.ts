@@ -94,6 +94,7 @@ export interface StreamSink {
 /** What resuming a stream needs of the transport. */
 export interface StreamResumer extends StreamSink {
   readonly url: URL;
+  /** Called unbound (a page's `fetch` refuses any other `this`). */
   readonly fetch: typeof fetch;
   readonly session: Pick<HttpSession, 'headers'>;
   readonly policy: ReconnectRules;
@@ -230,7 +231,8 @@ async function waitToResume(
       : Infinity;
   if (cause !== undefined && ms >= left) return { kind: 'out-of-time', cause, wait: ms, left };
   try {
-    await link.delay(ms, signal);
+    const delay = link.delay; // called unbound, as given
+    await delay(ms, signal);
   } catch {
     return { kind: 'aborted' };
   }
@@ -255,7 +257,8 @@ async function reopen(
   if (link.closed || signal.aborted) return { outcome: { kind: 'aborted' } };
   let response: Response;
   try {
-    response = await link.fetch(link.url, {
+    const doFetch = link.fetch; // called unbound: a page's fetch refuses any other `this`
+    response = await doFetch(link.url, {
       method: 'GET',
       headers: await link.session.headers(undefined, 'GET', stream.lastEventId),
       signal,

@@ -20,17 +20,16 @@ type Id = string | number;
 /** Where and how the session's requests go. */
 export interface HttpEndpoint {
   readonly url: URL;
-  /** `fetch`, with authorization when the transport has any. */
+  /** `fetch`, with authorization when the transport has any; called unbound. */
   readonly fetch: typeof fetch;
-  /** Headers sent with every request. */
-  readonly headers: Readonly<Record<string, string>> | undefined;
-  /** Adds headers (credentials) to each request, just before it is sent. */
-  readonly authorize:
-    | ((request: {
-        readonly url: URL;
-        readonly method: string;
-      }) => Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>>)
-    | undefined;
+  /** The transport's options: `headers` sent with every request, `authorize` adding credentials. */
+  readonly options: {
+    readonly headers?: Readonly<Record<string, string>>;
+    readonly authorize?: (request: {
+      readonly url: URL;
+      readonly method: string;
+    }) => Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>>;
+  };
 }
 
 /** The 2026-07-28 protocol version a request carries in its `_meta`, if any. */
@@ -100,7 +99,8 @@ export class HttpSession {
     lastEventId?: string,
   ): Promise<Headers> {
     const endpoint = this.#endpoint;
-    const headers = new Headers(endpoint.headers);
+    const options = endpoint.options;
+    const headers = new Headers(options.headers);
     headers.set(
       'Accept',
       method === 'GET' ? 'text/event-stream' : 'application/json, text/event-stream',
@@ -121,9 +121,9 @@ export class HttpSession {
     } else if (this.protocolVersion !== undefined) {
       headers.set('MCP-Protocol-Version', this.protocolVersion);
     }
-    if (endpoint.authorize !== undefined) {
+    if (options.authorize !== undefined) {
       const url = endpoint.url;
-      for (const [k, v] of Object.entries(await endpoint.authorize({ url, method })))
+      for (const [k, v] of Object.entries(await options.authorize({ url, method })))
         headers.set(k, v);
     }
     return headers;
@@ -143,7 +143,8 @@ export class HttpSession {
   /** MCP legacy Streamable HTTP: the client SHOULD end its session with DELETE (405 tolerated). */
   async end(): Promise<void> {
     try {
-      const response = await this.#endpoint.fetch(this.#endpoint.url, {
+      const doFetch = this.#endpoint.fetch; // called unbound: a page's fetch refuses any other `this`
+      const response = await doFetch(this.#endpoint.url, {
         method: 'DELETE',
         headers: await this.headers(undefined, 'DELETE'),
       });

@@ -69,6 +69,7 @@ export interface SseStreamLink {
   /** The SSE URL: the GET's, and the origin every endpoint must share. */
   readonly url: URL;
   readonly maxBytes: number;
+  /** Called unbound (a page's `fetch` refuses any other `this`). */
   readonly fetch: typeof fetch;
   /** Aborts the GET (on close, or when the endpoint does not come in time). */
   readonly stream: AbortController;
@@ -96,7 +97,8 @@ export async function openEventStream(
   const url = link.url;
   let response: Response;
   try {
-    response = await link.fetch(url, {
+    const doFetch = link.fetch; // called unbound: a page's fetch refuses any other `this`
+    response = await doFetch(url, {
       method: 'GET',
       headers: await link.headersFor(url, 'GET'),
       signal: link.stream.signal,
