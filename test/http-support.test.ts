@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { failureText, SseEventSize } from '../src/transports/http-support.js';
+import { failureText } from '../src/transports/http/fetch-support.js';
+import { SseEventSize } from '../src/transports/http/sse-events.js';
 
 /** The size count of SSE events, and the failure texts of the HTTP transports. */
 

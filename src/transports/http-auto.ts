@@ -7,10 +7,11 @@ import {
   type SseOptions,
   type SseTransport,
 } from './sse.js';
+import { HttpError } from './http/errors.js';
 import {
   createStreamableHttpTransport,
-  HttpError,
   type StreamableHttpOptions,
+  type StreamableHttpTransport,
 } from './streamable-http.js';
 
 /**
@@ -66,6 +67,76 @@ function notAnSseEndpoint(error: unknown): boolean {
   );
 }
 
+type Kind = 'streamable-http' | 'sse';
+
+/** What one auto-detecting transport knows: the two transports, and which one is in use. */
+interface AutoState {
+  readonly options: HttpTransportOptions;
+  readonly streamable: StreamableHttpTransport;
+  sse: SseTransport | undefined;
+  kind: Kind;
+  handlers: TransportHandlers | undefined;
+  /** Settles once the first message's answer has decided the transport. */
+  decided: Promise<void> | undefined;
+  closed: boolean;
+  /** The session has been told that the transport closed. */
+  reported: boolean;
+}
+
+/** The handlers given to an inner transport: its `closed` counts only while it is the one in use. */
+function inner(state: AutoState, h: TransportHandlers, which: Kind): TransportHandlers {
+  return {
+    ...h,
+    closed: (reason?: Error) => {
+      if (state.kind !== which || state.reported) return;
+      state.reported = true;
+      h.closed(reason);
+    },
+  };
+}
+
+/** The first POST was refused as by a server without Streamable HTTP: tries HTTP+SSE instead. */
+async function fallBack(
+  state: AutoState,
+  message: JsonRpcMessage,
+  refusal: HttpError,
+): Promise<void> {
+  const h = state.handlers;
+  if (h === undefined) throw refusal;
+  const candidate = createSseTransport(state.options);
+  state.sse = candidate;
+  try {
+    // Until the switch, the candidate's end is not the session's (see inner).
+    await candidate.start(inner(state, h, 'sse'));
+  } catch (error) {
+    state.sse = undefined;
+    await candidate.close();
+    if (state.closed) throw error;
+    if (notAnSseEndpoint(error)) throw refusal;
+    throw error;
+  }
+  state.kind = 'sse';
+  await candidate.send(message);
+}
+
+/** Sends the first message as Streamable HTTP; its refusal may decide for HTTP+SSE. */
+async function first(state: AutoState, message: JsonRpcMessage): Promise<void> {
+  try {
+    await state.streamable.send(message);
+  } catch (error) {
+    if (
+      error instanceof HttpError &&
+      FALLBACK_STATUSES.has(error.status) &&
+      !isJsonRpcAnswer(error.body) &&
+      !state.closed
+    ) {
+      await fallBack(state, message, error);
+      return;
+    }
+    throw error;
+  }
+}
+
 /**
  * HTTP for a server whose HTTP transport is unknown: Streamable HTTP, falling back to HTTP+SSE
  * when the first POST is refused with 400, 404 or 405 without a JSON-RPC error.
@@ -81,64 +152,20 @@ function notAnSseEndpoint(error: unknown): boolean {
  * ```
  */
 export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
-  const streamable = createStreamableHttpTransport(options);
-  let sse: SseTransport | undefined;
-  let kind: 'streamable-http' | 'sse' = 'streamable-http';
-  let handlers: TransportHandlers | undefined;
-  /** Settles once the first message's answer has decided the transport. */
-  let decided: Promise<void> | undefined;
-  let closed = false;
-  let reported = false;
-
-  /** The handlers given to an inner transport: its `closed` counts only while it is the one in use. */
-  const inner = (h: TransportHandlers, which: 'streamable-http' | 'sse'): TransportHandlers => ({
-    ...h,
-    closed: (reason?: Error) => {
-      if (kind !== which || reported) return;
-      reported = true;
-      h.closed(reason);
-    },
-  });
-
-  const fallBack = async (message: JsonRpcMessage, refusal: HttpError): Promise<void> => {
-    const h = handlers;
-    if (h === undefined) throw refusal;
-    const candidate = createSseTransport(options);
-    sse = candidate;
-    try {
-      // Until the switch, the candidate's end is not the session's (see inner).
-      await candidate.start(inner(h, 'sse'));
-    } catch (error) {
-      sse = undefined;
-      await candidate.close();
-      if (closed) throw error;
-      if (notAnSseEndpoint(error)) throw refusal;
-      throw error;
-    }
-    kind = 'sse';
-    await candidate.send(message);
+  const state: AutoState = {
+    options,
+    streamable: createStreamableHttpTransport(options),
+    sse: undefined,
+    kind: 'streamable-http',
+    handlers: undefined,
+    decided: undefined,
+    closed: false,
+    reported: false,
   };
-
-  const first = async (message: JsonRpcMessage): Promise<void> => {
-    try {
-      await streamable.send(message);
-    } catch (error) {
-      if (
-        error instanceof HttpError &&
-        FALLBACK_STATUSES.has(error.status) &&
-        !isJsonRpcAnswer(error.body) &&
-        !closed
-      ) {
-        await fallBack(message, error);
-        return;
-      }
-      throw error;
-    }
-  };
-
+  const streamable = state.streamable;
   return {
     get kind() {
-      return kind;
+      return state.kind;
     },
 
     get extensions() {
@@ -146,8 +173,8 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     },
 
     start(h: TransportHandlers) {
-      handlers = h;
-      return streamable.start(inner(h, 'streamable-http'));
+      state.handlers = h;
+      return streamable.start(inner(state, h, 'streamable-http'));
     },
 
     useToolSchemas(lookup) {
@@ -156,30 +183,32 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     },
 
     async send(message: JsonRpcMessage) {
-      if (closed) throw new McpLocalError('CONNECTION_CLOSED', 'The HTTP transport is closed.');
-      if (decided === undefined) {
-        const sending = first(message);
-        decided = sending.then(
+      if (state.closed)
+        throw new McpLocalError('CONNECTION_CLOSED', 'The HTTP transport is closed.');
+      if (state.decided === undefined) {
+        const sending = first(state, message);
+        state.decided = sending.then(
           () => {},
           () => {},
         );
         return sending;
       }
-      await decided;
-      if (kind === 'sse' && sse !== undefined) return sse.send(message);
+      await state.decided;
+      const sse = state.sse;
+      if (state.kind === 'sse' && sse !== undefined) return sse.send(message);
       return streamable.send(message);
     },
 
     async close() {
-      if (closed) return;
-      closed = true;
-      const current = sse;
+      if (state.closed) return;
+      state.closed = true;
+      const current = state.sse;
       if (current !== undefined) await current.close();
       // Closed last so that, on Streamable HTTP, its `closed` is the one reported.
       await streamable.close();
-      if (!reported && handlers !== undefined) {
-        reported = true;
-        handlers.closed();
+      if (!state.reported && state.handlers !== undefined) {
+        state.reported = true;
+        state.handlers.closed();
       }
     },
   };

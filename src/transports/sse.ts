@@ -1,16 +1,18 @@
 import type { HttpAuth } from '../auth/types.js';
-import { McpLocalError, StreamError } from '../errors/errors.js';
+import { McpLocalError } from '../errors/errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../wire/line.js';
 import type { JsonRpcMessage } from '../wire/jsonrpc.js';
 import type { Transport, TransportHandlers } from '../wire/transport.js';
+import { describeMessage, HttpError } from './http/errors.js';
+import { checkMaxMessageBytes, errorBody, failureText } from './http/fetch-support.js';
 import {
-  checkMaxMessageBytes,
-  failureText,
-  readCappedText,
-  readSseEvents,
-  sseEventTooLarge,
-} from './http-support.js';
-import { HttpError } from './streamable-http.js';
+  awaitEndpoint,
+  openEventStream,
+  SseTransportError,
+  type SseStreamLink,
+} from './http/sse-stream.js';
+
+export { SseTransportError, type SseFailure } from './http/sse-stream.js';
 
 /**
  * HTTP+SSE (MCP 2024-11-05 basic/transports; deprecated since 2025-03-26): the client GETs an SSE
@@ -27,7 +29,9 @@ import { HttpError } from './streamable-http.js';
  * `maxMessageBytes` (the one stream carries every answer: it cannot go on past an event it
  * dropped).
  *
- * Runtime-neutral: only `fetch`, streams and `TextDecoder`.
+ * Runtime-neutral: only `fetch`, streams and `TextDecoder`. The GET stream, its endpoint handshake
+ * and its events are read in `http/sse-stream.ts`; this module holds the options, the state and
+ * the POSTs.
  */
 
 /** Options of {@link createSseTransport}. */
@@ -80,66 +84,139 @@ export interface SseOptions {
  */
 export const DEFAULT_ENDPOINT_TIMEOUT_MS = 10_000;
 
-/** Why an HTTP+SSE connection failed, in `SseTransportError.reason`. */
-export type SseFailure =
-  /** The GET failed below HTTP (refused, reset, DNS). */
-  | 'request-failed'
-  /** The GET was answered 2xx, but not with `text/event-stream`. */
-  | 'not-event-stream'
-  /** The stream ended, carried a message, or stayed silent too long before the `endpoint` event. */
-  | 'no-endpoint'
-  /** The `endpoint` event's data is not a URL. */
-  | 'invalid-endpoint'
-  /** The `endpoint` event named another origin than the SSE URL's. */
-  | 'cross-origin-endpoint'
-  /** Reading the stream failed. */
-  | 'stream-failed'
-  /** The server ended the stream after the connection was up. */
-  | 'stream-ended';
-
-/**
- * An HTTP+SSE connection that could not be opened, or that the server ended.
- *
- * @example
- * ```ts
- * import { createSseTransport, SseTransportError } from 'mcp-actors';
- *
- * const transport = createSseTransport({ url: 'http://127.0.0.1:3001/sse' });
- * try {
- *   await transport.start({ message: () => {}, error: () => {}, closed: () => {} });
- * } catch (error) {
- *   if (error instanceof SseTransportError) console.log(error.reason, error.status); // 'not-event-stream' 200
- * }
- * ```
- */
-export class SseTransportError extends McpLocalError {
-  override name = 'SseTransportError';
-  declare readonly code: 'TRANSPORT_ERROR';
-  readonly reason: SseFailure;
-  /** The GET's status, when it was answered. */
-  readonly status: number | undefined;
-  /** The `endpoint` event's data, when one arrived. */
-  readonly endpoint: string | undefined;
-  constructor(
-    reason: SseFailure,
-    message: string,
-    details: { status?: number; endpoint?: string; cause?: unknown } = {},
-  ) {
-    super('TRANSPORT_ERROR', message, details.cause === undefined ? {} : { cause: details.cause });
-    this.reason = reason;
-    this.status = details.status;
-    this.endpoint = details.endpoint;
-  }
-}
-
 /** An HTTP+SSE transport, with the endpoint the server named. */
 export interface SseTransport extends Transport {
   /** The URL messages are POSTed to, once the server has named it. */
   readonly endpoint: URL | undefined;
 }
 
-function describeMessage(message: JsonRpcMessage): string {
-  return 'method' in message ? message.method : 'a response';
+/**
+ * The state of one HTTP+SSE transport: its GET stream and endpoint, the POSTs under way, and how
+ * it ends; the stream's handshake and events are read in `http/sse-stream.ts`.
+ */
+class SseConnection implements SseStreamLink {
+  readonly url: URL;
+  readonly maxBytes: number;
+  readonly fetch: typeof fetch;
+  readonly #options: SseOptions;
+  handlers: TransportHandlers | undefined;
+  /** Restarts the endpoint timer after a user authorized (set while start() waits). */
+  #pauseEndpointTimer: ((waiting: boolean) => void) | undefined;
+  endpoint: URL | undefined;
+  ended = false;
+  closing = false;
+  #reported = false;
+  readonly stream = new AbortController();
+  readonly endpointTimeout: number;
+  timedOut = false;
+  /** The POSTs under way, aborted on close. */
+  readonly posts = new Set<AbortController>();
+
+  constructor(options: SseOptions) {
+    const url = new URL(options.url);
+    this.url = url;
+    this.#options = options;
+    this.maxBytes = checkMaxMessageBytes(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    const baseFetch = options.fetch ?? globalThis.fetch;
+    this.fetch =
+      options.auth === undefined
+        ? baseFetch
+        : options.auth.wrapFetch(url, baseFetch, {
+            authorizing: (waiting) => {
+              this.#pauseEndpointTimer?.(waiting);
+              this.handlers?.hold?.(waiting);
+            },
+          });
+    this.endpointTimeout = options.endpointTimeout ?? DEFAULT_ENDPOINT_TIMEOUT_MS;
+  }
+
+  async headersFor(target: URL, method: string): Promise<Headers> {
+    const options = this.#options;
+    const headers = new Headers(options.headers);
+    if (method === 'GET') headers.set('Accept', 'text/event-stream');
+    else headers.set('Content-Type', 'application/json');
+    if (options.authorize !== undefined) {
+      for (const [k, v] of Object.entries(await options.authorize({ url: target, method })))
+        headers.set(k, v);
+    }
+    return headers;
+  }
+
+  stop(): void {
+    this.ended = true;
+    this.stream.abort();
+    for (const c of this.posts) c.abort();
+    this.posts.clear();
+  }
+
+  report(reason?: Error): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    this.handlers?.closed(reason);
+  }
+
+  closedBeforeEndpoint(): McpLocalError {
+    return new McpLocalError(
+      'CONNECTION_CLOSED',
+      `The HTTP+SSE transport was closed before ${this.url.href} sent its endpoint.`,
+    );
+  }
+
+  noEndpointInTime(status?: number): SseTransportError {
+    return new SseTransportError(
+      'no-endpoint',
+      `No endpoint event from ${this.url.href} within ${this.endpointTimeout} ms; is this an HTTP+SSE (2024-11-05) endpoint?`,
+      status === undefined ? {} : { status },
+    );
+  }
+
+  /** Opens the stream and waits for the endpoint, within `endpointTimeout` (authorizing aside). */
+  async start(h: TransportHandlers): Promise<void> {
+    this.handlers = h;
+    if (this.ended) throw this.closedBeforeEndpoint();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = (): void => {
+      if (Number.isFinite(this.endpointTimeout)) {
+        timer = setTimeout(() => {
+          this.timedOut = true;
+          this.stream.abort();
+        }, this.endpointTimeout);
+      }
+    };
+    this.#pauseEndpointTimer = (waiting) => {
+      clearTimeout(timer);
+      if (!waiting) arm();
+    };
+    arm();
+    try {
+      const { body, status } = await openEventStream(this);
+      await awaitEndpoint(this, h, body, status);
+    } finally {
+      this.#pauseEndpointTimer = undefined;
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** The error of a POST that failed below HTTP: the transport closed, or the request failed. */
+function postFailed(
+  connection: SseConnection,
+  message: JsonRpcMessage,
+  target: URL,
+  error: unknown,
+): McpLocalError {
+  if (connection.ended) {
+    return new McpLocalError(
+      'CONNECTION_CLOSED',
+      `The HTTP+SSE transport closed while POSTing ${describeMessage(message)}.`,
+      { cause: error },
+    );
+  }
+  return new McpLocalError(
+    'TRANSPORT_ERROR',
+    `POST for ${describeMessage(message)} to ${target.href} failed: ${failureText(error)}`,
+    { cause: error },
+  );
 }
 
 /**
@@ -164,293 +241,25 @@ function describeMessage(message: JsonRpcMessage): string {
  * ```
  */
 export function createSseTransport(options: SseOptions): SseTransport {
-  const url = new URL(options.url);
-  const maxBytes = checkMaxMessageBytes(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
-  let handlers: TransportHandlers | undefined;
-  /** Restarts the endpoint timer after a user authorized (set while start() waits). */
-  let pauseEndpointTimer: ((waiting: boolean) => void) | undefined;
-  const baseFetch = options.fetch ?? globalThis.fetch;
-  const doFetch =
-    options.auth === undefined
-      ? baseFetch
-      : options.auth.wrapFetch(url, baseFetch, {
-          authorizing: (waiting) => {
-            pauseEndpointTimer?.(waiting);
-            handlers?.hold?.(waiting);
-          },
-        });
-  let endpoint: URL | undefined;
-  /** No more traffic: closed by the user, failed to start, or ended by the server. */
-  let ended = false;
-  /** `close()` was called. */
-  let closing = false;
-  let reported = false;
-  const stream = new AbortController();
-  const endpointTimeout = options.endpointTimeout ?? DEFAULT_ENDPOINT_TIMEOUT_MS;
-  /** The endpoint did not arrive within `endpointTimeout` (the GET was aborted for that). */
-  let timedOut = false;
-  const posts = new Set<AbortController>();
-
-  const headersFor = async (target: URL, method: string): Promise<Headers> => {
-    const headers = new Headers(options.headers);
-    if (method === 'GET') headers.set('Accept', 'text/event-stream');
-    else headers.set('Content-Type', 'application/json');
-    if (options.authorize !== undefined) {
-      for (const [k, v] of Object.entries(await options.authorize({ url: target, method })))
-        headers.set(k, v);
-    }
-    return headers;
-  };
-
-  /** Stops all traffic: the GET and every POST. */
-  const stop = (): void => {
-    ended = true;
-    stream.abort();
-    for (const c of posts) c.abort();
-    posts.clear();
-  };
-
-  /** Tells the session once that the transport has ended. */
-  const report = (reason?: Error): void => {
-    if (reported) return;
-    reported = true;
-    handlers?.closed(reason);
-  };
-
-  const closedBeforeEndpoint = (): McpLocalError =>
-    new McpLocalError(
-      'CONNECTION_CLOSED',
-      `The HTTP+SSE transport was closed before ${url.href} sent its endpoint.`,
-    );
-
-  const noEndpointInTime = (status?: number): SseTransportError =>
-    new SseTransportError(
-      'no-endpoint',
-      `No endpoint event from ${url.href} within ${endpointTimeout} ms; is this an HTTP+SSE (2024-11-05) endpoint?`,
-      status === undefined ? {} : { status },
-    );
-
-  /** Reads the stream to its end, feeding the parser; throws past `maxMessageBytes`. */
-  const pump = (
-    body: ReadableStream<Uint8Array>,
-    onEvent: (event: { event?: string | undefined; data: string }) => void,
-  ): Promise<void> =>
-    readSseEvents(
-      body,
-      maxBytes,
-      { onEvent },
-      () => sseEventTooLarge(maxBytes, `the SSE stream from ${url.href}`),
-      () => ended,
-    );
-
-  /** Opens the stream and waits for the endpoint; `start()` bounds it with `endpointTimeout`. */
-  const open = async (h: TransportHandlers): Promise<void> => {
-    let response: Response;
-    try {
-      response = await doFetch(url, {
-        method: 'GET',
-        headers: await headersFor(url, 'GET'),
-        signal: stream.signal,
-      });
-    } catch (error) {
-      stop();
-      if (closing) throw closedBeforeEndpoint();
-      if (timedOut) throw noEndpointInTime();
-      throw new SseTransportError(
-        'request-failed',
-        `GET ${url.href} for the SSE stream failed: ${failureText(error)}`,
-        { cause: error },
-      );
-    }
-    if (!response.ok) {
-      const text = await readCappedText(
-        response.body,
-        maxBytes,
-        () => new Error('too large'),
-      ).catch(() => '');
-      stop();
-      throw new HttpError(
-        response.status,
-        response.statusText,
-        text,
-        `the SSE stream (GET ${url.href})`,
-      );
-    }
-    const type = response.headers.get('content-type') ?? '';
-    if (!type.toLowerCase().includes('text/event-stream') || response.body === null) {
-      stop();
-      throw new SseTransportError(
-        'not-event-stream',
-        `GET ${url.href} was answered ${response.status} with ${type === '' ? 'no content type' : `content type ${type}`}, not an SSE stream (text/event-stream); is this an HTTP+SSE (2024-11-05) endpoint?`,
-        { status: response.status },
-      );
-    }
-    const status = response.status;
-    const body = response.body;
-
-    await new Promise<void>((resolve, reject) => {
-      let opened = false;
-      /** Before the endpoint: start() fails. After: the transport ends. */
-      const fail = (error: Error): void => {
-        if (ended) return;
-        stop();
-        if (opened) report(error);
-        else reject(error);
-      };
-      const onEvent = (event: { event?: string | undefined; data: string }): void => {
-        if (ended) return;
-        if (event.event === 'endpoint') {
-          const data = event.data.trim();
-          if (opened) {
-            h.error(
-              new StreamError(
-                'INVALID_MESSAGE',
-                `The server sent a second endpoint event (${data.slice(0, 120)}); it was ignored.`,
-              ),
-            );
-            return;
-          }
-          let target: URL;
-          try {
-            target = new URL(data, url);
-          } catch (cause) {
-            fail(
-              new SseTransportError(
-                'invalid-endpoint',
-                `The endpoint event from ${url.href} is not a URL: ${data.slice(0, 120)}`,
-                { status, endpoint: data, cause },
-              ),
-            );
-            return;
-          }
-          if (target.origin !== url.origin) {
-            // A server may only direct the client's messages (and credentials) to itself.
-            fail(
-              new SseTransportError(
-                'cross-origin-endpoint',
-                `The endpoint event from ${url.href} names ${target.origin}, another origin than ${url.origin}; refusing to POST messages there.`,
-                { status, endpoint: data },
-              ),
-            );
-            return;
-          }
-          endpoint = target;
-          opened = true;
-          resolve();
-          return;
-        }
-        // Named events other than `message` are not MCP's; they are skipped.
-        if (event.event !== undefined && event.event !== 'message') return;
-        if (!opened) {
-          fail(
-            new SseTransportError(
-              'no-endpoint',
-              `${url.href} sent a message before its endpoint event; an HTTP+SSE (2024-11-05) server sends the endpoint first.`,
-              { status },
-            ),
-          );
-          return;
-        }
-        if (event.data.trim() === '') return; // carries nothing
-        let value: unknown;
-        try {
-          value = JSON.parse(event.data);
-        } catch (cause) {
-          h.error(
-            new StreamError(
-              'INVALID_JSON',
-              `An SSE message event's data is not JSON: ${event.data.slice(0, 120)}`,
-              { cause },
-            ),
-          );
-          return;
-        }
-        for (const m of Array.isArray(value) ? (value as unknown[]) : [value]) h.message(m);
-      };
-      pump(body, onEvent).then(
-        () => {
-          if (closing) {
-            if (!opened) reject(closedBeforeEndpoint());
-            return;
-          }
-          fail(
-            opened
-              ? new SseTransportError(
-                  'stream-ended',
-                  `The server ended the SSE stream (${url.href}).`,
-                  { status },
-                )
-              : new SseTransportError(
-                  'no-endpoint',
-                  `The SSE stream from ${url.href} ended before the endpoint event.`,
-                  { status },
-                ),
-          );
-        },
-        (error: unknown) => {
-          if (closing) {
-            if (!opened) reject(closedBeforeEndpoint());
-            return;
-          }
-          if (timedOut && !opened) {
-            fail(noEndpointInTime(status));
-            return;
-          }
-          if (error instanceof StreamError && error.code === 'MESSAGE_TOO_LARGE') {
-            fail(error);
-            return;
-          }
-          fail(
-            new SseTransportError(
-              'stream-failed',
-              `Reading the SSE stream from ${url.href} failed${opened ? '' : ' before the endpoint event'}: ${failureText(error)}`,
-              { status, cause: error },
-            ),
-          );
-        },
-      );
-    });
-  };
-
+  const connection = new SseConnection(options);
   return {
     get endpoint() {
-      return endpoint;
+      return connection.endpoint;
     },
 
     get extensions() {
       return options.auth?.extensions;
     },
 
-    async start(h: TransportHandlers) {
-      handlers = h;
-      if (ended) throw closedBeforeEndpoint();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const arm = (): void => {
-        if (Number.isFinite(endpointTimeout)) {
-          timer = setTimeout(() => {
-            timedOut = true;
-            stream.abort();
-          }, endpointTimeout);
-        }
-      };
-      pauseEndpointTimer = (waiting) => {
-        clearTimeout(timer);
-        if (!waiting) arm();
-      };
-      arm();
-      try {
-        await open(h);
-      } finally {
-        pauseEndpointTimer = undefined;
-        clearTimeout(timer);
-      }
+    start(h: TransportHandlers) {
+      return connection.start(h);
     },
 
     async send(message: JsonRpcMessage) {
-      if (closing || ended) {
+      if (connection.closing || connection.ended) {
         throw new McpLocalError('CONNECTION_CLOSED', 'The HTTP+SSE transport is closed.');
       }
-      const target = endpoint;
+      const target = connection.endpoint;
       if (target === undefined) {
         throw new McpLocalError(
           'INVALID_STATE',
@@ -458,49 +267,35 @@ export function createSseTransport(options: SseOptions): SseTransport {
         );
       }
       const controller = new AbortController();
-      posts.add(controller);
+      connection.posts.add(controller);
       try {
         let response: Response;
         try {
+          const doFetch = connection.fetch; // called unbound: a page's fetch refuses any other `this`
           response = await doFetch(target, {
             method: 'POST',
-            headers: await headersFor(target, 'POST'),
+            headers: await connection.headersFor(target, 'POST'),
             body: JSON.stringify(message),
             signal: controller.signal,
           });
         } catch (error) {
-          if (ended) {
-            throw new McpLocalError(
-              'CONNECTION_CLOSED',
-              `The HTTP+SSE transport closed while POSTing ${describeMessage(message)}.`,
-              { cause: error },
-            );
-          }
-          throw new McpLocalError(
-            'TRANSPORT_ERROR',
-            `POST for ${describeMessage(message)} to ${target.href} failed: ${failureText(error)}`,
-            { cause: error },
-          );
+          throw postFailed(connection, message, target, error);
         }
         if (!response.ok) {
-          const text = await readCappedText(
-            response.body,
-            maxBytes,
-            () => new Error('too large'),
-          ).catch(() => '');
+          const text = await errorBody(response, connection.maxBytes);
           throw new HttpError(response.status, response.statusText, text, describeMessage(message));
         }
         // The answer comes on the stream; the body (usually "Accepted") says nothing.
         await response.body?.cancel().catch(() => {});
       } finally {
-        posts.delete(controller);
+        connection.posts.delete(controller);
       }
     },
 
     close() {
-      closing = true;
-      stop();
-      report();
+      connection.closing = true;
+      connection.stop();
+      connection.report();
       return Promise.resolve();
     },
   };
