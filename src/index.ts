@@ -48,11 +48,11 @@ export {
 } from './session/session.js';
 export {
   LineDecoder,
-  encodeLine,
   DEFAULT_MAX_MESSAGE_BYTES,
   type LineDecoderOptions,
   type LineDecoderSink,
 } from './wire/line.js';
+export { encodeLine } from './wire/line-encode.js';
 export { createFramedTransport, type FramedTransportOptions } from './transports/framed.js';
 export { createInMemoryTransportPair, createByteChannelPair } from './transports/in-memory.js';
 export {
