@@ -103,20 +103,21 @@ export {
   type HttpTransport,
   type HttpTransportOptions,
 } from './transports/http-auto.js';
+export { createWebSocketTransport, type WebSocketOptions } from './transports/websocket.js';
 export {
-  createWebSocketTransport,
   describeCloseCode,
-  MCP_WEBSOCKET_SUBPROTOCOL,
   WebSocketClosedError,
   WebSocketConnectError,
   WebSocketSubprotocolError,
+} from './transports/websocket-errors.js';
+export {
+  MCP_WEBSOCKET_SUBPROTOCOL,
   type WebSocketAuthorize,
   type WebSocketConstructor,
   type WebSocketLike,
-  type WebSocketOptions,
   type WebSocketTransport,
   type WebSocketTransportState,
-} from './transports/websocket.js';
+} from './transports/websocket-types.js';
 export type {
   ConnectionState,
   Negotiated,
