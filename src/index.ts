@@ -48,11 +48,11 @@ export {
 } from './session/session.js';
 export {
   LineDecoder,
-  encodeLine,
   DEFAULT_MAX_MESSAGE_BYTES,
   type LineDecoderOptions,
   type LineDecoderSink,
 } from './wire/line.js';
+export { encodeLine } from './wire/line-encode.js';
 export { createFramedTransport, type FramedTransportOptions } from './transports/framed.js';
 export { createInMemoryTransportPair, createByteChannelPair } from './transports/in-memory.js';
 export {
@@ -102,20 +102,21 @@ export {
   type HttpTransport,
   type HttpTransportOptions,
 } from './transports/http-auto.js';
+export { createWebSocketTransport, type WebSocketOptions } from './transports/websocket.js';
 export {
-  createWebSocketTransport,
   describeCloseCode,
-  MCP_WEBSOCKET_SUBPROTOCOL,
   WebSocketClosedError,
   WebSocketConnectError,
   WebSocketSubprotocolError,
+} from './transports/websocket-errors.js';
+export {
+  MCP_WEBSOCKET_SUBPROTOCOL,
   type WebSocketAuthorize,
   type WebSocketConstructor,
   type WebSocketLike,
-  type WebSocketOptions,
   type WebSocketTransport,
   type WebSocketTransportState,
-} from './transports/websocket.js';
+} from './transports/websocket-types.js';
 export type {
   ConnectionState,
   Negotiated,

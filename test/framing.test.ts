@@ -1,5 +1,6 @@
 import { describe, it, expect, vi } from 'vitest';
-import { LineDecoder, encodeLine, type LineDecoderOptions } from '../src/wire/line.js';
+import { LineDecoder, type LineDecoderOptions } from '../src/wire/line.js';
+import { encodeLine } from '../src/wire/line-encode.js';
 import { StreamError } from '../src/errors/errors.js';
 
 const textEncoder = new TextEncoder();

@@ -5,14 +5,9 @@
  * @module mcp-actors/node
  */
 export { createNodeStreamChannel, type NodeStreamChannelOptions } from './streams.js';
-export {
-  createStdioTransport,
-  DEFAULT_INHERITED_ENV,
-  ServerExitedError,
-  StdoutClosedError,
-  type StdioServerParameters,
-  type StdioTransport,
-} from './stdio.js';
+export { createStdioTransport, type StdioTransport } from './stdio.js';
+export { DEFAULT_INHERITED_ENV, type StdioServerParameters } from './stdio-spawn.js';
+export { ServerExitedError, StdoutClosedError } from './stdio-errors.js';
 export { createNodeWebSocketTransport, type NodeWebSocketOptions } from './websocket.js';
 export {
   InspectorAssetError,

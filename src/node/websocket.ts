@@ -1,18 +1,20 @@
 import type { IncomingMessage } from 'node:http';
-import type { WebSocket as WsSocket } from 'ws';
+import type { ClientOptions, WebSocket as WsSocket } from 'ws';
 import { McpLocalError, reasonText } from '../errors/errors.js';
 import { clause } from '../errors/sentences.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../wire/line.js';
+import { handshakeHeaders, webSocketUrl } from '../transports/websocket.js';
+import { createWebSocketTransportWith } from '../transports/websocket-connection.js';
 import {
-  createWebSocketTransportWith,
-  handshakeHeaders,
-  MCP_WEBSOCKET_SUBPROTOCOL,
-  webSocketUrl,
   WebSocketConnectError,
   WebSocketSubprotocolError,
+} from '../transports/websocket-errors.js';
+import {
+  MCP_WEBSOCKET_SUBPROTOCOL,
+  type OpenedSocket,
   type WebSocketAuthorize,
   type WebSocketTransport,
-} from '../transports/websocket.js';
+} from '../transports/websocket-types.js';
 
 /**
  * The WebSocket transport over the `ws` package, loaded on the first `start()` so that importing
@@ -88,82 +90,118 @@ export function createNodeWebSocketTransport(options: NodeWebSocketOptions): Web
       // Loaded on the first start: importing the package stays cheap.
       const { WebSocket } = await import('ws');
       const headers = await handshakeHeaders(url, options.headers, options.authorize);
-      return (href, protocols) => {
-        const ws: WsSocket = new WebSocket(href, protocols, {
-          headers: { ...headers },
-          maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-          ...(options.handshakeTimeoutMs === undefined
-            ? {}
-            : { handshakeTimeout: options.handshakeTimeoutMs }),
-        });
-        let refused: { status: number; statusText: string; body: string } | undefined;
-        let selected: string | undefined;
-        let closedWith: number | undefined;
-        ws.on('error', (error) => {
-          closedWith ??= closeCodeOf(error);
-        });
-        ws.on('upgrade', (res: IncomingMessage) => {
-          selected = res.headers['sec-websocket-protocol'] ?? '';
-        });
-        // With a listener here, ws leaves the refused answer to us: read some of its body, then end.
-        ws.on('unexpected-response', (_req, res: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          let done = false;
-          const end = (): void => {
-            if (done) return;
-            done = true;
-            refused = {
-              status: res.statusCode ?? 0,
-              statusText: res.statusMessage ?? '',
-              body: Buffer.concat(chunks).toString('utf8').slice(0, BODY_BYTES),
-            };
-            res.destroy();
-            ws.terminate();
-          };
-          res.on('data', (chunk: Buffer) => {
-            chunks.push(chunk);
-            size += chunk.length;
-            if (size >= BODY_BYTES) end();
-          });
-          res.on('end', end);
-          res.on('error', end);
-          res.on('close', end);
-        });
-        return {
-          socket: ws,
-          closedWith: () => closedWith,
-          failure: () => {
-            if (refused !== undefined) {
-              const body = refused.body.trim();
-              return new WebSocketConnectError(
-                url,
-                `the server refused the upgrade with HTTP ${refused.status} ${refused.statusText}${body === '' ? '' : `: ${clause(body.slice(0, 200))}`}.`,
-                { status: refused.status, body: refused.body },
-              );
-            }
-            if (selected !== undefined && selected !== MCP_WEBSOCKET_SUBPROTOCOL) {
-              return new WebSocketSubprotocolError(url, selected);
-            }
-            return undefined;
-          },
-          write: (text) =>
-            new Promise<void>((resolve, reject) => {
-              ws.send(text, (error) => {
-                if (error === undefined || error === null) resolve();
-                else
-                  reject(
-                    new McpLocalError(
-                      'TRANSPORT_ERROR',
-                      `Writing to the WebSocket failed: ${reasonText(error)}`,
-                      { cause: error },
-                    ),
-                  );
-              });
-            }),
-        };
-      };
+      return (href, protocols) =>
+        openWs(url, new WebSocket(href, protocols, wsOptions(options, headers)));
     },
     options,
   );
+}
+
+/** The options of ws's constructor: the handshake's headers, the message cap, the timeout. */
+function wsOptions(
+  options: NodeWebSocketOptions,
+  headers: Record<string, string> | undefined,
+): ClientOptions {
+  return {
+    headers: { ...headers },
+    maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    ...(options.handshakeTimeoutMs === undefined
+      ? {}
+      : { handshakeTimeout: options.handshakeTimeoutMs }),
+  };
+}
+
+/** An upgrade the server refused, with the start of its body. */
+interface Refusal {
+  readonly status: number;
+  readonly statusText: string;
+  readonly body: string;
+}
+
+/**
+ * A ws socket just made, with what only ws tells: why the opening failed (a refused upgrade, the
+ * subprotocol selected), the code it closed with itself, and a write that settles once ws has
+ * written the frame.
+ */
+function openWs(url: URL, ws: WsSocket): OpenedSocket {
+  let refused: Refusal | undefined;
+  let selected: string | undefined;
+  let closedWith: number | undefined;
+  ws.on('error', (error) => {
+    closedWith ??= closeCodeOf(error);
+  });
+  ws.on('upgrade', (res: IncomingMessage) => {
+    selected = res.headers['sec-websocket-protocol'] ?? '';
+  });
+  // With a listener here, ws leaves the refused answer to us: read some of its body, then end.
+  ws.on('unexpected-response', (_req, res: IncomingMessage) => {
+    readRefusal(res, (refusal) => {
+      refused = refusal;
+      res.destroy();
+      ws.terminate();
+    });
+  });
+  return {
+    socket: ws,
+    closedWith: () => closedWith,
+    failure: () => openingFailure(url, refused, selected),
+    write: (text) =>
+      new Promise<void>((resolve, reject) => {
+        ws.send(text, (error) => {
+          if (error === undefined || error === null) resolve();
+          else
+            reject(
+              new McpLocalError(
+                'TRANSPORT_ERROR',
+                `Writing to the WebSocket failed: ${reasonText(error)}`,
+                { cause: error },
+              ),
+            );
+        });
+      }),
+  };
+}
+
+/** Reads up to {@link BODY_BYTES} of a refused upgrade's body, then calls `done` once. */
+function readRefusal(res: IncomingMessage, done: (refusal: Refusal) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    done({
+      status: res.statusCode ?? 0,
+      statusText: res.statusMessage ?? '',
+      body: Buffer.concat(chunks).toString('utf8').slice(0, BODY_BYTES),
+    });
+  };
+  res.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= BODY_BYTES) end();
+  });
+  res.on('end', end);
+  res.on('error', end);
+  res.on('close', end);
+}
+
+/** Why the socket did not open, when ws told more than its close: a refused upgrade, another subprotocol. */
+function openingFailure(
+  url: URL,
+  refused: Refusal | undefined,
+  selected: string | undefined,
+): Error | undefined {
+  if (refused !== undefined) {
+    const body = refused.body.trim();
+    return new WebSocketConnectError(
+      url,
+      `the server refused the upgrade with HTTP ${refused.status} ${refused.statusText}${body === '' ? '' : `: ${clause(body.slice(0, 200))}`}.`,
+      { status: refused.status, body: refused.body },
+    );
+  }
+  if (selected !== undefined && selected !== MCP_WEBSOCKET_SUBPROTOCOL) {
+    return new WebSocketSubprotocolError(url, selected);
+  }
+  return undefined;
 }

@@ -1,4 +1,5 @@
-import { LineDecoder, encodeLine, type LineDecoderOptions } from '../wire/line.js';
+import { LineDecoder, type LineDecoderOptions } from '../wire/line.js';
+import { encodeLine } from '../wire/line-encode.js';
 import type { JsonRpcMessage } from '../wire/jsonrpc.js';
 import type { ByteChannel, Transport, TransportHandlers } from '../wire/transport.js';
 

@@ -1,34 +1,21 @@
 import { StreamError } from '../errors/errors.js';
-import { MAX_MESSAGE_BYTES_HINT } from '../errors/sentences.js';
+import { OversizeLine } from './line-oversize.js';
 
 /**
- * Newline-delimited JSON framing (MCP stdio transport: one JSON-RPC message per line, no
- * embedded newlines).
+ * Newline-delimited JSON framing, the decoding side (MCP stdio transport: one JSON-RPC message per
+ * line, no embedded newlines); `encodeLine` in line-encode.ts writes the lines.
  *
  * Decoding is linear in the input: a chunk is scanned once, and a partial line is kept as a list
  * of chunk views that is joined once, when its newline arrives (never re-copying the whole buffer
  * per chunk). A line longer than `maxMessageBytes` is reported once as `MESSAGE_TOO_LARGE` and
- * skipped up to its newline, so the buffer never grows past the cap. While it is skipped, the
- * decoder keeps its first and last bytes, to read the request id of a response (so that the
- * request fails at once), and follows its JSON nesting, to see where the message ends: a message
- * that ends and is followed by something other than its line end means the stream has lost its
- * framing. An unparsable line is reported as `INVALID_JSON`; later lines still arrive. CRLF line
- * ends are accepted.
+ * skipped up to its newline by an `OversizeLine` (line-oversize.ts), so the buffer never grows
+ * past the cap; it also reads the request id of a too-large response, and sees when the stream
+ * has lost its framing. An unparsable line is reported as `INVALID_JSON`; later lines still
+ * arrive. CRLF line ends are accepted.
  */
 
 const LF = 0x0a;
 const CR = 0x0d;
-const SPACE = 0x20;
-const TAB = 0x09;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-
-/** How many bytes of the start and of the end of an oversize line are kept to read its request id. */
-const EDGE_BYTES = 1024;
 
 /**
  * The default cap on one message: 32 MiB.
@@ -77,31 +64,6 @@ export interface LineDecoderSink {
 const decoder = new TextDecoder();
 
 /**
- * Where the skipped line's JSON stands, to see where its message ends: `before` it (whitespace
- * so far), `inside` its top-level value, `after` it (only whitespace may follow before the line
- * end), or `unknown` (it does not start as an object, array or string: no end to look for).
- */
-type Nesting = 'before' | 'inside' | 'after' | 'unknown';
-
-/** An oversize line being skipped. */
-interface Skip {
-  /** Bytes of the line seen so far (line end excluded). */
-  size: number;
-  /** Views of the last bytes seen: at least {@link EDGE_BYTES} of them, when there are. */
-  tail: Uint8Array[];
-  /** The number of bytes in `tail`. */
-  tailBytes: number;
-  nesting: Nesting;
-  depth: number;
-  inString: boolean;
-  escaped: boolean;
-  /** What the head says, once read. */
-  headInfo: EdgeInfo;
-  /** Whether `oversizeResponse` was called for this line. */
-  answered: boolean;
-}
-
-/**
  * Splits newline-delimited JSON into values: `push` bytes as they arrive, `end` when the input
  * ends. Unparsable and oversize lines are reported to the sink's `error` and skipped; an oversize
  * response whose id can be read is also reported to `oversizeResponse`, and a stream that loses
@@ -132,7 +94,7 @@ export class LineDecoder {
   #parts: Uint8Array[] = [];
   #pending = 0;
   /** The oversize line being skipped, if any. */
-  #skip: Skip | undefined = undefined;
+  #skip: OversizeLine | undefined = undefined;
   /** Set once the stream has lost its framing (reported to `broken`): nothing more is read. */
   #broken = false;
 
@@ -226,97 +188,39 @@ export class LineDecoder {
   }
 
   /**
-   * The line held so far plus `chunk[start, end)` is over the cap: report it, and start skipping
-   * it, keeping its edges and following its nesting. Returns the skip state, or undefined when
-   * the stream broke.
+   * The line held so far plus `chunk[start, end)` is over the cap: report it and start skipping
+   * it. Returns the skip, or undefined when the stream broke.
    */
-  #beginSkip(chunk: Uint8Array, start: number, end: number, size: number): Skip | undefined {
-    this.#sink.error(
-      new StreamError(
-        'MESSAGE_TOO_LARGE',
-        `Received a message of more than ${this.#max} bytes (at least ${size}); it was skipped.`,
-        { hint: MAX_MESSAGE_BYTES_HINT },
-      ),
-    );
+  #beginSkip(
+    chunk: Uint8Array,
+    start: number,
+    end: number,
+    size: number,
+  ): OversizeLine | undefined {
     const pieces = [...this.#parts, chunk.subarray(start, end)];
-    const skip: Skip = {
-      size: 0,
-      tail: [],
-      tailBytes: 0,
-      nesting: 'before',
-      depth: 0,
-      inString: false,
-      escaped: false,
-      headInfo: readHead(headText(pieces)),
-      answered: false,
-    };
+    const skip = new OversizeLine(this.#sink, this.#max, pieces, size);
     this.#skip = skip;
-    const info = skip.headInfo;
-    if (info.id !== undefined && isResponse(info, undefined)) {
-      skip.answered = true;
-      this.#sink.oversizeResponse?.(info.id, this.#answerTooLarge(info.id, size));
-    }
     for (const piece of pieces) {
       if (!this.#skipBytes(skip, piece, 0, piece.length)) return undefined;
     }
     return skip;
   }
 
-  /**
-   * Skips `bytes[start, end)` of an oversize line: counts them, keeps the last ones, and follows
-   * the JSON nesting. When its message ends, its last bytes may name the request it answers.
-   * Returns false when the stream broke.
-   */
-  #skipBytes(skip: Skip, bytes: Uint8Array, start: number, end: number): boolean {
-    if (end === start) return true;
-    const open = skip.nesting !== 'after';
-    skip.size += end - start;
-    keepTail(skip, bytes, start, end);
-    if (!follow(skip, bytes, start, end)) return this.#lostFraming(skip);
-    if (open && skip.nesting === 'after') this.#answerFromTail(skip);
-    return true;
-  }
-
-  /** A message over the cap ended, and something other than its line end followed it. */
-  #lostFraming(skip: Skip): boolean {
-    const error = new StreamError(
-      'MESSAGE_TOO_LARGE',
-      `A message of more than ${this.#max} bytes was followed by more data before its line end: the stream lost its framing (what follows cannot be told apart from the skipped message).`,
-    );
-    const sink = this.#sink;
-    if (sink.broken === undefined) {
-      sink.error(error);
-      // Without a way to stop, skip on to the next line end, as for any oversize line.
-      skip.nesting = 'unknown';
-      return true;
-    }
+  /** Skips `bytes[start, end)` of an oversize line. Returns false when the stream broke. */
+  #skipBytes(skip: OversizeLine, bytes: Uint8Array, start: number, end: number): boolean {
+    const lost = skip.skip(bytes, start, end);
+    if (lost === undefined) return true;
+    // A message over the cap ended, and something other than its line end followed it.
     this.#broken = true;
     this.#reset();
-    sink.broken(error);
+    this.#sink.broken?.(lost);
     return false;
   }
 
-  /** Reads the request id from the last bytes of a skipped line, once its message has ended. */
-  #answerFromTail(skip: Skip): void {
-    if (skip.answered) return;
-    const tail = readTail(tailText(skip));
-    if (tail.id === undefined || !isResponse(skip.headInfo, tail)) return;
-    skip.answered = true;
-    this.#sink.oversizeResponse?.(tail.id, this.#answerTooLarge(tail.id, skip.size));
-  }
-
   /** The line end of a skipped line. */
-  #endSkip(skip: Skip): void {
+  #endSkip(skip: OversizeLine): void {
     this.#skip = undefined;
-    this.#answerFromTail(skip);
-  }
-
-  #answerTooLarge(id: string | number, size: number): StreamError {
-    return new StreamError(
-      'MESSAGE_TOO_LARGE',
-      `The answer to request ${JSON.stringify(id)} is larger than maxMessageBytes (${this.#max} bytes; at least ${size} arrived); it was skipped.`,
-      { hint: MAX_MESSAGE_BYTES_HINT },
-    );
+    skip.end();
   }
 
   #line(chunk: Uint8Array, start: number, end: number): void {
@@ -349,291 +253,6 @@ export class LineDecoder {
   }
 }
 
-/** The text of the first {@link EDGE_BYTES} bytes of `pieces` (decoded from views, never copied). */
-function headText(pieces: readonly Uint8Array[]): string {
-  const utf8 = new TextDecoder();
-  let left = EDGE_BYTES;
-  let text = '';
-  for (const piece of pieces) {
-    if (left === 0) break;
-    const part = piece.length <= left ? piece : piece.subarray(0, left);
-    left -= part.length;
-    text += utf8.decode(part, { stream: true });
-  }
-  return text + utf8.decode();
-}
-
-/** Keeps views of the last {@link EDGE_BYTES} bytes of the skipped line (no copy). */
-function keepTail(skip: Skip, bytes: Uint8Array, start: number, end: number): void {
-  const view = bytes.subarray(Math.max(start, end - EDGE_BYTES), end);
-  skip.tail.push(view);
-  skip.tailBytes += view.length;
-  for (;;) {
-    const first = skip.tail[0] as Uint8Array;
-    if (skip.tail.length === 1 || skip.tailBytes - first.length < EDGE_BYTES) break;
-    skip.tail.shift();
-    skip.tailBytes -= first.length;
-  }
-}
-
-/** The text of the last {@link EDGE_BYTES} bytes kept of the skipped line. */
-function tailText(skip: Skip): string {
-  const utf8 = new TextDecoder();
-  let drop = Math.max(0, skip.tailBytes - EDGE_BYTES);
-  let text = '';
-  for (const view of skip.tail) {
-    const n = Math.min(drop, view.length);
-    drop -= n;
-    text += utf8.decode(n === 0 ? view : view.subarray(n), { stream: true });
-  }
-  return text + utf8.decode();
-}
-
-function isWhitespace(byte: number): boolean {
-  return byte === SPACE || byte === TAB || byte === CR;
-}
-
-/**
- * Follows the JSON nesting of a skipped line over `bytes[start, end)`. Returns false when its
- * top-level value has ended and something other than whitespace follows it before the line end.
- */
-function follow(skip: Skip, bytes: Uint8Array, start: number, end: number): boolean {
-  let i = start;
-  while (i < end) {
-    switch (skip.nesting) {
-      case 'unknown':
-        return true;
-      case 'before': {
-        const byte = bytes[i++] as number;
-        if (isWhitespace(byte)) break;
-        if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-          skip.nesting = 'inside';
-          skip.depth = 1;
-        } else if (byte === QUOTE) {
-          skip.nesting = 'inside';
-          skip.inString = true;
-        } else {
-          skip.nesting = 'unknown';
-        }
-        break;
-      }
-      case 'after':
-        if (!isWhitespace(bytes[i++] as number)) return false;
-        break;
-      case 'inside':
-        i = inside(skip, bytes, i, end);
-        break;
-    }
-  }
-  return true;
-}
-
-/** Scans inside the top-level value from `i`; returns where it stopped (at `end`, or just past the value's end). */
-function inside(skip: Skip, bytes: Uint8Array, i: number, end: number): number {
-  let depth = skip.depth;
-  let inString = skip.inString;
-  let escaped = skip.escaped;
-  while (i < end) {
-    if (inString) {
-      if (escaped) {
-        escaped = false;
-        i += 1;
-        continue;
-      }
-      // The bulk of a large message is in strings: jump from quote to quote.
-      const quote = bytes.indexOf(QUOTE, i);
-      const stop = quote === -1 || quote >= end ? end : quote;
-      let backslashes = 0;
-      while (stop - 1 - backslashes >= i && bytes[stop - 1 - backslashes] === BACKSLASH) {
-        backslashes += 1;
-      }
-      if (stop === end) {
-        escaped = backslashes % 2 === 1;
-        i = end;
-      } else {
-        i = stop + 1;
-        if (backslashes % 2 === 0) {
-          inString = false;
-          if (depth === 0) break;
-        }
-      }
-      continue;
-    }
-    const byte = bytes[i++] as number;
-    if (byte === QUOTE) {
-      inString = true;
-    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-      depth += 1;
-    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-      depth -= 1;
-      if (depth <= 0) break;
-    }
-  }
-  skip.depth = depth;
-  skip.inString = inString;
-  skip.escaped = escaped;
-  if (depth <= 0 && !inString) skip.nesting = 'after';
-  return i;
-}
-
-/** What the first or last top-level members of a message say. */
-interface EdgeInfo {
-  /** The top-level keys read. */
-  readonly keys: readonly string[];
-  /** The `id` member, when it was read and is a string or a number. */
-  readonly id: string | number | undefined;
-}
-
-const NO_INFO: EdgeInfo = { keys: [], id: undefined };
-
-/** A response (it has `result` or `error` and no `method`), by what its edges show. */
-function isResponse(head: EdgeInfo, tail: EdgeInfo | undefined): boolean {
-  const keys = tail === undefined ? head.keys : [...head.keys, ...tail.keys];
-  return !keys.includes('method') && (keys.includes('result') || keys.includes('error'));
-}
-
-function idOf(
-  key: string,
-  value: unknown,
-  id: string | number | undefined,
-): string | number | undefined {
-  if (key !== 'id' || id !== undefined) return id;
-  return typeof value === 'string' || typeof value === 'number' ? value : undefined;
-}
-
-const WS = /[ \t\r]/;
-
-/**
- * Reads the leading members of a JSON object from its first bytes, up to the first member whose
- * value is an object or an array (or runs past the bytes).
- */
-function readHead(text: string): EdgeInfo {
-  let i = 0;
-  const skipWs = (): void => {
-    while (i < text.length && WS.test(text[i] as string)) i++;
-  };
-  skipWs();
-  if (text[i] !== '{') return NO_INFO;
-  i++;
-  const keys: string[] = [];
-  let id: string | number | undefined;
-  for (;;) {
-    skipWs();
-    const key = stringAt(text, i);
-    if (key === undefined || typeof key.value !== 'string') break;
-    i = key.end;
-    skipWs();
-    if (text[i] !== ':') break;
-    i++;
-    skipWs();
-    keys.push(key.value);
-    const c = text[i];
-    if (c === undefined || c === '{' || c === '[') break;
-    let value: { value: unknown; end: number } | undefined;
-    if (c === '"') value = stringAt(text, i);
-    else {
-      const token = /^[-+.\w]+/.exec(text.slice(i, i + 64))?.[0];
-      // A token that reaches the end of the bytes may be cut short.
-      if (token !== undefined && i + token.length < text.length) {
-        value = parseJson(token, i + token.length);
-      }
-    }
-    if (value === undefined) break;
-    id = idOf(key.value, value.value, id);
-    i = value.end;
-    skipWs();
-    if (text[i] !== ',') break;
-    i++;
-  }
-  return { keys, id };
-}
-
-/** The JSON string starting at `text[i]` (a quote), and where it ends. */
-function stringAt(text: string, i: number): { value: unknown; end: number } | undefined {
-  if (text[i] !== '"') return undefined;
-  let j = i + 1;
-  while (j < text.length) {
-    const c = text[j];
-    if (c === '\\') j += 2;
-    else if (c === '"') return parseJson(text.slice(i, j + 1), j + 1);
-    else j++;
-  }
-  return undefined;
-}
-
-function parseJson(token: string, end: number): { value: unknown; end: number } | undefined {
-  try {
-    return { value: JSON.parse(token) as unknown, end };
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Reads the trailing members of a JSON object from its last bytes, backwards, down to the first
- * member whose value is an object or an array (or runs past the bytes).
- */
-function readTail(text: string): EdgeInfo {
-  let j = text.length - 1;
-  const skipWs = (): void => {
-    while (j >= 0 && WS.test(text[j] as string)) j--;
-  };
-  skipWs();
-  if (text[j] !== '}') return NO_INFO;
-  j--;
-  const keys: string[] = [];
-  let id: string | number | undefined;
-  for (;;) {
-    skipWs();
-    const c = text[j];
-    let value: unknown;
-    if (c === '"') {
-      const opening = openingQuote(text, j);
-      if (opening === undefined) break;
-      const parsed = parseJson(text.slice(opening, j + 1), opening);
-      if (parsed === undefined) break;
-      value = parsed.value;
-      j = opening - 1;
-    } else {
-      let k = j;
-      while (k >= 0 && /[-+.\w]/.test(text[k] as string)) k--;
-      // A token that reaches the start of the bytes may be cut short.
-      if (k === j || k < 0) break;
-      const parsed = parseJson(text.slice(k + 1, j + 1), k + 1);
-      if (parsed === undefined) break;
-      value = parsed.value;
-      j = k;
-    }
-    skipWs();
-    if (text[j] !== ':') break;
-    j--;
-    skipWs();
-    if (text[j] !== '"') break;
-    const opening = openingQuote(text, j);
-    if (opening === undefined) break;
-    const key = parseJson(text.slice(opening, j + 1), opening)?.value;
-    if (typeof key !== 'string') break;
-    keys.push(key);
-    id = idOf(key, value, id);
-    j = opening - 1;
-    skipWs();
-    if (text[j] !== ',') break;
-    j--;
-  }
-  return { keys, id };
-}
-
-/** The opening quote of the JSON string whose closing quote is `text[j]`: the first quote before it not escaped by a backslash. */
-function openingQuote(text: string, j: number): number | undefined {
-  for (let k = j - 1; k >= 0; k--) {
-    if (text[k] !== '"') continue;
-    let backslashes = 0;
-    while (k - 1 - backslashes >= 0 && text[k - 1 - backslashes] === '\\') backslashes++;
-    if (backslashes % 2 === 0) return k;
-  }
-  return undefined;
-}
-
 function join(parts: readonly Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0] as Uint8Array;
   let size = 0;
@@ -649,22 +268,4 @@ function join(parts: readonly Uint8Array[]): Uint8Array {
 
 function excerpt(text: string): string {
   return JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}…` : text);
-}
-
-const encoder = new TextEncoder();
-
-/**
- * Encodes one message as a line of UTF-8 JSON.
- *
- * @example
- * ```ts
- * import { encodeLine, type ByteChannel } from 'mcp-actors';
- * declare const channel: ByteChannel;
- *
- * const bytes = encodeLine({ jsonrpc: '2.0', method: 'notifications/initialized' });
- * await channel.write(bytes); // one UTF-8 line of JSON, ending in '\n'
- * ```
- */
-export function encodeLine(message: unknown): Uint8Array {
-  return encoder.encode(`${JSON.stringify(message)}\n`);
 }

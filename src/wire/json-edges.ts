@@ -1,0 +1,163 @@
+/**
+ * Reading a message's request id from its edges: the leading members of a JSON object from its
+ * first bytes, the trailing ones from its last bytes, without the middle. The line decoder uses
+ * it on a line over the cap, to fail the request a too-large response answers.
+ */
+
+/** What the first or last top-level members of a message say. */
+export interface EdgeInfo {
+  /** The top-level keys read. */
+  readonly keys: readonly string[];
+  /** The `id` member, when it was read and is a string or a number. */
+  readonly id: string | number | undefined;
+}
+
+const NO_INFO: EdgeInfo = { keys: [], id: undefined };
+
+/** A response (it has `result` or `error` and no `method`), by what its edges show. */
+export function isResponse(head: EdgeInfo, tail: EdgeInfo | undefined): boolean {
+  const keys = tail === undefined ? head.keys : [...head.keys, ...tail.keys];
+  return !keys.includes('method') && (keys.includes('result') || keys.includes('error'));
+}
+
+function idOf(
+  key: string,
+  value: unknown,
+  id: string | number | undefined,
+): string | number | undefined {
+  if (key !== 'id' || id !== undefined) return id;
+  return typeof value === 'string' || typeof value === 'number' ? value : undefined;
+}
+
+const WS = /[ \t\r]/;
+
+/**
+ * Reads the leading members of a JSON object from its first bytes, up to the first member whose
+ * value is an object or an array (or runs past the bytes).
+ */
+export function readHead(text: string): EdgeInfo {
+  let i = 0;
+  const skipWs = (): void => {
+    while (i < text.length && WS.test(text[i] as string)) i++;
+  };
+  skipWs();
+  if (text[i] !== '{') return NO_INFO;
+  i++;
+  const keys: string[] = [];
+  let id: string | number | undefined;
+  for (;;) {
+    skipWs();
+    const key = stringAt(text, i);
+    if (key === undefined || typeof key.value !== 'string') break;
+    i = key.end;
+    skipWs();
+    if (text[i] !== ':') break;
+    i++;
+    skipWs();
+    keys.push(key.value);
+    const c = text[i];
+    if (c === undefined || c === '{' || c === '[') break;
+    let value: { value: unknown; end: number } | undefined;
+    if (c === '"') value = stringAt(text, i);
+    else {
+      const token = /^[-+.\w]+/.exec(text.slice(i, i + 64))?.[0];
+      // A token that reaches the end of the bytes may be cut short.
+      if (token !== undefined && i + token.length < text.length) {
+        value = parseJson(token, i + token.length);
+      }
+    }
+    if (value === undefined) break;
+    id = idOf(key.value, value.value, id);
+    i = value.end;
+    skipWs();
+    if (text[i] !== ',') break;
+    i++;
+  }
+  return { keys, id };
+}
+
+/** The JSON string starting at `text[i]` (a quote), and where it ends. */
+function stringAt(text: string, i: number): { value: unknown; end: number } | undefined {
+  if (text[i] !== '"') return undefined;
+  let j = i + 1;
+  while (j < text.length) {
+    const c = text[j];
+    if (c === '\\') j += 2;
+    else if (c === '"') return parseJson(text.slice(i, j + 1), j + 1);
+    else j++;
+  }
+  return undefined;
+}
+
+function parseJson(token: string, end: number): { value: unknown; end: number } | undefined {
+  try {
+    return { value: JSON.parse(token) as unknown, end };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads the trailing members of a JSON object from its last bytes, backwards, down to the first
+ * member whose value is an object or an array (or runs past the bytes).
+ */
+export function readTail(text: string): EdgeInfo {
+  let j = text.length - 1;
+  const skipWs = (): void => {
+    while (j >= 0 && WS.test(text[j] as string)) j--;
+  };
+  skipWs();
+  if (text[j] !== '}') return NO_INFO;
+  j--;
+  const keys: string[] = [];
+  let id: string | number | undefined;
+  for (;;) {
+    skipWs();
+    const c = text[j];
+    let value: unknown;
+    if (c === '"') {
+      const opening = openingQuote(text, j);
+      if (opening === undefined) break;
+      const parsed = parseJson(text.slice(opening, j + 1), opening);
+      if (parsed === undefined) break;
+      value = parsed.value;
+      j = opening - 1;
+    } else {
+      let k = j;
+      while (k >= 0 && /[-+.\w]/.test(text[k] as string)) k--;
+      // A token that reaches the start of the bytes may be cut short.
+      if (k === j || k < 0) break;
+      const parsed = parseJson(text.slice(k + 1, j + 1), k + 1);
+      if (parsed === undefined) break;
+      value = parsed.value;
+      j = k;
+    }
+    skipWs();
+    if (text[j] !== ':') break;
+    j--;
+    skipWs();
+    if (text[j] !== '"') break;
+    const opening = openingQuote(text, j);
+    if (opening === undefined) break;
+    const key = parseJson(text.slice(opening, j + 1), opening)?.value;
+    if (typeof key !== 'string') break;
+    keys.push(key);
+    id = idOf(key, value, id);
+    j = opening - 1;
+    skipWs();
+    if (text[j] !== ',') break;
+    j--;
+  }
+  return { keys, id };
+}
+
+/** The opening quote of the JSON string whose closing quote is `text[j]`: the first quote before it not escaped by a backslash. */
+function openingQuote(text: string, j: number): number | undefined {
+  for (let k = j - 1; k >= 0; k--) {
+    if (text[k] !== '"') continue;
+    let backslashes = 0;
+    while (k - 1 - backslashes >= 0 && text[k - 1 - backslashes] === '\\') backslashes++;
+    if (backslashes % 2 === 0) return k;
+  }
+  return undefined;
+}
