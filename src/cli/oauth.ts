@@ -22,7 +22,7 @@ import {
   type FileOAuthStore,
   type LoopbackRedirect,
 } from '../node/oauth.js';
-import type { CliEnv, OAuthSettings } from './args.js';
+import type { CliEnv, OAuthSettings } from './options.js';
 
 /** The path of the loopback redirect URI. */
 const CALLBACK_PATH = '/callback';

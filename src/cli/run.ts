@@ -16,16 +16,9 @@ import {
 import { ConnectTimeoutError, META_SUBSCRIPTION_ID } from '../session/negotiation.js';
 import type { SubscriptionFilter } from '../session/subscriptions.js';
 import { clause, sentence } from '../errors/sentences.js';
-import {
-  AUTH_COMMANDS,
-  parseCommandLine,
-  parseJsonObject,
-  parsePromptArguments,
-  UsageError,
-  type CliEnv,
-  type CliOptions,
-  type OAuthSettings,
-} from './args.js';
+import { parseCommandLine, parseJsonObject, parsePromptArguments } from './args.js';
+import { AUTH_COMMANDS, UsageError } from './commands.js';
+import type { CliEnv, CliOptions, OAuthSettings } from './options.js';
 import {
   authFailureIn,
   causeChain,

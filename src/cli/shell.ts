@@ -17,7 +17,8 @@ import {
 import type { Readable } from 'node:stream';
 import type { ClientSession } from '../index.js';
 import type { Subscription, SubscriptionFilter } from '../session/subscriptions.js';
-import { UsageError, type CliEnv, type ShellCommandName } from './args.js';
+import { UsageError, type ShellCommandName } from './commands.js';
+import type { CliEnv } from './options.js';
 import { EXIT, exitCodeOf, oneLine } from './exit.js';
 import { formatNotification } from './format.js';
 import { DialogEnded, type Asker } from './interactive.js';
