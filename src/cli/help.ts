@@ -59,6 +59,7 @@ const EXIT_HELP = `Exit codes: 0 ok; 1 the server answered with an error (or a t
 2 usage error; 3 connection, transport or negotiation failure; 4 timeout; 5 authorization
 failed or needed (run login); 130 interrupted (Ctrl-C; 143 for SIGTERM).`;
 
+/** `mcp-actors --help`: the commands, the options, the exit codes and examples. */
 export function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => commandSpec(c).synopsis.length));
   const commands = COMMANDS.map(
@@ -83,6 +84,7 @@ Examples:
 `;
 }
 
+/** `mcp-actors <command> --help`: the command's synopsis and details, and the options. */
 export function commandHelp(command: CommandName): string {
   const spec = commandSpec(command);
   return `Usage: mcp-actors ${spec.synopsis} [options] (-- <server command...> | --url <url>)
@@ -95,6 +97,7 @@ ${EXIT_HELP}
 `;
 }
 
+/** `mcp-actors --version`. */
 export function versionText(): string {
   return `mcp-actors ${PACKAGE_VERSION}`;
 }

@@ -5,6 +5,7 @@
 import type { Revision } from '../protocol/revisions.js';
 import type { CommandName } from './commands.js';
 
+/** The MCP log levels, least severe first (`--log-level`). */
 export const LOG_LEVELS = [
   'debug',
   'info',
