@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  parseCommandLine,
-  parseHeader,
-  parseJsonObject,
-  rootUri,
-  UsageError,
-  type CliOptions,
-} from '../src/cli/args.js';
-import { historyPath } from '../src/cli/shell.js';
+import { parseCommandLine, parseJsonObject } from '../src/cli/args.js';
+import { UsageError } from '../src/cli/commands.js';
+import type { CliOptions } from '../src/cli/options.js';
+import { parseHeader, rootUri } from '../src/cli/target.js';
+import { historyPath } from '../src/cli/shell-history.js';
 import { completeLine, parseShellLine, splitWords, type Catalog } from '../src/cli/shell-line.js';
 import {
   causeChain,

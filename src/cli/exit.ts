@@ -11,7 +11,7 @@
  *        is unusable
  *   130  interrupted (Ctrl-C); 143 for SIGTERM
  */
-import { UsageError } from './args.js';
+import { UsageError } from './commands.js';
 import {
   AuthorizationError,
   JsonRpcError,

@@ -201,78 +201,93 @@ export function answerField(schema: Json, input: string, required: boolean): Fie
       if (/^(n|no|false|0)$/i.test(text)) return { ok: true, value: false };
       return { ok: false, error: 'answer y or n' };
     }
-    case 'number': {
-      const value = Number(text);
-      if (!Number.isFinite(value)) return { ok: false, error: 'not a number' };
-      if (kind.integer && !Number.isInteger(value)) return { ok: false, error: 'not an integer' };
-      const min = num(schema.minimum);
-      const max = num(schema.maximum);
-      if (min !== undefined && value < min) return { ok: false, error: `must be at least ${min}` };
-      if (max !== undefined && value > max) return { ok: false, error: `must be at most ${max}` };
-      return { ok: true, value };
-    }
+    case 'number':
+      return answerNumber(schema, text, kind.integer);
     case 'choice': {
       const choice = pickChoice(kind.choices, text);
       return choice === undefined
         ? { ok: false, error: `choose one of ${kind.choices.map((c, i) => `${i + 1}`).join(', ')}` }
         : { ok: true, value: choice.value };
     }
-    case 'choices': {
-      const picked: string[] = [];
-      for (const part of text.split(',')) {
-        if (part.trim() === '') continue;
-        const choice = pickChoice(kind.choices, part);
-        if (choice === undefined)
-          return { ok: false, error: `${JSON.stringify(part.trim())} is not one of the choices` };
-        if (!picked.includes(choice.value)) picked.push(choice.value);
+    case 'choices':
+      return answerChoices(schema, text, kind.choices);
+    case 'string':
+      return answerString(schema, text);
+  }
+}
+
+/** A number field: a finite number (an integer if asked), within the schema's bounds. */
+function answerNumber(schema: Json, text: string, integer: boolean): FieldAnswer {
+  const value = Number(text);
+  if (!Number.isFinite(value)) return { ok: false, error: 'not a number' };
+  if (integer && !Number.isInteger(value)) return { ok: false, error: 'not an integer' };
+  const min = num(schema.minimum);
+  const max = num(schema.maximum);
+  if (min !== undefined && value < min) return { ok: false, error: `must be at least ${min}` };
+  if (max !== undefined && value > max) return { ok: false, error: `must be at most ${max}` };
+  return { ok: true, value };
+}
+
+/** A multi-select field: comma-separated choices, each once, as many as the schema allows. */
+function answerChoices(schema: Json, text: string, choices: readonly Choice[]): FieldAnswer {
+  const picked: string[] = [];
+  for (const part of text.split(',')) {
+    if (part.trim() === '') continue;
+    const choice = pickChoice(choices, part);
+    if (choice === undefined)
+      return { ok: false, error: `${JSON.stringify(part.trim())} is not one of the choices` };
+    if (!picked.includes(choice.value)) picked.push(choice.value);
+  }
+  const min = num(schema.minItems);
+  const max = num(schema.maxItems);
+  if (min !== undefined && picked.length < min)
+    return { ok: false, error: `choose at least ${min}` };
+  if (max !== undefined && picked.length > max)
+    return { ok: false, error: `choose at most ${max}` };
+  return { ok: true, value: picked };
+}
+
+/** A string field: its length, its format (email, uri, date, date-time) and its pattern. */
+function answerString(schema: Json, text: string): FieldAnswer {
+  const length = [...text].length;
+  const min = num(schema.minLength);
+  const max = num(schema.maxLength);
+  if (min !== undefined && length < min) return { ok: false, error: `at least ${min} characters` };
+  if (max !== undefined && length > max) return { ok: false, error: `at most ${max} characters` };
+  const wrong = formatError(schema.format, text);
+  if (wrong !== undefined) return { ok: false, error: wrong };
+  if (typeof schema.pattern === 'string') {
+    try {
+      if (!new RegExp(schema.pattern, 'u').test(text)) {
+        return { ok: false, error: `does not match ${schema.pattern}` };
       }
-      const min = num(schema.minItems);
-      const max = num(schema.maxItems);
-      if (min !== undefined && picked.length < min)
-        return { ok: false, error: `choose at least ${min}` };
-      if (max !== undefined && picked.length > max)
-        return { ok: false, error: `choose at most ${max}` };
-      return { ok: true, value: picked };
+    } catch {
+      // A pattern this runtime cannot compile is not checked here; the server checks it.
     }
-    case 'string': {
-      const length = [...text].length;
-      const min = num(schema.minLength);
-      const max = num(schema.maxLength);
-      if (min !== undefined && length < min)
-        return { ok: false, error: `at least ${min} characters` };
-      if (max !== undefined && length > max)
-        return { ok: false, error: `at most ${max} characters` };
-      switch (schema.format) {
-        case 'email':
-          if (!EMAIL.test(text)) return { ok: false, error: 'not an email address' };
-          break;
-        case 'uri':
-          try {
-            new URL(text);
-          } catch {
-            return { ok: false, error: 'not a URI (like https://example.com)' };
-          }
-          break;
-        case 'date':
-          if (!validDate(text)) return { ok: false, error: 'not a date (YYYY-MM-DD)' };
-          break;
-        case 'date-time':
-          if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(Date.parse(text))) {
-            return { ok: false, error: 'not a date-time (like 2025-01-31T12:00:00Z)' };
-          }
-          break;
+  }
+  return { ok: true, value: text };
+}
+
+/** Why `text` is not of the string format `format`, or undefined when it is (or none is known). */
+function formatError(format: unknown, text: string): string | undefined {
+  switch (format) {
+    case 'email':
+      return EMAIL.test(text) ? undefined : 'not an email address';
+    case 'uri':
+      try {
+        new URL(text);
+        return undefined;
+      } catch {
+        return 'not a URI (like https://example.com)';
       }
-      if (typeof schema.pattern === 'string') {
-        try {
-          if (!new RegExp(schema.pattern, 'u').test(text)) {
-            return { ok: false, error: `does not match ${schema.pattern}` };
-          }
-        } catch {
-          // A pattern this runtime cannot compile is not checked here; the server checks it.
-        }
-      }
-      return { ok: true, value: text };
-    }
+    case 'date':
+      return validDate(text) ? undefined : 'not a date (YYYY-MM-DD)';
+    case 'date-time':
+      return /^\d{4}-\d{2}-\d{2}T/.test(text) && !Number.isNaN(Date.parse(text))
+        ? undefined
+        : 'not a date-time (like 2025-01-31T12:00:00Z)';
+    default:
+      return undefined;
   }
 }
 

@@ -2,7 +2,8 @@
  * The `mcp-actors` command: runs the CLI on this process's arguments and exits with its code.
  * The only module of src/cli with side effects; everything else can be imported by tests.
  */
-import { processIo, run } from './run.js';
+import { processIo } from './io.js';
+import { run } from './run.js';
 
 // A closed stdout (a reader that went away) is handled by the run; never a crash.
 process.stdout.on('error', () => {});

@@ -13,7 +13,7 @@ import { reasonText } from '../errors/errors.js';
 import { clause } from '../errors/sentences.js';
 import { createFileOAuthStore, type FileOAuthStore } from '../node/oauth/file-store.js';
 import { startLoopbackRedirect, type LoopbackRedirect } from '../node/oauth/loopback.js';
-import type { CliEnv, OAuthSettings } from './args.js';
+import type { CliEnv, OAuthSettings } from './options.js';
 
 /** The path of the loopback redirect URI. */
 const CALLBACK_PATH = '/callback';

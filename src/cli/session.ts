@@ -20,7 +20,7 @@ import {
 import { createNodeWebSocketTransport, createStdioTransport } from '../node/index.js';
 import { isModern } from '../protocol/revisions.js';
 import { PACKAGE_VERSION } from '../session/types.js';
-import type { CliOptions, ServerTarget } from './args.js';
+import type { CliOptions, ServerTarget } from './options.js';
 
 /**
  * A terminal dialog: the server's params in, the user's answer out, as plain JSON built from what

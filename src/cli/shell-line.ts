@@ -10,7 +10,7 @@ import {
   SHELL_COMMANDS,
   UsageError,
   type ShellCommandName,
-} from './args.js';
+} from './commands.js';
 
 /** One word of a line: its text (quotes taken off) and where it stands in the line. */
 export interface Word {
