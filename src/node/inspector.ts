@@ -15,23 +15,18 @@ import {
   stdioProcessMachine,
 } from '../../machines/index.js';
 import { McpLocalError } from '../errors/errors.js';
+import { LiveActors } from '../inspector/live-actors.js';
+import { describeMachine, type StateShape } from '../inspector/machine-shape.js';
 import {
-  describeMachine,
-  LiveActors,
   RecordBuilder,
   type InspectedSession,
   type InspectorFrame,
   type InspectorRecord,
-  type StateShape,
 } from '../inspector/records.js';
 
-export type {
-  InspectedSession,
-  InspectorFrame,
-  InspectorRecord,
-  Sanitized,
-  StateShape,
-} from '../inspector/records.js';
+export type { StateShape } from '../inspector/machine-shape.js';
+export type { InspectedSession, InspectorFrame, InspectorRecord } from '../inspector/records.js';
+export type { Sanitized } from '../inspector/sanitize.js';
 
 /**
  * The offline inspector: a small HTTP server on 127.0.0.1 that serves one page and streams the
