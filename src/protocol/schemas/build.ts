@@ -16,7 +16,8 @@ import { buildPrompts, type Prompts } from './prompts.js';
 import { buildResources, type Resources } from './resources.js';
 import { buildSampling, type Sampling } from './sampling.js';
 import { buildTasks, type Tasks } from './tasks.js';
-import { buildToolDefinition, buildTools, type ToolDefinition, type Tools } from './tools.js';
+import { buildToolDefinition, type ToolDefinition } from './tool-definition.js';
+import { buildTools, type Tools } from './tools.js';
 
 /** Schemas of one method: `params` (optional where the revision allows omitting them), `result`. */
 export interface MethodSchemas {

@@ -11,7 +11,7 @@ import type { Content } from './content.js';
 import type { JsonRpc } from './jsonrpc.js';
 import type { Primitives } from './primitives.js';
 import type { Tasks } from './tasks.js';
-import type { ToolDefinition } from './tools.js';
+import type { ToolDefinition } from './tool-definition.js';
 
 export function buildSampling(
   g: Gates,
