@@ -17,12 +17,8 @@ import {
   type OAuthClient,
 } from '../src/index.js';
 import { createStdioTransport } from '../src/node/index.js';
-import {
-  describeMachine,
-  type InspectorFrame,
-  type InspectorRecord,
-  type StateShape,
-} from '../src/inspector/records.js';
+import { describeMachine, type StateShape } from '../src/inspector/machine-shape.js';
+import type { InspectorFrame, InspectorRecord } from '../src/inspector/records.js';
 import { startInspector, type Inspector } from '../src/node/inspector.js';
 import { startScriptedServer } from '../src/testing/index.js';
 import { launchChromium } from './support/chromium.js';

@@ -11,10 +11,10 @@ import {
 } from '../src/index.js';
 import {
   RecordBuilder,
-  sanitize,
   type InspectorFrame,
   type InspectorRecord,
 } from '../src/inspector/records.js';
+import { sanitize } from '../src/inspector/sanitize.js';
 import { startInspector, type Inspector } from '../src/node/inspector.js';
 import {
   authorizeAsUser,

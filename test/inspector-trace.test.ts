@@ -2,12 +2,8 @@ import type { InspectionEvent } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { connectionMachine, requestMachine } from '../machines/index.js';
 import { createClientSession, createInMemoryTransportPair } from '../src/index.js';
-import {
-  describeMachine,
-  RecordBuilder,
-  type InspectorRecord,
-  type StateShape,
-} from '../src/inspector/records.js';
+import { describeMachine, type StateShape } from '../src/inspector/machine-shape.js';
+import { RecordBuilder, type InspectorRecord } from '../src/inspector/records.js';
 import { Sequences } from '../src/inspector/page/sequence.js';
 import { stepsBetween, Tracker, EVENTS_HEAD, EVENTS_TAIL } from '../src/inspector/page/trace.js';
 import { NO_RESPONSE, startScriptedServer } from '../src/testing/index.js';

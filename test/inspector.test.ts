@@ -4,14 +4,14 @@ import type { InspectionEvent } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectionMachine } from '../machines/index.js';
 import { createClientSession, createInMemoryTransportPair } from '../src/index.js';
+import { LiveActors } from '../src/inspector/live-actors.js';
+import { describeMachine } from '../src/inspector/machine-shape.js';
 import {
-  describeMachine,
-  LiveActors,
   RecordBuilder,
-  sanitize,
   type InspectorFrame,
   type InspectorRecord,
 } from '../src/inspector/records.js';
+import { sanitize } from '../src/inspector/sanitize.js';
 import { startInspector, type Inspector } from '../src/node/inspector.js';
 import { NO_RESPONSE, startScriptedServer } from '../src/testing/index.js';
 

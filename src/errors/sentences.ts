@@ -23,3 +23,27 @@ export const MAX_MESSAGE_BYTES_HINT = {
   text: "Raise maxMessageBytes if the server's messages are this large.",
   option: 'maxMessageBytes',
 } as const;
+
+/**
+ * The request an error is about, as a parenthesis to put after its first words:
+ * ` (tools/call, id 7)`, or nothing when the request is not known.
+ */
+export function aboutRequest(
+  request: { readonly method: string; readonly id: string | number } | undefined,
+): string {
+  return request === undefined ? '' : ` (${request.method}, id ${JSON.stringify(request.id)})`;
+}
+
+/**
+ * The first three of a schema check's `issues`, each as `path: problem` (`(result)` for the
+ * whole), and how many more there are: `content.0.type: Invalid input (and 2 more)`.
+ */
+export function issueList(
+  issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[],
+): string {
+  const shown = issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length === 0 ? '(result)' : i.path.map(String).join('.')}: ${i.message}`)
+    .join('; ');
+  return `${shown}${issues.length > 3 ? ` (and ${issues.length - 3} more)` : ''}`;
+}

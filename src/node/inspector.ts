@@ -1,11 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InspectionEvent } from 'xstate';
-import type { WebSocket as WsSocket, WebSocketServer } from 'ws';
 import {
   authorizationMachine,
   connectionMachine,
@@ -15,23 +11,14 @@ import {
   stdioProcessMachine,
 } from '../../machines/index.js';
 import { McpLocalError } from '../errors/errors.js';
-import {
-  describeMachine,
-  LiveActors,
-  RecordBuilder,
-  type InspectedSession,
-  type InspectorFrame,
-  type InspectorRecord,
-  type StateShape,
-} from '../inspector/records.js';
+import { describeMachine, type StateShape } from '../inspector/machine-shape.js';
+import { RecordBuilder, type InspectedSession } from '../inspector/records.js';
+import { InspectorFeed } from './inspector-feed.js';
+import { listenForPages } from './inspector-server.js';
 
-export type {
-  InspectedSession,
-  InspectorFrame,
-  InspectorRecord,
-  Sanitized,
-  StateShape,
-} from '../inspector/records.js';
+export type { StateShape } from '../inspector/machine-shape.js';
+export type { InspectedSession, InspectorFrame, InspectorRecord } from '../inspector/records.js';
+export type { Sanitized } from '../inspector/sanitize.js';
 
 /**
  * The offline inspector: a small HTTP server on 127.0.0.1 that serves one page and streams the
@@ -189,26 +176,6 @@ export function inspectorPageScript(): string {
   return path.join(packageRoot(), 'dist/inspector/page.js');
 }
 
-const page = (port: number): string => `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>mcp-actors inspector</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-</head>
-<body>
-<div id="app" data-port="${port}">Loading…</div>
-<script src="/page.js"></script>
-</body>
-</html>
-`;
-
-interface Page {
-  readonly socket: WsSocket;
-  dropped: number;
-}
-
 /**
  * Starts the inspector server on 127.0.0.1.
  *
@@ -229,212 +196,40 @@ interface Page {
  * ```
  */
 export async function startInspector(options: InspectorOptions = {}): Promise<Inspector> {
-  const capacity = options.history ?? 5000;
-  const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
   const now = options.now ?? Date.now;
   const script = inspectorPageScript();
   if (!existsSync(script)) throw new InspectorAssetError(script);
-  const { WebSocketServer: Wss } = await import('ws');
-
-  const sessions: InspectedSession[] = [];
-  const pages = new Set<Page>();
-  /** The last `capacity` records, oldest first (a ring once full). */
-  const history: InspectorRecord[] = [];
-  let historyStart = 0;
-  let forgotten = 0;
-  /** The latest state and path of every live actor, kept even once the history drops them. */
-  const live = new LiveActors();
-  let queue: InspectorRecord[] = [];
-  let overflow = 0;
-  let scheduled = false;
-  let closed = false;
-
-  const remember = (record: InspectorRecord): void => {
-    if (history.length < capacity) {
-      history.push(record);
-      return;
-    }
-    history[historyStart] = record;
-    historyStart = (historyStart + 1) % capacity;
-    forgotten++;
-  };
-  const kept = (): InspectorRecord[] => [
-    ...history.slice(historyStart),
-    ...history.slice(0, historyStart),
-  ];
-
-  /** Sends a frame to a page that keeps up; for one that does not, counts `size` records missed. */
-  const send = (p: Page, frame: InspectorFrame, size: number): boolean => {
-    if (p.socket.readyState !== 1) return false;
-    if (p.socket.bufferedAmount > maxBuffered) {
-      p.dropped += size;
-      return false;
-    }
-    p.socket.send(JSON.stringify(frame));
-    return true;
-  };
-
-  /** While a page has missed records, checks now and then whether it reads again, to tell it. */
-  let catchUp: ReturnType<typeof setInterval> | undefined;
-  const watchCatchUp = (): void => {
-    if (catchUp !== undefined) return;
-    catchUp = setInterval(() => {
-      let behind = false;
-      for (const p of pages) {
-        if (p.dropped === 0) continue;
-        if (send(p, { type: 'records', records: [], dropped: p.dropped }, 0)) p.dropped = 0;
-        else behind = true;
-      }
-      if (!behind) {
-        clearInterval(catchUp);
-        catchUp = undefined;
-      }
-    }, 200);
-    catchUp.unref();
-  };
-
-  const flush = (): void => {
-    scheduled = false;
-    const records = queue;
-    const lost = overflow;
-    queue = [];
-    overflow = 0;
-    if (records.length === 0 && lost === 0) return;
-    for (const p of pages) {
-      const frame: InspectorFrame = { type: 'records', records, dropped: p.dropped + lost };
-      if (send(p, frame, records.length + lost)) p.dropped = 0;
-      else if (p.dropped > 0) watchCatchUp();
-    }
-  };
-
-  const publish = (records: readonly InspectorRecord[]): void => {
-    if (closed) return;
-    for (const r of records) {
-      live.add(r);
-      remember(r);
-      if (queue.length < capacity) queue.push(r);
-      else overflow++;
-    }
-    if (!scheduled && pages.size > 0) {
-      scheduled = true;
-      setImmediate(flush);
-    } else if (pages.size === 0) {
-      queue = [];
-      overflow = 0;
-    }
-  };
-
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    void serve(req, res);
+  const feed = new InspectorFeed(
+    options.history ?? 5000,
+    options.maxBufferedBytes ?? 4 * 1024 * 1024,
+    machineShapes,
+  );
+  const server = await listenForPages(options.port ?? 0, script, (ws) => {
+    const leave = feed.open(ws);
+    ws.on('close', leave);
+    ws.on('error', leave);
+    // The page sends nothing the server acts on.
+    ws.on('message', () => {});
   });
-  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const headers = {
-      'cache-control': 'no-store',
-      // Nothing from elsewhere: the page's script, its styles and its socket are all this server's.
-      'content-security-policy': `default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:${port()} ws://localhost:${port()}`,
-      'x-content-type-options': 'nosniff',
-    };
-    if (!hostAllowed(req.headers.host)) {
-      res.writeHead(403, { 'content-type': 'text/plain' }).end('Forbidden host');
-      return;
-    }
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method !== 'GET') {
-      res.writeHead(405, { allow: 'GET', ...headers }).end();
-    } else if (url.pathname === '/') {
-      res
-        .writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...headers })
-        .end(page(port()));
-    } else if (url.pathname === '/page.js') {
-      try {
-        const body = await readFile(script);
-        res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', ...headers });
-        res.end(body);
-      } catch {
-        res.writeHead(500, { 'content-type': 'text/plain', ...headers }).end('page script missing');
-      }
-    } else {
-      res.writeHead(404, { 'content-type': 'text/plain', ...headers }).end('Not found');
-    }
-  };
-
-  const port = (): number => (server.address() as AddressInfo | null)?.port ?? 0;
-  /** Only this machine's names for the server (a page on another origin cannot rebind to it). */
-  const hostAllowed = (host: string | undefined): boolean =>
-    host === `127.0.0.1:${port()}` || host === `localhost:${port()}`;
-
-  const wss: WebSocketServer = new Wss({ noServer: true, maxPayload: 64 * 1024 });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const origin = req.headers.origin;
-    const originAllowed =
-      origin === undefined ||
-      origin === `http://127.0.0.1:${port()}` ||
-      origin === `http://localhost:${port()}`;
-    if (url.pathname !== '/events' || !hostAllowed(req.headers.host) || !originAllowed) {
-      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const p: Page = { socket: ws, dropped: 0 };
-      pages.add(p);
-      ws.on('close', () => pages.delete(p));
-      ws.on('error', () => pages.delete(p));
-      // The page sends nothing the server acts on.
-      ws.on('message', () => {});
-      ws.send(
-        JSON.stringify({
-          type: 'hello',
-          machines: machineShapes(),
-          sessions,
-          // The history holds the last `history.length` records made; older ones of live actors
-          // are kept apart.
-          live: live.before(live.count - history.length),
-          records: kept(),
-          dropped: forgotten,
-        } satisfies InspectorFrame),
-      );
-    });
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-
   let closing: Promise<void> | undefined;
   return {
     get url() {
-      return `http://127.0.0.1:${port()}/`;
+      return `http://127.0.0.1:${server.port}/`;
     },
     get sessions() {
-      return [...sessions];
+      return feed.sessions;
     },
     get pages() {
-      return pages.size;
+      return feed.pages;
     },
     observer(label?: string) {
-      const session: InspectedSession = {
-        id: `s${sessions.length + 1}`,
-        label: label ?? `session ${sessions.length + 1}`,
-      };
-      sessions.push(session);
-      for (const p of pages) send(p, { type: 'session', session }, 0);
-      const builder = new RecordBuilder(session.id, now);
-      return (event: InspectionEvent) => publish(builder.records(event));
+      const builder = new RecordBuilder(feed.addSession(label).id, now);
+      return (event: InspectionEvent) => feed.publish(builder.records(event));
     },
     close() {
       closing ??= (async () => {
-        closed = true;
-        if (catchUp !== undefined) clearInterval(catchUp);
-        for (const p of pages) p.socket.terminate();
-        pages.clear();
-        await new Promise<void>((resolve) => wss.close(() => resolve()));
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        feed.close();
+        await server.close();
       })();
       return closing;
     },

@@ -256,77 +256,103 @@ const MAX_DEPTH = 200;
  * A schema that is not an object (absent, `true`) has no annotations.
  */
 export function headerParamsOf(inputSchema: unknown): HeaderParamsResult {
-  const params: HeaderParam[] = [];
-  const byLowerName = new Map<string, string>();
-  const ancestors = new Set<object>();
+  const walk = new AnnotationWalk();
+  const fault = walk.schema(inputSchema, [], '', 0);
+  return fault === undefined ? { ok: true, params: walk.params } : { ok: false, reason: fault };
+}
+
+/**
+ * One search of a schema for its annotations (see {@link headerParamsOf}). Each visit returns the
+ * first rule broken under it, or `undefined`; the annotations found so far are in `params`.
+ */
+class AnnotationWalk {
+  readonly params: HeaderParam[] = [];
+  /** The header names found so far, by their lower case. */
+  readonly #byLowerName = new Map<string, string>();
+  /** The objects and arrays on the way from the root to the one visited (to find cycles). */
+  readonly #ancestors = new Set<object>();
 
   /** Visits a schema; `chain` is its property path when statically reachable, else `null`. */
-  const visitSchema = (
-    node: unknown,
-    chain: string[] | null,
-    at: string,
-    depth: number,
-  ): string | undefined => {
-    if (Array.isArray(node)) return visitOther(node, at, depth);
+  schema(node: unknown, chain: string[] | null, at: string, depth: number): string | undefined {
+    if (Array.isArray(node)) return this.#other(node, at, depth);
     if (!isPlainObject(node)) return undefined;
-    if (depth > MAX_DEPTH) return `the schema is nested more than ${MAX_DEPTH} levels deep`;
-    if (ancestors.has(node)) return `the schema contains a cycle at ${at}`;
-    ancestors.add(node);
-    try {
+    return this.#within(node, at, depth, () => {
       if (Object.hasOwn(node, HEADER_ANNOTATION)) {
-        const fault = annotate(node, chain, at);
+        const fault = this.#annotate(node, chain, at);
         if (fault !== undefined) return fault;
       }
       for (const key of Object.keys(node)) {
         if (key === HEADER_ANNOTATION || DATA_KEYWORDS.has(key)) continue;
-        const value = node[key];
-        const here = `${at}/${pointerEscape(key)}`;
-        let fault: string | undefined;
-        if ((key === 'properties' || MAP_KEYWORDS.has(key)) && isPlainObject(value)) {
-          for (const name of Object.keys(value)) {
-            const childChain = key === 'properties' && chain !== null ? [...chain, name] : null;
-            fault = visitSchema(
-              value[name],
-              childChain,
-              `${here}/${pointerEscape(name)}`,
-              depth + 1,
-            );
-            if (fault !== undefined) break;
-          }
-        } else {
-          fault = visitOther(value, here, depth + 1);
-        }
+        const fault = this.#keyword(key, node[key], chain, `${at}/${pointerEscape(key)}`, depth);
         if (fault !== undefined) return fault;
       }
       return undefined;
-    } finally {
-      ancestors.delete(node);
+    });
+  }
+
+  /**
+   * Visits the value of keyword `key` of a schema: the subschemas of `properties` (reachable if
+   * the schema is) and of the other name maps (not reachable), or any other value.
+   */
+  #keyword(
+    key: string,
+    value: unknown,
+    chain: string[] | null,
+    here: string,
+    depth: number,
+  ): string | undefined {
+    if (!((key === 'properties' || MAP_KEYWORDS.has(key)) && isPlainObject(value))) {
+      return this.#other(value, here, depth + 1);
     }
-  };
+    for (const name of Object.keys(value)) {
+      const childChain = key === 'properties' && chain !== null ? [...chain, name] : null;
+      const fault = this.schema(
+        value[name],
+        childChain,
+        `${here}/${pointerEscape(name)}`,
+        depth + 1,
+      );
+      if (fault !== undefined) return fault;
+    }
+    return undefined;
+  }
 
   /** Visits a value in a position that is not statically reachable (every other keyword). */
-  const visitOther = (value: unknown, at: string, depth: number): string | undefined => {
-    if (isPlainObject(value)) return visitSchema(value, null, at, depth);
+  #other(value: unknown, at: string, depth: number): string | undefined {
+    if (isPlainObject(value)) return this.schema(value, null, at, depth);
     if (!Array.isArray(value)) return undefined;
-    if (depth > MAX_DEPTH) return `the schema is nested more than ${MAX_DEPTH} levels deep`;
-    if (ancestors.has(value)) return `the schema contains a cycle at ${at}`;
-    ancestors.add(value);
-    try {
+    return this.#within(value, at, depth, () => {
       for (let i = 0; i < value.length; i++) {
-        const fault = visitOther(value[i], `${at}/${i}`, depth + 1);
+        const fault = this.#other(value[i], `${at}/${i}`, depth + 1);
         if (fault !== undefined) return fault;
       }
       return undefined;
-    } finally {
-      ancestors.delete(value);
-    }
-  };
+    });
+  }
 
-  const annotate = (
+  /** Runs `visit` with `node` among the ancestors, unless it is too deep or a cycle. */
+  #within(
+    node: object,
+    at: string,
+    depth: number,
+    visit: () => string | undefined,
+  ): string | undefined {
+    if (depth > MAX_DEPTH) return `the schema is nested more than ${MAX_DEPTH} levels deep`;
+    if (this.#ancestors.has(node)) return `the schema contains a cycle at ${at}`;
+    this.#ancestors.add(node);
+    try {
+      return visit();
+    } finally {
+      this.#ancestors.delete(node);
+    }
+  }
+
+  /** Takes the annotation of `schema` (at `at`, property path `chain`), or says what it breaks. */
+  #annotate(
     schema: Record<string, unknown>,
     chain: string[] | null,
     at: string,
-  ): string | undefined => {
+  ): string | undefined {
     const name = schema[HEADER_ANNOTATION];
     const where = `${HEADER_ANNOTATION} at ${at === '' ? 'the root' : at}`;
     if (chain === null) {
@@ -344,17 +370,14 @@ export function headerParamsOf(inputSchema: unknown): HeaderParamsResult {
       return `${where} (${JSON.stringify(name)}) is on a property of type ${describeType(schema['type'])}; only string, integer and boolean properties may be mirrored`;
     }
     const lower = name.toLowerCase();
-    const earlier = byLowerName.get(lower);
+    const earlier = this.#byLowerName.get(lower);
     if (earlier !== undefined) {
       return `${where} (${JSON.stringify(name)}) repeats the header name ${JSON.stringify(earlier)} (names compare case-insensitively)`;
     }
-    byLowerName.set(lower, name);
-    params.push({ name, path: [...chain], type });
+    this.#byLowerName.set(lower, name);
+    this.params.push({ name, path: [...chain], type });
     return undefined;
-  };
-
-  const fault = visitSchema(inputSchema, [], '', 0);
-  return fault === undefined ? { ok: true, params } : { ok: false, reason: fault };
+  }
 }
 
 /** `type` as a single string, or `undefined` for a missing type or a union. */

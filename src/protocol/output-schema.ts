@@ -112,6 +112,9 @@ const NOT_IN_DRAFT_07 = [
   '$anchor',
 ];
 
+/** The error for a keyword of the schema at `where` whose value is not `what` it must be. */
+type Fail = (keyword: string, what: string) => Error;
+
 /** Throws when `node` (at schema pointer `at`) is not a well-formed schema of `dialect`. */
 function checkSchema(
   node: unknown,
@@ -122,8 +125,24 @@ function checkSchema(
   if (typeof node === 'boolean') return;
   const where = at === '' ? 'the root' : at;
   if (!isObject(node)) throw new Error(`${where} is not a schema (an object or a boolean)`);
-  const fail = (keyword: string, what: string): Error =>
-    new Error(`${keyword} at ${where} must be ${what}`);
+  const fail: Fail = (keyword, what) => new Error(`${keyword} at ${where} must be ${what}`);
+  prune(node, where, dialect, refs, fail);
+  checkValues(node, fail);
+  checkSubschemas(node, at, dialect, refs, fail);
+}
+
+/**
+ * Removes what neither the dialect nor the validator knows (2019-09's recursive references, the
+ * other dialect's keywords, unknown formats), refuses `$dynamicRef`, checks the keywords that
+ * take a string, and notes a `$ref` to resolve.
+ */
+function prune(
+  node: Record<string, unknown>,
+  where: string,
+  dialect: OutputSchemaDialect,
+  refs: Record<string, unknown>[],
+  fail: Fail,
+): void {
   // 2019-09 only: neither dialect has them.
   delete node['$recursiveRef'];
   delete node['$recursiveAnchor'];
@@ -139,6 +158,10 @@ function checkSchema(
   if (typeof node['format'] === 'string' && !Object.hasOwn(format, node['format'])) {
     delete node['format'];
   }
+}
+
+/** Checks the keywords whose values are data: types, numbers, counts, patterns, lists of names. */
+function checkValues(node: Record<string, unknown>, fail: Fail): void {
   const type = node['type'];
   if (type !== undefined) {
     const types = Array.isArray(type) ? type : [type];
@@ -180,6 +203,16 @@ function checkSchema(
       throw fail('dependentRequired', 'an object of arrays of strings');
     }
   }
+}
+
+/** Checks the keywords that hold subschemas, and each subschema in turn. */
+function checkSubschemas(
+  node: Record<string, unknown>,
+  at: string,
+  dialect: OutputSchemaDialect,
+  refs: Record<string, unknown>[],
+  fail: Fail,
+): void {
   const items = node['items'];
   if (Array.isArray(items)) {
     if (dialect === '2020-12') throw fail('items', 'a schema (an array of schemas is prefixItems)');

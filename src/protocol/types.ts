@@ -7,6 +7,10 @@
  * members a later revision removed are optional; results read `resultType`, `ttlMs` and
  * `cacheScope` (2026-07-28) as optional, since older revisions have none and the client reads an
  * absent `resultType` as `"complete"`.
+ *
+ * Size: a table, one named and documented type per schema (and the unions and helpers that name
+ * them), read by name rather than in order; the types stay together so that each has one home
+ * that `src/index.ts` re-exports.
  */
 // Named interfaces over the inferred types, though they add no member: errors, hovers and the API
 // reference then show the protocol's names instead of the inferred structure.

@@ -121,7 +121,7 @@ export function startScriptedServer(
   options: ScriptedServerOptions = {},
 ): ScriptedServer {
   const received: JsonRpcMessage[] = [];
-  const waiting = new Map<RequestId, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  const waiting: Waiting = new Map();
   let nextId = 1000;
   let markClosed: () => void = () => {};
   const closed = new Promise<void>((resolve) => {
@@ -134,83 +134,15 @@ export function startScriptedServer(
       // The client went away; a scripted server has nobody to tell.
     }
   };
-  const handlers: Record<string, ScriptedHandler> = {
-    initialize: (params) => ({
-      protocolVersion: options.protocolVersion ?? params?.protocolVersion,
-      capabilities: options.capabilities ?? { tools: {} },
-      serverInfo: options.serverInfo ?? { name: 'scripted-server', version: '1.0.0' },
-      ...(options.instructions === undefined ? {} : { instructions: options.instructions }),
-    }),
-    ping: () => ({}),
-    ...options.handlers,
-  };
-
-  const answer = (id: RequestId, method: string, result: unknown): void => {
-    if (result === NO_RESPONSE) return;
-    send({ jsonrpc: '2.0', id, result: result ?? {} });
-    void method;
-  };
-  const fail = (id: RequestId, error: unknown): void => {
-    const wire =
-      error instanceof JsonRpcError
-        ? error.toJSON()
-        : isErrorObject(error)
-          ? error
-          : { code: -32603, message: reasonText(error) };
-    send({ jsonrpc: '2.0', id, error: wire });
-  };
-
-  const onMessage = (raw: unknown): void => {
-    const message = raw as Record<string, unknown>;
-    received.push(message as unknown as JsonRpcMessage);
-    const method = message.method;
-    const id = message.id;
-    if (typeof method !== 'string') {
-      if (isRequestId(id)) {
-        const entry = waiting.get(id);
-        waiting.delete(id);
-        if (entry === undefined) return;
-        if ('error' in message) entry.reject(message.error);
-        else entry.resolve(message.result);
-      }
-      return;
-    }
-    if (!isRequestId(id)) return;
-    const handler = handlers[method];
-    if (handler === undefined) {
-      fail(id, { code: -32601, message: `Method not found: ${method}` });
-      return;
-    }
-    const context: ScriptedCallContext = {
-      id,
-      method,
-      notify: (m, p) =>
-        send(
-          p === undefined
-            ? { jsonrpc: '2.0', method: m }
-            : { jsonrpc: '2.0', method: m, params: p },
-        ),
-      send,
-    };
-    let result: unknown;
-    try {
-      result = handler(message.params as Record<string, unknown> | undefined, context);
-    } catch (error) {
-      fail(id, error);
-      return;
-    }
-    if (result instanceof Promise) {
-      result.then(
-        (value: unknown) => answer(id, method, value),
-        (error: unknown) => fail(id, error),
-      );
-    } else {
-      answer(id, method, result);
-    }
-  };
+  const handlers = handlersOf(options);
 
   void transport.start({
-    message: onMessage,
+    message: (raw: unknown) => {
+      const message = raw as Record<string, unknown>;
+      received.push(message as unknown as JsonRpcMessage);
+      if (typeof message.method === 'string') serve(handlers, send, message.method, message);
+      else settle(waiting, message);
+    },
     error: () => {},
     closed: () => {
       for (const entry of waiting.values()) entry.reject(new Error('closed'));
@@ -221,8 +153,7 @@ export function startScriptedServer(
 
   return {
     received,
-    notify: (method, params) =>
-      send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params }),
+    notify: (method, params) => send(notification(method, params)),
     request: (method, params, id) => {
       const requestId = id ?? nextId++;
       return new Promise((resolve, reject) => {
@@ -238,4 +169,90 @@ export function startScriptedServer(
     close: () => transport.close(),
     closed,
   };
+}
+
+/** The server's own requests still waiting for the client's response, by id. */
+type Waiting = Map<RequestId, { resolve(v: unknown): void; reject(e: unknown): void }>;
+
+type Send = (message: unknown) => void;
+
+const notification = (method: string, params: Record<string, unknown> | undefined): unknown =>
+  params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+
+/** The handlers given, over the default `initialize` (from the options) and `ping`. */
+function handlersOf(options: ScriptedServerOptions): Record<string, ScriptedHandler> {
+  return {
+    initialize: (params) => ({
+      protocolVersion: options.protocolVersion ?? params?.protocolVersion,
+      capabilities: options.capabilities ?? { tools: {} },
+      serverInfo: options.serverInfo ?? { name: 'scripted-server', version: '1.0.0' },
+      ...(options.instructions === undefined ? {} : { instructions: options.instructions }),
+    }),
+    ping: () => ({}),
+    ...options.handlers,
+  };
+}
+
+/** A response from the client: settles the server's request it answers, if one waits. */
+function settle(waiting: Waiting, message: Record<string, unknown>): void {
+  const id = message.id;
+  if (!isRequestId(id)) return;
+  const entry = waiting.get(id);
+  waiting.delete(id);
+  if (entry === undefined) return;
+  if ('error' in message) entry.reject(message.error);
+  else entry.resolve(message.result);
+}
+
+/** A request from the client (a notification is only recorded): its handler's answer, or -32601. */
+function serve(
+  handlers: Record<string, ScriptedHandler>,
+  send: Send,
+  method: string,
+  message: Record<string, unknown>,
+): void {
+  const id = message.id;
+  if (!isRequestId(id)) return;
+  const handler = handlers[method];
+  if (handler === undefined) {
+    fail(send, id, { code: -32601, message: `Method not found: ${method}` });
+    return;
+  }
+  const context: ScriptedCallContext = {
+    id,
+    method,
+    notify: (m, p) => send(notification(m, p)),
+    send,
+  };
+  let result: unknown;
+  try {
+    result = handler(message.params as Record<string, unknown> | undefined, context);
+  } catch (error) {
+    fail(send, id, error);
+    return;
+  }
+  if (result instanceof Promise) {
+    result.then(
+      (value: unknown) => answer(send, id, value),
+      (error: unknown) => fail(send, id, error),
+    );
+  } else {
+    answer(send, id, result);
+  }
+}
+
+function answer(send: Send, id: RequestId, result: unknown): void {
+  if (result === NO_RESPONSE) return;
+  send({ jsonrpc: '2.0', id, result: result ?? {} });
+}
+
+/** Answers with the error thrown: a `JsonRpcError`, an error object as it is, else -32603. */
+function fail(send: Send, id: RequestId, error: unknown): void {
+  const wire =
+    error instanceof JsonRpcError
+      ? error.toJSON()
+      : isErrorObject(error)
+        ? error
+        : { code: -32603, message: reasonText(error) };
+  send({ jsonrpc: '2.0', id, error: wire });
 }

@@ -8,8 +8,15 @@
  * with its path, arrowhead and label, or a `text.internal` line in its state's box for one
  * that stays); each initial marker a `g.edge.initial` from a `circle.initial-dot`.
  */
-import type { StateShape } from '../records.js';
-import { layOut, METRICS, type Drawing, type Point } from './layout.js';
+import type { StateShape } from '../machine-shape.js';
+import {
+  layOut,
+  METRICS,
+  type Drawing,
+  type DrawnEdge,
+  type DrawnState,
+  type Point,
+} from './layout.js';
 import type { Trace } from './trace.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -158,112 +165,9 @@ export function drawingSvg(drawing: Drawing): SVGSVGElement {
     'aria-label': `${drawing.machine} statechart`,
   });
   const states = svg('g', { class: 'states' });
-  for (const s of drawing.states) {
-    const g = svg('g', { class: `state ${s.type}`, 'data-id': s.id });
-    const compound = s.type === 'compound' || s.type === 'parallel';
-    g.append(
-      svg('rect', { x: s.x, y: s.y, width: s.width, height: s.height, rx: compound ? 10 : 7 }),
-    );
-    if (s.type === 'final') {
-      g.append(
-        svg('rect', {
-          class: 'inner',
-          x: s.x + 3,
-          y: s.y + 3,
-          width: Math.max(0, s.width - 6),
-          height: Math.max(0, s.height - 6),
-          rx: 5,
-        }),
-      );
-    }
-    g.append(
-      svg(
-        'text',
-        {
-          class: 'name',
-          x: compound ? s.x + METRICS.padX : s.x + s.width / 2,
-          y: s.y + 15,
-          'text-anchor': compound ? 'start' : 'middle',
-        },
-        s.key,
-      ),
-    );
-    s.internal.forEach((t, i) => {
-      g.append(
-        svg(
-          'text',
-          {
-            class: 'transition internal',
-            'data-key': t.key,
-            x: s.x + METRICS.padX,
-            y: s.y + METRICS.nameLine + 8 + i * METRICS.internalLine,
-          },
-          `↺ ${t.label}`,
-        ),
-      );
-    });
-    if (s.description !== undefined) g.append(svg('title', {}, s.description));
-    states.append(g);
-  }
+  for (const s of drawing.states) states.append(stateSvg(s));
   const edges = svg('g', { class: 'edges' });
-  for (const e of drawing.edges) {
-    const g = svg('g', {
-      class: e.initial ? 'edge initial' : 'edge',
-      'data-key': e.key,
-      'data-source': e.source,
-      'data-target': e.targets.join(' '),
-    });
-    const short = (id: string): string => id.split('.').slice(1).join('.');
-    if (!e.initial) {
-      g.append(
-        svg(
-          'title',
-          {},
-          `${short(e.source)} → ${e.targets.map(short).join(', ')}: ${e.transitions.map((t) => t.lines.join(' ')).join('; ')}`,
-        ),
-      );
-    }
-    for (const points of e.paths) {
-      g.append(svg('path', { class: 'line', d: pathOf(points) }));
-      g.append(svg('path', { class: 'head', d: headOf(points) }));
-    }
-    if (e.labelBox !== undefined) {
-      const { x, y, width } = e.labelBox;
-      const lines = e.transitions.reduce((n, t) => n + t.lines.length, 0);
-      g.append(
-        svg('rect', {
-          class: 'label-bg',
-          x,
-          y,
-          width,
-          height: lines * METRICS.labelHeight,
-          rx: 2,
-        }),
-      );
-      let line = 0;
-      for (const t of e.transitions) {
-        const text = svg('text', {
-          class: 'transition label',
-          'data-key': t.key,
-          'data-event': t.event,
-          ...(t.guard === undefined ? {} : { 'data-guard': t.guard }),
-        });
-        for (const content of t.lines) {
-          text.append(
-            svg(
-              'tspan',
-              { x: x + METRICS.badge + 2, y: y + (line + 1) * METRICS.labelHeight - 3.5 },
-              content,
-            ),
-          );
-          line++;
-        }
-        g.append(text);
-      }
-    }
-    g.append(svg('g', { class: 'steps' }));
-    edges.append(g);
-  }
+  for (const e of drawing.edges) edges.append(edgeSvg(e));
   const initials = svg('g', { class: 'initials' });
   for (const i of drawing.initials) {
     initials.append(
@@ -278,6 +182,114 @@ export function drawingSvg(drawing: Drawing): SVGSVGElement {
   }
   root.append(states, edges, initials);
   return root;
+}
+
+/** A state's box: its name, its transitions that stay, and its description as a tooltip. */
+function stateSvg(s: DrawnState): SVGGElement {
+  const g = svg('g', { class: `state ${s.type}`, 'data-id': s.id });
+  const compound = s.type === 'compound' || s.type === 'parallel';
+  g.append(
+    svg('rect', { x: s.x, y: s.y, width: s.width, height: s.height, rx: compound ? 10 : 7 }),
+  );
+  if (s.type === 'final') {
+    g.append(
+      svg('rect', {
+        class: 'inner',
+        x: s.x + 3,
+        y: s.y + 3,
+        width: Math.max(0, s.width - 6),
+        height: Math.max(0, s.height - 6),
+        rx: 5,
+      }),
+    );
+  }
+  g.append(
+    svg(
+      'text',
+      {
+        class: 'name',
+        x: compound ? s.x + METRICS.padX : s.x + s.width / 2,
+        y: s.y + 15,
+        'text-anchor': compound ? 'start' : 'middle',
+      },
+      s.key,
+    ),
+  );
+  s.internal.forEach((t, i) => {
+    g.append(
+      svg(
+        'text',
+        {
+          class: 'transition internal',
+          'data-key': t.key,
+          x: s.x + METRICS.padX,
+          y: s.y + METRICS.nameLine + 8 + i * METRICS.internalLine,
+        },
+        `↺ ${t.label}`,
+      ),
+    );
+  });
+  if (s.description !== undefined) g.append(svg('title', {}, s.description));
+  return g;
+}
+
+/** An arrow: its lines and heads, its label, and room for the step numbers. */
+function edgeSvg(e: DrawnEdge): SVGGElement {
+  const g = svg('g', {
+    class: e.initial ? 'edge initial' : 'edge',
+    'data-key': e.key,
+    'data-source': e.source,
+    'data-target': e.targets.join(' '),
+  });
+  const short = (id: string): string => id.split('.').slice(1).join('.');
+  if (!e.initial) {
+    g.append(
+      svg(
+        'title',
+        {},
+        `${short(e.source)} → ${e.targets.map(short).join(', ')}: ${e.transitions.map((t) => t.lines.join(' ')).join('; ')}`,
+      ),
+    );
+  }
+  for (const points of e.paths) {
+    g.append(svg('path', { class: 'line', d: pathOf(points) }));
+    g.append(svg('path', { class: 'head', d: headOf(points) }));
+  }
+  if (e.labelBox !== undefined) g.append(...labelSvg(e.transitions, e.labelBox));
+  g.append(svg('g', { class: 'steps' }));
+  return g;
+}
+
+/** An arrow's label: a background, then each transition's lines. */
+function labelSvg(
+  transitions: DrawnEdge['transitions'],
+  { x, y, width }: NonNullable<DrawnEdge['labelBox']>,
+): SVGElement[] {
+  const lines = transitions.reduce((n, t) => n + t.lines.length, 0);
+  const out: SVGElement[] = [
+    svg('rect', { class: 'label-bg', x, y, width, height: lines * METRICS.labelHeight, rx: 2 }),
+  ];
+  let line = 0;
+  for (const t of transitions) {
+    const text = svg('text', {
+      class: 'transition label',
+      'data-key': t.key,
+      'data-event': t.event,
+      ...(t.guard === undefined ? {} : { 'data-guard': t.guard }),
+    });
+    for (const content of t.lines) {
+      text.append(
+        svg(
+          'tspan',
+          { x: x + METRICS.badge + 2, y: y + (line + 1) * METRICS.labelHeight - 3.5 },
+          content,
+        ),
+      );
+      line++;
+    }
+    out.push(text);
+  }
+  return out;
 }
 
 /** Where an arrow's step number goes: in the room left of its label, or beside its middle. */

@@ -4,22 +4,13 @@
  * events it went through and their times), the session's other machines, and the sequence view
  * of the exchange. main.ts feeds it the records and calls it when it renders.
  */
-import type { InspectorRecord, StateShape } from '../records.js';
+import type { StateShape } from '../machine-shape.js';
+import type { InspectorRecord } from '../records.js';
 import { diagramStyle, forgetLayouts, showMachine } from './diagram.js';
+import { el } from './dom.js';
 import { Sequences } from './sequence.js';
 import { renderSequence, sequenceStyle } from './sequence-view.js';
 import { EVENTS_HEAD, Tracker, type Trace } from './trace.js';
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  for (const c of children) node.append(c);
-  return node;
-}
 
 const style = `
 ${diagramStyle}

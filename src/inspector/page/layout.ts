@@ -9,7 +9,7 @@
  */
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkLabel, ElkNode } from 'elkjs/lib/elk-api.js';
-import type { StateShape } from '../records.js';
+import type { StateShape } from '../machine-shape.js';
 
 export interface Point {
   readonly x: number;
@@ -245,8 +245,13 @@ export async function layOut(machine: StateShape, measure: Measure): Promise<Dra
   return drawingOf(machine, laid);
 }
 
-/** The drawing of a laid-out graph (coordinates are the root's: `elk.json.*Coords` ROOT). */
-function drawingOf(machine: StateShape, laid: ElkNode): Drawing {
+/** The boxes and the edges of a laid-out graph, by id. */
+interface Laid {
+  readonly boxes: ReadonlyMap<string, ElkNode>;
+  readonly edges: ReadonlyMap<string, ElkExtendedEdge>;
+}
+
+function laidById(laid: ElkNode): Laid {
   const boxes = new Map<string, ElkNode>();
   const collect = (n: ElkNode): void => {
     for (const c of n.children ?? []) {
@@ -261,56 +266,82 @@ function drawingOf(machine: StateShape, laid: ElkNode): Drawing {
     for (const c of n.children ?? []) collectEdges(c);
   };
   collectEdges(laid);
-  const laidEdges = new Map(allEdges.map((e) => [e.id, e]));
+  return { boxes, edges: new Map(allEdges.map((e) => [e.id, e])) };
+}
 
-  const states: DrawnState[] = [];
-  const edges: DrawnEdge[] = [];
-  const initials: DrawnInitial[] = [];
-  const pathsOf = (id: string): Point[][] =>
-    (laidEdges.get(id)?.sections ?? []).map((s) => [
-      s.startPoint,
-      ...(s.bendPoints ?? []),
-      s.endPoint,
-    ]);
-  const labelOf = (id: string): DrawnEdge['labelBox'] => {
-    const l = laidEdges.get(id)?.labels?.[0];
-    return l === undefined ? undefined : { x: l.x ?? 0, y: l.y ?? 0, width: l.width ?? 0 };
-  };
-  const initialOf = (parent: StateShape): void => {
-    if (parent.initial === undefined) return;
-    const box = boxes.get(initialId(parent.id));
-    if (box === undefined) return;
-    initials.push({
+/** The polylines ELK routed for edge `id`, one per section. */
+function pathsOf(laid: Laid, id: string): Point[][] {
+  return (laid.edges.get(id)?.sections ?? []).map((s) => [
+    s.startPoint,
+    ...(s.bendPoints ?? []),
+    s.endPoint,
+  ]);
+}
+
+/** Where ELK put edge `id`'s label. */
+function labelOf(laid: Laid, id: string): DrawnEdge['labelBox'] {
+  const l = laid.edges.get(id)?.labels?.[0];
+  return l === undefined ? undefined : { x: l.x ?? 0, y: l.y ?? 0, width: l.width ?? 0 };
+}
+
+/** The initial marker of `parent` (a compound state or the machine) and its arrow, if it has one. */
+function initialMarker(
+  laid: Laid,
+  parent: StateShape,
+): { readonly initial: DrawnInitial; readonly edge: DrawnEdge } | undefined {
+  if (parent.initial === undefined) return undefined;
+  const box = laid.boxes.get(initialId(parent.id));
+  if (box === undefined) return undefined;
+  return {
+    initial: {
       parent: parent.id,
       x: (box.x ?? 0) + METRICS.initial / 2,
       y: (box.y ?? 0) + METRICS.initial / 2,
-    });
-    edges.push({
+    },
+    edge: {
       key: `${parent.id}#initial`,
       source: initialId(parent.id),
       targets: [parent.initial],
       transitions: [],
       initial: true,
-      paths: pathsOf(`${parent.id}#initial`),
+      paths: pathsOf(laid, `${parent.id}#initial`),
       labelBox: undefined,
-    });
+    },
+  };
+}
+
+/** A state's box, with its transitions that stay listed inside. */
+function drawnState(state: StateShape, depth: number, box: ElkNode | undefined): DrawnState {
+  return {
+    id: state.id,
+    key: state.key,
+    type: state.type,
+    description: state.description,
+    x: box?.x ?? 0,
+    y: box?.y ?? 0,
+    width: box?.width ?? 0,
+    height: box?.height ?? 0,
+    depth,
+    internal: state.transitions.flatMap((t, i) =>
+      t.targets.length === 0 ? [{ key: `${state.id}#${i}`, label: transitionLabel(t) }] : [],
+    ),
+  };
+}
+
+/** The drawing of a laid-out graph (coordinates are the root's: `elk.json.*Coords` ROOT). */
+function drawingOf(machine: StateShape, laidOut: ElkNode): Drawing {
+  const laid = laidById(laidOut);
+  const states: DrawnState[] = [];
+  const edges: DrawnEdge[] = [];
+  const initials: DrawnInitial[] = [];
+  const initialOf = (parent: StateShape): void => {
+    const marker = initialMarker(laid, parent);
+    if (marker === undefined) return;
+    initials.push(marker.initial);
+    edges.push(marker.edge);
   };
   const walk = (state: StateShape, depth: number): void => {
-    const box = boxes.get(state.id);
-    states.push({
-      id: state.id,
-      key: state.key,
-      type: state.type,
-      description: state.description,
-      x: box?.x ?? 0,
-      y: box?.y ?? 0,
-      width: box?.width ?? 0,
-      height: box?.height ?? 0,
-      depth,
-      internal: state.transitions.flatMap((t, i) =>
-        t.targets.length === 0 ? [{ key: `${state.id}#${i}`, label: transitionLabel(t) }] : [],
-      ),
-    });
+    states.push(drawnState(state, depth, laid.boxes.get(state.id)));
     for (const arrow of arrowsOf(state)) {
       edges.push({
         key: arrow.key,
@@ -318,8 +349,8 @@ function drawingOf(machine: StateShape, laid: ElkNode): Drawing {
         targets: arrow.targets,
         transitions: arrow.transitions,
         initial: false,
-        paths: pathsOf(arrow.key),
-        labelBox: labelOf(arrow.key),
+        paths: pathsOf(laid, arrow.key),
+        labelBox: labelOf(laid, arrow.key),
       });
     }
     initialOf(state);
@@ -329,8 +360,8 @@ function drawingOf(machine: StateShape, laid: ElkNode): Drawing {
   for (const s of machine.states) walk(s, 0);
   return {
     machine: machine.id,
-    width: Math.ceil(laid.width ?? 0),
-    height: Math.ceil(laid.height ?? 0),
+    width: Math.ceil(laidOut.width ?? 0),
+    height: Math.ceil(laidOut.height ?? 0),
     states,
     edges,
     initials,

@@ -6,7 +6,7 @@
  * where it is while messages arrive; it is drawn anew only when the session, the filter or the
  * log itself (a new `hello`) changes.
  */
-import type { Sanitized } from '../records.js';
+import type { Sanitized } from '../sanitize.js';
 
 /** One entry of a session's log: a message in or out, a stream exception or a diagnostic. */
 export interface LogEntry {

@@ -4,7 +4,8 @@
  * Bounded: the last SEQUENCE_KEPT messages of a session are kept, the last SEQUENCE_SHOWN drawn
  * (sequence-view.ts). No DOM here.
  */
-import type { InspectorRecord, Sanitized } from '../records.js';
+import type { InspectorRecord } from '../records.js';
+import type { Sanitized } from '../sanitize.js';
 
 export const SEQUENCE_KEPT = 500;
 export const SEQUENCE_SHOWN = 80;

@@ -4,7 +4,9 @@
  * (read back from each step's event and the states before and after it), and the events it
  * received with their times. No DOM here: diagram.ts draws what this keeps.
  */
-import type { InspectorRecord, Sanitized, StateShape } from '../records.js';
+import type { StateShape } from '../machine-shape.js';
+import type { InspectorRecord } from '../records.js';
+import type { Sanitized } from '../sanitize.js';
 
 /** Steps kept per actor (a long-lived authorization refreshes again and again). */
 export const STEPS_KEPT = 100;

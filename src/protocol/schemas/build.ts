@@ -16,7 +16,8 @@ import { buildPrompts, type Prompts } from './prompts.js';
 import { buildResources, type Resources } from './resources.js';
 import { buildSampling, type Sampling } from './sampling.js';
 import { buildTasks, type Tasks } from './tasks.js';
-import { buildToolDefinition, buildTools, type ToolDefinition, type Tools } from './tools.js';
+import { buildToolDefinition, type ToolDefinition } from './tool-definition.js';
+import { buildTools, type Tools } from './tools.js';
 
 /** Schemas of one method: `params` (optional where the revision allows omitting them), `result`. */
 export interface MethodSchemas {
@@ -117,9 +118,42 @@ export function buildDefs(revision: Revision): Defs {
   return { g, r, p, id, rpc, c, tasks, td, s, e, mrtr, tools, prompts, resources, life };
 }
 
+/** Every schema of `revision`: the types by name, the method tables, the result checks. */
 export function buildSchemas(revision: Revision): RevisionSchemas {
   const d = buildDefs(revision);
-  const { g, r, rpc, s, e, mrtr, tools, prompts, resources, life, tasks } = d;
+  const lists = methodLists(d);
+  const clientRequests = requestTable(lists.clientRequestEntries);
+  const serverRequests = requestTable(lists.serverRequestEntries);
+  const clientNotifications = notificationTable(lists.clientNotificationList);
+  const serverNotifications = notificationTable(lists.serverNotificationList);
+  defineUnions(d, {
+    clientRequests: clientRequests.members,
+    clientNotifications: clientNotifications.members,
+    serverRequests: serverRequests.members,
+    serverNotifications: serverNotifications.members,
+  });
+  const responseResults = responseResultsOf(d, clientRequests.table);
+  const clientAnswers = clientAnswersOf(d, serverRequests.table);
+  return {
+    revision,
+    types: d.r.types,
+    clientRequests: clientRequests.table,
+    clientNotifications: clientNotifications.table,
+    serverRequests: serverRequests.table,
+    serverNotifications: serverNotifications.table,
+    responseResults,
+    clientAnswers,
+  };
+}
+
+/** The requests (with their results) and notifications of each direction, in schema.json's order. */
+function methodLists(d: Defs): {
+  clientRequestEntries: Entry[];
+  serverRequestEntries: Entry[];
+  clientNotificationList: (z.ZodType | undefined)[];
+  serverNotificationList: (z.ZodType | undefined)[];
+} {
+  const { g, rpc, s, e, mrtr, tools, prompts, resources, life, tasks } = d;
   const modern = g.since('2026-07-28');
   const empty = rpc.Result;
   /** MRTR-capable requests may answer with an `InputRequiredResult` (2026). */
@@ -178,44 +212,68 @@ export function buildSchemas(revision: Revision): RevisionSchemas {
     e?.ElicitationCompleteNotification,
   ];
 
-  const requestTable = (entries: readonly Entry[]) => {
-    const table: Record<string, RequestSchemas> = {};
-    const members: Req[] = [];
-    for (const [request, result] of entries) {
-      if (!request) continue;
-      const method = methodOf(request);
-      table[method] = {
-        params: must(request.shape['params'], method),
-        result: must(result, method),
-      };
-      members.push(request);
-    }
-    return { table, members };
+  return {
+    clientRequestEntries,
+    serverRequestEntries,
+    clientNotificationList,
+    serverNotificationList,
   };
-  const notificationTable = (list: readonly (z.ZodType | undefined)[]) => {
-    const table: Record<string, MethodSchemas> = {};
-    const members: Req[] = [];
-    for (const notification of list) {
-      if (!notification) continue;
-      const n = notification as Req;
-      table[methodOf(n)] = { params: must(n.shape['params'], methodOf(n)) };
-      members.push(n);
-    }
-    return { table, members };
-  };
-  const clientRequests = requestTable(clientRequestEntries);
-  const serverRequests = requestTable(serverRequestEntries);
-  const clientNotifications = notificationTable(clientNotificationList);
-  const serverNotifications = notificationTable(serverNotificationList);
+}
 
-  // The unions of schema.json (2026 `ClientNotification` is the cancelled notification itself).
-  r.def('ClientRequest', methodUnion(clientRequests.members));
+/** The request schemas of a direction by method, and the requests for its union. */
+function requestTable(entries: readonly Entry[]): {
+  table: Record<string, RequestSchemas>;
+  members: Req[];
+} {
+  const table: Record<string, RequestSchemas> = {};
+  const members: Req[] = [];
+  for (const [request, result] of entries) {
+    if (!request) continue;
+    const method = methodOf(request);
+    table[method] = {
+      params: must(request.shape['params'], method),
+      result: must(result, method),
+    };
+    members.push(request);
+  }
+  return { table, members };
+}
+
+/** The notification schemas of a direction by method, and the notifications for its union. */
+function notificationTable(list: readonly (z.ZodType | undefined)[]): {
+  table: Record<string, MethodSchemas>;
+  members: Req[];
+} {
+  const table: Record<string, MethodSchemas> = {};
+  const members: Req[] = [];
+  for (const notification of list) {
+    if (!notification) continue;
+    const n = notification as Req;
+    table[methodOf(n)] = { params: must(n.shape['params'], methodOf(n)) };
+    members.push(n);
+  }
+  return { table, members };
+}
+
+/** Defines the unions of schema.json (2026 `ClientNotification` is the cancelled notification itself). */
+function defineUnions(
+  d: Defs,
+  members: {
+    clientRequests: Req[];
+    clientNotifications: Req[];
+    serverRequests: Req[];
+    serverNotifications: Req[];
+  },
+): void {
+  const { g, r, rpc, s, e, mrtr, tools, prompts, resources, life, tasks } = d;
+  const modern = g.since('2026-07-28');
+  r.def('ClientRequest', methodUnion(members.clientRequests));
   r.def(
     'ClientNotification',
-    modern ? life.CancelledNotification : methodUnion(clientNotifications.members),
+    modern ? life.CancelledNotification : methodUnion(members.clientNotifications),
   );
-  if (!modern) r.def('ServerRequest', methodUnion(serverRequests.members));
-  r.def('ServerNotification', methodUnion(serverNotifications.members));
+  if (!modern) r.def('ServerRequest', methodUnion(members.serverRequests));
+  r.def('ServerNotification', methodUnion(members.serverNotifications));
   r.def(
     'ClientResult',
     modern
@@ -257,7 +315,15 @@ export function buildSchemas(revision: Revision): RevisionSchemas {
       ].filter((x) => x !== undefined),
     ]),
   );
+}
 
+/** What the client validates each of its requests' results with (see `RevisionSchemas.responseResults`). */
+function responseResultsOf(
+  d: Defs,
+  clientRequests: Readonly<Record<string, RequestSchemas>>,
+): Record<string, z.ZodType> {
+  const { g, mrtr, tools, prompts, resources, life } = d;
+  const modern = g.since('2026-07-28');
   const responseResults: Record<string, z.ZodType> = {};
   if (modern) {
     // See RevisionSchemas.responseResults.
@@ -294,30 +360,31 @@ export function buildSchemas(revision: Revision): RevisionSchemas {
       responseResults[method] = canAskForInput ? z.union([done, anyInputRequired]) : done;
     }
   } else {
-    for (const [method, entry] of Object.entries(clientRequests.table)) {
+    for (const [method, entry] of Object.entries(clientRequests)) {
       responseResults[method] = entry.result;
     }
   }
 
+  return responseResults;
+}
+
+/** What the client's answers are checked with (see `RevisionSchemas.clientAnswers`). */
+function clientAnswersOf(
+  d: Defs,
+  serverRequests: Readonly<Record<string, RequestSchemas>>,
+): Record<string, z.ZodType> {
+  const { g, s, e } = d;
+  const modern = g.since('2026-07-28');
   const clientAnswers: Record<string, z.ZodType> = {};
   if (modern) {
     clientAnswers['sampling/createMessage'] = s.CreateMessageResult;
     clientAnswers['roots/list'] = s.ListRootsResult;
   } else {
-    for (const [method, entry] of Object.entries(serverRequests.table)) {
+    for (const [method, entry] of Object.entries(serverRequests)) {
       clientAnswers[method] = entry.result;
     }
   }
   if (e !== undefined) clientAnswers['elicitation/create'] = e.ElicitAnswer;
 
-  return {
-    revision,
-    types: r.types,
-    clientRequests: clientRequests.table,
-    clientNotifications: clientNotifications.table,
-    serverRequests: serverRequests.table,
-    serverNotifications: serverNotifications.table,
-    responseResults,
-    clientAnswers,
-  };
+  return clientAnswers;
 }

@@ -1,6 +1,10 @@
 /**
  * Elicitation (2025-06-18+). The primitive property schemas of `requestedSchema` are JSON Schema
  * fragments, so they are open objects: every keyword is kept, the typed members are checked.
+ *
+ * Size: the build function is a table, one `r.def` per named schema of this group, each gated
+ * by revision and referring to the ones before it; its inferred return type is the module's
+ * typed surface. Cutting it in pieces would only add hand-written types between them.
  */
 import * as z from 'zod';
 import { fields, legacyFields, must, newer, only, type Gates, type Registry } from './gates.js';

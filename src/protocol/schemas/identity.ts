@@ -1,4 +1,10 @@
-/** Icons, implementation info and the capability objects of both sides. */
+/**
+ * Icons, implementation info and the capability objects of both sides.
+ *
+ * Size: the build function is a table, one `r.def` per named schema of this group, each gated
+ * by revision and referring to the ones before it; its inferred return type is the module's
+ * typed surface. Cutting it in pieces would only add hand-written types between them.
+ */
 import * as z from 'zod';
 import { fields, legacyFields, must, newer, only, type Gates, type Registry } from './gates.js';
 import type { Primitives } from './primitives.js';

@@ -10,6 +10,10 @@
  * Params of 2024-11-05 … 2025-06-18 requests and notifications are inlined in schema.json without
  * the `_meta` that the base `Request`/`Notification` params declare; we keep that `_meta` (an open
  * object, `progressToken` typed) so it is not stripped from server requests (deliberate).
+ *
+ * Size: the build function is a table, one `r.def` per named schema of this group, each gated
+ * by revision and referring to the ones before it; its inferred return type is the module's
+ * typed surface. Cutting it in pieces would only add hand-written types between them.
  */
 import * as z from 'zod';
 import { fields, must, newer, only, type Gates, type Registry } from './gates.js';

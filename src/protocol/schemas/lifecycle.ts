@@ -1,6 +1,10 @@
 /**
  * Lifecycle and utilities: `initialize`/`ping` (legacy), `server/discover` and subscriptions
  * (2026), completion, logging, cancellation and progress.
+ *
+ * Size: the build function is a table, one `r.def` per named schema of this group, each gated
+ * by revision and referring to the ones before it; its inferred return type is the module's
+ * typed surface. Cutting it in pieces would only add hand-written types between them.
  */
 import * as z from 'zod';
 import { fields, only, type Gates, type Registry } from './gates.js';

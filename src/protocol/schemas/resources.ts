@@ -1,4 +1,10 @@
-/** Resources: list, templates, read, subscribe (legacy) and their notifications. */
+/**
+ * Resources: list, templates, read, subscribe (legacy) and their notifications.
+ *
+ * Size: the build function is a table, one `r.def` per named schema of this group, each gated
+ * by revision and referring to the ones before it; its inferred return type is the module's
+ * typed surface. Cutting it in pieces would only add hand-written types between them.
+ */
 import * as z from 'zod';
 import { type Gates, type Registry } from './gates.js';
 import type { Content } from './content.js';

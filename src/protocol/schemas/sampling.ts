@@ -1,11 +1,17 @@
-/** Sampling (`sampling/createMessage`) and roots (`roots/list`): server requests, MRTR input in 2026. */
+/**
+ * Sampling (`sampling/createMessage`) and roots (`roots/list`): server requests, MRTR input in 2026.
+ *
+ * Size: the build function is a table, one `r.def` per named schema of this group, each gated
+ * by revision and referring to the ones before it; its inferred return type is the module's
+ * typed surface. Cutting it in pieces would only add hand-written types between them.
+ */
 import * as z from 'zod';
 import { fields, legacyFields, must, newer, only, type Gates, type Registry } from './gates.js';
 import type { Content } from './content.js';
 import type { JsonRpc } from './jsonrpc.js';
 import type { Primitives } from './primitives.js';
 import type { Tasks } from './tasks.js';
-import type { ToolDefinition } from './tools.js';
+import type { ToolDefinition } from './tool-definition.js';
 
 export function buildSampling(
   g: Gates,
