@@ -113,6 +113,7 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
       'layer-inspector',
       'layer-testing',
       'layer-node',
+      'layer-cli',
       'layer-root-entry',
       'src-folders-known',
       'node-builtins-only-in-node-and-cli',
