@@ -7,7 +7,12 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['eslint.config.js', 'vitest.config.ts', 'bin/*.js'],
+          allowDefaultProject: [
+            'eslint.config.js',
+            'vitest.config.ts',
+            'bin/*.js',
+            '.dependency-cruiser.cjs',
+          ],
         },
         tsconfigRootDir: import.meta.dirname,
       },
