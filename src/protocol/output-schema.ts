@@ -6,7 +6,7 @@
  */
 
 import { dereference, format, validate } from '@cfworker/json-schema';
-import type { OutputSchemaDialect, SchemaViolation } from './tool-output.js';
+import type { OutputSchemaDialect, SchemaViolation } from './schema-violation.js';
 
 /** One violation as the validator reports it. */
 interface OutputUnit {

@@ -41,46 +41,12 @@
 
 import { McpLocalError } from '../errors/errors.js';
 import { clause } from '../errors/sentences.js';
+import type { OutputSchemaDialect, SchemaViolation } from './schema-violation.js';
 
-/** The JSON Schema dialects this validator understands. */
-export type OutputSchemaDialect = '2020-12' | 'draft-07';
+export type { OutputSchemaDialect, SchemaViolation } from './schema-violation.js';
 
 /** Why a result was refused. */
 export type InvalidToolOutputReason = 'missing-structured-content' | 'schema-mismatch';
-
-/**
- * One way in which a tool's `structuredContent` fails its `outputSchema`.
- *
- * @example
- * ```ts
- * import { InvalidToolOutputError, type SchemaViolation } from 'mcp-actors';
- *
- * function explain(error: InvalidToolOutputError): string[] {
- *   return error.errors.map(
- *     (v: SchemaViolation) => `${v.instancePath || '(root)'}: ${v.message} (${v.keyword})`,
- *   );
- * }
- * ```
- */
-export interface SchemaViolation {
-  /**
-   * Where the failing value is inside `structuredContent`: a JSON Pointer (RFC 6901), `''` for
-   * `structuredContent` itself, for example `/items/3/url`.
-   */
-  readonly instancePath: string;
-  /**
-   * The keyword that failed (`type`, `required`, `format`, `anyOf`…). `false` when the value met a
-   * `false` schema outside any keyword that names it.
-   */
-  readonly keyword: string;
-  /**
-   * Where that keyword is in the schema: a JSON Pointer along the path the validation took, so it
-   * passes through `$ref` where a reference was followed (`/properties/t/$ref/minimum`).
-   */
-  readonly schemaPath: string;
-  /** What is wrong, in English, for example `Instance type "string" is invalid. Expected "number"`. */
-  readonly message: string;
-}
 
 /** How many violations the message of an `InvalidToolOutputError` spells out. */
 const ERRORS_IN_MESSAGE = 3;
