@@ -4,8 +4,8 @@ import { setup } from 'xstate';
  * One outbound JSON-RPC request, from creation to exactly one outcome.
  *
  * The machine is the single source of a request's behaviour. The session runs it through the
- * compiled form built by `compileMachine` (see `compile.ts`), which a test proves equivalent to
- * XState's own interpretation on every reachable state and event.
+ * compiled form built by `compileMachine` (see `src/core/compiled-machine.ts`), which a test
+ * proves equivalent to XState's own interpretation on every reachable state and event.
  *
  * Actions are placeholders here: the dispatcher provides the implementations (write the message,
  * settle the caller's promise, release the slot). Guards are real and read only the context.

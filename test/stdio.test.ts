@@ -67,6 +67,20 @@ describe('stdio transport', () => {
     expect(running(pid)).toBe(false);
   });
 
+  it('works through its methods taken apart from it (a transport wrapped as a plain object)', async () => {
+    const transport = createStdioTransport(server());
+    const { start, send, close } = transport;
+    const session = createClientSession({ transport: { start, send, close }, mode: 'legacy' });
+    await session.connect();
+    await expect(session.callTool('echo', { text: 'apart' })).resolves.toMatchObject({
+      content: [{ type: 'text', text: JSON.stringify({ text: 'apart' }) }],
+    });
+    const pid = transport.pid as number;
+    await session.close();
+    expect(transport.processState).toBe('exited');
+    expect(running(pid)).toBe(false);
+  });
+
   it('passes only a safe environment by default, plus what the caller gives', async () => {
     process.env.SECRET_TOKEN = 'do-not-leak';
     try {

@@ -675,6 +675,18 @@ describe('WebSocket transport: stream exceptions and closes', () => {
     expect(thrown(() => transport.send(ping))).toBeInstanceOf(ConnectionClosedError);
     expect(peer.frames.map((f) => f.text)).toEqual([JSON.stringify(ping)]);
   });
+  it('works through its methods taken apart from it (a transport wrapped as a plain object)', async () => {
+    const { url, nextPeer } = await listen(() => {});
+    const { start, send, close } = createNodeWebSocketTransport({ url });
+    const handlers = recorder();
+    await start(handlers);
+    const peer = await nextPeer();
+    await send(ping);
+    await close();
+    expect(handlers.closes).toEqual([undefined]);
+    await expect(peer.closed).resolves.toMatchObject({ code: 1000 });
+    expect(peer.frames.map((f) => f.text)).toEqual([JSON.stringify(ping)]);
+  });
 });
 
 describe('createWebSocketTransport (runtime-neutral)', () => {

@@ -5,10 +5,11 @@ import type { JsonRpcNotification, RequestId } from '../wire/jsonrpc.js';
 import type { TransportEvent } from '../wire/transport.js';
 
 /**
- * The words the dispatcher's API speaks, apart from the dispatcher itself: a call's options and
- * its progress, a request from the server, the handlers a session sets, the dispatcher's options
- * and its default timeout; and how request ids compare (`"7"` is 7). Every piece of the dispatcher (src/core/) and the light actors import
- * them from here; `dispatcher.ts` re-exports them as the public API.
+ * The words the dispatcher's API speaks, apart from the dispatcher itself: a call's options and its
+ * progress, a request from the server, the handlers a session sets, the dispatcher's options and
+ * its default timeout; and how request ids compare (`"7"` is 7). Every piece of the dispatcher
+ * (src/core/) and the light actors import them from here; `dispatcher.ts` re-exports them as the
+ * public API.
  */
 
 /**

@@ -66,6 +66,10 @@ class StdioServerTransport implements StdioTransport {
   constructor(params: StdioServerParameters) {
     this.#params = params;
     this.#stderr = new StderrTail(params.stderrLines ?? 20);
+    // The methods work apart from the object (`const { send } = transport`), as a transport's may.
+    this.start = this.start.bind(this);
+    this.send = this.send.bind(this);
+    this.close = this.close.bind(this);
   }
 
   get pid(): number | undefined {

@@ -22,12 +22,12 @@ export { SseTransportError, type SseFailure } from './http/sse-stream.js';
  * This transport: resolves `start()` on the `endpoint` event, and rejects it with a typed error
  * when the stream cannot be opened, is not an event stream, ends or fails first, sends a message
  * first, stays silent past `endpointTimeout`, or names an endpoint on another origin (a server may
- * only direct the client's messages to itself); reports an event whose data is not JSON as a stream exception and goes on; POSTs each
- * message with `Content-Type: application/json` and takes any 2xx as accepted (usually 202),
- * throwing an `HttpError` for any other status; closes with an `SseTransportError` when the server
- * ends the stream, and with a `MESSAGE_TOO_LARGE` `StreamError` as soon as an event passes
- * `maxMessageBytes` (the one stream carries every answer: it cannot go on past an event it
- * dropped).
+ * only direct the client's messages to itself); reports an event whose data is not JSON as a stream
+ * exception and goes on; POSTs each message with `Content-Type: application/json` and takes any 2xx
+ * as accepted (usually 202), throwing an `HttpError` for any other status; closes with an
+ * `SseTransportError` when the server ends the stream, and with a `MESSAGE_TOO_LARGE` `StreamError`
+ * as soon as an event passes `maxMessageBytes` (the one stream carries every answer: it cannot go
+ * on past an event it dropped).
  *
  * Runtime-neutral: only `fetch`, streams and `TextDecoder`. The GET stream, its endpoint handshake
  * and its events are read in `http/sse-stream.ts`; this module holds the options, the state and

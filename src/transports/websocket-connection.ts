@@ -81,6 +81,10 @@ class WebSocketConnection implements WebSocketTransport {
     this.#ended = new Promise<void>((resolve) => {
       this.#markEnded = resolve;
     });
+    // The methods work apart from the object (`const { send } = transport`), as a transport's may.
+    this.start = this.start.bind(this);
+    this.send = this.send.bind(this);
+    this.close = this.close.bind(this);
   }
 
   get state(): WebSocketTransportState {

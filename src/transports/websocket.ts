@@ -12,11 +12,12 @@ import type {
  * WebSocket: one JSON-RPC message per text frame, over a connection opened with the `mcp`
  * subprotocol. This module makes the socket from the options (the URL, the constructor, the
  * handshake's headers); websocket-connection.ts runs the connection, websocket-types.ts holds the
- * shapes, websocket-errors.ts the errors. This module is runtime-neutral: it speaks the standard WebSocket API
- * (`addEventListener`, `readyState`, `send`, `close`, `protocol`, `bufferedAmount`), so it runs
- * over the global `WebSocket` of browsers, Deno, Bun and Node ≥ 22, or over any constructor given
- * (such as `WebSocket` from `ws`). `createNodeWebSocketTransport` in `mcp-actors/node` uses `ws`
- * with what only it offers: headers, the HTTP status of a refused upgrade, write callbacks.
+ * shapes, websocket-errors.ts the errors. This module is runtime-neutral: it speaks the standard
+ * WebSocket API (`addEventListener`, `readyState`, `send`, `close`, `protocol`, `bufferedAmount`),
+ * so it runs over the global `WebSocket` of browsers, Deno, Bun and Node ≥ 22, or over any
+ * constructor given (such as `WebSocket` from `ws`). `createNodeWebSocketTransport` in
+ * `mcp-actors/node` uses `ws` with what only it offers: headers, the HTTP status of a refused
+ * upgrade, write callbacks.
  *
  * Faults: a frame that cannot be taken (binary, not JSON) is a stream exception and the
  * connection goes on; a close the client did not ask for, with any code but 1000, ends the
