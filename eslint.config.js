@@ -31,9 +31,21 @@ export default tseslint.config(
         'error',
         {
           selector:
-            "ImportDeclaration[source.value='zod'][importKind!='type'] > ImportSpecifier[imported.name='z'][importKind!='type']",
+            "ImportDeclaration[source.value='zod/mini'][importKind!='type'] > ImportSpecifier[imported.name='z'][importKind!='type']",
           message:
-            "Use `import * as z from 'zod'`: the named `z` makes bundlers keep all of zod (every locale).",
+            "Use `import * as z from 'zod/mini'`: the named `z` makes bundlers keep all of zod (every locale).",
+        },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'zod',
+              message:
+                "Use `import * as z from 'zod/mini'`: zod's full build gives every schema methods (JSON Schema output, chaining) that bundlers cannot drop.",
+            },
+          ],
         },
       ],
     },

@@ -70,7 +70,8 @@ describe('packaging', () => {
       'eventsource-parser',
       'oauth4webapi',
       'xstate',
-      'zod',
+      'zod/locales',
+      'zod/mini',
     ]);
   });
 

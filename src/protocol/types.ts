@@ -15,7 +15,7 @@
 // Named interfaces over the inferred types, though they add no member: errors, hovers and the API
 // reference then show the protocol's names instead of the inferred structure.
 /* eslint-disable @typescript-eslint/no-empty-object-type */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Defs } from './schemas/build.js';
 
 export type { JSONValue } from './schemas/primitives.js';

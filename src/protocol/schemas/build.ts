@@ -2,7 +2,8 @@
  * Builds every schema of one protocol revision: the official types by name, the method tables of
  * both directions, and the schemas the client validates response results with.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import type { Revision } from '../revisions.js';
 import { buildContent, type Content } from './content.js';
 import { buildElicitation, type Elicitation } from './elicitation.js';
@@ -21,18 +22,18 @@ import { buildTools, type Tools } from './tools.js';
 
 /** Schemas of one method: `params` (optional where the revision allows omitting them), `result`. */
 export interface MethodSchemas {
-  readonly params: z.ZodType;
-  readonly result?: z.ZodType;
+  readonly params: z.ZodMiniType;
+  readonly result?: z.ZodMiniType;
 }
 
 export interface RequestSchemas extends MethodSchemas {
-  readonly result: z.ZodType;
+  readonly result: z.ZodMiniType;
 }
 
 export interface RevisionSchemas {
   readonly revision: Revision;
   /** One schema per `definitions`/`$defs` key of the revision's schema.json, official names. */
-  readonly types: Readonly<Record<string, z.ZodType>>;
+  readonly types: Readonly<Record<string, z.ZodMiniType>>;
   /** Requests the client sends (the `ClientRequest` union), with their official result types. */
   readonly clientRequests: Readonly<Record<string, RequestSchemas>>;
   /** Notifications the client sends (`ClientNotification`). */
@@ -51,28 +52,45 @@ export interface RevisionSchemas {
    * `requestState`, at least one of which the spec requires). The caching hints `ttlMs` and
    * `cacheScope` are optional here (the caching rules read an absent or negative `ttlMs` as 0).
    */
-  readonly responseResults: Readonly<Record<string, z.ZodType>>;
+  readonly responseResults: Readonly<Record<string, z.ZodMiniType>>;
   /**
    * What the client's answers are checked with before they are sent, by method: the results of
    * the server requests (up to 2025-11-25) or of the input requests (2026-07-28). These are the
    * official result types, except that an elicitation answer's `content` may hold any number
    * (schema.ts says `number`; the generated JSON Schema says `integer`).
    */
-  readonly clientAnswers: Readonly<Record<string, z.ZodType>>;
+  readonly clientAnswers: Readonly<Record<string, z.ZodMiniType>>;
 }
 
-type Req = z.ZodObject<Record<string, z.ZodType>>;
-type Entry = readonly [request: Req | undefined, result: z.ZodType | undefined];
+/**
+ * The defaults zod's full build sets on its first schema, set before the first schema here:
+ * English messages (the issues' texts reach `InvalidResultError`) and the memoizer that parses a
+ * value with reference cycles. What the application has set already is left as it is.
+ */
+function zodDefaults(): void {
+  const config = z.config();
+  if (!config.localeError) z.config(en());
+  if (!config.memoizer) z.config({ memoizer: z.memoizer() });
+}
+
+type Req = z.ZodMiniObject;
+
+/** A request's or notification's `params` (every member of a shape built here is a mini type). */
+function paramsOf(message: Req): z.ZodMiniType | undefined {
+  return message.shape['params'] as z.ZodMiniType | undefined;
+}
+type Entry = readonly [request: Req | undefined, result: z.ZodMiniType | undefined];
 
 function methodOf(request: Req): string {
   const literal = request.shape['method'];
-  if (!(literal instanceof z.ZodLiteral) || typeof literal.value !== 'string') {
+  const method = literal instanceof z.ZodMiniLiteral ? literal._zod.def.values : [];
+  if (method.length !== 1 || typeof method[0] !== 'string') {
     throw new Error('request schema without a method literal');
   }
-  return literal.value;
+  return method[0];
 }
 
-function methodUnion(members: readonly Req[]): z.ZodType {
+function methodUnion(members: readonly Req[]): z.ZodMiniType {
   return z.discriminatedUnion('method', members as unknown as [Req, ...Req[]]);
 }
 
@@ -100,6 +118,7 @@ export interface Defs {
 
 /** The typed schemas of one revision (types describe what a value may hold in any revision). */
 export function buildDefs(revision: Revision): Defs {
+  zodDefaults();
   const g = gatesFor(revision);
   const r = new Registry();
   const p = buildPrimitives(g, r);
@@ -150,14 +169,15 @@ export function buildSchemas(revision: Revision): RevisionSchemas {
 function methodLists(d: Defs): {
   clientRequestEntries: Entry[];
   serverRequestEntries: Entry[];
-  clientNotificationList: (z.ZodType | undefined)[];
-  serverNotificationList: (z.ZodType | undefined)[];
+  clientNotificationList: (z.ZodMiniType | undefined)[];
+  serverNotificationList: (z.ZodMiniType | undefined)[];
 } {
   const { g, rpc, s, e, mrtr, tools, prompts, resources, life, tasks } = d;
   const modern = g.since('2026-07-28');
   const empty = rpc.Result;
   /** MRTR-capable requests may answer with an `InputRequiredResult` (2026). */
-  const mrtrResult = (complete: z.ZodType) => (modern ? mrtr.orInputRequired(complete) : complete);
+  const mrtrResult = (complete: z.ZodMiniType) =>
+    modern ? mrtr.orInputRequired(complete) : complete;
 
   const clientRequestEntries: Entry[] = [
     [life.InitializeRequest, life.InitializeResult],
@@ -231,7 +251,7 @@ function requestTable(entries: readonly Entry[]): {
     if (!request) continue;
     const method = methodOf(request);
     table[method] = {
-      params: must(request.shape['params'], method),
+      params: must(paramsOf(request), method),
       result: must(result, method),
     };
     members.push(request);
@@ -240,7 +260,7 @@ function requestTable(entries: readonly Entry[]): {
 }
 
 /** The notification schemas of a direction by method, and the notifications for its union. */
-function notificationTable(list: readonly (z.ZodType | undefined)[]): {
+function notificationTable(list: readonly (z.ZodMiniType | undefined)[]): {
   table: Record<string, MethodSchemas>;
   members: Req[];
 } {
@@ -249,7 +269,7 @@ function notificationTable(list: readonly (z.ZodType | undefined)[]): {
   for (const notification of list) {
     if (!notification) continue;
     const n = notification as Req;
-    table[methodOf(n)] = { params: must(n.shape['params'], methodOf(n)) };
+    table[methodOf(n)] = { params: must(paramsOf(n), methodOf(n)) };
     members.push(n);
   }
   return { table, members };
@@ -321,39 +341,40 @@ function defineUnions(
 function responseResultsOf(
   d: Defs,
   clientRequests: Readonly<Record<string, RequestSchemas>>,
-): Record<string, z.ZodType> {
+): Record<string, z.ZodMiniType> {
   const { g, mrtr, tools, prompts, resources, life } = d;
   const modern = g.since('2026-07-28');
-  const responseResults: Record<string, z.ZodType> = {};
+  const responseResults: Record<string, z.ZodMiniType> = {};
   if (modern) {
     // See RevisionSchemas.responseResults.
-    const complete = (result: z.ZodObject) =>
-      result.extend({
-        resultType: z.literal('complete').default('complete'),
+    const complete = (result: z.ZodMiniObject) =>
+      z.extend(result, {
+        resultType: z._default(z.literal('complete'), 'complete'),
         // Caching hints: absent (older servers) or negative means "stale at once" to the cache.
         ...('ttlMs' in result.shape
           ? { ttlMs: z.optional(z.int()), cacheScope: z.optional(z.enum(['private', 'public'])) }
           : {}),
       });
-    const inputRequired = must(mrtr.InputRequiredResult, 'InputRequiredResult').extend({
+    const inputRequired = z.extend(must(mrtr.InputRequiredResult, 'InputRequiredResult'), {
       resultType: z.literal('input_required'),
     });
     const anyInputRequired = z.union([
-      inputRequired.extend({ inputRequests: must(mrtr.InputRequests, 'InputRequests') }),
-      inputRequired.extend({ requestState: z.string() }),
+      z.extend(inputRequired, { inputRequests: must(mrtr.InputRequests, 'InputRequests') }),
+      z.extend(inputRequired, { requestState: z.string() }),
     ]);
-    const completes: readonly (readonly [Req | undefined, z.ZodObject | undefined, boolean])[] = [
-      [life.DiscoverRequest, life.DiscoverResult, false],
-      [resources.ListResourcesRequest, resources.ListResourcesResult, false],
-      [resources.ListResourceTemplatesRequest, resources.ListResourceTemplatesResult, false],
-      [resources.ReadResourceRequest, resources.ReadResourceResult, true],
-      [life.SubscriptionsListenRequest, life.SubscriptionsListenResult, false],
-      [prompts.ListPromptsRequest, prompts.ListPromptsResult, false],
-      [prompts.GetPromptRequest, prompts.GetPromptResult, true],
-      [tools.ListToolsRequest, tools.ListToolsResult, false],
-      [tools.CallToolRequest, tools.CallToolResult, true],
-      [life.CompleteRequest, life.CompleteResult, false],
-    ];
+    const completes: readonly (readonly [Req | undefined, z.ZodMiniObject | undefined, boolean])[] =
+      [
+        [life.DiscoverRequest, life.DiscoverResult, false],
+        [resources.ListResourcesRequest, resources.ListResourcesResult, false],
+        [resources.ListResourceTemplatesRequest, resources.ListResourceTemplatesResult, false],
+        [resources.ReadResourceRequest, resources.ReadResourceResult, true],
+        [life.SubscriptionsListenRequest, life.SubscriptionsListenResult, false],
+        [prompts.ListPromptsRequest, prompts.ListPromptsResult, false],
+        [prompts.GetPromptRequest, prompts.GetPromptResult, true],
+        [tools.ListToolsRequest, tools.ListToolsResult, false],
+        [tools.CallToolRequest, tools.CallToolResult, true],
+        [life.CompleteRequest, life.CompleteResult, false],
+      ];
     for (const [request, result, canAskForInput] of completes) {
       const method = methodOf(must(request, 'request'));
       const done = complete(must(result, method));
@@ -372,10 +393,10 @@ function responseResultsOf(
 function clientAnswersOf(
   d: Defs,
   serverRequests: Readonly<Record<string, RequestSchemas>>,
-): Record<string, z.ZodType> {
+): Record<string, z.ZodMiniType> {
   const { g, s, e } = d;
   const modern = g.since('2026-07-28');
-  const clientAnswers: Record<string, z.ZodType> = {};
+  const clientAnswers: Record<string, z.ZodMiniType> = {};
   if (modern) {
     clientAnswers['sampling/createMessage'] = s.CreateMessageResult;
     clientAnswers['roots/list'] = s.ListRootsResult;

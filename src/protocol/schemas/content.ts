@@ -5,7 +5,7 @@
  * by revision and referring to the ones before it; its inferred return type is the module's
  * typed surface. Cutting it in pieces would only add hand-written types between them.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { fields, gated, newer, type Gates, type Registry } from './gates.js';
 import type { Identity } from './identity.js';
 import type { Primitives } from './primitives.js';
@@ -16,7 +16,7 @@ export function buildContent(g: Gates, r: Registry, p: Primitives, id: Identity)
     'Annotations',
     z.object({
       audience: z.optional(z.array(p.Role)),
-      priority: z.optional(z.number().min(0).max(1)),
+      priority: z.optional(z.number().check(z.minimum(0), z.maximum(1))),
       ...fields(g.since('2025-06-18'), () => ({
         lastModified: z.optional(z.string()),
       })),

@@ -6,7 +6,7 @@
  * by revision and referring to the ones before it; its inferred return type is the module's
  * typed surface. Cutting it in pieces would only add hand-written types between them.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { fields, legacyFields, must, newer, only, type Gates, type Registry } from './gates.js';
 import type { JsonRpc } from './jsonrpc.js';
 import type { Primitives } from './primitives.js';
@@ -22,7 +22,7 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
     description: z.optional(z.string()),
   };
   /** `default` members exist from 2025-11-25 (except on booleans). */
-  const withDefault = <T extends z.ZodType>(value: T) =>
+  const withDefault = <T extends z.ZodMiniType>(value: T) =>
     fields(named, () => ({ default: z.optional(value) }));
 
   const StringSchema = r.def(
@@ -65,7 +65,7 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
     default: z.optional(z.array(z.string())),
   };
 
-  let PrimitiveSchemaDefinition: z.ZodType;
+  let PrimitiveSchemaDefinition: z.ZodMiniType;
   if (named) {
     const Untitled = r.def(
       'UntitledSingleSelectEnumSchema',
@@ -203,7 +203,7 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
    * `content` may hold any number. schema.ts declares `number` there and a form may ask for a
    * `number` field; the generated JSON Schema says `integer`, which parsing follows.
    */
-  const ElicitAnswer = ElicitResult.extend({
+  const ElicitAnswer = z.extend(ElicitResult, {
     content: z.optional(
       z.record(
         z.string(),
@@ -216,7 +216,7 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
     ),
   });
 
-  let ElicitationCompleteNotification: z.ZodType | undefined;
+  let ElicitationCompleteNotification: z.ZodMiniType | undefined;
   if (g.is('2025-11-25')) {
     ElicitationCompleteNotification = r.def(
       'ElicitationCompleteNotification',

@@ -9,7 +9,7 @@
  * variants while typing the result as the newer one (used where every older value is also a value
  * of the newer type). The named types of `../types.ts` document which revisions have each member.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Revision } from '../revisions.js';
 
 export interface Gates {
@@ -28,7 +28,7 @@ export function gatesFor(revision: Revision): Gates {
   };
 }
 
-type Shape = Readonly<Record<string, z.ZodType>>;
+type Shape = Readonly<Record<string, z.ZodMiniType>>;
 
 /** Keys that exist only when `present`; statically always there (they exist in the newest revision). */
 export function fields<S extends Shape>(present: boolean, shape: () => S): S {
@@ -37,7 +37,7 @@ export function fields<S extends Shape>(present: boolean, shape: () => S): S {
 
 /** `S` with each member optional, as zod schemas. */
 export type OptionalShape<S extends Shape> = {
-  readonly [K in keyof S]: S[K] extends z.ZodOptional ? S[K] : z.ZodOptional<S[K]>;
+  readonly [K in keyof S]: S[K] extends z.ZodMiniOptional ? S[K] : z.ZodMiniOptional<S[K]>;
 };
 
 /**
@@ -49,10 +49,10 @@ export function legacyFields<S extends Shape>(present: boolean, shape: () => S):
 }
 
 /** `newest()` when `useNewest`, else `older()`; statically typed as the newest variant. */
-export function newer<N extends z.ZodType>(
+export function newer<N extends z.ZodMiniType>(
   useNewest: boolean,
   newest: () => N,
-  older: () => z.ZodType,
+  older: () => z.ZodMiniType,
 ): N {
   return useNewest ? newest() : (older() as N);
 }
@@ -80,10 +80,13 @@ export function gated<const T extends readonly unknown[]>(items: {
 
 /** Collects the official type names of one revision (`definitions` / `$defs` keys). */
 export class Registry {
-  readonly types: Record<string, z.ZodType> = Object.create(null) as Record<string, z.ZodType>;
+  readonly types: Record<string, z.ZodMiniType> = Object.create(null) as Record<
+    string,
+    z.ZodMiniType
+  >;
 
   /** Registers `schema` under an official name (skipped when the schema does not exist). */
-  def<T extends z.ZodType | undefined>(name: string, schema: T): T {
+  def<T extends z.ZodMiniType | undefined>(name: string, schema: T): T {
     if (schema !== undefined) {
       if (name in this.types) throw new Error(`schema ${name} defined twice`);
       this.types[name] = schema;
@@ -92,7 +95,7 @@ export class Registry {
   }
 
   /** Registers `schema` only when the revision names it (the shape may exist inline earlier). */
-  defIf<T extends z.ZodType>(named: boolean, name: string, schema: T): T {
+  defIf<T extends z.ZodMiniType>(named: boolean, name: string, schema: T): T {
     if (named) this.def(name, schema);
     return schema;
   }

@@ -9,7 +9,7 @@
  * The exported TypeScript types are inferred from the schemas (see `../types.ts`): each is what
  * parsing gives in any revision.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Revision } from '../revisions.js';
 import type {
   CallToolResult,
@@ -57,9 +57,9 @@ export function builtRevisions(): Revision[] {
 export function resultSchemaFor<M extends keyof ResultsByMethod>(
   revision: Revision,
   method: M,
-): z.ZodType<ResultsByMethod[M]> | undefined;
-export function resultSchemaFor(revision: Revision, method: string): z.ZodType | undefined;
-export function resultSchemaFor(revision: Revision, method: string): z.ZodType | undefined {
+): z.ZodMiniType<ResultsByMethod[M]> | undefined;
+export function resultSchemaFor(revision: Revision, method: string): z.ZodMiniType | undefined;
+export function resultSchemaFor(revision: Revision, method: string): z.ZodMiniType | undefined {
   return schemasFor(revision).responseResults[method];
 }
 

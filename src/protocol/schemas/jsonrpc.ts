@@ -15,7 +15,7 @@
  * by revision and referring to the ones before it; its inferred return type is the module's
  * typed surface. Cutting it in pieces would only add hand-written types between them.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { fields, must, newer, only, type Gates, type Registry } from './gates.js';
 import type { Identity } from './identity.js';
 import type { Primitives } from './primitives.js';
@@ -75,7 +75,7 @@ export function buildJsonRpc(g: Gates, r: Registry, p: Primitives, id: Identity)
   );
 
   // ---- bases ----
-  type Shape = Readonly<Record<string, z.ZodType>>;
+  type Shape = Readonly<Record<string, z.ZodMiniType>>;
   /** Params of a client request: the shape plus the revision's `_meta`. */
   const requestParams = <S extends Shape>(shape: S) => z.object({ _meta: requestMeta, ...shape });
   const notificationParams = <S extends Shape>(shape: S) =>
@@ -90,11 +90,11 @@ export function buildJsonRpc(g: Gates, r: Registry, p: Primitives, id: Identity)
   const result = <S extends Shape>(shape: S) => z.object({ ...resultFields, ...shape });
   /** 2026 caching hints of cacheable results. */
   const cacheable = fields(modern, () => ({
-    ttlMs: z.int().min(0),
+    ttlMs: z.int().check(z.minimum(0)),
     cacheScope: z.enum(['private', 'public']),
   }));
   /** Params that are required only from `requiredSince` on. */
-  const paramsSince = <P extends z.ZodType>(requiredSince: boolean, params: P) =>
+  const paramsSince = <P extends z.ZodMiniType>(requiredSince: boolean, params: P) =>
     newer(
       requiredSince,
       () => params,
@@ -102,7 +102,7 @@ export function buildJsonRpc(g: Gates, r: Registry, p: Primitives, id: Identity)
     );
 
   /** A method-specific request type (envelope from 2025-11-25 on). */
-  const request = <const M extends string, P extends z.ZodType>(method: M, params: P) => {
+  const request = <const M extends string, P extends z.ZodMiniType>(method: M, params: P) => {
     const m = z.literal(method);
     return newer(
       named,
@@ -111,9 +111,9 @@ export function buildJsonRpc(g: Gates, r: Registry, p: Primitives, id: Identity)
     );
   };
   /** A request without envelope (2026 input requests). */
-  const bareRequest = <const M extends string, P extends z.ZodType>(method: M, params: P) =>
+  const bareRequest = <const M extends string, P extends z.ZodMiniType>(method: M, params: P) =>
     z.object({ method: z.literal(method), params });
-  const notification = <const M extends string, P extends z.ZodType>(method: M, params: P) => {
+  const notification = <const M extends string, P extends z.ZodMiniType>(method: M, params: P) => {
     const m = z.literal(method);
     return newer(
       named,
@@ -121,7 +121,7 @@ export function buildJsonRpc(g: Gates, r: Registry, p: Primitives, id: Identity)
       () => z.object({ method: m, params }),
     );
   };
-  const resultResponse = <T extends z.ZodType>(resultSchema: T) =>
+  const resultResponse = <T extends z.ZodMiniType>(resultSchema: T) =>
     z.object({ jsonrpc, id: p.RequestId, result: resultSchema });
 
   // ---- generic JSON-RPC types ----
@@ -168,7 +168,7 @@ export function buildJsonRpc(g: Gates, r: Registry, p: Primitives, id: Identity)
     ),
     error: ErrorObject,
   });
-  let JSONRPCMessage: z.ZodType;
+  let JSONRPCMessage: z.ZodMiniType;
   if (named) {
     r.def('JSONRPCResultResponse', JSONRPCResultResponse);
     r.def('JSONRPCErrorResponse', JSONRPCErrorResponse);
@@ -268,7 +268,7 @@ export function buildJsonRpc(g: Gates, r: Registry, p: Primitives, id: Identity)
     r.def('InternalError', codeError(-32603));
   }
   /** An error response whose `error` has a fixed code (and, if given, required `data`). */
-  const errorResponse = (code: number, data?: z.ZodType) =>
+  const errorResponse = (code: number, data?: z.ZodMiniType) =>
     z.object({
       jsonrpc,
       id: z.optional(p.RequestId),

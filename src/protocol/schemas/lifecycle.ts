@@ -6,7 +6,7 @@
  * by revision and referring to the ones before it; its inferred return type is the module's
  * typed surface. Cutting it in pieces would only add hand-written types between them.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { fields, only, type Gates, type Registry } from './gates.js';
 import type { Identity } from './identity.js';
 import type { JsonRpc } from './jsonrpc.js';
@@ -49,9 +49,9 @@ export function buildLifecycle(
       }),
     ),
   );
-  let InitializeRequest: z.ZodObject | undefined;
-  let InitializedNotification: z.ZodObject | undefined;
-  let PingRequest: z.ZodObject | undefined;
+  let InitializeRequest: z.ZodMiniObject | undefined;
+  let InitializedNotification: z.ZodMiniObject | undefined;
+  let PingRequest: z.ZodMiniObject | undefined;
   if (InitializeRequestParams) {
     InitializeRequest = r.def(
       'InitializeRequest',
@@ -105,7 +105,7 @@ export function buildLifecycle(
     'CompleteResult',
     rpc.result({
       completion: z.object({
-        values: modern ? z.array(z.string()).max(100) : z.array(z.string()),
+        values: modern ? z.array(z.string()).check(z.maxLength(100)) : z.array(z.string()),
         total: z.optional(z.int()),
         hasMore: z.optional(z.boolean()),
       }),
@@ -114,7 +114,7 @@ export function buildLifecycle(
   if (modern) r.def('CompleteResultResponse', rpc.resultResponse(CompleteResult));
 
   // ---- logging ----
-  let SetLevelRequest: z.ZodObject | undefined;
+  let SetLevelRequest: z.ZodMiniObject | undefined;
   if (!modern) {
     const SetLevelRequestParams = r.defIf(
       named,
@@ -182,9 +182,9 @@ export function buildLifecycle(
       }),
     ),
   );
-  let SubscriptionsListenRequest: z.ZodObject | undefined;
-  let SubscriptionsListenResult: z.ZodObject | undefined;
-  let SubscriptionsAcknowledgedNotification: z.ZodObject | undefined;
+  let SubscriptionsListenRequest: z.ZodMiniObject | undefined;
+  let SubscriptionsListenResult: z.ZodMiniObject | undefined;
+  let SubscriptionsAcknowledgedNotification: z.ZodMiniObject | undefined;
   if (SubscriptionFilter) {
     const params = r.def(
       'SubscriptionsListenRequestParams',

@@ -2,7 +2,7 @@
  * Multi round-trip requests (2026-07-28): `InputRequiredResult`, input requests and responses,
  * and the retry fields of `tools/call`, `prompts/get` and `resources/read`.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { fields, must, only, type Gates, type Registry } from './gates.js';
 import type { Elicitation } from './elicitation.js';
 import type { JsonRpc } from './jsonrpc.js';
@@ -60,7 +60,7 @@ export function buildMrtr(g: Gates, r: Registry, rpc: JsonRpc, s: Sampling, e: E
    * The complete result comes first: the official `InputRequiredResult` only requires a string
    * `resultType`, so trying it first would accept (and strip) every complete result.
    */
-  const orInputRequired = <T extends z.ZodType>(complete: T) =>
+  const orInputRequired = <T extends z.ZodMiniType>(complete: T) =>
     z.union([complete, must(InputRequiredResult, 'InputRequiredResult')]);
 
   return {

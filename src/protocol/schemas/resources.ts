@@ -5,7 +5,7 @@
  * by revision and referring to the ones before it; its inferred return type is the module's
  * typed surface. Cutting it in pieces would only add hand-written types between them.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type Gates, type Registry } from './gates.js';
 import type { Content } from './content.js';
 import type { Identity } from './identity.js';
@@ -72,8 +72,8 @@ export function buildResources(
     rpc.result({ contents: z.array(c.resourceContents), ...rpc.cacheable }),
   );
 
-  let SubscribeRequest: z.ZodObject | undefined;
-  let UnsubscribeRequest: z.ZodObject | undefined;
+  let SubscribeRequest: z.ZodMiniObject | undefined;
+  let UnsubscribeRequest: z.ZodMiniObject | undefined;
   if (!modern) {
     const SubscribeRequestParams = r.defIf(named, 'SubscribeRequestParams', rpc.requestParams(uri));
     const UnsubscribeRequestParams = r.defIf(

@@ -5,7 +5,7 @@
  * by revision and referring to the ones before it; its inferred return type is the module's
  * typed surface. Cutting it in pieces would only add hand-written types between them.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { fields, legacyFields, must, newer, only, type Gates, type Registry } from './gates.js';
 import type { Content } from './content.js';
 import type { JsonRpc } from './jsonrpc.js';
@@ -26,7 +26,7 @@ export function buildSampling(
   const named = g.since('2025-11-25');
 
   const ModelHint = r.def('ModelHint', z.object({ name: z.optional(z.string()) }));
-  const priority = z.optional(z.number().min(0).max(1));
+  const priority = z.optional(z.number().check(z.minimum(0), z.maximum(1)));
   const ModelPreferences = r.def(
     'ModelPreferences',
     z.object({
