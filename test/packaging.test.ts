@@ -72,6 +72,7 @@ describe('packaging', () => {
       'xstate',
       'zod/locales',
       'zod/mini',
+      'zod/v4/core',
     ]);
   });
 

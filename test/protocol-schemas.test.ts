@@ -16,6 +16,7 @@ import {
   type ResultsByMethod,
   type Tool,
 } from '../src/protocol/schemas/index.js';
+import { buildSchemas } from '../src/protocol/schemas/build.js';
 
 const LEGACY = REVISIONS.filter((r) => r !== '2026-07-28');
 const meta2026 = {
@@ -433,5 +434,38 @@ describe('inferred types describe the newest revision', () => {
     expectTypeOf<Tool['execution']>().toEqualTypeOf<
       { taskSupport?: 'forbidden' | 'optional' | 'required' } | undefined
     >();
+  });
+});
+
+describe('zod underneath (src/protocol/schemas/zod.ts)', () => {
+  it('parses every object schema of every revision with the compiled object parser', () => {
+    for (const revision of REVISIONS) {
+      const objects = Object.entries(schemasFor(revision).types).filter(([, schema]) =>
+        schema._zod.traits.has('$ZodObject'),
+      );
+      expect(objects.length, revision).toBeGreaterThan(40);
+      const interpreted = objects.filter(([, schema]) => !schema._zod.traits.has('$ZodObjectJIT'));
+      expect(
+        interpreted.map(([name]) => name),
+        revision,
+      ).toEqual([]);
+    }
+  });
+
+  it('gives English messages, and leaves a locale the application chose', () => {
+    const invalid = { content: [{ type: 'text' }] };
+    const message = (schema: z.core.$ZodType) =>
+      z.safeParse(schema, invalid).error?.issues[0]?.message;
+    expect(
+      message(buildSchemas('2025-06-18').responseResults['tools/call'] as z.core.$ZodType),
+    ).toBe('Invalid input: expected string, received undefined');
+    const before = { ...z.config() };
+    try {
+      z.config({ localeError: () => 'chosen by the application' });
+      const schema = buildSchemas('2025-06-18').responseResults['tools/call'] as z.core.$ZodType;
+      expect(message(schema)).toBe('chosen by the application');
+    } finally {
+      z.config({ localeError: before.localeError });
+    }
   });
 });

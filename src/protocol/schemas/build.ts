@@ -2,8 +2,7 @@
  * Builds every schema of one protocol revision: the official types by name, the method tables of
  * both directions, and the schemas the client validates response results with.
  */
-import * as z from 'zod/mini';
-import { en } from 'zod/locales';
+import * as z from './zod.js';
 import type { Revision } from '../revisions.js';
 import { buildContent, type Content } from './content.js';
 import { buildElicitation, type Elicitation } from './elicitation.js';
@@ -62,17 +61,6 @@ export interface RevisionSchemas {
   readonly clientAnswers: Readonly<Record<string, z.ZodMiniType>>;
 }
 
-/**
- * The defaults zod's full build sets on its first schema, set before the first schema here:
- * English messages (the issues' texts reach `InvalidResultError`) and the memoizer that parses a
- * value with reference cycles. What the application has set already is left as it is.
- */
-function zodDefaults(): void {
-  const config = z.config();
-  if (!config.localeError) z.config(en());
-  if (!config.memoizer) z.config({ memoizer: z.memoizer() });
-}
-
 type Req = z.ZodMiniObject;
 
 /** A request's or notification's `params` (every member of a shape built here is a mini type). */
@@ -118,7 +106,7 @@ export interface Defs {
 
 /** The typed schemas of one revision (types describe what a value may hold in any revision). */
 export function buildDefs(revision: Revision): Defs {
-  zodDefaults();
+  z.setDefaults();
   const g = gatesFor(revision);
   const r = new Registry();
   const p = buildPrimitives(g, r);

@@ -9,7 +9,7 @@
  * variants while typing the result as the newer one (used where every older value is also a value
  * of the newer type). The named types of `../types.ts` document which revisions have each member.
  */
-import type * as z from 'zod/mini';
+import type * as z from './zod.js';
 import type { Revision } from '../revisions.js';
 
 export interface Gates {

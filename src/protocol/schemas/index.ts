@@ -9,7 +9,7 @@
  * The exported TypeScript types are inferred from the schemas (see `../types.ts`): each is what
  * parsing gives in any revision.
  */
-import type * as z from 'zod/mini';
+import type * as z from './zod.js';
 import type { Revision } from '../revisions.js';
 import type {
   CallToolResult,

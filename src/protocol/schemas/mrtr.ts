@@ -2,7 +2,7 @@
  * Multi round-trip requests (2026-07-28): `InputRequiredResult`, input requests and responses,
  * and the retry fields of `tools/call`, `prompts/get` and `resources/read`.
  */
-import * as z from 'zod/mini';
+import * as z from './zod.js';
 import { fields, must, only, type Gates, type Registry } from './gates.js';
 import type { Elicitation } from './elicitation.js';
 import type { JsonRpc } from './jsonrpc.js';

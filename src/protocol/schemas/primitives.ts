@@ -1,5 +1,5 @@
 /** Scalars shared by every revision, the `_meta` bag, and the 2026 JSON value types. */
-import * as z from 'zod/mini';
+import * as z from './zod.js';
 import { only, type Gates, type Registry } from './gates.js';
 
 /**

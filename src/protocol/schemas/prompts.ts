@@ -5,7 +5,7 @@
  * by revision and referring to the ones before it; its inferred return type is the module's
  * typed surface. Cutting it in pieces would only add hand-written types between them.
  */
-import * as z from 'zod/mini';
+import * as z from './zod.js';
 import { fields, type Gates, type Registry } from './gates.js';
 import type { Content } from './content.js';
 import type { Identity } from './identity.js';

@@ -1,5 +1,5 @@
 /** The experimental tasks of 2025-11-25 (moved to an extension in 2026-07-28). */
-import * as z from 'zod/mini';
+import * as z from './zod.js';
 import type { Gates, Registry } from './gates.js';
 import type { JsonRpc } from './jsonrpc.js';
 import type { Primitives } from './primitives.js';

@@ -2,7 +2,7 @@
  * The tool definition (`Tool`, its annotations, `ToolChoice`): used by `tools/list` (tools.ts)
  * and by sampling with tools (sampling.ts), so it has a module of its own below both.
  */
-import * as z from 'zod/mini';
+import * as z from './zod.js';
 import { fields, legacyFields, must, newer, only, type Gates, type Registry } from './gates.js';
 import type { Identity } from './identity.js';
 import type { Primitives } from './primitives.js';

@@ -1,5 +1,5 @@
 /** `tools/list` and `tools/call` (the tool definition itself: tool-definition.ts). */
-import * as z from 'zod/mini';
+import * as z from './zod.js';
 import { fields, legacyFields, must, type Gates, type Registry } from './gates.js';
 import type { Content } from './content.js';
 import type { JsonRpc } from './jsonrpc.js';
