@@ -23,8 +23,13 @@ const LAYERS = [
   { name: 'transports', may: ['errors', 'protocol', 'wire', 'core', 'auth'] },
   { name: 'session', may: ['errors', 'protocol', 'wire', 'core', 'auth', 'transports'] },
   {
-    name: 'inspector',
+    // Several sessions under one supervising actor.
+    name: 'group',
     may: ['errors', 'protocol', 'wire', 'core', 'auth', 'transports', 'session'],
+  },
+  {
+    name: 'inspector',
+    may: ['errors', 'protocol', 'wire', 'core', 'auth', 'transports', 'session', 'group'],
   },
   {
     name: 'testing',
@@ -32,7 +37,22 @@ const LAYERS = [
   },
   {
     name: 'node',
-    may: ['errors', 'protocol', 'wire', 'core', 'auth', 'transports', 'session', 'inspector'],
+    may: [
+      'errors',
+      'protocol',
+      'wire',
+      'core',
+      'auth',
+      'transports',
+      'session',
+      'group',
+      'inspector',
+    ],
+  },
+  {
+    // The Vercel AI SDK bridge (mcp-actors/ai-sdk): tools of a group or a session as AI SDK tools.
+    name: 'ai-sdk',
+    may: ['errors', 'protocol', 'wire', 'core', 'auth', 'transports', 'session', 'group'],
   },
   {
     // A user of the library: the entry points included, the test peer not.
@@ -45,8 +65,10 @@ const LAYERS = [
       'auth',
       'transports',
       'session',
+      'group',
       'inspector',
       'node',
+      'ai-sdk',
       'index.ts',
     ],
   },
@@ -89,10 +111,10 @@ module.exports = {
     {
       name: 'layer-root-entry',
       comment:
-        'src/index.ts is runtime-neutral: it imports no Node-only code, nor the CLI, the inspector or the test peer',
+        'src/index.ts is runtime-neutral: it imports no Node-only code, nor the CLI, the inspector, the test peer or the AI SDK bridge',
       severity: 'error',
       from: { path: '^src/index[.]ts$' },
-      to: { path: '^src/(node|cli|inspector|testing)/' },
+      to: { path: '^src/(node|cli|inspector|testing|ai-sdk)/' },
     },
     {
       name: 'src-folders-known',
