@@ -5,9 +5,6 @@
  */
 import {
   createClientSession,
-  createHttpTransport,
-  createSseTransport,
-  createStreamableHttpTransport,
   type ClientSession,
   type ClientSessionOptions,
   type CreateMessageResult,
@@ -17,7 +14,13 @@ import {
   type SessionMessage,
   type Transport,
 } from '../index.js';
-import { createNodeWebSocketTransport, createStdioTransport } from '../node/index.js';
+import { commandLine } from '../node/command-line.js';
+import {
+  createServerTransport,
+  describeServerTransport,
+  transportPid,
+  type ServerConfig,
+} from '../node/server-transport.js';
 import { isModern } from '../protocol/revisions.js';
 import { PACKAGE_VERSION } from '../session/types.js';
 import type { CliOptions, ServerTarget } from './options.js';
@@ -60,16 +63,25 @@ export interface BuiltTransport {
   pid(): number | undefined;
 }
 
-/** The server's command line as shown to a person. */
-export function commandLine(command: string, args: readonly string[]): string {
-  const quote = (a: string): string =>
-    /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
-  return [command, ...args].map(quote).join(' ');
-}
-
 /** Where the server is, for messages: its command line or its URL. */
 export function targetText(target: ServerTarget): string {
   return target.kind === 'stdio' ? commandLine(target.command, target.args) : target.url.href;
+}
+
+/** The target as a server description (the same one an `mcpServers` entry becomes). */
+export function targetConfig(target: ServerTarget): ServerConfig {
+  switch (target.kind) {
+    case 'stdio':
+      return { type: 'stdio', command: target.command, args: target.args, env: target.env };
+    case 'http':
+      return {
+        type: target.transport === 'auto' ? 'http' : target.transport,
+        url: target.url.href,
+        headers: target.headers,
+      };
+    case 'websocket':
+      return { type: 'ws', url: target.url.href, headers: target.headers };
+  }
 }
 
 export function buildTransport(
@@ -78,64 +90,17 @@ export function buildTransport(
   auth?: HttpAuth,
   maxMessageBytes?: number,
 ): BuiltTransport {
-  const cap = maxMessageBytes === undefined ? {} : { maxMessageBytes };
-  switch (target.kind) {
-    case 'stdio': {
-      const transport = createStdioTransport({
-        command: target.command,
-        args: target.args,
-        env: target.env,
-        stderr: serverStderr,
-        ...cap,
-      });
-      return {
-        transport,
-        describe: () => `stdio (${commandLine(target.command, target.args)})`,
-        pid: () => transport.pid,
-      };
-    }
-    case 'http': {
-      const options = {
-        url: target.url.href,
-        headers: target.headers,
-        ...(auth === undefined ? {} : { auth }),
-        ...cap,
-      };
-      if (target.transport === 'streamable-http') {
-        return {
-          transport: createStreamableHttpTransport(options),
-          describe: () => `Streamable HTTP (${target.url.href})`,
-          pid: () => undefined,
-        };
-      }
-      if (target.transport === 'sse') {
-        return {
-          transport: createSseTransport(options),
-          describe: () => `HTTP+SSE (${target.url.href})`,
-          pid: () => undefined,
-        };
-      }
-      const transport = createHttpTransport(options);
-      return {
-        transport,
-        describe: () =>
-          transport.kind === 'sse'
-            ? `HTTP+SSE, after Streamable HTTP was refused (${target.url.href})`
-            : `Streamable HTTP (${target.url.href})`,
-        pid: () => undefined,
-      };
-    }
-    case 'websocket':
-      return {
-        transport: createNodeWebSocketTransport({
-          url: target.url,
-          headers: target.headers,
-          ...cap,
-        }),
-        describe: () => `WebSocket (${target.url.href})`,
-        pid: () => undefined,
-      };
-  }
+  const config = targetConfig(target);
+  const transport = createServerTransport(config, {
+    stderr: serverStderr,
+    ...(auth === undefined ? {} : { auth }),
+    ...(maxMessageBytes === undefined ? {} : { maxMessageBytes }),
+  });
+  return {
+    transport,
+    describe: () => describeServerTransport(config, transport),
+    pid: () => transportPid(transport),
+  };
 }
 
 /** The negotiation options for `--protocol-version` (none: probe). */

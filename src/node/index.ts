@@ -34,3 +34,18 @@ export {
   type LoopbackRedirect,
   type LoopbackRedirectOptions,
 } from './oauth/loopback.js';
+export {
+  createServerTransport,
+  type RemoteServerConfig,
+  type ServerConfig,
+  type ServerTransportOptions,
+  type StdioServerConfig,
+} from './server-transport.js';
+export {
+  loadServersConfig,
+  parseServersConfig,
+  type ConfiguredServer,
+  type ServersConfigOptions,
+} from './servers-config.js';
+export { ServersConfigError, type ServersConfigIssue } from './servers-config-error.js';
+export type { ConfigEnv } from './config-variables.js';
