@@ -298,8 +298,8 @@ function checkServer(
 
 /** Expands the references of one field's value; `failed` says whether a field's could not be. */
 interface Expander {
-  expand(field: string, value: string): string;
-  failed(field: string): boolean;
+  readonly expand: (field: string, value: string) => string;
+  readonly failed: (field: string) => boolean;
 }
 
 function stdioConfig(
