@@ -4,6 +4,7 @@
  * tests can call it directly. The commands are in commands.ts, the help in help.ts, the server's
  * flags in target.ts.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { REVISIONS, isRevision, type Revision } from '../protocol/revisions.js';
 import {
@@ -14,19 +15,23 @@ import {
   UsageError,
   type CommandName,
 } from './commands.js';
+import { chooseServer, readConfigServers, type ReadText } from './config.js';
 import { commandHelp, mainHelp, versionText } from './help.js';
 import {
   DEFAULT_PROBE_TIMEOUT_MS,
   DEFAULT_TIMEOUT_MS,
   LOG_LEVELS,
   type CliEnv,
+  type CliOptions,
   type LogLevel,
   type ParsedCommandLine,
   type ServerTarget,
 } from './options.js';
-import { parseTarget, rootUri } from './target.js';
+import { configTarget, parseTarget, rootUri } from './target.js';
 
 const OPTIONS = {
+  config: { type: 'string' },
+  server: { type: 'string' },
   url: { type: 'string' },
   transport: { type: 'string' },
   header: { type: 'string', multiple: true },
@@ -73,12 +78,14 @@ function parseCount(flag: string, text: string, allowZero: boolean): number {
 /**
  * Parses `argv` (without `node` and the script). Everything after the first `--` is the server's
  * command line. `env` gives the variables read (`MCP_ACTORS_TOKEN_STORE`,
- * `MCP_ACTORS_CLIENT_SECRET`). Throws `UsageError` for anything that cannot be run.
+ * `MCP_ACTORS_CLIENT_SECRET`, and those a `--config` file refers to); `readText` reads the
+ * `--config` file. Throws `UsageError` for anything that cannot be run.
  */
 export function parseCommandLine(
   argv: readonly string[],
   cwd = '/',
   env: CliEnv = {},
+  readText: ReadText = (file) => readFileSync(file, 'utf8'),
 ): ParsedCommandLine {
   const dashes = argv.indexOf('--');
   const own = dashes < 0 ? [...argv] : argv.slice(0, dashes);
@@ -108,35 +115,63 @@ export function parseCommandLine(
   const timeout = parseTimeout('--timeout', values.timeout, DEFAULT_TIMEOUT_MS);
   const probeTimeout = parseProbeTimeout(values['probe-timeout'], timeout, protocolVersion);
   const logLevel = parseLogLevel(values['log-level']);
-  const server = parseTarget(values, serverArgv, cwd, env);
-  checkAuthCommand(command, server);
-  return {
-    kind: 'run',
-    options: {
-      command,
-      args: rest,
-      server,
-      protocolVersion,
-      timeout,
-      probeTimeout,
-      maxInputRounds:
-        values['max-input-rounds'] === undefined
-          ? undefined
-          : parseCount('--max-input-rounds', values['max-input-rounds'], false),
-      maxMessageBytes:
-        values['max-message-bytes'] === undefined
-          ? undefined
-          : parseCount('--max-message-bytes', values['max-message-bytes'], false),
-      roots: (values.root ?? []).map((r) => rootUri(r, cwd)),
-      json: values.json === true,
-      noInteractive: values['no-interactive'] === true,
-      verbose: values.verbose === true,
-      inspect: values.inspect === true,
-      logLevel,
-      resources: values.resource ?? [],
-      limit: values.limit === undefined ? undefined : parseCount('--limit', values.limit, false),
-    },
+  const options = {
+    command,
+    args: rest,
+    protocolVersion,
+    timeout,
+    probeTimeout,
+    maxInputRounds:
+      values['max-input-rounds'] === undefined
+        ? undefined
+        : parseCount('--max-input-rounds', values['max-input-rounds'], false),
+    maxMessageBytes:
+      values['max-message-bytes'] === undefined
+        ? undefined
+        : parseCount('--max-message-bytes', values['max-message-bytes'], false),
+    roots: (values.root ?? []).map((r) => rootUri(r, cwd)),
+    json: values.json === true,
+    noInteractive: values['no-interactive'] === true,
+    verbose: values.verbose === true,
+    inspect: values.inspect === true,
+    logLevel,
+    resources: values.resource ?? [],
+    limit: values.limit === undefined ? undefined : parseCount('--limit', values.limit, false),
   };
+  const config = values.config;
+  if (config === undefined) {
+    if (values.server !== undefined) {
+      throw new UsageError('--server names a server of --config <file>; give the file too.');
+    }
+    const server = parseTarget(values, serverArgv, cwd, env);
+    checkAuthCommand(command, server);
+    return { kind: 'run', options: { ...options, server } };
+  }
+  const servers = readConfigServers(config, values, serverArgv, cwd, env, readText);
+  if (values.server === undefined) {
+    return { kind: 'servers', options: { ...allServers(options, config), servers } };
+  }
+  const server = configTarget(chooseServer(servers, values.server, config), values, cwd, env);
+  checkAuthCommand(command, server);
+  return { kind: 'run', options: { ...options, server } };
+}
+
+/**
+ * The options of a run on every server of a `--config` file: `tools` only (the other commands
+ * act on one server, which `--server` names).
+ */
+function allServers(
+  options: Omit<CliOptions, 'server'>,
+  config: string,
+): Omit<CliOptions, 'server' | 'command'> & { command: 'tools'; config: string } {
+  const { command } = options;
+  if (command !== 'tools' || options.inspect) {
+    throw new UsageError(
+      `${options.inspect ? '--inspect' : command} acts on one server: give --server <name> with --config ${config} (only tools lists every server of the file).`,
+      command,
+    );
+  }
+  return { ...options, command, config };
 }
 
 /** Refuses an option given to a command it is not for (`--limit` is for listen only). */

@@ -99,6 +99,28 @@ export function formatTools(tools: readonly Json[], columns?: number): string {
   );
 }
 
+/** The tools of several servers, each with its server (`tools --config`). */
+export function formatServerTools(
+  tools: readonly (Json & { readonly server: string })[],
+  columns?: number,
+): string {
+  if (tools.length === 0) return '(no tools)';
+  const args = argumentsWidth(
+    tools.map((t) => `${t.server}  ${str(t.name) ?? '?'}`),
+    columns,
+  );
+  return table(
+    ['SERVER', 'NAME', 'ARGUMENTS', 'DESCRIPTION'],
+    tools.map((t) => [
+      t.server,
+      str(t.name) ?? '?',
+      truncate(schemaArguments(t.inputSchema), args),
+      firstLine(str(t.description) ?? str(t.title)),
+    ]),
+    columns,
+  );
+}
+
 export function formatPrompts(prompts: readonly Json[], columns?: number): string {
   if (prompts.length === 0) return '(no prompts)';
   const args = argumentsWidth(

@@ -2,6 +2,7 @@
  * What a parsed command line is: the options of a run, where the server is, the OAuth settings,
  * the log levels, and the defaults of the timeouts. Types and constants only.
  */
+import type { ServerConfig } from '../node/server-transport.js';
 import type { Revision } from '../protocol/revisions.js';
 import type { CommandName } from './commands.js';
 
@@ -47,6 +48,8 @@ export type ServerTarget =
       readonly command: string;
       readonly args: readonly string[];
       readonly env: Readonly<Record<string, string>>;
+      /** Its working directory (from a `--config` entry); default: this process's. */
+      readonly cwd?: string;
     }
   | {
       readonly kind: 'http';
@@ -97,10 +100,23 @@ export interface CliOptions {
   readonly limit: number | undefined;
 }
 
+/**
+ * A run on every server of a `--config` file (no `--server`): `tools` only, with the options of
+ * a run but the one server.
+ */
+export interface ServersOptions extends Omit<CliOptions, 'server' | 'command'> {
+  readonly command: 'tools';
+  /** The `--config` file, as given. */
+  readonly config: string;
+  /** Its servers, by name, in the file's order. */
+  readonly servers: Readonly<Record<string, ServerConfig>>;
+}
+
 export type ParsedCommandLine =
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'version'; readonly text: string }
-  | { readonly kind: 'run'; readonly options: CliOptions };
+  | { readonly kind: 'run'; readonly options: CliOptions }
+  | { readonly kind: 'servers'; readonly options: ServersOptions };
 
 /** The era probe's default wait, ms (at most half of `--timeout`). */
 export const DEFAULT_PROBE_TIMEOUT_MS = 3_000;

@@ -15,15 +15,17 @@ import { prepare, runCommand } from './dispatch.js';
 import { causeChain, EXIT, Interrupted, oneLine } from './exit.js';
 import { hooksOf } from './hooks.js';
 import type { CliIo } from './io.js';
-import type { CliOptions } from './options.js';
+import type { CliOptions, ServersOptions } from './options.js';
 import { report } from './report.js';
 import { Run } from './run-state.js';
 import { buildSession } from './session.js';
+import { runOnServers } from './command-servers.js';
 
 /** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const options = parseOrTell(argv, io);
   if (typeof options === 'number') return options;
+  if ('servers' in options) return runOnServers(io, options);
   const r = new Run(io, options);
   const removeSignals = handleSignals(r);
   let inspector: Inspector | undefined;
@@ -44,9 +46,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
  * The options of the command line, checked with the command's own arguments; or the exit code
  * when there is nothing to run: 0 after the help or the version, 2 after a usage error.
  */
-function parseOrTell(argv: readonly string[], io: CliIo): CliOptions | number {
+function parseOrTell(argv: readonly string[], io: CliIo): CliOptions | ServersOptions | number {
   try {
     const parsed = parseCommandLine(argv, io.cwd, io.env);
+    if (parsed.kind === 'servers') return parsed.options;
     if (parsed.kind !== 'run') {
       io.stdout.write(`${parsed.text.replace(/\n?$/, '\n')}`);
       return EXIT.ok;

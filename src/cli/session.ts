@@ -21,7 +21,7 @@ import {
   transportPid,
   type ServerConfig,
 } from '../node/server-transport.js';
-import { isModern } from '../protocol/revisions.js';
+import { isModern, type Revision } from '../protocol/revisions.js';
 import { PACKAGE_VERSION } from '../session/types.js';
 import type { CliOptions, ServerTarget } from './options.js';
 
@@ -72,7 +72,13 @@ export function targetText(target: ServerTarget): string {
 export function targetConfig(target: ServerTarget): ServerConfig {
   switch (target.kind) {
     case 'stdio':
-      return { type: 'stdio', command: target.command, args: target.args, env: target.env };
+      return {
+        type: 'stdio',
+        command: target.command,
+        args: target.args,
+        env: target.env,
+        ...(target.cwd === undefined ? {} : { cwd: target.cwd }),
+      };
     case 'http':
       return {
         type: target.transport === 'auto' ? 'http' : target.transport,
@@ -107,13 +113,22 @@ export function buildTransport(
 export function negotiationOptions(
   options: Pick<CliOptions, 'protocolVersion' | 'server'>,
 ): Pick<ClientSessionOptions, 'mode' | 'protocolVersion' | 'supportedProtocolVersions'> {
-  const pinned = options.protocolVersion;
-  if (pinned === undefined) {
-    // HTTP+SSE servers predate server/discover: no probe over that transport.
-    return options.server.kind === 'http' && options.server.transport === 'sse'
-      ? { mode: 'legacy' }
-      : { mode: 'auto' };
-  }
+  const server = options.server;
+  return negotiationFor(
+    options.protocolVersion,
+    server.kind === 'http' && server.transport === 'sse',
+  );
+}
+
+/**
+ * The negotiation options for a pinned revision, or none (probe); `sse`: the server is reached
+ * over HTTP+SSE, whose servers predate server/discover (no probe: the handshake).
+ */
+export function negotiationFor(
+  pinned: Revision | undefined,
+  sse: boolean,
+): Pick<ClientSessionOptions, 'mode' | 'protocolVersion' | 'supportedProtocolVersions'> {
+  if (pinned === undefined) return sse ? { mode: 'legacy' } : { mode: 'auto' };
   return {
     mode: isModern(pinned) ? 'modern' : 'legacy',
     protocolVersion: pinned,

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { ServerConfig } from '../node/server-transport.js';
 import { UsageError } from './commands.js';
 import type { CliEnv, OAuthSettings, ServerTarget } from './options.js';
 
@@ -194,4 +195,38 @@ function stdioTarget(values: TargetFlags, serverArgv: readonly string[] | undefi
   }
   const [command, ...args] = serverArgv as [string, ...string[]];
   return { kind: 'stdio', command, args, env };
+}
+
+/**
+ * The server of a `--config` entry (`--server NAME`): its own command line, URL and headers,
+ * with the OAuth flags of the command line for an http(s) server.
+ */
+export function configTarget(
+  config: ServerConfig,
+  values: TargetFlags,
+  cwd: string,
+  environment: CliEnv,
+): ServerTarget {
+  switch (config.type) {
+    case 'stdio':
+      refuseOAuthFlags(values, 'a stdio server');
+      return {
+        kind: 'stdio',
+        command: config.command,
+        args: config.args,
+        env: config.env,
+        ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
+      };
+    case 'ws':
+      refuseOAuthFlags(values, 'a WebSocket server');
+      return { kind: 'websocket', url: new URL(config.url), headers: config.headers };
+    default:
+      return {
+        kind: 'http',
+        url: new URL(config.url),
+        transport: config.type === 'http' ? 'auto' : config.type,
+        headers: config.headers,
+        oauth: parseOAuth(values, config.headers, cwd, environment),
+      };
+  }
 }
