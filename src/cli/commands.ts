@@ -77,7 +77,10 @@ const SPECS: Readonly<Record<CommandName, CommandSpec>> = {
     details:
       'Lists every tool: name, arguments (* = required) and the first line of its description\n' +
       '(cut to fit a terminal; whole into a pipe or a file).\n' +
-      'With --json: {"tools": [...]} with the full definitions (input and output schemas).',
+      'With --json: {"tools": [...]} with the full definitions (input and output schemas).\n' +
+      'With --config <file> and no --server: the tools of every server of the file, connected at\n' +
+      'once, with a SERVER column (a "server" member with --json, and "failed": the servers that\n' +
+      'could not be listed, each also told on stderr; the exit code is then that of the failure).',
   },
   call: {
     synopsis: "call <tool> ['<json arguments>']",

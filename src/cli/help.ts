@@ -15,6 +15,10 @@ const CONNECTION_HELP = `Server (one of):
   --transport <kind>           for an http(s) URL: streamable-http or sse (no fallback)
   --header 'Name: value'       an HTTP or WebSocket header (repeatable)
   --env NAME=value             an environment variable for the stdio server (repeatable)
+  --config <file>              an mcpServers JSON file ({"mcpServers": {name: {command, args,
+                               env, cwd} | {url, headers, type}}}; \${VAR} from the environment)
+  --server <name>              the server of --config to use; without it, tools lists the
+                               tools of every server of the file (a SERVER column)
 
 Session:
   --protocol-version <v>       pin a revision (${REVISIONS.join(', ')});
@@ -65,7 +69,7 @@ export function mainHelp(): string {
   const commands = COMMANDS.map(
     (c) => `  ${commandSpec(c).synopsis.padEnd(width)}  ${commandSpec(c).summary}`,
   ).join('\n');
-  return `Usage: mcp-actors <command> [arguments] [options] (-- <server command...> | --url <url>)
+  return `Usage: mcp-actors <command> [arguments] [options] (-- <server command...> | --url <url> | --config <file> [--server <name>])
 
 A Model Context Protocol client for the terminal.
 
@@ -81,13 +85,15 @@ Examples:
   mcp-actors call echo '{"message":"hi"}' -- npx -y @modelcontextprotocol/server-everything
   mcp-actors info --url http://127.0.0.1:3001/mcp --header 'Authorization: Bearer xyz'
   mcp-actors login --url https://mcp.example.com/mcp
+  mcp-actors tools --config mcp.json
+  mcp-actors call read_graph --config mcp.json --server memory
 `;
 }
 
 /** `mcp-actors <command> --help`: the command's synopsis and details, and the options. */
 export function commandHelp(command: CommandName): string {
   const spec = commandSpec(command);
-  return `Usage: mcp-actors ${spec.synopsis} [options] (-- <server command...> | --url <url>)
+  return `Usage: mcp-actors ${spec.synopsis} [options] (-- <server command...> | --url <url> | --config <file> --server <name>)
 
 ${spec.details}
 
