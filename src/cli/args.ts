@@ -27,7 +27,7 @@ import {
   type ParsedCommandLine,
   type ServerTarget,
 } from './options.js';
-import { configTarget, parseTarget, rootUri } from './target.js';
+import { configTarget, parseTarget, rootUri, type TargetFlags } from './target.js';
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -147,13 +147,33 @@ export function parseCommandLine(
     checkAuthCommand(command, server);
     return { kind: 'run', options: { ...options, server } };
   }
-  const servers = readConfigServers(config, values, serverArgv, cwd, env, readText);
-  if (values.server === undefined) {
-    return { kind: 'servers', options: { ...allServers(options, config), servers } };
+  return configRun(options, config, values, serverArgv, { cwd, env, readText });
+}
+
+/** A run on the servers of a `--config` file: the one `--server` names, or every one (`tools`). */
+function configRun(
+  options: Omit<CliOptions, 'server'>,
+  config: string,
+  values: TargetFlags & { readonly server?: string | undefined },
+  serverArgv: readonly string[] | undefined,
+  { cwd, env, readText }: { cwd: string; env: CliEnv; readText: ReadText },
+): ParsedCommandLine {
+  const { command } = options;
+  try {
+    const servers = readConfigServers(config, values, serverArgv, cwd, env, readText);
+    if (values.server === undefined) {
+      return { kind: 'servers', options: { ...allServers(options, config), servers } };
+    }
+    const server = configTarget(chooseServer(servers, values.server, config), values, cwd, env);
+    checkAuthCommand(command, server);
+    return { kind: 'run', options: { ...options, server } };
+  } catch (error) {
+    // The hint names the command: its help tells --config and --server.
+    if (error instanceof UsageError && error.command === undefined) {
+      throw new UsageError(error.message, command);
+    }
+    throw error;
   }
-  const server = configTarget(chooseServer(servers, values.server, config), values, cwd, env);
-  checkAuthCommand(command, server);
-  return { kind: 'run', options: { ...options, server } };
 }
 
 /**
