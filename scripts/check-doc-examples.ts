@@ -5,9 +5,9 @@
  * - every ```ts block of the Markdown files under `docs/`.
  *
  * Each block becomes a module of its own (in memory, under `.doc-examples/` at the project root)
- * where `mcp-actors`, `mcp-actors/node`, `mcp-actors/testing` and `mcp-actors/machines` resolve to
- * the source entry points. All of them are checked in one TypeScript program, with the compiler
- * options of tsconfig.json (strict). A block whose info string says `fragment` (```ts fragment) is
+ * where `mcp-actors`, `mcp-actors/node`, `mcp-actors/testing`, `mcp-actors/ai-sdk` and
+ * `mcp-actors/machines` resolve to the source entry points. All of them are checked in one
+ * TypeScript program, with the compiler options of tsconfig.json (strict). A block whose info string says `fragment` (```ts fragment) is
  * a deliberate excerpt and is skipped; an `@example` without any ```ts block is an error, since
  * nothing would check it.
  *
@@ -49,6 +49,7 @@ const ENTRY_POINTS: Readonly<Record<string, string>> = {
   'mcp-actors': 'src/index.ts',
   'mcp-actors/node': 'src/node/index.ts',
   'mcp-actors/testing': 'src/testing/index.ts',
+  'mcp-actors/ai-sdk': 'src/ai-sdk/index.ts',
   'mcp-actors/machines': 'machines/index.ts',
 };
 

@@ -228,3 +228,17 @@ export {
   type OutputSchemaDialect,
   type SchemaViolation,
 } from './protocol/tool-output.js';
+export type {
+  Aggregate,
+  GroupEvent,
+  GroupPrompt,
+  GroupResource,
+  GroupResourceTemplate,
+  GroupTool,
+  NameCollision,
+  Origin,
+  ServerSpec,
+  ServerState,
+  ServerStatus,
+  SessionGroup,
+} from './group/types.js';

@@ -90,6 +90,26 @@ describe.concurrent('examples', () => {
     ]);
   }, 60_000);
 
+  it('ai-sdk-tool-loop.ts: the AI SDK runs the loop, the mock model reads the results and answers', async ({
+    expect,
+  }) => {
+    const run = await runExample('examples/ai-sdk-tool-loop.ts');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(lines(run.stdout)).toEqual([
+      'user: Add 2 and 3, echo the total, and show me the tiny image.',
+      'step 1: call get-sum {"a":2,"b":3}',
+      'step 1: call get-tiny-image {}',
+      'step 1: get-sum gave the model text "The sum of 2 and 3 is 5."',
+      expect.stringMatching(
+        /^step 1: get-tiny-image gave the model content ".*" \[image-data image\/png\]/,
+      ),
+      'step 2: call echo {"message":"The total is 5"}',
+      'step 2: echo gave the model text "Echo: The total is 5"',
+      'answer: Echo: The total is 5; I also saw an image (image/png).',
+    ]);
+  }, 60_000);
+
   it('input-rounds.ts: three 2026 input rounds answered through the callbacks', async ({
     expect,
   }) => {

@@ -11,6 +11,7 @@
 import { execFile } from 'node:child_process';
 import {
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -343,6 +344,48 @@ describe('the packed package', () => {
     });
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('mcp-actors/ai-sdk: `ai` is an optional peer, left out of the bundle; with it installed, a session bridges', async () => {
+    const installed = path.join(consumer, 'node_modules/mcp-actors');
+    const manifest = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as {
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    expect(manifest.peerDependencies).toEqual({ ai: '^6.0.0' });
+    expect(manifest.peerDependenciesMeta).toEqual({ ai: { optional: true } });
+    // npm leaves an optional peer out; the bundle imports `ai` rather than carrying a copy.
+    expect(existsSync(path.join(consumer, 'node_modules/ai'))).toBe(false);
+    const bundle = readFileSync(path.join(installed, 'dist/bundle/src/ai-sdk/index.js'), 'utf8');
+    expect(bundle).toMatch(/from\s*"ai"/);
+    expect(bundle).not.toMatch(/function dynamicTool/);
+    // Without `ai`, the root entry loads and the bridge fails naming what is missing.
+    const probe = path.join(consumer, 'probe-ai-sdk.mjs');
+    writeFileSync(
+      probe,
+      "await import('mcp-actors');\n" +
+        "await import('mcp-actors/ai-sdk').then(() => console.log('loaded'), (e) => console.log(e.code, e.message.includes(\"'ai'\")));\n",
+    );
+    const without = await run(process.execPath, [probe], { cwd: consumer });
+    expect(without.stdout.trim()).toBe('ERR_MODULE_NOT_FOUND true');
+    // With `ai` installed (this repository's copy), a typed program bridges a real server's tool.
+    symlinkSync(path.join(root, 'node_modules/ai'), path.join(consumer, 'node_modules/ai'), 'dir');
+    try {
+      const outDir = path.join(consumer, 'out-ai-sdk');
+      const { program, errors } = typeCheck(['ai-sdk.ts'], {
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        outDir,
+      });
+      expect(errors).toEqual([]);
+      expect(program.emit().emitSkipped).toBe(false);
+      await expect(runMain(path.join(outDir, 'ai-sdk.js'))).resolves.toEqual({
+        tools: ['echo'],
+        model: { type: 'text', value: 'Echo: hi' },
+      });
+    } finally {
+      rmSync(path.join(consumer, 'node_modules/ai'));
+    }
+  }, 180_000);
 
   it('can be loaded with require() in CommonJS on Node 20.19 and later', async () => {
     const script = path.join(consumer, 'required.cjs');

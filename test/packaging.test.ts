@@ -76,6 +76,29 @@ describe('packaging', () => {
     ]);
   });
 
+  it('keeps the AI SDK bridge apart: only mcp-actors/ai-sdk loads `ai`, an optional peer', () => {
+    // The root entry never reaches it, eagerly or lazily.
+    expect([...graph('src/index.ts', 'all').keys()]).not.toContain('ai');
+    // The bridge loads `ai` and nothing else outside the project: the session and the group come
+    // in as types only, so the entry adds no second copy of the engine.
+    expect([...graph('src/ai-sdk/index.ts', 'all').keys()]).toEqual(['ai']);
+    const manifest = pkg as typeof pkg & {
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+      devDependencies: Record<string, string>;
+      scripts: Record<string, string>;
+    };
+    expect(manifest.peerDependencies).toEqual({ ai: '^6.0.0' });
+    expect(manifest.peerDependenciesMeta).toEqual({ ai: { optional: true } });
+    // The build bundles the entry and leaves `ai` to the user's install.
+    expect(manifest.scripts['build']).toMatch(/ src\/ai-sdk\/index\.ts .*--external:ai /);
+    // The version the tests run against is one the range admits.
+    const installed = JSON.parse(
+      readFileSync(path.join(root, 'node_modules/ai/package.json'), 'utf8'),
+    ) as { version: string };
+    expect(installed.version).toMatch(/^6\./);
+  });
+
   it('keeps machines/ free of node: imports and of I/O', () => {
     const reached = graph('machines/index.ts');
     expect([...reached.keys()].filter((s) => builtins.has(s))).toEqual([]);
@@ -97,6 +120,7 @@ describe('packaging', () => {
     expect(pkg.engines.node).toBe('>=20');
     expect(Object.keys(pkg.exports).sort()).toEqual([
       '.',
+      './ai-sdk',
       './machines',
       './node',
       './package.json',

@@ -32,6 +32,7 @@ const ENTRY_POINTS: Readonly<Record<string, string>> = {
   'mcp-actors': 'src/index.ts',
   'mcp-actors/node': 'src/node/index.ts',
   'mcp-actors/testing': 'src/testing/index.ts',
+  'mcp-actors/ai-sdk': 'src/ai-sdk/index.ts',
   'mcp-actors/machines': 'machines/index.ts',
 };
 

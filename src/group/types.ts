@@ -170,9 +170,13 @@ export interface SessionGroup {
   session(name: string): ClientSession | undefined;
   /** What the ready servers offer now. */
   aggregate(): Aggregate;
+  /** The tools of the aggregate (`aggregate().tools`). */
   tools(): readonly GroupTool[];
+  /** The prompts of the aggregate. */
   prompts(): readonly GroupPrompt[];
+  /** The resources of the aggregate. */
   resources(): readonly GroupResource[];
+  /** The resource templates of the aggregate. */
   resourceTemplates(): readonly GroupResourceTemplate[];
   /**
    * Calls a tool by its aggregated name on the server that owns it. A name not in the aggregate
@@ -202,5 +206,6 @@ export interface SessionGroup {
   on(listener: (event: GroupEvent) => void): () => void;
   /** Closes every server and resolves once all have closed; the group takes nothing more. */
   close(): Promise<void>;
+  /** `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
