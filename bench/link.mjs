@@ -59,8 +59,14 @@ export function lineSplitter(onLine) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// The canned responder: answers initialize and tools/call (echoing `arguments.text`); holds calls
-// whose arguments say `hold: true` until released.
+// The canned responder: answers initialize, tools/list (one `echo` tool) and tools/call (echoing
+// `arguments.text`); holds calls whose arguments say `hold: true` until released.
+
+const ECHO_TOOL = {
+  name: 'echo',
+  description: 'Answers its text.',
+  inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+};
 
 export function startResponder(end) {
   const held = [];
@@ -80,6 +86,8 @@ export function startResponder(end) {
           serverInfo: { name: 'canned', version: '1.0.0' },
         },
       });
+    } else if (m.method === 'tools/list') {
+      reply({ jsonrpc: '2.0', id: m.id, result: { tools: [ECHO_TOOL] } });
     } else if (m.method === 'tools/call') {
       const args = m.params.arguments;
       if (args.hold) held.push(m.id, args.text);

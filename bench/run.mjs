@@ -15,6 +15,7 @@
 //                       (its dist/, built), to the in-process workloads and the cold starts: a
 //                       change measured before and after in one run
 //   BENCH_W6A_ROUNDS=20, BENCH_W6A_BLOCK=100, BENCH_W6A_WARMUP=300   the size of W6a
+//   BENCH_W8_SERVERS=20, BENCH_W8_ROUNDS=20, BENCH_W8_BLOCK=200   the size of W8 (a group of servers)
 // Every workload checks every result it gets, so no contender can win by skipping work.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -648,6 +649,22 @@ if (wanted('W6a')) {
   );
 }
 
+// W8: many servers at once, in a group (bench/group-workload.mjs).
+let w8;
+if (wanted('W8')) {
+  const { runW8, reportW8 } = await import('./group-workload.mjs');
+  const startedAt = performance.now();
+  w8 = { result: await runW8({ reps: REPS }), report: reportW8 };
+  const left = childProcesses();
+  for (const p of left) process.kill(p.pid, 'SIGKILL');
+  process.stderr.write(
+    `W8 took ${fmt((performance.now() - startedAt) / 1000, 1)} s; ` +
+      (left.length === 0
+        ? 'no child processes left\n'
+        : `${left.length} child processes were left and were killed: ${JSON.stringify(left)}\n`),
+  );
+}
+
 // Report: per workload, each contender's median, and its ratio to the floor per repetition.
 console.log('');
 console.log('| workload | contender | median | ratio to floor: median (min–max) |');
@@ -694,3 +711,4 @@ for (const [w, byName] of Object.entries(results)) {
 }
 
 if (w6a !== undefined) console.log(w6a.report(w6a.result).join('\n'));
+if (w8 !== undefined) console.log(w8.report(w8.result).join('\n'));
