@@ -228,3 +228,26 @@ export {
   type OutputSchemaDialect,
   type SchemaViolation,
 } from './protocol/tool-output.js';
+export { createSessionGroup } from './group/group.js';
+export {
+  ServerUnavailableError,
+  UnknownGroupEntryError,
+  type GroupEntryKind,
+} from './group/errors.js';
+export type {
+  Aggregate,
+  GroupEvent,
+  GroupPrompt,
+  GroupResource,
+  GroupResourceTemplate,
+  GroupTool,
+  NameCollision,
+  NamingPolicy,
+  Origin,
+  RestartPolicy,
+  ServerSpec,
+  ServerState,
+  ServerStatus,
+  SessionGroup,
+  SessionGroupOptions,
+} from './group/types.js';
