@@ -27,7 +27,16 @@ export interface GroupRestartPolicy {
   readonly window: number;
 }
 
-/** The restart policy used where none is given. */
+/**
+ * The restart policy used where none is given.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_GROUP_RESTART_POLICY } from 'mcp-actors/machines';
+ *
+ * console.log(DEFAULT_GROUP_RESTART_POLICY.maxRestarts, DEFAULT_GROUP_RESTART_POLICY.window); // 5 60000
+ * ```
+ */
 export const DEFAULT_GROUP_RESTART_POLICY: GroupRestartPolicy = {
   initialDelay: 500,
   maxDelay: 30_000,
@@ -94,7 +103,17 @@ export type GroupServerEvent =
 export type GroupServerState =
   'connecting' | 'ready' | 'reconnecting' | 'failed' | 'closing' | 'closed';
 
-/** The restarts of the budget's window that ends at `at`. */
+/**
+ * The restarts of the budget's window that ends at `at`.
+ *
+ * @example
+ * ```ts
+ * import { recentRestarts, type GroupServerContext } from 'mcp-actors/machines';
+ * declare const context: GroupServerContext; // restarts at 0 and 50 000, window 60 000
+ *
+ * console.log(recentRestarts(context, 70_000)); // [50000]
+ * ```
+ */
 export function recentRestarts(context: GroupServerContext, at: number): number[] {
   return context.restarts.filter((t) => at - t < context.policy.window);
 }
