@@ -409,4 +409,22 @@ describe('session group: adding, removing, closing', () => {
     expect(() => g.add('late', a.spec)).toThrow(InvalidArgumentError);
     await g.close(); // again: nothing more
   });
+
+  it('shows the group, its servers and every session to the inspector', async () => {
+    const seen = new Set<string>();
+    const { group: g } = group(
+      { a: fake({ tools: ['x'] }) },
+      {
+        inspect: (event) => {
+          const logic = (event.actorRef as { logic?: { id?: string } }).logic;
+          if (typeof logic?.id === 'string') seen.add(logic.id);
+        },
+      },
+    );
+    await g.ready();
+    expect([...seen]).toEqual(
+      expect.arrayContaining(['sessionGroup', 'groupServer', 'connection']),
+    );
+    await g.close();
+  });
 });
