@@ -10,3 +10,4 @@ export * from './inbound-request.js';
 export * from './request.js';
 export * from './stdio-process.js';
 export * from './authorization.js';
+export * from './session-group.js';

@@ -10,8 +10,10 @@ import {
   authorizationMachine,
   connectionMachine,
   dispatcherMachine,
+  groupServerMachine,
   inboundRequestMachine,
   requestMachine,
+  sessionGroupMachine,
   stdioProcessMachine,
 } from '../machines/index.js';
 
@@ -55,6 +57,20 @@ const machines: { title: string; file: string; machine: AnyStateMachine; about: 
     machine: authorizationMachine,
     about:
       'One per OAuth client (one MCP server), run as a real XState actor by `OAuthClient` (see docs/authorization.md): the flow from the first `401` to a token, refresh, step-up and failure. Every request to the server waits on it; its context holds nothing secret.',
+  },
+  {
+    title: 'Session group',
+    file: 'machines/session-group.ts',
+    machine: sessionGroupMachine,
+    about:
+      'One per `createSessionGroup` (see docs/groups.md), run as a real XState actor: the parent of one server actor per server (spawned with the server’s name as its id), open until `close`, then closing until every server has closed.',
+  },
+  {
+    title: 'Group server',
+    file: 'machines/session-group.ts',
+    machine: groupServerMachine,
+    about:
+      'One per server of a session group, a child of the group’s actor: connects a fresh session, watches it while ready, and on a failed attempt or a drop waits a backoff delay and tries again while the restart budget allows (at most `maxRestarts` within `window`), else stays `failed` until `restart`.',
   },
 ];
 

@@ -228,6 +228,12 @@ export {
   type OutputSchemaDialect,
   type SchemaViolation,
 } from './protocol/tool-output.js';
+export { createSessionGroup } from './group/group.js';
+export {
+  ServerUnavailableError,
+  UnknownGroupEntryError,
+  type GroupEntryKind,
+} from './group/errors.js';
 export type {
   Aggregate,
   GroupEvent,
@@ -236,9 +242,12 @@ export type {
   GroupResourceTemplate,
   GroupTool,
   NameCollision,
+  NamingPolicy,
   Origin,
+  RestartPolicy,
   ServerSpec,
   ServerState,
   ServerStatus,
   SessionGroup,
+  SessionGroupOptions,
 } from './group/types.js';

@@ -28,7 +28,9 @@ export type LocalErrorCode =
   | 'PAGINATION_FAILED'
   | 'TOO_MANY_ROUNDS'
   | 'UNSUPPORTED_IN_REVISION'
-  | 'AUTHORIZATION_FAILED';
+  | 'AUTHORIZATION_FAILED'
+  | 'UNKNOWN_GROUP_ENTRY'
+  | 'SERVER_UNAVAILABLE';
 
 /**
  * What the caller can do about an error ({@link McpError.hint}): the advice, which also ends the

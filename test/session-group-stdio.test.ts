@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSessionGroup, type GroupEvent, type SessionGroup } from '../src/index.js';
+import { createStdioTransport, type StdioTransport } from '../src/node/index.js';
+
+/**
+ * A session group over real stdio servers (server-everything and server-memory): one is killed
+ * with SIGKILL mid-test; the group reconnects it, and its tools leave the aggregate and come back.
+ * Everything waits on the group's events, never on time.
+ */
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (pkg: string) =>
+  path.join(root, 'node_modules/@modelcontextprotocol', pkg, 'dist/index.js');
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-actors-group-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function next(group: SessionGroup, match: (event: GroupEvent) => boolean): Promise<GroupEvent> {
+  return new Promise((resolve) => {
+    const off = group.on((event) => {
+      if (match(event)) {
+        off();
+        resolve(event);
+      }
+    });
+  });
+}
+
+describe('session group over stdio', () => {
+  it('reconnects a server killed with SIGKILL; its tools leave and come back', async () => {
+    const memory: StdioTransport[] = [];
+    const group = createSessionGroup({
+      servers: {
+        everything: {
+          transport: () =>
+            createStdioTransport({
+              command: process.execPath,
+              args: [bin('server-everything'), 'stdio'],
+            }),
+        },
+        memory: {
+          transport: () => {
+            const t = createStdioTransport({
+              command: process.execPath,
+              args: [bin('server-memory')],
+              env: { MEMORY_FILE_PATH: path.join(dir, 'memory.json') },
+            });
+            memory.push(t);
+            return t;
+          },
+        },
+      },
+      restart: { initialDelay: 50, jitter: 0 },
+    });
+    try {
+      const states = await group.ready();
+      expect(states.map((s) => [s.name, s.status])).toEqual([
+        ['everything', 'ready'],
+        ['memory', 'ready'],
+      ]);
+      const before = group.tools().map((t) => t.name);
+      expect(before).toEqual(expect.arrayContaining(['everything_echo', 'memory_read_graph']));
+      await expect(group.callTool('everything_echo', { message: 'hi' })).resolves.toMatchObject({
+        content: [{ type: 'text', text: expect.stringContaining('hi') as unknown }],
+      });
+
+      const down = next(
+        group,
+        (e) => e.type === 'status' && e.server === 'memory' && e.state.status === 'reconnecting',
+      );
+      const pid = memory[0]?.pid;
+      expect(pid).toBeTypeOf('number');
+      process.kill(pid as number, 'SIGKILL');
+      await down;
+      expect(group.tools().some((t) => t.origin.server === 'memory')).toBe(false);
+      expect(group.tools().some((t) => t.name === 'everything_echo')).toBe(true);
+      await expect(group.callTool('memory_read_graph', {})).rejects.toMatchObject({
+        code: 'SERVER_UNAVAILABLE',
+        server: 'memory',
+      });
+
+      await next(
+        group,
+        (e) => e.type === 'status' && e.server === 'memory' && e.state.status === 'ready',
+      );
+      expect(memory).toHaveLength(2);
+      expect(
+        group
+          .tools()
+          .map((t) => t.name)
+          .sort(),
+      ).toEqual([...before].sort());
+      await expect(group.callTool('memory_read_graph', {})).resolves.toMatchObject({
+        content: [{ type: 'text' }],
+      });
+    } finally {
+      await group.close();
+    }
+    for (const t of memory) expect(t.pid === undefined || !alive(t.pid)).toBe(true);
+  }, 60_000);
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
