@@ -1,17 +1,16 @@
 /**
- * `tools --config <file>` with no `--server`: every server of the file connected at once, and the
- * tools of all of them listed with the server of each (a SERVER column, a `server` member with
- * `--json`). A server that cannot be reached is reported on stderr with its name; the others are
- * listed all the same.
+ * `tools --config <file>` with no `--server`: every server of the file connected at once (a
+ * session group), and the tools of all of them listed with the server of each (a SERVER column, a
+ * `server` member with `--json`). A server that cannot be reached is reported on stderr with its
+ * name; the others are listed all the same.
  */
-import { createClientSession, type ClientSession, type Tool } from '../index.js';
+import { createSessionGroup, type Tool } from '../index.js';
 import type { ServerSpec } from '../group/types.js';
 import { createServerTransport } from '../node/server-transport.js';
 import { PACKAGE_VERSION } from '../session/types.js';
 import { causeChain, errorDocument, EXIT, exitCodeOf, Interrupted, oneLine } from './exit.js';
 import { formatServerTools } from './format.js';
 import type { CliIo } from './io.js';
-import { has } from './command-listing.js';
 import type { ServersOptions } from './options.js';
 import { negotiationFor } from './session.js';
 
@@ -29,49 +28,34 @@ export interface ServerFailure {
 }
 
 /**
- * The tools of every server (every page), in the order of `servers`: one session per server,
- * all connecting at once, each closed once listed. One failing server fails only its own
- * listing. `signal` ends every attempt (the sessions are closed).
+ * The tools of every server (every page), in the order of `servers`: a session group with no
+ * restarts (a server that fails once is reported, not retried), closed once listed. One failing
+ * server fails only its own listing. `signal` ends every attempt (the group is closed).
  */
 export async function listToolsOfServers(
   servers: Readonly<Record<string, ServerSpec>>,
   signal: AbortSignal,
 ): Promise<{ tools: ServerTool[]; failures: ServerFailure[] }> {
-  const sessions: ClientSession[] = [];
-  const closeAll = (): void => {
-    for (const session of sessions) void session.close();
-  };
+  const group = createSessionGroup({ servers, restart: { maxRestarts: 0 } });
+  const closeAll = (): void => void group.close();
   signal.addEventListener('abort', closeAll, { once: true });
-  type Listed = { readonly tools: ServerTool[] } | { readonly failure: ServerFailure };
-  const listOne = async ([server, spec]: [string, ServerSpec]): Promise<Listed> => {
-    const session = createClientSession({ ...spec.session, transport: spec.transport() });
-    sessions.push(session);
-    if (signal.aborted) void session.close();
-    let phase: ServerFailure['phase'] = 'connect';
-    try {
-      await session.connect();
-      phase = 'command';
-      if (!has(session.serverCapabilities, 'tools')) return { tools: [] };
-      const tools = await session.listAllTools({ signal });
-      return { tools: tools.map((tool) => ({ server, tool })) };
-    } catch (error) {
-      return { failure: { server, phase, error } };
-    } finally {
-      await session.close();
-    }
-  };
   try {
-    // Each listing settles by itself (a failure is its value): one server never stops another.
-    const listed = await Promise.all(Object.entries(servers).map(listOne));
-    const tools: ServerTool[] = [];
-    const failures: ServerFailure[] = [];
-    for (const one of listed) {
-      if ('failure' in one) failures.push(one.failure);
-      else tools.push(...one.tools);
-    }
+    const states = await group.ready();
+    const tools = group.tools().map(({ origin, ...tool }) => ({
+      server: origin.server,
+      tool: { ...tool, name: origin.original },
+    }));
+    const failures = states
+      .filter((state) => state.status !== 'ready')
+      .map((state): ServerFailure => ({
+        server: state.name,
+        phase: 'connect',
+        error: state.error,
+      }));
     return { tools, failures };
   } finally {
     signal.removeEventListener('abort', closeAll);
+    await group.close();
   }
 }
 
