@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSessionGroup, type GroupEvent, type SessionGroup } from '../src/index.js';
 import { createStdioTransport, type StdioTransport } from '../src/node/index.js';
+import { createStreamableHttpTransport } from '../src/index.js';
+import { startHttpServerProcess } from './support/http-server-process.js';
 
 /**
  * A session group over real stdio servers (server-everything and server-memory): one is killed
@@ -101,6 +103,108 @@ describe('session group over stdio', () => {
       await group.close();
     }
     for (const t of memory) expect(t.pid === undefined || !alive(t.pid)).toBe(true);
+  }, 60_000);
+});
+
+describe('session group over four real servers', () => {
+  it('aggregates server-everything, server-filesystem and server-memory over stdio and server-everything over Streamable HTTP; a killed one leaves and comes back', async () => {
+    writeFileSync(path.join(dir, 'note.txt'), 'a file the filesystem server lists');
+    const http = await startHttpServerProcess(bin('server-everything'), ['streamableHttp']);
+    const files: StdioTransport[] = [];
+    const group = createSessionGroup({
+      servers: {
+        everything: {
+          transport: () =>
+            createStdioTransport({
+              command: process.execPath,
+              args: [bin('server-everything'), 'stdio'],
+            }),
+        },
+        files: {
+          transport: () => {
+            const t = createStdioTransport({
+              command: process.execPath,
+              args: [bin('server-filesystem'), dir],
+            });
+            files.push(t);
+            return t;
+          },
+        },
+        memory: {
+          transport: () =>
+            createStdioTransport({
+              command: process.execPath,
+              args: [bin('server-memory')],
+              env: { MEMORY_FILE_PATH: path.join(dir, 'memory-4.json') },
+            }),
+        },
+        remote: {
+          transport: () => createStreamableHttpTransport({ url: `${http.origin}/mcp` }),
+        },
+      },
+      restart: { initialDelay: 50, jitter: 0 },
+    });
+    const servers = (names: readonly string[]) => [...new Set(names)].sort();
+    try {
+      const states = await group.ready();
+      expect(states.map((s) => [s.name, s.status])).toEqual([
+        ['everything', 'ready'],
+        ['files', 'ready'],
+        ['memory', 'ready'],
+        ['remote', 'ready'],
+      ]);
+      const before = group.tools().map((t) => t.name);
+      expect(servers(group.tools().map((t) => t.origin.server))).toEqual([
+        'everything',
+        'files',
+        'memory',
+        'remote',
+      ]);
+      // The same server twice: the same tools under two prefixes, each routed to its own server.
+      expect(before).toEqual(expect.arrayContaining(['everything_echo', 'remote_echo']));
+      await expect(group.callTool('remote_echo', { message: 'over http' })).resolves.toMatchObject({
+        content: [{ type: 'text', text: expect.stringContaining('over http') as unknown }],
+      });
+      const listing = await group.callTool('files_list_directory', { path: dir });
+      expect(JSON.stringify(listing.content)).toContain('note.txt');
+
+      const down = next(
+        group,
+        (e) => e.type === 'status' && e.server === 'files' && e.state.status === 'reconnecting',
+      );
+      process.kill(files[0]?.pid as number, 'SIGKILL');
+      await down;
+      expect(servers(group.tools().map((t) => t.origin.server))).toEqual([
+        'everything',
+        'memory',
+        'remote',
+      ]);
+      await expect(group.callTool('files_list_directory', { path: dir })).rejects.toMatchObject({
+        code: 'SERVER_UNAVAILABLE',
+        server: 'files',
+      });
+      await expect(group.callTool('memory_read_graph', {})).resolves.toMatchObject({
+        content: [{ type: 'text' }],
+      });
+
+      await next(
+        group,
+        (e) => e.type === 'status' && e.server === 'files' && e.state.status === 'ready',
+      );
+      expect(files).toHaveLength(2);
+      expect(
+        group
+          .tools()
+          .map((t) => t.name)
+          .sort(),
+      ).toEqual([...before].sort());
+      const again = await group.callTool('files_list_directory', { path: dir });
+      expect(JSON.stringify(again.content)).toContain('note.txt');
+    } finally {
+      await group.close();
+      await http.stop();
+    }
+    for (const t of files) expect(t.pid === undefined || !alive(t.pid)).toBe(true);
   }, 60_000);
 });
 
