@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateText, stepCountIs } from 'ai';
@@ -6,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mcpTools, toModelOutput, ToolResultError } from '../src/ai-sdk/index.js';
 import {
   createClientSession,
+  createSessionGroup,
   createInMemoryTransportPair,
   RequestCancelledError,
   type CallToolResult,
@@ -262,6 +265,74 @@ describe('mcpTools over a session to server-everything (stdio), in generateText'
       content: [{ text: 'Echo: still here' }],
     });
   });
+});
+
+describe('mcpTools over a session group (server-everything and server-memory over stdio)', () => {
+  it('offers the aggregate under its names and routes each call to the server that owns it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-actors-ai-group-'));
+    const group = createSessionGroup({
+      servers: {
+        everything: {
+          transport: () =>
+            createStdioTransport({ command: process.execPath, args: [serverEverything, 'stdio'] }),
+        },
+        memory: {
+          transport: () =>
+            createStdioTransport({
+              command: process.execPath,
+              args: [
+                path.join(root, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js'),
+              ],
+              env: { MEMORY_FILE_PATH: path.join(dir, 'memory.json') },
+            }),
+        },
+      },
+    });
+    try {
+      await group.ready();
+      const entity = {
+        name: 'Ada',
+        entityType: 'person',
+        observations: ['wrote the first program'],
+      };
+      const model = scriptedModel([
+        [
+          call('e', 'everything_echo', { message: 'from the group' }),
+          call('m', 'memory_create_entities', { entities: [entity] }),
+        ],
+        [call('r', 'memory_read_graph', {})],
+        [{ type: 'text', text: 'Ada is remembered.' }],
+      ]);
+      const result = await generateText({
+        model,
+        tools: await mcpTools(group),
+        stopWhen: stepCountIs(5),
+        prompt: 'Echo, then remember Ada and read the graph.',
+      });
+      expect(result.text).toBe('Ada is remembered.');
+
+      const offered = (model.doGenerateCalls[0]?.tools ?? []).map((t) => t.name).sort();
+      expect(offered).toEqual(
+        group
+          .tools()
+          .map((t) => t.name)
+          .sort(),
+      );
+      expect(offered).toEqual(expect.arrayContaining(['everything_echo', 'memory_read_graph']));
+
+      const given = toolResults(model.doGenerateCalls[1]?.prompt);
+      expect(given['e']).toEqual({ type: 'text', value: 'Echo: from the group' });
+      // The entity was created on the memory server: reading the graph there (through the group,
+      // then on its session directly) finds it.
+      const graph = toolResults(model.doGenerateCalls[2]?.prompt)['r'];
+      expect(JSON.stringify(graph)).toContain('wrote the first program');
+      const direct = await group.session('memory')?.callTool('read_graph', {});
+      expect(JSON.stringify(direct?.content)).toContain('wrote the first program');
+    } finally {
+      await group.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('mcpTools over a session to a scripted server', () => {
