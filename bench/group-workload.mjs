@@ -2,10 +2,11 @@
 // own Node process, answering at once, one `echo` tool), three figures per repetition:
 //
 // - Time to the first aggregated tool list: from creating the group to `ready()` with every
-//   server's tool in `tools()`. Beside it, in the same run and on the same machine state: the
-//   slowest single connect of that group (each server's own time from its start to `ready`), and
-//   the same work without a group: SERVERS bare sessions connected concurrently and listed
-//   (`listAllTools`), and SERVERS official SDK v1 clients likewise. On 2 cores, SERVERS processes
+//   server's tool in `tools()` (a server is `ready` once connected and listed). Beside it, in the
+//   same repetition: the slowest single connect (SERVERS bare sessions started at once, the
+//   longest time to `connect()` resolving, listing excluded), the same work as the group without
+//   one (SERVERS bare sessions connected concurrently and listed with `listAllTools`), and SERVERS
+//   official SDK v1 clients likewise. On 2 cores, SERVERS processes
 //   starting at once compete for the CPU, so every one of these is much longer than one connect
 //   alone; the ratios compare like with like.
 // - A call through the group: `group.callTool(aggregated name)` against `session.callTool` on the
@@ -85,6 +86,7 @@ async function groupConnect() {
 async function bareConnect() {
   const base = heap();
   const t0 = performance.now();
+  let slowestConnect = 0;
   const sessions = await Promise.all(
     names().map(async () => {
       const session = createClientSession({
@@ -92,6 +94,7 @@ async function bareConnect() {
         mode: 'legacy',
       });
       await session.connect();
+      slowestConnect = Math.max(slowestConnect, performance.now() - t0);
       const tools = await session.listAllTools();
       if (tools.length !== 1) throw new Error('W8 bare session lists no tool');
       return session;
@@ -100,7 +103,7 @@ async function bareConnect() {
   const ms = performance.now() - t0;
   const perServer = (heap() - base) / SERVERS;
   await Promise.all(sessions.map((s) => s.close()));
-  return { ms, perServer };
+  return { ms, perServer, slowestConnect };
 }
 
 /** SERVERS official SDK v1 clients, connected concurrently and listed. */
@@ -181,8 +184,8 @@ export async function runW8({ reps }) {
         Object.assign(row, await callCost(group));
         await group.close();
       } else if (which === 'bare') {
-        const { ms, perServer } = await bareConnect();
-        Object.assign(row, { bareMs: ms, bareHeap: perServer });
+        const { ms, perServer, slowestConnect } = await bareConnect();
+        Object.assign(row, { bareMs: ms, bareHeap: perServer, slowestConnectMs: slowestConnect });
       } else {
         const { ms, perServer } = await sdkConnect();
         Object.assign(row, { sdkMs: ms, sdkHeap: perServer });
@@ -202,7 +205,7 @@ export function reportW8(rows) {
     return `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
   };
   for (const r of rows) {
-    r.toSlowest = r.groupMs / r.slowestMs;
+    r.toSlowest = r.groupMs / r.slowestConnectMs;
     r.toBare = r.groupMs / r.bareMs;
   }
   out.push('');
@@ -213,7 +216,12 @@ export function reportW8(rows) {
   out.push('| W8 figure | value | target |');
   out.push('|---|---:|---|');
   out.push(`| group: create → first aggregated tool list, ms | ${stat('groupMs')} | |`);
-  out.push(`| the slowest single connect within that group, ms | ${stat('slowestMs')} | |`);
+  out.push(
+    `| the slowest server of the group ready (connected and listed), ms | ${stat('slowestMs')} | |`,
+  );
+  out.push(
+    `| the slowest single connect (${SERVERS} bare sessions at once, \`connect()\` alone), ms | ${stat('slowestConnectMs')} | |`,
+  );
   out.push(`| first aggregated list ÷ slowest single connect | ${stat('toSlowest', 3)} | ≤ 1.2× |`);
   out.push(
     `| ${SERVERS} bare sessions connected and listed concurrently, ms | ${stat('bareMs')} | |`,
