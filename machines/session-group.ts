@@ -216,6 +216,7 @@ export const groupServerMachine = setup({
   },
 }).createMachine({
   id: 'groupServer',
+  /** Built from the input: no attempt yet, no restart counted. */
   context: ({ input }) => ({
     name: input.name,
     policy: input.policy,
@@ -230,7 +231,11 @@ export const groupServerMachine = setup({
   states: {
     connecting: {
       description: 'A fresh transport and session, connecting.',
-      invoke: { src: 'connect', input: ({ context }) => ({ name: context.name }) },
+      invoke: {
+        src: 'connect',
+        /** The server to connect. */
+        input: ({ context }) => ({ name: context.name }),
+      },
       on: {
         connected: { target: 'ready', actions: 'recordReady' },
         connectFailed: onFailure,
@@ -238,7 +243,11 @@ export const groupServerMachine = setup({
     },
     ready: {
       description: 'Connected; what the server offers is in the aggregate.',
-      invoke: { src: 'watch', input: ({ context }) => ({ name: context.name }) },
+      invoke: {
+        src: 'watch',
+        /** The server whose session is watched. */
+        input: ({ context }) => ({ name: context.name }),
+      },
       on: { dropped: onFailure },
     },
     reconnecting: {
@@ -253,6 +262,7 @@ export const groupServerMachine = setup({
       description: 'Closing its session.',
       invoke: {
         src: 'closeSession',
+        /** The server whose session is closed. */
         input: ({ context }) => ({ name: context.name }),
         onDone: 'closed',
         onError: 'closed',
@@ -287,8 +297,8 @@ export type SessionGroupEvent =
 /** The states of the group's actor. */
 export type SessionGroupState = 'open' | 'closing' | 'closed';
 
-/** A server's actor reached `closed`. */
-type ServerDone = { type: `xstate.done.actor.${string}`; actorId: string };
+/** The event a group receives when one of its servers' actors reached `closed` (its final state). */
+export type ServerDone = { type: `xstate.done.actor.${string}`; actorId: string };
 
 /**
  * The group: `open` while it takes servers (`add` spawns a `groupServerMachine` child named after
@@ -378,6 +388,7 @@ export const sessionGroupMachine = setup({
   },
 }).createMachine({
   id: 'sessionGroup',
+  /** No server yet. */
   context: { servers: [], removing: [] },
   initial: 'open',
   on: { 'xstate.done.actor.*': { actions: 'forgetServer' } },
