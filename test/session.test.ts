@@ -29,6 +29,19 @@ describe('connection lifecycle', () => {
     expect(session.actor.getSnapshot().status).toBe('done');
   });
 
+  it('runs every session on one provided connection machine, each connecting on its own steps', async () => {
+    // `provide` copies a machine's state nodes (tens of kB): one copy serves every session.
+    const a = harness();
+    const b = harness({ protocolVersion: '2025-06-18' });
+    expect(a.session.actor.logic).toBe(b.session.actor.logic);
+    await Promise.all([a.session.connect(), b.session.connect()]);
+    expect(a.session.protocolVersion).not.toBe('2025-06-18');
+    expect(b.session.protocolVersion).toBe('2025-06-18');
+    expect(sent(a.server, 'initialize')).toHaveLength(1);
+    expect(sent(b.server, 'initialize')).toHaveLength(1);
+    await Promise.all([a.session.close(), b.session.close()]);
+  });
+
   it('sends initialize with the revision, capabilities and client info, then exactly one initialized', async () => {
     const { session, server } = harness({
       clientInfo: { name: 'test-client', version: '9.9.9' },

@@ -19,6 +19,42 @@ interface Exit {
   readonly error?: unknown;
 }
 
+/** The actions of the process machine, run on a process by {@link ServerProcess.act}. */
+type ProcessAction =
+  'closeStdin' | 'terminateGroup' | 'killGroup' | 'reapAndReport' | 'reportOutputClosed';
+
+/**
+ * The process of each process actor's system (each actor is the root of a system of its own), so
+ * that one provided machine serves every process: `provide` copies the machine's state nodes.
+ */
+const processes = new WeakMap<object, ServerProcess>();
+
+function processOf(system: object): ServerProcess {
+  const owner = processes.get(system);
+  if (owner === undefined) throw new Error('A process actor ran outside its transport.');
+  return owner;
+}
+
+const act =
+  (action: ProcessAction) =>
+  ({ system }: { system: object }): void =>
+    processOf(system).act(action);
+
+/** The process machine, with its actions on the process of its system and its grace periods. */
+const processMachine = stdioProcessMachine.provide({
+  actions: {
+    closeStdin: act('closeStdin'),
+    terminateGroup: act('terminateGroup'),
+    killGroup: act('killGroup'),
+    reapAndReport: act('reapAndReport'),
+    reportOutputClosed: act('reportOutputClosed'),
+  },
+  delays: {
+    stdinGrace: ({ system }) => processOf(system).grace.stdinGrace,
+    termGrace: ({ system }) => processOf(system).grace.termGrace,
+  },
+});
+
 /** The server process, as the process machine sees it. */
 export class ServerProcess {
   readonly #proc: ChildProcess;
@@ -38,6 +74,9 @@ export class ServerProcess {
   /** Settles once the process has exited and its pipes have closed. */
   readonly done: Promise<void>;
 
+  /** The machine's grace periods for this process, in ms. */
+  readonly grace: { readonly stdinGrace: number; readonly termGrace: number };
+
   /** Starts the process machine on `proc`, whose end is told to `handlers.closed`. */
   constructor(
     proc: ChildProcess,
@@ -52,7 +91,12 @@ export class ServerProcess {
     this.done = new Promise<void>((resolve) => {
       this.#finished = resolve;
     });
-    const actor = createActor(this.#machine(params));
+    this.grace = {
+      stdinGrace: params.stdinGraceMs ?? 2_000,
+      termGrace: params.termGraceMs ?? 2_000,
+    };
+    const actor = createActor(processMachine);
+    processes.set(actor.system, this);
     this.#actor = actor;
     actor.start();
     proc.on('exit', (code, signal) => {
@@ -119,40 +163,40 @@ export class ServerProcess {
     return this.done;
   }
 
-  /** The process machine, with its actions on this process and its grace periods. */
-  #machine(params: StdioServerParameters): typeof stdioProcessMachine {
+  /** Runs one action of the process machine on this process (see {@link processMachine}). */
+  act(action: ProcessAction): void {
     const proc = this.#proc;
-    return stdioProcessMachine.provide({
-      actions: {
-        closeStdin: () => proc.stdin?.end(),
-        terminateGroup: () => signalGroup(proc, 'SIGTERM'),
-        killGroup: () => signalGroup(proc, 'SIGKILL'),
-        reapAndReport: () => {
-          // Grandchildren outlive a crashed wrapper unless the group is killed.
-          signalGroup(proc, 'SIGKILL');
-          this.#report();
-        },
-        reportOutputClosed: () => {
-          // An exit already waiting to be read still wins: decide after the next poll phase,
-          // and only then close stdin (which would make the server exit).
-          setImmediate(() => {
-            if (this.#exit !== undefined) return;
-            this.fail(
-              new StdoutClosedError(
-                this.#command,
-                proc.pid,
-                this.#stderr.lines(),
-                this.#inputFailure,
-              ),
-            );
-          });
-        },
-      },
-      delays: {
-        stdinGrace: params.stdinGraceMs ?? 2_000,
-        termGrace: params.termGraceMs ?? 2_000,
-      },
-    });
+    switch (action) {
+      case 'closeStdin':
+        proc.stdin?.end();
+        return;
+      case 'terminateGroup':
+        signalGroup(proc, 'SIGTERM');
+        return;
+      case 'killGroup':
+        signalGroup(proc, 'SIGKILL');
+        return;
+      case 'reapAndReport':
+        // Grandchildren outlive a crashed wrapper unless the group is killed.
+        signalGroup(proc, 'SIGKILL');
+        this.#report();
+        return;
+      case 'reportOutputClosed':
+        // An exit already waiting to be read still wins: decide after the next poll phase, and
+        // only then close stdin (which would make the server exit).
+        setImmediate(() => {
+          if (this.#exit !== undefined) return;
+          this.fail(
+            new StdoutClosedError(
+              this.#command,
+              proc.pid,
+              this.#stderr.lines(),
+              this.#inputFailure,
+            ),
+          );
+        });
+        return;
+    }
   }
 
   /** Tells the session that the connection is over, once. */

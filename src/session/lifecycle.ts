@@ -12,6 +12,7 @@ import {
   type ConnectionStateMeta,
   type Negotiated,
   type NegotiationPath,
+  type ProbeOutcome,
 } from '../../machines/connection.js';
 import { systemClock } from '../core/clock.js';
 import type { Dispatcher, DispatcherHandlers } from '../core/dispatcher.js';
@@ -29,6 +30,41 @@ import { ConnectTimeoutError } from './negotiation-errors.js';
 import { negotiationRun, type NegotiationSettings } from './negotiation-settings.js';
 import { adoptable } from './support.js';
 import type { ClientSessionOptions } from './types.js';
+
+/** The negotiation steps the connection machine invokes. */
+type NegotiationStep = 'handshake' | 'discover' | 'adopt';
+
+/**
+ * The session of each connection actor's system: every session's connection actor is the root of
+ * a system of its own, so the steps find their session by the system they run in.
+ */
+const lifecycles = new WeakMap<object, Lifecycle>();
+
+function lifecycleOf(system: object): Lifecycle {
+  const lifecycle = lifecycles.get(system);
+  if (lifecycle === undefined) throw new Error('A connection actor ran outside its session.');
+  return lifecycle;
+}
+
+/**
+ * The connection machine with the negotiation steps and the transport close, provided once for
+ * every session. `provide` copies the machine's state nodes (about 29 kB of heap): provided per
+ * session, it was the larger part of what an idle session holds.
+ */
+const connection = connectionMachine.provide({
+  actors: {
+    handshake: fromPromise(({ system }) => lifecycleOf(system).step('handshake')),
+    discover: fromPromise(({ system }) => lifecycleOf(system).step('discover')),
+    probe: fromPromise(({ system }) => lifecycleOf(system).probe()),
+    adopt: fromPromise(({ system }) => lifecycleOf(system).step('adopt')),
+    closeTransport: fromPromise(({ system }) => lifecycleOf(system).closeTransport()),
+  },
+  actions: {
+    rememberTimeout: assign({
+      error: ({ context, system }) => lifecycleOf(system).timeoutError(context.connectTimeout),
+    }),
+  },
+});
 
 export type ConnectionActor = Actor<typeof connectionMachine>;
 
@@ -91,12 +127,13 @@ export class Lifecycle {
     }
     this.#deps = deps;
     this.#dispatcher = dispatcher;
-    this.actor = createActor(this.#machine(), {
+    this.actor = createActor(connection, {
       input: { mode, connectTimeout: deps.settings.connectTimeout },
       // The connect timeout runs on the session's clock.
       clock: options.clock ?? systemClock,
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
+    lifecycles.set(this.actor.system, this);
     this.actor.subscribe({
       next: (snapshot) => this.#enter(topState(snapshot.value)),
       error: () => {},
@@ -115,34 +152,38 @@ export class Lifecycle {
     });
   }
 
-  /** The connection machine with the session's negotiation steps and transport close. */
-  #machine(): typeof connectionMachine {
+  /** Runs one negotiation step the connection machine invokes (see {@link connection}). */
+  step(kind: NegotiationStep): Promise<Negotiated> {
     const { dispatcher: d, settings: s } = this.#deps;
     const run = this.#run;
-    return connectionMachine.provide({
-      actors: {
-        handshake: fromPromise(() =>
-          this.#negotiate(async () => this.#keep(await handshake(d, s, run))),
-        ),
-        discover: fromPromise(() =>
-          this.#negotiate(
-            async () => this.#cachedDiscovery() ?? this.#keep(await discover(d, s, run)),
-          ),
-        ),
-        probe: fromPromise(() =>
-          this.#negotiate(
-            async () => this.#cachedDiscovery() ?? this.#keep(await probe(d, s, run)),
-          ),
-        ),
-        adopt: fromPromise(() => this.#negotiate(() => adoptable(this.#deps.options.pinned, s))),
-        closeTransport: fromPromise(() => d.close()),
-      },
-      actions: {
-        rememberTimeout: assign({
-          error: ({ context }) => new ConnectTimeoutError(context.connectTimeout, this.#awaiting()),
-        }),
-      },
-    });
+    switch (kind) {
+      case 'handshake':
+        return this.#negotiate(async () => this.#keep(await handshake(d, s, run)));
+      case 'discover':
+        return this.#negotiate(
+          async () => this.#cachedDiscovery() ?? this.#keep(await discover(d, s, run)),
+        );
+      case 'adopt':
+        return this.#negotiate(() => adoptable(this.#deps.options.pinned, s));
+    }
+  }
+
+  /** The `auto` mode's era probe: `server/discover`, or the fall-back to the handshake. */
+  probe(): Promise<ProbeOutcome> {
+    const { dispatcher: d, settings: s } = this.#deps;
+    return this.#negotiate(
+      async () => this.#cachedDiscovery() ?? this.#keep(await probe(d, s, this.#run)),
+    );
+  }
+
+  /** Closes the transport (the machine's `closeTransport`). */
+  closeTransport(): Promise<void> {
+    return this.#deps.dispatcher.close();
+  }
+
+  /** The error of a connect that timed out, naming the request it waited for. */
+  timeoutError(connectTimeout: number): ConnectTimeoutError {
+    return new ConnectTimeoutError(connectTimeout, this.#awaiting());
   }
 
   /** The lifecycle state. */
