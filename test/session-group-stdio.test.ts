@@ -18,6 +18,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (pkg: string) =>
   path.join(root, 'node_modules/@modelcontextprotocol', pkg, 'dist/index.js');
 
+/** A stdio transport to one of the npm servers, run by this Node. */
+function server(pkg: string, args: readonly string[] = [], env?: Record<string, string>) {
+  return createStdioTransport({
+    command: process.execPath,
+    args: [bin(pkg), ...args],
+    ...(env === undefined ? {} : { env }),
+  });
+}
+
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-actors-group-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -38,18 +47,12 @@ describe('session group over stdio', () => {
     const group = createSessionGroup({
       servers: {
         everything: {
-          transport: () =>
-            createStdioTransport({
-              command: process.execPath,
-              args: [bin('server-everything'), 'stdio'],
-            }),
+          transport: () => server('server-everything', ['stdio']),
         },
         memory: {
           transport: () => {
-            const t = createStdioTransport({
-              command: process.execPath,
-              args: [bin('server-memory')],
-              env: { MEMORY_FILE_PATH: path.join(dir, 'memory.json') },
+            const t = server('server-memory', [], {
+              MEMORY_FILE_PATH: path.join(dir, 'memory.json'),
             });
             memory.push(t);
             return t;
@@ -114,29 +117,18 @@ describe('session group over four real servers', () => {
     const group = createSessionGroup({
       servers: {
         everything: {
-          transport: () =>
-            createStdioTransport({
-              command: process.execPath,
-              args: [bin('server-everything'), 'stdio'],
-            }),
+          transport: () => server('server-everything', ['stdio']),
         },
         files: {
           transport: () => {
-            const t = createStdioTransport({
-              command: process.execPath,
-              args: [bin('server-filesystem'), dir],
-            });
+            const t = server('server-filesystem', [dir]);
             files.push(t);
             return t;
           },
         },
         memory: {
           transport: () =>
-            createStdioTransport({
-              command: process.execPath,
-              args: [bin('server-memory')],
-              env: { MEMORY_FILE_PATH: path.join(dir, 'memory-4.json') },
-            }),
+            server('server-memory', [], { MEMORY_FILE_PATH: path.join(dir, 'memory-4.json') }),
         },
         remote: {
           transport: () => createStreamableHttpTransport({ url: `${http.origin}/mcp` }),
