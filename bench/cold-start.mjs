@@ -1,6 +1,7 @@
 // W0b: a fresh process imports a contender, connects over the in-process link to the canned
-// responder and makes its first tools/call. Prints the milliseconds from before the import to the
-// checked result. mcp-actors loads its schemas (zod) during this connect; the SDKs at import.
+// responder and makes its first tools/call. Prints three figures in milliseconds: the import, the
+// connect and first call after it, and the two together (before the import to the checked
+// result). mcp-actors loads its schemas (zod) during this connect; the SDKs at import.
 // Usage: node bench/cold-start.mjs <floor|mcp-actors|sdk-v1|client-v2>
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,10 +33,12 @@ function sdkTransport(end, ReadBuffer, serialize) {
 }
 
 let text;
+let imported = NaN;
 if (which === 'mcp-actors') {
   const { createClientSession, createFramedTransport } = await import(
     path.join(root, 'dist/bundle/src/index.js')
   );
+  imported = performance.now();
   const channel = {
     start: (sink) => {
       end(sink);
@@ -60,10 +63,12 @@ if (which === 'mcp-actors') {
   const { ReadBuffer, serializeMessage } = await import(
     v1 ? '@modelcontextprotocol/sdk/shared/stdio.js' : '@modelcontextprotocol/client'
   );
+  imported = performance.now();
   const client = new Client({ name: 'cold', version: '1' }, { capabilities: {} });
   await client.connect(sdkTransport(clientEnd, ReadBuffer, serializeMessage));
   text = (await client.callTool({ name: 'echo', arguments: { text: 'cold' } })).content[0].text;
 } else if (which === 'floor') {
+  imported = performance.now(); // the floor imports nothing
   const pending = new Map();
   let id = 0;
   clientEnd.onData = lineSplitter((line) => {
@@ -87,4 +92,5 @@ if (which === 'mcp-actors') {
   process.exit(2);
 }
 if (text !== 'cold') throw new Error(`wrong result ${text}`);
-console.log(performance.now() - t0);
+const done = performance.now();
+console.log(`${imported - t0} ${done - imported} ${done - t0}`);

@@ -588,7 +588,8 @@ console.log(
 for (const w of ['W1', 'W2', 'W2heap', 'W2b', 'W4']) await run(w, workloads[w]);
 await run('W0', async (name) => coldImport(name));
 
-// W0b: import, connect and a first checked tools/call, in a fresh process (bench/cold-start.mjs).
+// W0b: import, connect and a first checked tools/call, in a fresh process (bench/cold-start.mjs);
+// the import and the connect with the first call after it are reported apart too.
 const coldNames = {
   floor: 'floor',
   'mcp-actors': 'mcp-actors',
@@ -604,7 +605,8 @@ await run('W0b', async (name) => {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`cold start of ${name} failed: ${r.stderr}`);
-  return Number(r.stdout.trim());
+  const [importMs, firstCallMs, totalMs] = r.stdout.trim().split(' ').map(Number);
+  return { value: totalMs, extra: { 'W0b import': importMs, 'W0b first call': firstCallMs } };
 });
 
 // W5–W7: real transports against server-everything (one HTTP server process for all of W6).
@@ -677,6 +679,8 @@ const unit = {
   W4: 'ms',
   W0: 'ms',
   W0b: 'ms',
+  'W0b import': 'ms',
+  'W0b first call': 'ms',
   W5: 'ms',
   W5cpu: 'µs client CPU/call',
   W5c: 'ms',
@@ -688,7 +692,7 @@ const unit = {
 for (const [w, byName] of Object.entries(results)) {
   for (const name of names) {
     const xs = byName[name];
-    if (w === 'W2b' || w === 'W0' || w === 'W0b' || w === 'W2heap') {
+    if (w === 'W2b' || w.startsWith('W0') || w === 'W2heap') {
       console.log(
         `| ${w} | ${name} | ${fmt(median(xs), w === 'W2heap' ? 0 : 2)} ${unit[w]} (${fmt(Math.min(...xs), w === 'W2heap' ? 0 : 2)}–${fmt(Math.max(...xs), w === 'W2heap' ? 0 : 2)}) | |`,
       );

@@ -13,7 +13,7 @@
  *
  * Every schema module imports zod as `import * as z from './zod.js'`.
  */
-import { en } from 'zod/locales';
+import en from 'zod/v4/locales/en.js';
 import * as mini from 'zod/mini';
 import { $constructor, $ZodObjectJIT } from 'zod/v4/core';
 
