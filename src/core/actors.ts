@@ -3,7 +3,13 @@ import { dispatcherMachine, type DispatcherEvent } from '../../machines/dispatch
 import { inboundRequestMachine, type InboundRequestEvent } from '../../machines/inbound-request.js';
 import { requestMachine, uncancellableMethods, type RequestEvent } from '../../machines/request.js';
 import type { RequestRef } from '../errors/errors.js';
-import type { Progress, ProgressToken, RequestOptions, Settle } from './types.js';
+import {
+  idKey,
+  type Progress,
+  type ProgressToken,
+  type RequestOptions,
+  type Settle,
+} from './types.js';
 import type { JsonRpcMessage, RequestId } from '../wire/jsonrpc.js';
 import {
   compileMachine,
@@ -35,17 +41,23 @@ export function compiledMachines(): NonNullable<typeof compiled> {
 
 function noop(): void {}
 
+/** Light actors' inspection session ids, given on first read (only an inspector reads them). */
+const sessionIds = new WeakMap<LightActor, string>();
+
 export abstract class LightActor implements LiteActorRef {
   abstract state: BoundState<never, never>;
   abstract readonly id: string;
   abstract readonly logic: AnyStateMachine;
   abstract get context(): unknown;
-  #sessionId: string | undefined;
   _parent: LiteActorRef | undefined = undefined;
 
   get sessionId(): string {
-    this.#sessionId ??= nextLiteSessionId('mcp');
-    return this.#sessionId;
+    let id = sessionIds.get(this);
+    if (id === undefined) {
+      id = nextLiteSessionId('mcp');
+      sessionIds.set(this, id);
+    }
+    return id;
   }
 
   send(_event: { type: string }): void {
@@ -66,59 +78,102 @@ export abstract class LightActor implements LiteActorRef {
   }
 }
 
+/** A request's time limits: the dispatcher's defaults, shared by every call that keeps them. */
+export interface RequestPolicy {
+  readonly timeout: number;
+  readonly maxTotalTimeout: number;
+  readonly resetTimeoutOnProgress: boolean;
+}
+
+/** What few calls have: a progress callback, an abort signal, a progress token of their own. */
+class RequestExtras {
+  onProgress: ((progress: Progress) => void) | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+  abortListener: (() => void) | undefined = undefined;
+  customToken: ProgressToken | undefined = undefined;
+}
+
 /**
  * An outbound request: an instance of `requestMachine`. It is its own context (the guards read
  * `cancellable` and `resetTimeoutOnProgress`), so a request costs one object, its promise and a
- * `Map` entry.
+ * `Map` entry. The object is kept small, since 10,000 may be in flight: the time limits are a
+ * shared policy, what few calls have sits in `extras` (made when first set), the deadlines hold
+ * integers where they can (no boxed number each) and `undefined` for none.
  */
 export class OutboundRequest extends LightActor {
   state: BoundState<OutboundRequest, RequestEvent>;
   /** The id as written on the wire: issued by the dispatcher, or the caller's `requestId`. */
   readonly requestId: RequestId;
-  /** The key the dispatcher keeps it under (the id, with `"7"` read as 7). */
-  key: RequestId;
   readonly method: string;
-  readonly cancellable: boolean;
-  readonly resetTimeoutOnProgress: boolean;
-  readonly timeout: number;
-  readonly maxTotalTimeout: number;
+  readonly policy: RequestPolicy;
   /** The message to write; dropped once written. */
   message: JsonRpcMessage | undefined;
   resolve: (value: unknown) => void = noop;
   reject: (reason: unknown) => void = noop;
-  onProgress: ((progress: Progress) => void) | undefined;
   /** Turns the raw result into the caller's (validation), at resolve time; with the caller's params and options. */
   settle: Settle | undefined = undefined;
   params: Record<string, unknown> | undefined = undefined;
   options: RequestOptions | undefined = undefined;
-  signal: AbortSignal | undefined = undefined;
-  abortListener: (() => void) | undefined = undefined;
-  /** A progress token the caller chose, when it is not the request id. */
-  customToken: ProgressToken | undefined = undefined;
-  idleDeadline = Infinity;
-  totalDeadline = Infinity;
+  /** When the request times out for want of an answer or progress; `undefined` for never (see `Deadlines`). */
+  idleDeadline: number | undefined = undefined;
+  /** When the request times out whatever progress it makes; `undefined` for never. */
+  totalDeadline: number | undefined = undefined;
+  extras: RequestExtras | undefined = undefined;
 
   constructor(
     initial: BoundState<OutboundRequest, RequestEvent>,
     id: RequestId,
     method: string,
     message: JsonRpcMessage,
-    timeout: number,
-    maxTotalTimeout: number,
-    resetTimeoutOnProgress: boolean,
-    onProgress: ((progress: Progress) => void) | undefined,
+    policy: RequestPolicy,
   ) {
     super();
     this.state = initial;
     this.requestId = id;
-    this.key = id;
     this.method = method;
     this.message = message;
-    this.cancellable = !uncancellableMethods.has(method);
-    this.timeout = timeout;
-    this.maxTotalTimeout = maxTotalTimeout;
-    this.resetTimeoutOnProgress = resetTimeoutOnProgress;
-    this.onProgress = onProgress;
+    this.policy = policy;
+  }
+
+  /** The key the dispatcher keeps it under (the id, with `"7"` read as 7). */
+  get key(): RequestId {
+    return idKey(this.requestId);
+  }
+  get cancellable(): boolean {
+    return !uncancellableMethods.has(this.method);
+  }
+  get timeout(): number {
+    return this.policy.timeout;
+  }
+  get maxTotalTimeout(): number {
+    return this.policy.maxTotalTimeout;
+  }
+  get resetTimeoutOnProgress(): boolean {
+    return this.policy.resetTimeoutOnProgress;
+  }
+  get onProgress(): ((progress: Progress) => void) | undefined {
+    return this.extras?.onProgress;
+  }
+  set onProgress(callback: ((progress: Progress) => void) | undefined) {
+    if (callback !== undefined || this.extras !== undefined) {
+      (this.extras ??= new RequestExtras()).onProgress = callback;
+    }
+  }
+  /** A progress token the caller chose, when it is not the request id. */
+  get customToken(): ProgressToken | undefined {
+    return this.extras?.customToken;
+  }
+  set customToken(token: ProgressToken | undefined) {
+    if (token !== undefined || this.extras !== undefined) {
+      (this.extras ??= new RequestExtras()).customToken = token;
+    }
+  }
+  /** Listens for the caller's signal to abort the request. */
+  listen(signal: AbortSignal, listener: () => void): void {
+    const extras = (this.extras ??= new RequestExtras());
+    extras.signal = signal;
+    extras.abortListener = listener;
+    signal.addEventListener('abort', listener, { once: true });
   }
 
   get id(): string {
@@ -135,12 +190,11 @@ export class OutboundRequest extends LightActor {
   }
   /** Forgets the caller's callbacks and signal, once settled. */
   clear(): void {
-    if (this.abortListener !== undefined) {
-      this.signal?.removeEventListener('abort', this.abortListener);
-      this.abortListener = undefined;
+    const extras = this.extras;
+    if (extras?.abortListener !== undefined) {
+      extras.signal?.removeEventListener('abort', extras.abortListener);
     }
-    this.signal = undefined;
-    this.onProgress = undefined;
+    this.extras = undefined;
     this.settle = undefined;
     this.params = undefined;
     this.options = undefined;

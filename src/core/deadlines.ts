@@ -8,6 +8,11 @@ import type { Reporter } from './reporting.js';
  * cost a timer object and a clear per round trip; a scan at expiry costs nothing on the hot path.
  * While the transport is held (a person authorizing) the timer stands still, and every deadline
  * moves on by the time held once released.
+ *
+ * Deadlines are kept in milliseconds since these deadlines were made, not on the clock's own
+ * scale (`Date.now()` is far beyond a small integer): an integer deadline then sits in the
+ * request object as it is, where a large one would be a boxed number per request. `undefined`
+ * is no deadline.
  */
 
 /** The requests whose deadlines are kept. */
@@ -25,9 +30,12 @@ export class Deadlines {
   /** Holds of the transport (a user authorizing): request deadlines stand still meanwhile. */
   #holds = 0;
   #heldSince = 0;
+  /** The clock's time when these deadlines were made: every time here is counted from it. */
+  readonly #origin: number;
 
   constructor(clock: Clock, requests: InFlight, reporter: Pick<Reporter, 'drive'>) {
     this.#clock = clock;
+    this.#origin = clock.now();
     this.#requests = requests;
     this.#reporter = reporter;
   }
@@ -39,24 +47,31 @@ export class Deadlines {
 
   /** Starts a request's deadlines, as it is written. */
   start(req: OutboundRequest): void {
-    if (req.timeout === Infinity && req.maxTotalTimeout === Infinity) return;
-    const now = this.#clock.now();
-    req.idleDeadline = now + req.timeout;
-    req.totalDeadline = now + req.maxTotalTimeout;
-    this.#arm(Math.min(req.idleDeadline, req.totalDeadline), now);
+    const { timeout, maxTotalTimeout } = req.policy;
+    if (timeout === Infinity && maxTotalTimeout === Infinity) return;
+    const now = this.#now();
+    if (timeout !== Infinity) req.idleDeadline = now + timeout;
+    if (maxTotalTimeout !== Infinity) req.totalDeadline = now + maxTotalTimeout;
+    this.#arm(earliest(req), now);
+  }
+
+  /** The time on this object's scale (see the class's comment). */
+  #now(): number {
+    return this.#clock.now() - this.#origin;
   }
 
   /** Restarts a request's idle deadline (progress arrived); the timer catches up at its next scan. */
   restartIdle(req: OutboundRequest): void {
-    if (req.timeout !== Infinity) req.idleDeadline = this.#clock.now() + req.timeout;
+    const timeout = req.policy.timeout;
+    if (timeout !== Infinity) req.idleDeadline = this.#now() + timeout;
   }
 
   /** The time left before `req` times out (0 for none); deadlines stand still while held. */
   timeLeft(req: OutboundRequest | undefined): number {
     if (req === undefined) return 0;
-    const deadline = Math.min(req.idleDeadline, req.totalDeadline);
+    const deadline = earliest(req);
     if (deadline === Infinity) return Infinity;
-    return deadline - (this.#holds > 0 ? this.#heldSince : this.#clock.now());
+    return deadline - (this.#holds > 0 ? this.#heldSince : this.#now());
   }
 
   /** With nothing in flight, no timer stays behind to hold the process open. */
@@ -69,7 +84,7 @@ export class Deadlines {
    * out; once released, every deadline moves on by the time held.
    */
   hold(waiting: boolean): void {
-    const now = this.#clock.now();
+    const now = this.#now();
     if (waiting) {
       if (this.#holds++ === 0) {
         this.#heldSince = now;
@@ -81,9 +96,9 @@ export class Deadlines {
     const shift = now - this.#heldSince;
     let next = Infinity;
     for (const req of this.#requests.values()) {
-      req.idleDeadline += shift;
-      req.totalDeadline += shift;
-      next = Math.min(next, req.idleDeadline, req.totalDeadline);
+      if (req.idleDeadline !== undefined) req.idleDeadline += shift;
+      if (req.totalDeadline !== undefined) req.totalDeadline += shift;
+      next = Math.min(next, earliest(req));
     }
     if (next !== Infinity) this.#arm(Math.max(next, now), now);
   }
@@ -104,11 +119,11 @@ export class Deadlines {
   #expire(): void {
     this.#timer = undefined;
     this.#armedAt = Infinity;
-    const now = this.#clock.now();
+    const now = this.#now();
     let next = Infinity;
     for (const req of this.#requests.values()) {
-      const idle = req.idleDeadline;
-      const total = req.totalDeadline;
+      const idle = req.idleDeadline ?? Infinity;
+      const total = req.totalDeadline ?? Infinity;
       if (idle <= now && idle <= total) {
         this.#reporter.drive(req, { type: 'timeout', kind: 'idle' });
       } else if (total <= now) {
@@ -121,4 +136,9 @@ export class Deadlines {
     // At least 1 ms apart, so that many deadlines a few µs apart cost one scan per ms, not per request.
     if (next !== Infinity) this.#arm(Math.max(next, now + 1), now);
   }
+}
+
+/** A request's earlier deadline (`Infinity` for none). */
+function earliest(req: OutboundRequest): number {
+  return Math.min(req.idleDeadline ?? Infinity, req.totalDeadline ?? Infinity);
 }

@@ -261,11 +261,7 @@ export class Dispatcher {
         this.#reporter.drive(req, { type: 'abort', reason: signal.reason });
         return promise;
       }
-      const listener = (): void =>
-        this.#reporter.drive(req, { type: 'abort', reason: signal.reason });
-      req.signal = signal;
-      req.abortListener = listener;
-      signal.addEventListener('abort', listener, { once: true });
+      req.listen(signal, () => this.#reporter.drive(req, { type: 'abort', reason: signal.reason }));
     }
     this.#reporter.drive(req, SEND);
     return promise;

@@ -1,5 +1,5 @@
 import type { RequestEvent } from '../../machines/request.js';
-import { OutboundRequest } from './actors.js';
+import { OutboundRequest, type RequestPolicy } from './actors.js';
 import type { BoundState } from './compiled-machine.js';
 import type { Reporter } from './reporting.js';
 import {
@@ -43,12 +43,8 @@ export interface RequestDefaults {
 }
 
 export class RequestTable {
-  // The defaults are copied into fields declared without an initializer: such a field holds a
-  // number as a tagged value, so every request shares the one boxed `Infinity` rather than
-  // boxing a fresh one each (a field of an object literal would hold an unboxed double).
-  readonly #requestTimeout: number;
-  readonly #maxTotalTimeout: number;
-  readonly #resetTimeoutOnProgress: boolean;
+  /** The time limits of every call whose options leave them out (one object, shared). */
+  readonly #defaults: RequestPolicy;
   readonly #reporter: Pick<Reporter, 'diagnose' | 'drive'>;
   /**
    * In-flight outbound requests by id key (see `idKey`). Issued ids are integers from 0 upwards, so
@@ -62,9 +58,11 @@ export class RequestTable {
   #callerIntegerIds = false;
 
   constructor(defaults: RequestDefaults, reporter: Pick<Reporter, 'diagnose' | 'drive'>) {
-    this.#requestTimeout = defaults.requestTimeout;
-    this.#maxTotalTimeout = defaults.maxTotalTimeout;
-    this.#resetTimeoutOnProgress = defaults.resetTimeoutOnProgress;
+    this.#defaults = {
+      timeout: defaults.requestTimeout,
+      maxTotalTimeout: defaults.maxTotalTimeout,
+      resetTimeoutOnProgress: defaults.resetTimeoutOnProgress,
+    };
     this.#reporter = reporter;
   }
 
@@ -97,20 +95,28 @@ export class RequestTable {
     params: Record<string, unknown> | undefined,
     options: RequestOptions | undefined,
   ): OutboundRequest {
-    let timeout = this.#requestTimeout;
-    let maxTotal = this.#maxTotalTimeout;
-    let reset = this.#resetTimeoutOnProgress;
+    let policy = this.#defaults;
     let onProgress: ((p: Progress) => void) | undefined;
     let meta: Readonly<Record<string, unknown>> | undefined;
     if (options !== undefined) {
       checkTimeout('timeout', options.timeout);
       checkTimeout('maxTotalTimeout', options.maxTotalTimeout);
-      timeout = options.timeout ?? timeout;
-      maxTotal = options.maxTotalTimeout ?? maxTotal;
-      reset = options.resetTimeoutOnProgress ?? reset;
+      const { timeout, maxTotalTimeout, resetTimeoutOnProgress } = options;
+      if (
+        timeout !== undefined ||
+        maxTotalTimeout !== undefined ||
+        resetTimeoutOnProgress !== undefined
+      ) {
+        policy = {
+          timeout: timeout ?? policy.timeout,
+          maxTotalTimeout: maxTotalTimeout ?? policy.maxTotalTimeout,
+          resetTimeoutOnProgress: resetTimeoutOnProgress ?? policy.resetTimeoutOnProgress,
+        };
+      }
       onProgress = options.onProgress;
       meta = options._meta;
     }
+    const reset = policy.resetTimeoutOnProgress;
     const chosen = options?.requestId;
     const key = chosen === undefined ? this.freeId() : this.#chosenKey(method, chosen);
     const id = chosen ?? key;
@@ -134,18 +140,9 @@ export class RequestTable {
       params === undefined
         ? { jsonrpc: '2.0', id, method }
         : { jsonrpc: '2.0', id, method, params };
-    const req = new OutboundRequest(
-      initial,
-      id,
-      method,
-      message,
-      timeout,
-      maxTotal,
-      reset,
-      onProgress,
-    );
+    const req = new OutboundRequest(initial, id, method, message, policy);
+    if (onProgress !== undefined) req.onProgress = onProgress;
     this.#pending.set(key, req);
-    req.key = key;
     if (customToken !== undefined) {
       this.#tokens ??= new Map();
       this.#tokens.set(customToken, req);
