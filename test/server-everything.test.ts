@@ -7,12 +7,13 @@ import {
   type ClientSession,
   type Transport,
 } from '../src/index.js';
-import { createStdioTransport } from '../src/node/index.js';
+import { createNodeFetch, createStdioTransport } from '../src/node/index.js';
 import { startHttpServerProcess, type HttpServerProcess } from './support/http-server-process.js';
 
 /**
  * Against the real `@modelcontextprotocol/server-everything` (a devDependency), over stdio and over
- * Streamable HTTP (its own HTTP server, bound to 127.0.0.1): the era probe, listings, tool calls
+ * Streamable HTTP (its own HTTP server, bound to 127.0.0.1; with the global `fetch` and with
+ * `createNodeFetch`): the era probe, listings, tool calls
  * with output validation and progress, the server's requests for sampling, roots and elicitation
  * answered through the callbacks, cancellation.
  */
@@ -45,6 +46,14 @@ const transports: [string, () => Transport][] = [
   [
     'Streamable HTTP',
     () => createStreamableHttpTransport({ url: `${http?.origin ?? 'http://unstarted'}/mcp` }),
+  ],
+  [
+    'Streamable HTTP on createNodeFetch',
+    () =>
+      createStreamableHttpTransport({
+        url: `${http?.origin ?? 'http://unstarted'}/mcp`,
+        fetch: createNodeFetch(),
+      }),
   ],
 ];
 

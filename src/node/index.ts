@@ -9,6 +9,7 @@ export { createStdioTransport, type StdioTransport } from './stdio.js';
 export { DEFAULT_INHERITED_ENV, type StdioServerParameters } from './stdio-spawn.js';
 export { ServerExitedError, StdoutClosedError } from './stdio-errors.js';
 export { createNodeWebSocketTransport, type NodeWebSocketOptions } from './websocket.js';
+export { createNodeFetch, type NodeFetchOptions } from './http-fetch.js';
 export {
   InspectorAssetError,
   inspectorPageScript,

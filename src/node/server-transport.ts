@@ -5,6 +5,7 @@
  */
 import type { HttpAuth } from '../auth/types.js';
 import { createHttpTransport } from '../transports/http-auto.js';
+import { createNodeFetch } from './http-fetch.js';
 import { createSseTransport } from '../transports/sse.js';
 import { createStreamableHttpTransport } from '../transports/streamable-http.js';
 import type { Transport } from '../wire/transport.js';
@@ -90,6 +91,14 @@ export interface ServerTransportOptions {
   readonly maxMessageBytes?: number;
 }
 
+let sharedFetch: typeof fetch | undefined;
+
+/** The `fetch` of every http(s) server made here: one `createNodeFetch`, its connections kept alive. */
+function serverFetch(): typeof fetch {
+  sharedFetch ??= createNodeFetch();
+  return sharedFetch;
+}
+
 /**
  * A new transport to the server `config` describes (a transport connects once: make one per
  * connection).
@@ -127,6 +136,7 @@ export function createServerTransport(
   const http = {
     url: config.url,
     headers: config.headers,
+    fetch: serverFetch(),
     ...(options.auth === undefined ? {} : { auth: options.auth }),
     ...cap,
   };
