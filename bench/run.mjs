@@ -4,7 +4,9 @@
 // one canned responder over one in-process byte duplex with newline framing.
 //
 // W5–W7 are the exception: real transports (stdio, Streamable HTTP) against a real
-// @modelcontextprotocol/server-everything process (bench/server-process.mjs). W6a (the cost of
+// @modelcontextprotocol/server-everything process (bench/server-process.mjs), and W5c/W6c against
+// the canned responder as a stdio or Streamable HTTP server process of its own (a server that
+// costs next to nothing, so the client's share stands out). W6a (the cost of
 // OAuth on the hot path: no auth, bearer, DPoP) runs against its own minimal server process
 // (bench/auth-workload.mjs, bench/auth-http-server.mjs) and prints its own table.
 //
@@ -20,6 +22,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -48,7 +51,13 @@ if (typeof gc !== 'function') {
 }
 
 import { createDuplex, lineSplitter, startResponder } from './link.mjs';
-import { childProcesses, startHttpServer, stdioServer, waitGone } from './server-process.mjs';
+import {
+  childProcesses,
+  startCannedHttpServer,
+  startHttpServer,
+  stdioServer,
+  waitGone,
+} from './server-process.mjs';
 
 // ------------------------------------------------------------------------------------------------
 // Contenders. Each returns { start(args) → the library's own promise of the result, close() }.
@@ -168,8 +177,8 @@ const contenders = {
 async function setup(name) {
   const [clientEnd, serverEnd] = createDuplex();
   const responder = startResponder(serverEnd);
-  const raw = await contenders[name](clientEnd);
-  const client = { ...raw, call: async (args) => textOf(await raw.start(args)) };
+  // No wrapper around a contender's call: a shared one would add its cost to the floor as well.
+  const client = await contenders[name](clientEnd);
   return { client, responder };
 }
 
@@ -242,8 +251,7 @@ async function floorStdio(server = stdioServer) {
   child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
   return {
     pid: child.pid,
-    call: async (args) =>
-      textOf(await rpc.request('tools/call', { name: 'echo', arguments: args })),
+    call: (args) => rpc.request('tools/call', { name: 'echo', arguments: args }),
     list: async () => (await rpc.request('tools/list', {})).tools,
     async close() {
       child.stdin.end();
@@ -254,23 +262,42 @@ async function floorStdio(server = stdioServer) {
   };
 }
 
-/** Floor over Streamable HTTP: fetch POSTs, the session id from initialize, JSON or SSE answers. */
+/**
+ * Floor over Streamable HTTP: POSTs on `node:http` with one kept-alive connection, the session id
+ * from initialize, JSON or SSE answers read whole (server-everything ends each POST's stream once
+ * it has answered).
+ */
 async function floorHttp(url) {
+  const agent = new http.Agent({ keepAlive: true });
+  const target = new URL(url);
   let sessionId;
   let protocolVersion;
+  const exchange = (method, body, extra = {}) =>
+    new Promise((resolve, reject) => {
+      const headers = { ...extra };
+      if (body !== undefined) {
+        headers['content-type'] = 'application/json';
+        headers['content-length'] = Buffer.byteLength(body);
+      }
+      if (sessionId !== undefined) headers['mcp-session-id'] = sessionId;
+      if (protocolVersion !== undefined) headers['mcp-protocol-version'] = protocolVersion;
+      const req = http.request(target, { method, headers, agent }, (res) => {
+        const chunks = [];
+        res.on('data', (chunk) => chunks.push(chunk));
+        res.on('end', () => resolve({ res, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   const post = async (message) => {
-    const headers = {
-      'content-type': 'application/json',
+    const { res, text } = await exchange('POST', JSON.stringify(message), {
       accept: 'application/json, text/event-stream',
-    };
-    if (sessionId !== undefined) headers['mcp-session-id'] = sessionId;
-    if (protocolVersion !== undefined) headers['mcp-protocol-version'] = protocolVersion;
-    const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(message) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-    sessionId ??= res.headers.get('mcp-session-id') ?? undefined;
-    const text = await res.text();
+    });
+    if (res.statusCode >= 300) throw new Error(`HTTP ${res.statusCode}: ${text}`);
+    sessionId ??= res.headers['mcp-session-id'];
     if (message.id === undefined) return undefined; // 202 for a notification
-    if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream'))
+    if (!(res.headers['content-type'] ?? '').startsWith('text/event-stream'))
       return JSON.parse(text);
     for (const line of text.split('\n')) {
       if (!line.startsWith('data:')) continue;
@@ -291,14 +318,11 @@ async function floorHttp(url) {
   await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
   return {
     pid: undefined,
-    call: async (args) => textOf(await request('tools/call', { name: 'echo', arguments: args })),
+    call: (args) => request('tools/call', { name: 'echo', arguments: args }),
     list: async () => (await request('tools/list', {})).tools,
     async close() {
-      const res = await fetch(url, {
-        method: 'DELETE',
-        headers: { 'mcp-session-id': sessionId, 'mcp-protocol-version': protocolVersion },
-      });
-      await res.arrayBuffer();
+      await exchange('DELETE', undefined);
+      agent.destroy();
     },
   };
 }
@@ -314,7 +338,8 @@ async function loadRealContenders() {
       import('@modelcontextprotocol/client/stdio'),
       import('@modelcontextprotocol/client'),
     ]);
-  const { createStdioTransport } = await import('../dist/bundle/src/node/index.js');
+  const { createNodeFetch, createStdioTransport } =
+    await import('../dist/bundle/src/node/index.js');
   const { createStreamableHttpTransport } = await import('../dist/bundle/src/index.js');
 
   const actors = async (transport) => {
@@ -322,7 +347,7 @@ async function loadRealContenders() {
     await session.connect();
     return {
       pid: transport.pid,
-      call: async (args) => textOf(await session.callTool('echo', args)),
+      call: (args) => session.callTool('echo', args),
       list: async () => (await session.listTools()).tools,
       close: () => session.close(),
     };
@@ -333,7 +358,7 @@ async function loadRealContenders() {
       await client.connect(transport);
       return {
         pid: transport.pid ?? undefined,
-        call: async (args) => textOf(await client.callTool({ name: 'echo', arguments: args })),
+        call: (args) => client.callTool({ name: 'echo', arguments: args }),
         list: async () => (await client.listTools()).tools,
         close: () => client.close(),
       };
@@ -348,7 +373,9 @@ async function loadRealContenders() {
     'mcp-actors': {
       stdio: (server = stdioServer) =>
         actors(createStdioTransport({ ...server, stderr: 'ignore' })),
-      http: (url) => actors(createStreamableHttpTransport({ url })),
+      // In Node, the documented set-up: fetch on node:http with kept-alive connections.
+      http: (url) => actors(createStreamableHttpTransport({ url, fetch: createNodeFetch() })),
+      httpGlobalFetch: (url) => actors(createStreamableHttpTransport({ url })),
     },
     'sdk v1 1.32.2': sdk(ClientV1, StdioV1, HttpV1),
     'client v2 2.4.0': sdk(ClientV2, StdioV2, HttpV2),
@@ -371,28 +398,28 @@ async function using(connection, body) {
 const workloads = {
   async W1(name) {
     const { client } = await setup(name);
-    for (let i = 0; i < 500; i++) check(await client.call({ text: `w${i}` }), `w${i}`);
+    for (let i = 0; i < 500; i++) check(textOf(await client.start({ text: `w${i}` })), `w${i}`);
     const t0 = performance.now();
-    for (let i = 0; i < 5000; i++) check(await client.call({ text: `m${i}` }), `m${i}`);
+    for (let i = 0; i < 5000; i++) check(textOf(await client.start({ text: `m${i}` })), `m${i}`);
     const ms = performance.now() - t0;
     await client.close();
     return ms;
   },
   async W2(name) {
     const { client } = await setup(name);
-    for (let i = 0; i < 500; i++) check(await client.call({ text: `w${i}` }), `w${i}`);
+    for (let i = 0; i < 500; i++) check(textOf(await client.start({ text: `w${i}` })), `w${i}`);
     const t0 = performance.now();
     const all = [];
-    for (let i = 0; i < 10_000; i++) all.push(client.call({ text: `c${i}` }));
+    for (let i = 0; i < 10_000; i++) all.push(client.start({ text: `c${i}` }));
     const results = await Promise.all(all);
     const ms = performance.now() - t0;
-    results.forEach((r, i) => check(r, `c${i}`));
+    results.forEach((r, i) => check(textOf(r), `c${i}`));
     await client.close();
     return ms;
   },
   async W2heap(name) {
     const { client, responder } = await setup(name);
-    for (let i = 0; i < 200; i++) check(await client.call({ text: `w${i}` }), `w${i}`);
+    for (let i = 0; i < 200; i++) check(textOf(await client.start({ text: `w${i}` })), `w${i}`);
     const N = 10_000;
     const all = new Array(N);
     await flush();
@@ -417,7 +444,7 @@ const workloads = {
     // One client; phases alternate between 10 and 10,000 other requests held in flight, and each
     // times 3,000 sequential round trips. The figure is median(many) / median(few).
     const { client, responder } = await setup(name);
-    for (let i = 0; i < 300; i++) check(await client.call({ text: `w${i}` }), `w${i}`);
+    for (let i = 0; i < 300; i++) check(textOf(await client.start({ text: `w${i}` })), `w${i}`);
     const times = { 10: [], 10000: [] };
     let held = [];
     for (const others of [10, 10_000, 10, 10_000, 10, 10_000]) {
@@ -428,7 +455,9 @@ const workloads = {
       await flush();
       gc();
       const t0 = performance.now();
-      for (let i = 0; i < 3000; i++) check(await client.call({ text: `x${i}` }), `x${i}`);
+      for (let i = 0; i < 3000; i++) {
+        check(textOf(await client.start({ text: `x${i}` })), `x${i}`);
+      }
       times[others].push(performance.now() - t0);
     }
     responder.releaseAll();
@@ -438,14 +467,17 @@ const workloads = {
   },
   async W4(name) {
     const { client } = await setup(name);
-    const big = 'x'.repeat(1024 * 1024 - 2);
-    for (let i = 0; i < 10; i++) check(await client.call({ text: `${i}${big}` }), `${i}${big}`);
+    // Flat 1 MiB texts made before the timed region; the results are checked after it.
+    const texts = Array.from({ length: 10 }, (_, i) => {
+      const text = `${i}${'x'.repeat(1024 * 1024 - 2)}`;
+      return JSON.parse(JSON.stringify(text));
+    });
+    for (let i = 0; i < 10; i++) check(textOf(await client.start({ text: texts[i] })), texts[i]);
+    const results = new Array(200);
     const t0 = performance.now();
-    for (let i = 0; i < 200; i++) {
-      const text = `${i % 10}${big}`;
-      check(await client.call({ text }), text);
-    }
+    for (let i = 0; i < 200; i++) results[i] = await client.start({ text: texts[i % 10] });
     const ms = performance.now() - t0;
+    results.forEach((r, i) => check(textOf(r), texts[i % 10]));
     await client.close();
     return ms;
   },
@@ -458,7 +490,7 @@ const workloads = {
 async function timedCalls(c, n, args, expected, cpuKey) {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) check(await c.call(args(`m${i}`)), expected(`m${i}`));
+  for (let i = 0; i < n; i++) check(textOf(await c.call(args(`m${i}`))), expected(`m${i}`));
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   return { value: ms, extra: { [cpuKey]: (cpu.user + cpu.system) / n } };
@@ -475,21 +507,41 @@ const cannedServer = { ...stdioServer, args: [path.join(here, 'canned-stdio-serv
 const realWorkloads = {
   async W5(real, name) {
     return using(await real[name].stdio(), async (c) => {
-      for (let i = 0; i < 500; i++) check(await c.call({ message: `w${i}` }), `Echo: w${i}`);
+      for (let i = 0; i < 500; i++)
+        check(textOf(await c.call({ message: `w${i}` })), `Echo: w${i}`);
       return timedCalls(c, 2000, ...everythingEcho, 'W5cpu');
     });
   },
   async W5c(real, name) {
     return using(await real[name].stdio(cannedServer), async (c) => {
-      for (let i = 0; i < 1000; i++) check(await c.call({ text: `w${i}` }), `w${i}`);
+      for (let i = 0; i < 1000; i++) check(textOf(await c.call({ text: `w${i}` })), `w${i}`);
       return timedCalls(c, 5000, ...cannedEcho, 'W5ccpu');
     });
   },
   async W6(real, name, url) {
-    return using(await real[name].http(url), async (c) => {
-      for (let i = 0; i < 30; i++) check(await c.call({ message: `w${i}` }), `Echo: w${i}`);
+    const measured = await using(await real[name].http(url), async (c) => {
+      for (let i = 0; i < 30; i++) check(textOf(await c.call({ message: `w${i}` })), `Echo: w${i}`);
       return timedCalls(c, 300, ...everythingEcho, 'W6cpu');
     });
+    if (name !== 'mcp-actors') return measured;
+    // mcp-actors on the global fetch as well, for comparison (the row "W6cpu global fetch").
+    const global = await using(await real[name].httpGlobalFetch(url), async (c) => {
+      for (let i = 0; i < 30; i++) check(textOf(await c.call({ message: `w${i}` })), `Echo: w${i}`);
+      return timedCalls(c, 300, ...everythingEcho, 'W6cpu global fetch');
+    });
+    return { value: measured.value, extra: { ...measured.extra, ...global.extra } };
+  },
+  async W6c(real, name, url) {
+    const measured = await using(await real[name].http(url), async (c) => {
+      for (let i = 0; i < 500; i++) check(textOf(await c.call({ text: `w${i}` })), `w${i}`);
+      return timedCalls(c, 3000, ...cannedEcho, 'W6ccpu');
+    });
+    if (name !== 'mcp-actors') return measured;
+    const global = await using(await real[name].httpGlobalFetch(url), async (c) => {
+      for (let i = 0; i < 500; i++) check(textOf(await c.call({ text: `w${i}` })), `w${i}`);
+      return timedCalls(c, 3000, ...cannedEcho, 'W6ccpu global fetch');
+    });
+    return { value: measured.value, extra: { ...measured.extra, ...global.extra } };
   },
   async W7(real, name) {
     // Dominated by the server's own start-up, which scatters: the median of three starts.
@@ -611,7 +663,7 @@ await run('W0b', async (name) => {
 
 // W5–W7: real transports against server-everything (one HTTP server process for all of W6).
 const wanted = (w) => !ONLY || ONLY.includes(w);
-if (['W5', 'W5c', 'W6', 'W7'].some(wanted)) {
+if (['W5', 'W5c', 'W6', 'W6c', 'W7'].some(wanted)) {
   const real = await loadRealContenders();
   const startedAt = performance.now();
   await run('W5', (name) => realWorkloads.W5(real, name), true);
@@ -620,6 +672,14 @@ if (['W5', 'W5c', 'W6', 'W7'].some(wanted)) {
     const server = await startHttpServer();
     try {
       await run('W6', (name) => realWorkloads.W6(real, name, server.url), true);
+    } finally {
+      await server.stop();
+    }
+  }
+  if (wanted('W6c')) {
+    const server = await startCannedHttpServer();
+    try {
+      await run('W6c', (name) => realWorkloads.W6c(real, name, server.url), true);
     } finally {
       await server.stop();
     }
@@ -687,11 +747,16 @@ const unit = {
   W5ccpu: 'µs client CPU/call',
   W6: 'ms',
   W6cpu: 'µs client CPU/call',
+  'W6cpu global fetch': 'µs client CPU/call',
+  W6c: 'ms',
+  W6ccpu: 'µs client CPU/call',
+  'W6ccpu global fetch': 'µs client CPU/call',
   W7: 'ms',
 };
 for (const [w, byName] of Object.entries(results)) {
   for (const name of names) {
     const xs = byName[name];
+    if (xs.length === 0) continue; // a figure only some contenders have
     if (w === 'W2b' || w.startsWith('W0') || w === 'W2heap') {
       console.log(
         `| ${w} | ${name} | ${fmt(median(xs), w === 'W2heap' ? 0 : 2)} ${unit[w]} (${fmt(Math.min(...xs), w === 'W2heap' ? 0 : 2)}–${fmt(Math.max(...xs), w === 'W2heap' ? 0 : 2)}) | |`,
@@ -704,6 +769,12 @@ for (const [w, byName] of Object.entries(results)) {
       console.log(
         `| ${w} | ${name} | failed ${failed.length}/${xs.length}: ${failed[0].replace(/\s+/g, ' ').slice(0, 120)}` +
           `${ok.length > 0 ? `; median of the rest ${fmt(median(ok))} ${unit[w]}` : ''} | |`,
+      );
+      continue;
+    }
+    if (byName.floor.length === 0) {
+      console.log(
+        `| ${w} | ${name} | ${fmt(median(xs))} ${unit[w]} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}) | |`,
       );
       continue;
     }

@@ -94,3 +94,36 @@ export function childProcesses() {
       return { pid: Number(pid), args: args.join(' ') };
     });
 }
+
+/**
+ * Starts the canned Streamable HTTP server (bench/canned-http-server.mjs) on 127.0.0.1 and a free
+ * port; resolves once it listens. `stop()` ends it and waits for its exit.
+ */
+export function startCannedHttpServer() {
+  const child = spawn(process.execPath, [path.join(root, 'bench/canned-http-server.mjs')], {
+    cwd: root,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (chunk) => {
+      out += chunk.toString();
+      const match = /listening (\d+)/.exec(out);
+      if (match !== null) {
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        resolve({ url: `http://127.0.0.1:${match[1]}/mcp`, pid: child.pid, stop });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code, signal) =>
+      reject(new Error(`the canned HTTP server exited (${code ?? signal}) before listening`)),
+    );
+  });
+}

@@ -44,7 +44,8 @@ interface Plan {
   readonly url: URL;
   readonly method: string;
   readonly headers: Record<string, string>;
-  readonly body: Buffer | undefined;
+  /** A string goes out with the headers in one write; bytes in a second. */
+  readonly body: string | Buffer | undefined;
   readonly signal: AbortSignal | undefined;
   readonly redirect: 'follow' | 'manual' | 'error';
   /** How many redirects led here. */
@@ -93,10 +94,14 @@ export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
 function planOf(input: string | URL | Request, init: RequestInit | undefined): Plan | undefined {
   if (typeof input !== 'string' && !(input instanceof URL)) return undefined;
   let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    return undefined; // the global fetch throws its own TypeError
+  if (input instanceof URL) {
+    url = input; // read, never changed
+  } else {
+    try {
+      url = new URL(input);
+    } catch {
+      return undefined; // the global fetch throws its own TypeError
+    }
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
   const redirect = init?.redirect ?? 'follow';
@@ -107,7 +112,11 @@ function planOf(input: string | URL | Request, init: RequestInit | undefined): P
   const body = bodyOf(init?.body, headers);
   if (body === null) return undefined;
   if (body !== undefined && (method === 'GET' || method === 'HEAD')) return undefined;
-  if (body !== undefined) headers['content-length'] = String(body.length);
+  if (body !== undefined) {
+    headers['content-length'] = String(
+      typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length,
+    );
+  }
   return {
     url,
     method,
@@ -144,21 +153,21 @@ function headersOf(given: RequestInit['headers']): Record<string, string> | unde
 }
 
 /**
- * The request body as bytes (`undefined` for none; `null` for a kind left to the global fetch),
+ * The request body as text or bytes (`undefined` for none; `null` for a kind left to the global fetch),
  * with the content type `fetch` gives a string or a form when the caller gave none.
  */
 function bodyOf(
   body: RequestInit['body'],
   headers: Record<string, string>,
-): Buffer | undefined | null {
+): string | Buffer | undefined | null {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string') {
     headers['content-type'] ??= 'text/plain;charset=UTF-8';
-    return Buffer.from(body, 'utf8');
+    return body;
   }
   if (body instanceof URLSearchParams) {
     headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
-    return Buffer.from(body.toString(), 'utf8');
+    return body.toString();
   }
   if (body instanceof ArrayBuffer) return Buffer.from(body.slice(0));
   if (ArrayBuffer.isView(body)) {
@@ -186,10 +195,15 @@ function exchange(plan: Plan, agents: Agents): Promise<Response> {
       return;
     }
     const scheme = plan.url.protocol === 'https:' ? https : http;
-    const request = scheme.request(plan.url, {
+    const url = plan.url;
+    const request = scheme.request({
+      protocol: url.protocol,
+      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      port: url.port,
+      path: url.pathname + url.search,
       method: plan.method,
       headers: plan.headers,
-      agent: agents[plan.url.protocol as 'http:' | 'https:'],
+      agent: agents[url.protocol as 'http:' | 'https:'],
     });
     let answered = false;
     const onAbort = (): void => {
@@ -232,7 +246,8 @@ function exchange(plan: Plan, agents: Agents): Promise<Response> {
         reject(fetchFailed(error));
       }
     });
-    request.end(plan.body);
+    if (plan.body === undefined) request.end();
+    else request.end(plan.body);
   });
 }
 

@@ -81,6 +81,8 @@ export interface SseCallbacks {
   onRetry?(ms: number): void;
 }
 
+let parserModule: typeof import('eventsource-parser') | undefined;
+
 /**
  * Reads an SSE body to its end (or until `stop()` says so after a chunk), giving each event to
  * `callbacks`. When an event passes `max` bytes, the body is cancelled and this throws a
@@ -94,8 +96,9 @@ export async function readSseEvents(
   tooLarge: () => StreamError,
   stop?: () => boolean,
 ): Promise<void> {
-  // Loaded on the first SSE answer: importing the package stays cheap.
-  const { createParser } = await import('eventsource-parser');
+  // Loaded on the first SSE answer (importing the package stays cheap), then kept: an answer
+  // that waits for no import reads its first chunk sooner.
+  const { createParser } = parserModule ?? (parserModule = await import('eventsource-parser'));
   const parser = createParser({
     onEvent: (event) => {
       if (event.id !== undefined) callbacks.onId?.(event.id);
