@@ -68,6 +68,34 @@ const ECHO_TOOL = {
   inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
 };
 
+/**
+ * The canned answer to a request `m` (parsed): initialize, tools/list, tools/call (echoing
+ * `arguments.text`); a method-not-found error otherwise.
+ */
+export function cannedAnswer(m) {
+  if (m.method === 'initialize') {
+    return {
+      jsonrpc: '2.0',
+      id: m.id,
+      result: {
+        protocolVersion: m.params.protocolVersion,
+        capabilities: { tools: {} },
+        serverInfo: { name: 'canned', version: '1.0.0' },
+      },
+    };
+  }
+  if (m.method === 'tools/list')
+    return { jsonrpc: '2.0', id: m.id, result: { tools: [ECHO_TOOL] } };
+  if (m.method === 'tools/call') {
+    return {
+      jsonrpc: '2.0',
+      id: m.id,
+      result: { content: [{ type: 'text', text: m.params.arguments.text }] },
+    };
+  }
+  return { jsonrpc: '2.0', id: m.id, error: { code: -32601, message: 'Method not found' } };
+}
+
 export function startResponder(end) {
   const held = [];
   const reply = (msg) => end.write(Buffer.from(`${JSON.stringify(msg)}\n`));
@@ -76,25 +104,9 @@ export function startResponder(end) {
   end.onData = lineSplitter((line) => {
     const m = JSON.parse(line);
     if (m.id === undefined) return; // notifications
-    if (m.method === 'initialize') {
-      reply({
-        jsonrpc: '2.0',
-        id: m.id,
-        result: {
-          protocolVersion: m.params.protocolVersion,
-          capabilities: { tools: {} },
-          serverInfo: { name: 'canned', version: '1.0.0' },
-        },
-      });
-    } else if (m.method === 'tools/list') {
-      reply({ jsonrpc: '2.0', id: m.id, result: { tools: [ECHO_TOOL] } });
-    } else if (m.method === 'tools/call') {
-      const args = m.params.arguments;
-      if (args.hold) held.push(m.id, args.text);
-      else answerCall(m.id, args);
-    } else {
-      reply({ jsonrpc: '2.0', id: m.id, error: { code: -32601, message: 'Method not found' } });
-    }
+    if (m.method === 'tools/call' && m.params.arguments.hold)
+      held.push(m.id, m.params.arguments.text);
+    else reply(cannedAnswer(m));
   });
   return {
     get heldCount() {
@@ -105,4 +117,36 @@ export function startResponder(end) {
       for (let i = 0; i < all.length; i += 2) answerCall(all[i], { text: all[i + 1] });
     },
   };
+}
+
+// ------------------------------------------------------------------------------------------------
+// The in-process object link of W2o: what one end writes (a message object, by reference), the
+// other receives in a later microtask, in batches, as the libraries' in-memory transports do.
+
+export function createObjectLink() {
+  const make = () => ({ onMessage: undefined, queue: [], scheduled: false, peer: undefined });
+  const a = make();
+  const b = make();
+  a.peer = b;
+  b.peer = a;
+  const drain = (end) => {
+    end.scheduled = false;
+    const q = end.queue;
+    end.queue = [];
+    for (const m of q) end.onMessage(m);
+  };
+  const api = (end) => ({
+    write(m) {
+      const peer = end.peer;
+      peer.queue.push(m);
+      if (!peer.scheduled) {
+        peer.scheduled = true;
+        queueMicrotask(() => drain(peer));
+      }
+    },
+    set onMessage(fn) {
+      end.onMessage = fn;
+    },
+  });
+  return [api(a), api(b)];
 }

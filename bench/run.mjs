@@ -28,17 +28,21 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport as InMemoryV1 } from '@modelcontextprotocol/sdk/inMemory.js';
 import {
   ReadBuffer as ReadBufferV1,
   serializeMessage as serializeV1,
 } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import {
   Client as ClientV2,
+  InMemoryTransport as InMemoryV2,
   ReadBuffer as ReadBufferV2,
   serializeMessage as serializeV2,
 } from '@modelcontextprotocol/client';
 
-import { createClientSession, createFramedTransport } from '../dist/bundle/src/index.js';
+import * as mcpActorsRoot from '../dist/bundle/src/index.js';
+
+const { createClientSession, createFramedTransport } = mcpActorsRoot;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -50,7 +54,13 @@ if (typeof gc !== 'function') {
   process.exit(2);
 }
 
-import { createDuplex, lineSplitter, startResponder } from './link.mjs';
+import {
+  cannedAnswer,
+  createDuplex,
+  createObjectLink,
+  lineSplitter,
+  startResponder,
+} from './link.mjs';
 import {
   childProcesses,
   startCannedHttpServer,
@@ -172,6 +182,90 @@ const contenders = {
     : { 'mcp-actors baseline': mcpActorsOf(await import(pathToFileURL(baselineEntry).href)) }),
   'sdk v1 1.32.2': sdkContender(ClientV1, ReadBufferV1, serializeV1),
   'client v2 2.4.0': sdkContender(ClientV2, ReadBufferV2, serializeV2),
+};
+
+// W2o: each library's own in-memory (object) transport pair, the canned answers on the server
+// side; the floor on a minimal object link (bench/link.mjs). Messages pass by reference.
+const answerObject = (m) => (m.id === undefined ? undefined : cannedAnswer(m));
+
+async function objectFloor() {
+  const [clientEnd, serverEnd] = createObjectLink();
+  serverEnd.onMessage = (m) => {
+    const answer = answerObject(m);
+    if (answer !== undefined) serverEnd.write(answer);
+  };
+  const pending = new Map();
+  let nextId = 0;
+  clientEnd.onMessage = (m) => {
+    const p = pending.get(m.id);
+    if (p === undefined) return;
+    pending.delete(m.id);
+    if (m.error !== undefined) p.reject(new Error(m.error.message));
+    else p.resolve(m.result);
+  };
+  const request = (method, params) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      clientEnd.write({ jsonrpc: '2.0', id, method, params });
+    });
+  await request('initialize', {
+    protocolVersion: '2025-11-25',
+    capabilities: {},
+    clientInfo: { name: 'floor', version: '1' },
+  });
+  clientEnd.write({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  return {
+    start: (args) => request('tools/call', { name: 'echo', arguments: args }),
+    close: async () => {},
+  };
+}
+
+/** mcp-actors over its createInMemoryTransportPair, from `lib` (the root entry of a build). */
+function objectMcpActors(lib) {
+  return async () => {
+    const [clientSide, serverSide] = lib.createInMemoryTransportPair();
+    await serverSide.start({
+      message(m) {
+        const answer = answerObject(m);
+        if (answer !== undefined) void serverSide.send(answer);
+      },
+      error() {},
+      closed() {},
+    });
+    const session = lib.createClientSession({ transport: clientSide, mode: 'legacy' });
+    await session.connect();
+    return { start: (args) => session.callTool('echo', args), close: () => session.close() };
+  };
+}
+
+function objectSdk(Client, InMemory) {
+  return async () => {
+    const [clientSide, serverSide] = InMemory.createLinkedPair();
+    serverSide.onmessage = (m) => {
+      const answer = answerObject(m);
+      if (answer !== undefined) void serverSide.send(answer);
+    };
+    await serverSide.start();
+    const client = new Client({ name: 'bench', version: '1.0.0' }, { capabilities: {} });
+    await client.connect(clientSide);
+    return {
+      start: (args) => client.callTool({ name: 'echo', arguments: args }),
+      close: () => client.close(),
+    };
+  };
+}
+
+const objectContenders = {
+  floor: objectFloor,
+  'mcp-actors': objectMcpActors(mcpActorsRoot),
+  ...(baselineEntry === undefined
+    ? {}
+    : {
+        'mcp-actors baseline': objectMcpActors(await import(pathToFileURL(baselineEntry).href)),
+      }),
+  'sdk v1 1.32.2': objectSdk(ClientV1, InMemoryV1),
+  'client v2 2.4.0': objectSdk(ClientV2, InMemoryV2),
 };
 
 async function setup(name) {
@@ -417,6 +511,18 @@ const workloads = {
     await client.close();
     return ms;
   },
+  async W2o(name) {
+    const client = await objectContenders[name]();
+    for (let i = 0; i < 500; i++) check(textOf(await client.start({ text: `w${i}` })), `w${i}`);
+    const t0 = performance.now();
+    const all = [];
+    for (let i = 0; i < 10_000; i++) all.push(client.start({ text: `c${i}` }));
+    const results = await Promise.all(all);
+    const ms = performance.now() - t0;
+    results.forEach((r, i) => check(textOf(r), `c${i}`));
+    await client.close();
+    return ms;
+  },
   async W2heap(name) {
     const { client, responder } = await setup(name);
     for (let i = 0; i < 200; i++) check(textOf(await client.start({ text: `w${i}` })), `w${i}`);
@@ -637,7 +743,7 @@ console.log(
     `@modelcontextprotocol/client ${pkg('@modelcontextprotocol/client')}; date ${new Date().toISOString().slice(0, 10)}; reps ${REPS}`,
 );
 
-for (const w of ['W1', 'W2', 'W2heap', 'W2b', 'W4']) await run(w, workloads[w]);
+for (const w of ['W1', 'W2', 'W2o', 'W2heap', 'W2b', 'W4']) await run(w, workloads[w]);
 await run('W0', async (name) => coldImport(name));
 
 // W0b: import, connect and a first checked tools/call, in a fresh process (bench/cold-start.mjs);
@@ -734,6 +840,7 @@ console.log('|---|---|---:|---:|');
 const unit = {
   W1: 'ms',
   W2: 'ms',
+  W2o: 'ms',
   W2heap: 'B/request',
   W2b: '× (10k vs 10 in flight)',
   W4: 'ms',
