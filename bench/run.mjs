@@ -16,6 +16,7 @@
 //   BENCH_BASELINE=../other-checkout   adds 'mcp-actors baseline', the build of another checkout
 //                       (its dist/, built), to the in-process workloads and the cold starts: a
 //                       change measured before and after in one run
+//   BENCH_W1I_ROUNDS=20, BENCH_W1I_BLOCK=500, BENCH_W1I_WARMUP=500   the size of W1i
 //   BENCH_W6A_ROUNDS=20, BENCH_W6A_BLOCK=100, BENCH_W6A_WARMUP=300   the size of W6a
 //   BENCH_W8_SERVERS=20, BENCH_W8_ROUNDS=20, BENCH_W8_BLOCK=200   the size of W8 (a group of servers)
 // Every workload checks every result it gets, so no contender can win by skipping work.
@@ -801,6 +802,15 @@ if (['W5', 'W5c', 'W6', 'W6c', 'W7'].some(wanted)) {
   );
 }
 
+// W1i: the inspector on the hot path (bench/inspector-workload.mjs); mcp-actors alone.
+let w1i;
+if (wanted('W1i')) {
+  const { runW1i, reportW1i } = await import('./inspector-workload.mjs');
+  const startedAt = performance.now();
+  w1i = { result: await runW1i({ reps: REPS }), report: reportW1i };
+  process.stderr.write(`W1i took ${fmt((performance.now() - startedAt) / 1000, 1)} s\n`);
+}
+
 // W6a: authorization on the hot path, against its own server process (bench/auth-workload.mjs).
 let w6a;
 if (wanted('W6a')) {
@@ -892,5 +902,6 @@ for (const [w, byName] of Object.entries(results)) {
   }
 }
 
+if (w1i !== undefined) console.log(w1i.report(w1i.result).join('\n'));
 if (w6a !== undefined) console.log(w6a.report(w6a.result).join('\n'));
 if (w8 !== undefined) console.log(w8.report(w8.result).join('\n'));

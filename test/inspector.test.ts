@@ -183,6 +183,40 @@ describe('sanitize', () => {
     expect(sanitize(progress)).toEqual(progress);
   });
 
+  it('judges a key the same however many other keys it has met (the verdicts kept are bounded)', () => {
+    const many = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`field${i}`, i]));
+    for (let round = 0; round < 2; round++) {
+      const shown = sanitize({ ...many, apiKey: 'k', text: 'shown' }, { maxItems: 6000 }) as Record<
+        string,
+        unknown
+      >;
+      expect([shown['apiKey'], shown['text'], shown['field4999']]).toEqual([
+        '[redacted]',
+        'shown',
+        4999,
+      ]);
+    }
+  });
+
+  it('scrubs credentials quoted in strings of any length, and leaves plain strings as they are', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl';
+    expect(
+      sanitize([
+        `token ${jwt}`,
+        'Authorization: Bearer abcdefghijklmnop1234',
+        'see ?code=xyz',
+        'Basic words but no credential here',
+        'tools/call',
+      ]),
+    ).toEqual([
+      'token [redacted]',
+      'Authorization: Bearer [redacted]',
+      'see ?code=[redacted]',
+      'Basic words but no credential here',
+      'tools/call',
+    ]);
+  });
+
   it('bounds strings, arrays, keys and depth, cuts cycles and drops functions', () => {
     const cyclic: Record<string, unknown> = { name: 'loop', fn: () => 1 };
     cyclic['self'] = cyclic;

@@ -79,10 +79,22 @@ const keyName = (key: string): string => key.toLowerCase().replace(/[-_.\s]/g, '
 
 /** Whether the value under `key` is a credential, by the key's exact name (see SECRET_NAMES). */
 function isSecretKey(key: string): boolean {
-  const name = keyName(key);
-  if (SECRET_NAMES.has(name)) return true;
-  return !NOT_CREDENTIALS.has(name) && SECRET_ENDINGS.some((ending) => name.endsWith(ending));
+  let secret = keyVerdicts.get(key);
+  if (secret === undefined) {
+    const name = keyName(key);
+    secret =
+      SECRET_NAMES.has(name) ||
+      (!NOT_CREDENTIALS.has(name) && SECRET_ENDINGS.some((ending) => name.endsWith(ending)));
+    // The same few keys come again and again (`jsonrpc`, `id`, `method`, `params`, `content`):
+    // their verdict is kept, up to a bound (keys of arbitrary data must not grow it for ever).
+    if (keyVerdicts.size >= MAX_KEY_VERDICTS) keyVerdicts.clear();
+    keyVerdicts.set(key, secret);
+  }
+  return secret;
 }
+
+const keyVerdicts = new Map<string, boolean>();
+const MAX_KEY_VERDICTS = 4096;
 
 /**
  * Credentials that can hide inside a string (an error message that quotes a URL or a header):
@@ -95,12 +107,24 @@ const CREDENTIAL_IN_TEXT = /\b(bearer|dpop|basic)(\s+)(?![\w-]+=")[\w.~+/-]{16,}
 const PARAMETER_IN_TEXT =
   /([?&#])(code|access_token|refresh_token|id_token|token|client_secret|code_verifier|assertion|client_assertion|subject_token|actor_token|device_code|password|api_key)=[^&#\s"'<>]+/gi;
 
-/** `text` with the credentials it quotes replaced by `[redacted]`. */
+/** What a string must hold for each pattern above to match in it (cheap tests, run first). */
+const MIN_JWT = 25;
+const MIN_CREDENTIAL = 21;
+const SCHEME_IN_TEXT = /bearer|dpop|basic/i;
+
+/**
+ * `text` with the credentials it quotes replaced by `[redacted]`. Most strings (a method, an id, a
+ * tool's text) can hold none: a pattern runs only on a string that has what it needs (`eyJ`, an
+ * `=`, an authorization scheme's name) and is long enough.
+ */
 function scrub(text: string): string {
-  return text
-    .replace(JWT_IN_TEXT, '[redacted]')
-    .replace(CREDENTIAL_IN_TEXT, '$1$2[redacted]')
-    .replace(PARAMETER_IN_TEXT, '$1$2=[redacted]');
+  let out = text;
+  if (out.length >= MIN_JWT && out.includes('eyJ')) out = out.replace(JWT_IN_TEXT, '[redacted]');
+  if (out.length >= MIN_CREDENTIAL && SCHEME_IN_TEXT.test(out)) {
+    out = out.replace(CREDENTIAL_IN_TEXT, '$1$2[redacted]');
+  }
+  if (out.includes('=')) out = out.replace(PARAMETER_IN_TEXT, '$1$2=[redacted]');
+  return out;
 }
 
 export interface SanitizeLimits {
