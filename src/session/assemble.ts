@@ -10,6 +10,7 @@ import type { Transport } from '../wire/transport.js';
 import { ResponseCache } from './cache.js';
 import { CallbackRouter } from './callbacks.js';
 import { Calls } from './calls.js';
+import type { Revision } from '../protocol/revisions.js';
 import { RevisionChecks } from './checks.js';
 import { Lifecycle } from './lifecycle.js';
 import { ListenStreams } from './listens.js';
@@ -57,10 +58,13 @@ export function assembleSession(options: ClientSessionOptions): SessionParts {
       ? undefined
       : (options.cache ??
         new ResponseCache(options.clock === undefined ? {} : { clock: options.clock }));
-  const settings = settingsOf(options, dispatcher.requestTimeout, async (revision, method, r) => {
-    await checks.loading;
-    return checks.result(revision, method, r);
-  });
+  const settings = {
+    ...settingsOf(options, dispatcher.requestTimeout, async (revision, method, r) => {
+      await checks.loading;
+      return checks.result(revision, method, r);
+    }),
+    prepare: (revision: Revision) => checks.prepare(revision),
+  };
   const calls: Calls = new Calls({
     dispatcher,
     checks,

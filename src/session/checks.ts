@@ -40,6 +40,20 @@ export class RevisionChecks {
     this.loading.catch(() => {}); // connect() reports a failure to load
   }
 
+  /**
+   * Builds the schemas of `revision` once they have loaded, ahead of the answer that needs them:
+   * called as the negotiation request that asks for `revision` is sent. On a cold start building
+   * them takes tens of milliseconds, which then overlap the server's start-up. A failure here is
+   * left to the check of the answer, which builds them again and reports it.
+   */
+  prepare(revision: Revision): void {
+    this.loading
+      .then((module) => {
+        module.schemasFor(revision);
+      })
+      .catch(() => {});
+  }
+
   /** Adopts the negotiated revision, once the session is ready (one this client does not know gates nothing). */
   adopt(protocolVersion: string): void {
     if (!isRevision(protocolVersion)) return;

@@ -162,6 +162,9 @@ async function attemptDiscover(x: Discovery, version: string, first: boolean): P
       { _meta: modernStamp(version, x.s) },
       { timeout: Infinity },
     );
+    // Only when the answer must be 2026's: a probe in `auto` mode is mostly answered by a server
+    // of the handshake, whose revision is built instead.
+    if (!x.legacyPossible) x.s.prepare?.(version as Revision);
     const answer = x.legacyPossible ? await withinProbeTimeout(asked, x.s) : await asked;
     if (answer === PROBE_TIMED_OUT) {
       x.run.probeTimedOut = true;

@@ -32,6 +32,12 @@ export interface NegotiationSettings {
    * rejects when it does not fit, resolves with the parsed result.
    */
   readonly check: (revision: Revision, method: string, result: unknown) => Promise<unknown>;
+  /**
+   * Starts building the schemas of `revision` (once they have loaded) as a negotiation request
+   * that asks for it is sent, so that the build overlaps the server's answering instead of
+   * following it.
+   */
+  readonly prepare?: (revision: Revision) => void;
 }
 
 /** The newest of `candidates` that `allowed` names. */

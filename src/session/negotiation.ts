@@ -49,6 +49,7 @@ export async function handshake(
     { protocolVersion: requested, capabilities: s.capabilities, clientInfo: s.clientInfo },
     { timeout: Infinity },
   );
+  if (isRevision(requested)) s.prepare?.(requested);
   const late = run.late;
   let raw: unknown;
   try {
