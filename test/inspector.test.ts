@@ -335,6 +335,16 @@ describe('RecordBuilder', () => {
       params: { arguments: { token: '[redacted]' } },
     });
     expect(JSON.stringify(records)).not.toContain('hidden');
+    // The result event of the request is recorded by its type: its content is the response's
+    // message record already (messages[4]).
+    const events = records.filter((r) => r.kind === 'event' && r.actor === 'request:1');
+    expect(events.map((r) => (r.kind === 'event' ? r.event : null))).toEqual([
+      { type: 'send' },
+      { type: 'result' },
+    ]);
+    expect(messages[4]?.kind === 'message' && messages[4].message).toMatchObject({
+      result: { content: [] },
+    });
   });
 });
 

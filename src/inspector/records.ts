@@ -36,7 +36,11 @@ export type InspectorRecord =
       readonly event: string;
       readonly context: Sanitized;
     }
-  /** An event delivered to an actor (JSON-RPC messages are `message` records instead). */
+  /**
+   * An event delivered to an actor (JSON-RPC messages are `message` records instead). A request's
+   * `result` event is recorded by its type alone: the result is the content of the response's
+   * `message` record already.
+   */
   | {
       readonly kind: 'event';
       readonly session: string;
@@ -283,6 +287,9 @@ export class RecordBuilder {
     }
     if (actor === 'dispatcher' && e.type === 'exception') {
       return [{ kind: 'exception', session, t, error: sanitize(e.error) }];
+    }
+    if (e.type === 'result' && 'result' in e) {
+      return [{ kind: 'event', session, t, actor, event: { type: 'result' } }];
     }
     return [{ kind: 'event', session, t, actor, event: sanitize(e, { maxString: 512 }) }];
   }
