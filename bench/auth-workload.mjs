@@ -18,9 +18,9 @@
 // client's share) per call; ratios and differences are taken between blocks of the same round, and
 // a repetition's figure is the median over its rounds. Then `wrapFetch` alone (measureWrap).
 
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startListening } from './server-process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -38,38 +38,24 @@ const CLIENT_SECRET = 'bench-secret';
 
 /** Starts bench/auth-http-server.mjs; resolves with its URLs once it listens. */
 export function startAuthServer() {
-  const child = spawn(process.execPath, [path.join(here, 'auth-http-server.mjs')], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (chunk) => {
-      out += chunk.toString();
-      const m = /auth-bench listening as=(\d+) mcp=(\d+)/.exec(out);
-      if (m === null) return;
-      child.stdout.off('data', onData);
-      child.stdout.resume();
+  return startListening({
+    args: [path.join(here, 'auth-http-server.mjs')],
+    env: process.env,
+    stream: 'stdout',
+    pattern: /auth-bench listening as=(\d+) mcp=(\d+)/,
+    resolved: (m) => {
       const as = `http://127.0.0.1:${m[1]}`;
       const mcp = `http://127.0.0.1:${m[2]}`;
-      resolve({
-        pid: child.pid,
+      return {
         issuer: as,
         tokenEndpoint: `${as}/token`,
         open: `${mcp}/open/mcp`,
         protected: `${mcp}/mcp`,
         stats: async () => (await fetch(`${as}/stats`)).json(),
-        stop,
-      });
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', (code, signal) =>
-      reject(new Error(`the W6a server exited (${code ?? signal}) before listening: ${out}`)),
-    );
+      };
+    },
+    what: 'the W6a server',
+    stdin: 'pipe', // it ends when its stdin closes (this process gone)
   });
 }
 

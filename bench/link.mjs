@@ -1,7 +1,8 @@
 // The in-process link every contender talks over, and the canned responder at its other end.
 
 // ------------------------------------------------------------------------------------------------
-// The in-process byte duplex: what one end writes, the other receives in a later microtask.
+// The in-process duplex: what one end writes, the other receives in a later microtask, in
+// batches. Bytes for the framed workloads; message objects (passed by reference) for W2o's floor.
 
 export function createDuplex() {
   const make = () => ({ onData: undefined, queue: [], scheduled: false, peer: undefined });
@@ -117,36 +118,4 @@ export function startResponder(end) {
       for (let i = 0; i < all.length; i += 2) answerCall(all[i], { text: all[i + 1] });
     },
   };
-}
-
-// ------------------------------------------------------------------------------------------------
-// The in-process object link of W2o: what one end writes (a message object, by reference), the
-// other receives in a later microtask, in batches, as the libraries' in-memory transports do.
-
-export function createObjectLink() {
-  const make = () => ({ onMessage: undefined, queue: [], scheduled: false, peer: undefined });
-  const a = make();
-  const b = make();
-  a.peer = b;
-  b.peer = a;
-  const drain = (end) => {
-    end.scheduled = false;
-    const q = end.queue;
-    end.queue = [];
-    for (const m of q) end.onMessage(m);
-  };
-  const api = (end) => ({
-    write(m) {
-      const peer = end.peer;
-      peer.queue.push(m);
-      if (!peer.scheduled) {
-        peer.scheduled = true;
-        queueMicrotask(() => drain(peer));
-      }
-    },
-    set onMessage(fn) {
-      end.onMessage = fn;
-    },
-  });
-  return [api(a), api(b)];
 }

@@ -55,13 +55,7 @@ if (typeof gc !== 'function') {
   process.exit(2);
 }
 
-import {
-  cannedAnswer,
-  createDuplex,
-  createObjectLink,
-  lineSplitter,
-  startResponder,
-} from './link.mjs';
+import { cannedAnswer, createDuplex, lineSplitter, startResponder } from './link.mjs';
 import {
   childProcesses,
   startCannedHttpServer,
@@ -186,38 +180,21 @@ const contenders = {
 };
 
 // W2o: each library's own in-memory (object) transport pair, the canned answers on the server
-// side; the floor on a minimal object link (bench/link.mjs). Messages pass by reference.
+// side; the floor on the in-process duplex of bench/link.mjs, carrying message objects by reference.
 const answerObject = (m) => (m.id === undefined ? undefined : cannedAnswer(m));
 
 async function objectFloor() {
-  const [clientEnd, serverEnd] = createObjectLink();
-  serverEnd.onMessage = (m) => {
+  const [clientEnd, serverEnd] = createDuplex();
+  serverEnd.onData = (m) => {
     const answer = answerObject(m);
     if (answer !== undefined) serverEnd.write(answer);
   };
-  const pending = new Map();
-  let nextId = 0;
-  clientEnd.onMessage = (m) => {
-    const p = pending.get(m.id);
-    if (p === undefined) return;
-    pending.delete(m.id);
-    if (m.error !== undefined) p.reject(new Error(m.error.message));
-    else p.resolve(m.result);
-  };
-  const request = (method, params) =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      clientEnd.write({ jsonrpc: '2.0', id, method, params });
-    });
-  await request('initialize', {
-    protocolVersion: '2025-11-25',
-    capabilities: {},
-    clientInfo: { name: 'floor', version: '1' },
-  });
+  const rpc = floorRpc((m) => clientEnd.write(m));
+  clientEnd.onData = (m) => rpc.receive(m);
+  await rpc.request('initialize', initializeParams);
   clientEnd.write({ jsonrpc: '2.0', method: 'notifications/initialized' });
   return {
-    start: (args) => request('tools/call', { name: 'echo', arguments: args }),
+    start: (args) => rpc.request('tools/call', { name: 'echo', arguments: args }),
     close: async () => {},
   };
 }
@@ -490,6 +467,19 @@ async function using(connection, body) {
 // ------------------------------------------------------------------------------------------------
 // Workloads. Each returns a number (ms, or bytes for the heap figure).
 
+/** W2 and W2o: 10,000 calls at once on `client`, timed to the last result, checked after. */
+async function concurrentCalls(client) {
+  for (let i = 0; i < 500; i++) check(textOf(await client.start({ text: `w${i}` })), `w${i}`);
+  const t0 = performance.now();
+  const all = [];
+  for (let i = 0; i < 10_000; i++) all.push(client.start({ text: `c${i}` }));
+  const results = await Promise.all(all);
+  const ms = performance.now() - t0;
+  results.forEach((r, i) => check(textOf(r), `c${i}`));
+  await client.close();
+  return ms;
+}
+
 const workloads = {
   async W1(name) {
     const { client } = await setup(name);
@@ -501,28 +491,10 @@ const workloads = {
     return ms;
   },
   async W2(name) {
-    const { client } = await setup(name);
-    for (let i = 0; i < 500; i++) check(textOf(await client.start({ text: `w${i}` })), `w${i}`);
-    const t0 = performance.now();
-    const all = [];
-    for (let i = 0; i < 10_000; i++) all.push(client.start({ text: `c${i}` }));
-    const results = await Promise.all(all);
-    const ms = performance.now() - t0;
-    results.forEach((r, i) => check(textOf(r), `c${i}`));
-    await client.close();
-    return ms;
+    return concurrentCalls((await setup(name)).client);
   },
   async W2o(name) {
-    const client = await objectContenders[name]();
-    for (let i = 0; i < 500; i++) check(textOf(await client.start({ text: `w${i}` })), `w${i}`);
-    const t0 = performance.now();
-    const all = [];
-    for (let i = 0; i < 10_000; i++) all.push(client.start({ text: `c${i}` }));
-    const results = await Promise.all(all);
-    const ms = performance.now() - t0;
-    results.forEach((r, i) => check(textOf(r), `c${i}`));
-    await client.close();
-    return ms;
+    return concurrentCalls(await objectContenders[name]());
   },
   async W2heap(name) {
     const { client, responder } = await setup(name);
@@ -609,6 +581,22 @@ const cannedEcho = [(text) => ({ text }), (text) => text];
 /** The canned responder of link.mjs as a stdio server process (bench/canned-stdio-server.mjs). */
 const cannedServer = { ...stdioServer, args: [path.join(here, 'canned-stdio-server.mjs')] };
 
+/**
+ * W6 and W6c: `warm` then `timed` sequential calls over Streamable HTTP; for mcp-actors the same
+ * again on the global `fetch` (the figure `<cpuKey> global fetch`).
+ */
+async function httpCalls(real, name, url, warm, timed, [args, expected], cpuKey) {
+  const measure = (open, key) =>
+    using(open, async (c) => {
+      for (let i = 0; i < warm; i++) check(textOf(await c.call(args(`w${i}`))), expected(`w${i}`));
+      return timedCalls(c, timed, args, expected, key);
+    });
+  const measured = await measure(await real[name].http(url), cpuKey);
+  if (name !== 'mcp-actors') return measured;
+  const global = await measure(await real[name].httpGlobalFetch(url), `${cpuKey} global fetch`);
+  return { value: measured.value, extra: { ...measured.extra, ...global.extra } };
+}
+
 // W5–W7: real transports against server-everything, whose echo tool answers `Echo: <message>`;
 // W5c against the canned responder over stdio.
 const realWorkloads = {
@@ -626,29 +614,10 @@ const realWorkloads = {
     });
   },
   async W6(real, name, url) {
-    const measured = await using(await real[name].http(url), async (c) => {
-      for (let i = 0; i < 30; i++) check(textOf(await c.call({ message: `w${i}` })), `Echo: w${i}`);
-      return timedCalls(c, 300, ...everythingEcho, 'W6cpu');
-    });
-    if (name !== 'mcp-actors') return measured;
-    // mcp-actors on the global fetch as well, for comparison (the row "W6cpu global fetch").
-    const global = await using(await real[name].httpGlobalFetch(url), async (c) => {
-      for (let i = 0; i < 30; i++) check(textOf(await c.call({ message: `w${i}` })), `Echo: w${i}`);
-      return timedCalls(c, 300, ...everythingEcho, 'W6cpu global fetch');
-    });
-    return { value: measured.value, extra: { ...measured.extra, ...global.extra } };
+    return httpCalls(real, name, url, 30, 300, everythingEcho, 'W6cpu');
   },
   async W6c(real, name, url) {
-    const measured = await using(await real[name].http(url), async (c) => {
-      for (let i = 0; i < 500; i++) check(textOf(await c.call({ text: `w${i}` })), `w${i}`);
-      return timedCalls(c, 3000, ...cannedEcho, 'W6ccpu');
-    });
-    if (name !== 'mcp-actors') return measured;
-    const global = await using(await real[name].httpGlobalFetch(url), async (c) => {
-      for (let i = 0; i < 500; i++) check(textOf(await c.call({ text: `w${i}` })), `w${i}`);
-      return timedCalls(c, 3000, ...cannedEcho, 'W6ccpu global fetch');
-    });
-    return { value: measured.value, extra: { ...measured.extra, ...global.extra } };
+    return httpCalls(real, name, url, 500, 3000, cannedEcho, 'W6ccpu');
   },
   async W7(real, name) {
     // Dominated by the server's own start-up, which scatters: the median of three starts.

@@ -32,35 +32,56 @@ export const stdioServer = {
 };
 
 /**
- * Starts server-everything's Streamable HTTP server on 127.0.0.1 and a free port; resolves once it
- * listens (the preload prints the port on stderr). `stop()` ends it and waits for its exit.
+ * Starts a server process and resolves once it says it listens: `pattern` matched on its
+ * `stream` (stdout or stderr) gives `resolved(match)` the rest of what the caller gets beside
+ * `pid` and `stop()` (which ends the process and waits for its exit). `stdin: 'pipe'` for a
+ * server that ends when its stdin closes. Shared by the benchmark's server processes.
  */
-export function startHttpServer() {
-  const child = spawn(process.execPath, ['--import', preload, serverEverything, 'streamableHttp'], {
+export function startListening({ args, env, stream, pattern, resolved, what, stdin = 'ignore' }) {
+  const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...childEnv, PORT: '0', HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    env,
+    stdio: [
+      stdin,
+      stream === 'stdout' ? 'pipe' : 'ignore',
+      stream === 'stderr' ? 'pipe' : 'inherit',
+    ],
   });
   const exited = new Promise((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   };
+  const out = child[stream];
   return new Promise((resolve, reject) => {
-    let stderr = '';
+    let text = '';
     const onData = (chunk) => {
-      stderr += chunk.toString();
-      const match = /mcp-actors-test listening on 127\.0\.0\.1:(\d+)/.exec(stderr);
-      if (match !== null) {
-        child.stderr.off('data', onData);
-        child.stderr.resume();
-        resolve({ url: `http://127.0.0.1:${match[1]}/mcp`, pid: child.pid, stop });
-      }
+      text += chunk.toString();
+      const match = pattern.exec(text);
+      if (match === null) return;
+      out.off('data', onData);
+      out.resume();
+      resolve({ ...resolved(match), pid: child.pid, stop });
     };
-    child.stderr.on('data', onData);
+    out.on('data', onData);
     child.once('exit', (code, signal) =>
-      reject(new Error(`the HTTP server exited (${code ?? signal}) before listening: ${stderr}`)),
+      reject(new Error(`${what} exited (${code ?? signal}) before listening: ${text}`)),
     );
+  });
+}
+
+/**
+ * Starts server-everything's Streamable HTTP server on 127.0.0.1 and a free port; resolves once it
+ * listens (the preload prints the port on stderr). `stop()` ends it and waits for its exit.
+ */
+export function startHttpServer() {
+  return startListening({
+    args: ['--import', preload, serverEverything, 'streamableHttp'],
+    env: { ...childEnv, PORT: '0', HOST: '127.0.0.1' },
+    stream: 'stderr',
+    pattern: /mcp-actors-test listening on 127\.0\.0\.1:(\d+)/,
+    resolved: (m) => ({ url: `http://127.0.0.1:${m[1]}/mcp` }),
+    what: 'the HTTP server',
   });
 }
 
@@ -100,30 +121,12 @@ export function childProcesses() {
  * port; resolves once it listens. `stop()` ends it and waits for its exit.
  */
 export function startCannedHttpServer() {
-  const child = spawn(process.execPath, [path.join(root, 'bench/canned-http-server.mjs')], {
-    cwd: root,
+  return startListening({
+    args: [path.join(root, 'bench/canned-http-server.mjs')],
     env: childEnv,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (chunk) => {
-      out += chunk.toString();
-      const match = /listening (\d+)/.exec(out);
-      if (match !== null) {
-        child.stdout.off('data', onData);
-        child.stdout.resume();
-        resolve({ url: `http://127.0.0.1:${match[1]}/mcp`, pid: child.pid, stop });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', (code, signal) =>
-      reject(new Error(`the canned HTTP server exited (${code ?? signal}) before listening`)),
-    );
+    stream: 'stdout',
+    pattern: /listening (\d+)/,
+    resolved: (m) => ({ url: `http://127.0.0.1:${m[1]}/mcp` }),
+    what: 'the canned HTTP server',
   });
 }
