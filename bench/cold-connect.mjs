@@ -33,6 +33,7 @@ if (process.argv[2] === '--sample') {
         clientEnd.onData = (chunk) => sink.data(chunk);
       },
       write: (chunk) => clientEnd.write(chunk),
+      writeText: (text) => clientEnd.write(Buffer.from(text)), // Node's encoding, as the others'
       close: async () => {},
     });
   };

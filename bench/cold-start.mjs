@@ -44,6 +44,7 @@ if (which === 'mcp-actors') {
       end(sink);
     },
     write: (chunk) => clientEnd.write(chunk),
+    writeText: (text) => clientEnd.write(Buffer.from(text)), // Node's encoding, as the others'
     close: async () => {},
   };
   const end = (sink) => {

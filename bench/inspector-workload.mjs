@@ -61,6 +61,9 @@ async function open(lib, inspect) {
     write(chunk) {
       clientEnd.write(chunk);
     },
+    writeText(text) {
+      clientEnd.write(Buffer.from(text)); // Node's encoding, as the other contenders'
+    },
     async close() {},
   };
   const session = lib.createClientSession({

@@ -20,6 +20,9 @@ const session = createClientSession({
     write(chunk) {
       clientEnd.write(chunk);
     },
+    writeText(text) {
+      clientEnd.write(Buffer.from(text)); // Node's encoding, as the other contenders'
+    },
     async close() {},
   }),
   mode: 'legacy',

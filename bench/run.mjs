@@ -113,6 +113,11 @@ async function connectMcpActors(end, createClientSession, createFramedTransport)
     write(chunk) {
       end.write(chunk);
     },
+    // Text encoded by Node (as the SDK contenders' `Buffer.from`, and as mcp-actors' own Node
+    // stream channel does), not by `TextEncoder`.
+    writeText(text) {
+      end.write(Buffer.from(text));
+    },
     async close() {},
   };
   // The same handshake as the SDKs (no era probe); results validated with the typed API.
