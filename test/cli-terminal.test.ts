@@ -544,8 +544,14 @@ describe('mcp-actors shell at a terminal', () => {
     const logged = (s: string): number =>
       s.match(/^\d\d:\d\d:\d\d {2}notifications\/message {2}\w+: /gm)?.length ?? 0;
     const before = logged(t.screen());
-    const printed = await t.until('a log message while typing', (s) => logged(s) > before);
-    const lines = printed.split('\n').filter((l) => l.trim() !== '');
+    // The message (on stderr) and the prompt drawn again below it (readline's output) are two
+    // writes: the screen is read once both have landed.
+    const linesOf = (s: string): string[] => s.split('\n').filter((l) => l.trim() !== '');
+    const printed = await t.until(
+      'a log message while typing, the line typed below it',
+      (s) => logged(s) > before && linesOf(s).at(-1) === `${PROMPT} call ec`,
+    );
+    const lines = linesOf(printed);
     expect(lines.at(-1)).toBe(`${PROMPT} call ec`);
     expect(lines.at(-2)).toMatch(/^\d\d:\d\d:\d\d {2}notifications\/message {2}\w+: \w+[ -]level/);
     // Ctrl-C drops what was typed, and the session stays.
