@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDuplex, startResponder } from './link.mjs';
+import { channelOf, createDuplex, startResponder } from './link.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -28,14 +28,7 @@ if (process.argv[2] === '--sample') {
     }
     const [clientEnd, serverEnd] = createDuplex();
     startResponder(serverEnd);
-    return createFramedTransport({
-      start: (sink) => {
-        clientEnd.onData = (chunk) => sink.data(chunk);
-      },
-      write: (chunk) => clientEnd.write(chunk),
-      writeText: (text) => clientEnd.write(Buffer.from(text)), // Node's encoding, as the others'
-      close: async () => {},
-    });
+    return createFramedTransport(channelOf(clientEnd));
   };
   const connectOnce = async () => {
     const inner = transport();

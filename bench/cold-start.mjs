@@ -5,7 +5,7 @@
 // Usage: node bench/cold-start.mjs <floor|mcp-actors|sdk-v1|client-v2>
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDuplex, lineSplitter, startResponder } from './link.mjs';
+import { channelOf, createDuplex, lineSplitter, startResponder } from './link.mjs';
 
 // BENCH_CHECKOUT: the checkout whose build is measured (bench/run.mjs's baseline); this one by default.
 const root =
@@ -39,19 +39,8 @@ if (which === 'mcp-actors') {
     path.join(root, 'dist/bundle/src/index.js')
   );
   imported = performance.now();
-  const channel = {
-    start: (sink) => {
-      end(sink);
-    },
-    write: (chunk) => clientEnd.write(chunk),
-    writeText: (text) => clientEnd.write(Buffer.from(text)), // Node's encoding, as the others'
-    close: async () => {},
-  };
-  const end = (sink) => {
-    clientEnd.onData = (chunk) => sink.data(chunk);
-  };
   const session = createClientSession({
-    transport: createFramedTransport(channel),
+    transport: createFramedTransport(channelOf(clientEnd)),
     mode: 'legacy',
   });
   await session.connect();

@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDuplex, startResponder } from './link.mjs';
+import { channelOf, createDuplex, startResponder } from './link.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -54,20 +54,8 @@ function openPage(url) {
 async function open(lib, inspect) {
   const [clientEnd, serverEnd] = createDuplex();
   startResponder(serverEnd);
-  const channel = {
-    start(sink) {
-      clientEnd.onData = (chunk) => sink.data(chunk);
-    },
-    write(chunk) {
-      clientEnd.write(chunk);
-    },
-    writeText(text) {
-      clientEnd.write(Buffer.from(text)); // Node's encoding, as the other contenders'
-    },
-    async close() {},
-  };
   const session = lib.createClientSession({
-    transport: lib.createFramedTransport(channel),
+    transport: lib.createFramedTransport(channelOf(clientEnd)),
     mode: 'legacy',
     ...(inspect === undefined ? {} : { inspect }),
   });

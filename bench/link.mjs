@@ -32,6 +32,26 @@ export function createDuplex() {
   return [api(a), api(b)];
 }
 
+/**
+ * mcp-actors' `ByteChannel` over one end of the duplex, its text encoded by Node (`writeText`
+ * with `Buffer.from`), as the floor's and the SDK contenders' framing and mcp-actors' own Node
+ * stream channel encode.
+ */
+export function channelOf(end) {
+  return {
+    start(sink) {
+      end.onData = (chunk) => sink.data(chunk);
+    },
+    write(chunk) {
+      end.write(chunk);
+    },
+    writeText(text) {
+      end.write(Buffer.from(text));
+    },
+    async close() {},
+  };
+}
+
 /** Linear newline splitting over Buffers, shared by the responder and the floor. */
 export function lineSplitter(onLine) {
   let parts = [];

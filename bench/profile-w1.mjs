@@ -6,25 +6,14 @@
 // (npm run build first: it profiles dist/, what users run.)
 
 import { createClientSession, createFramedTransport } from '../dist/bundle/src/index.js';
-import { createDuplex, startResponder } from './link.mjs';
+import { channelOf, createDuplex, startResponder } from './link.mjs';
 
 const CALLS = Number(process.env.PROFILE_CALLS ?? 50_000);
 
 const [clientEnd, serverEnd] = createDuplex();
 startResponder(serverEnd);
 const session = createClientSession({
-  transport: createFramedTransport({
-    start(sink) {
-      clientEnd.onData = (chunk) => sink.data(chunk);
-    },
-    write(chunk) {
-      clientEnd.write(chunk);
-    },
-    writeText(text) {
-      clientEnd.write(Buffer.from(text)); // Node's encoding, as the other contenders'
-    },
-    async close() {},
-  }),
+  transport: createFramedTransport(channelOf(clientEnd)),
   mode: 'legacy',
 });
 await session.connect();

@@ -55,7 +55,7 @@ if (typeof gc !== 'function') {
   process.exit(2);
 }
 
-import { cannedAnswer, createDuplex, lineSplitter, startResponder } from './link.mjs';
+import { cannedAnswer, channelOf, createDuplex, lineSplitter, startResponder } from './link.mjs';
 import {
   childProcesses,
   startCannedHttpServer,
@@ -106,20 +106,7 @@ function mcpActorsOf({ createClientSession, createFramedTransport }) {
 }
 
 async function connectMcpActors(end, createClientSession, createFramedTransport) {
-  const channel = {
-    start(sink) {
-      end.onData = (chunk) => sink.data(chunk);
-    },
-    write(chunk) {
-      end.write(chunk);
-    },
-    // Text encoded by Node (as the SDK contenders' `Buffer.from`, and as mcp-actors' own Node
-    // stream channel does), not by `TextEncoder`.
-    writeText(text) {
-      end.write(Buffer.from(text));
-    },
-    async close() {},
-  };
+  const channel = channelOf(end);
   // The same handshake as the SDKs (no era probe); results validated with the typed API.
   const session = createClientSession({
     transport: createFramedTransport(channel),

@@ -2,10 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../src/cli/run.js';
+import { runInProcess, type Outcome } from './support/cli-in-process.js';
 
 /**
  * `mcp-actors --config <file>` end to end: the CLI runs from source as its own process against
@@ -43,12 +42,6 @@ const memory = {
 };
 const both = configFile('mcp.json', { everything, memory });
 
-interface Outcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the CLI from source to the end, with the variables of `ENV`; stdin is not a terminal. */
 function cli(...args: string[]): Promise<Outcome> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
@@ -63,29 +56,9 @@ function cli(...args: string[]): Promise<Outcome> {
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
-/** Runs the CLI's runner in this process (for what starts no server). */
-async function inProcess(...args: string[]): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void): Writable =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        append(chunk.toString());
-        callback();
-      },
-    });
-  const code = await run(args, {
-    stdout: sink((t) => (stdout += t)),
-    stderr: sink((t) => (stderr += t)),
-    stdin: Readable.from([]),
-    cwd: scratch,
-    env: ENV,
-    onSignal: () => () => {},
-    exitNow: (c) => {
-      throw new Error(`exitNow(${c})`);
-    },
-  });
-  return { code, stdout, stderr };
+/** Runs the CLI's runner in this process (for what starts no server), in the scratch directory. */
+function inProcess(...args: string[]): Promise<Outcome> {
+  return runInProcess(args, { cwd: scratch, env: ENV });
 }
 
 describe('--config with --server: every command on that server', () => {

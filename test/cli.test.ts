@@ -12,11 +12,10 @@ import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { run } from '../src/cli/run.js';
+import { runInProcess, type Outcome } from './support/cli-in-process.js';
 import { startHttpServerProcess, type HttpServerProcess } from './support/http-server-process.js';
 import {
   DEFAULT_ACCOUNT_ID,
@@ -39,12 +38,6 @@ const serverEverything = path.join(
   'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
 );
 const everything = ['--', process.execPath, serverEverything, 'stdio'];
-
-interface Outcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 interface Running {
   readonly child: ReturnType<typeof spawn>;
@@ -95,45 +88,16 @@ function start(args: readonly string[], env: Record<string, string> = {}): Runni
   };
 }
 
-/** How {@link inProcess} runs: the environment, and whether stdin and stderr say they are a terminal. */
-interface InProcessOptions {
-  readonly env?: Record<string, string>;
-  readonly terminal?: boolean;
-}
-
-/**
- * Runs the CLI's runner in this process, with in-memory streams (for what starts no server, or
- * to play a terminal).
- */
-async function inProcess(
+/** Runs the CLI's runner in this process, from the project's root; `env` adds to this process's. */
+function inProcess(
   args: readonly string[],
-  options: InProcessOptions = {},
+  options: { readonly env?: Record<string, string>; readonly terminal?: boolean } = {},
 ): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const tty = options.terminal === true ? { isTTY: true, columns: 100 } : {};
-  const sink = (append: (text: string) => void): Writable =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        append(chunk.toString());
-        callback();
-      },
-    });
-  const code = await run(args, {
-    stdout: sink((t) => (stdout += t)),
-    stderr: Object.assign(
-      sink((t) => (stderr += t)),
-      tty,
-    ),
-    stdin: Object.assign(Readable.from([]), tty),
+  return runInProcess(args, {
     cwd: root,
     ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),
-    onSignal: () => () => {},
-    exitNow: (c) => {
-      throw new Error(`exitNow(${c})`);
-    },
+    ...(options.terminal === undefined ? {} : { terminal: options.terminal }),
   });
-  return { code, stdout, stderr };
 }
 
 /** Runs the CLI to the end. */
