@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createActor, type Actor } from 'xstate';
 import { stdioProcessMachine } from '../../machines/stdio-process.js';
 import type { TransportHandlers } from '../wire/transport.js';
+import { SystemOwners } from '../core/system-owners.js';
 import { ServerExitedError, StdoutClosedError } from './stdio-errors.js';
 import { signalGroup, type StderrTail, type StdioServerParameters } from './stdio-spawn.js';
 
@@ -23,17 +24,9 @@ interface Exit {
 type ProcessAction =
   'closeStdin' | 'terminateGroup' | 'killGroup' | 'reapAndReport' | 'reportOutputClosed';
 
-/**
- * The process of each process actor's system (each actor is the root of a system of its own), so
- * that one provided machine serves every process: `provide` copies the machine's state nodes.
- */
-const processes = new WeakMap<object, ServerProcess>();
-
-function processOf(system: object): ServerProcess {
-  const owner = processes.get(system);
-  if (owner === undefined) throw new Error('A process actor ran outside its transport.');
-  return owner;
-}
+/** The process of each process actor's system (see `SystemOwners`). */
+const processes = new SystemOwners<ServerProcess>('A process actor ran outside its transport.');
+const processOf = (system: object): ServerProcess => processes.of(system);
 
 const act =
   (action: ProcessAction) =>
@@ -96,7 +89,7 @@ export class ServerProcess {
       termGrace: params.termGraceMs ?? 2_000,
     };
     const actor = createActor(processMachine);
-    processes.set(actor.system, this);
+    processes.claim(actor.system, this);
     this.#actor = actor;
     actor.start();
     proc.on('exit', (code, signal) => {

@@ -29,22 +29,15 @@ import { discover, handshake, probe } from './negotiation.js';
 import { ConnectTimeoutError } from './negotiation-errors.js';
 import { negotiationRun, type NegotiationSettings } from './negotiation-settings.js';
 import { adoptable } from './support.js';
+import { SystemOwners } from '../core/system-owners.js';
 import type { ClientSessionOptions } from './types.js';
 
 /** The negotiation steps the connection machine invokes. */
 type NegotiationStep = 'handshake' | 'discover' | 'adopt';
 
-/**
- * The session of each connection actor's system: every session's connection actor is the root of
- * a system of its own, so the steps find their session by the system they run in.
- */
-const lifecycles = new WeakMap<object, Lifecycle>();
-
-function lifecycleOf(system: object): Lifecycle {
-  const lifecycle = lifecycles.get(system);
-  if (lifecycle === undefined) throw new Error('A connection actor ran outside its session.');
-  return lifecycle;
-}
+/** The session of each connection actor's system (see `SystemOwners`). */
+const lifecycles = new SystemOwners<Lifecycle>('A connection actor ran outside its session.');
+const lifecycleOf = (system: object): Lifecycle => lifecycles.of(system);
 
 /**
  * The connection machine with the negotiation steps and the transport close, provided once for
@@ -133,7 +126,7 @@ export class Lifecycle {
       clock: options.clock ?? systemClock,
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
-    lifecycles.set(this.actor.system, this);
+    lifecycles.claim(this.actor.system, this);
     this.actor.subscribe({
       next: (snapshot) => this.#enter(topState(snapshot.value)),
       error: () => {},
