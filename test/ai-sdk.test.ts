@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateText, stepCountIs } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +18,7 @@ import {
 } from '../src/index.js';
 import { createStdioTransport } from '../src/node/index.js';
 import { startScriptedServer } from '../src/testing/index.js';
+import { serverEverything, serverScript } from './support/servers.js';
 
 /**
  * The AI SDK bridge in the AI SDK's own tool loop: `generateText` with the SDK's mock language
@@ -26,12 +26,6 @@ import { startScriptedServer } from '../src/testing/index.js';
  * `@modelcontextprotocol/server-everything` over stdio through a `ClientSession`. What the model
  * receives at each step is what the SDK's model interface was called with.
  */
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const serverEverything = path.join(
-  root,
-  'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
-);
 
 /** A transport that records what the client sends through it. */
 function recording(inner: Transport, sent: JsonRpcMessage[]): Transport {
@@ -280,9 +274,7 @@ describe('mcpTools over a session group (server-everything and server-memory ove
           transport: () =>
             createStdioTransport({
               command: process.execPath,
-              args: [
-                path.join(root, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js'),
-              ],
+              args: [serverScript('server-memory')],
               env: { MEMORY_FILE_PATH: path.join(dir, 'memory.json') },
             }),
         },

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runInProcess, type Outcome } from './support/cli-in-process.js';
+import { serverScript } from './support/servers.js';
 
 /**
  * `mcp-actors --config <file>` end to end: the CLI runs from source as its own process against
@@ -14,16 +15,14 @@ import { runInProcess, type Outcome } from './support/cli-in-process.js';
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = (pkg: string) =>
-  path.join(root, 'node_modules/@modelcontextprotocol', pkg, 'dist/index.js');
 const scratch = mkdtempSync(path.join(tmpdir(), 'mcp-actors-cli-config-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** The variables the configuration files refer to. */
 const ENV = {
   NODE: process.execPath,
-  EVERYTHING: bin('server-everything'),
-  MEMORY: bin('server-memory'),
+  EVERYTHING: serverScript('server-everything'),
+  MEMORY: serverScript('server-memory'),
   DATA: scratch,
 };
 

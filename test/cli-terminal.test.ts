@@ -12,6 +12,7 @@ import {
   type AuthorizationServer,
   type ProtectedMcpServer,
 } from './support/oauth-server.js';
+import { serverEverything } from './support/servers.js';
 
 /**
  * The `mcp-actors` CLI at a real terminal: a pseudo-terminal (node-pty) whose output goes to a
@@ -21,10 +22,6 @@ import {
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const serverEverything = path.join(
-  root,
-  'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
-);
 
 /** Quotes one word for sh. */
 const q = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;

@@ -24,6 +24,7 @@ import {
   type AuthorizationServer,
   type ProtectedMcpServer,
 } from './support/oauth-server.js';
+import { serverEverything } from './support/servers.js';
 
 /**
  * The `mcp-actors` command line, end to end: the CLI runs from source (node --import tsx) as its
@@ -33,10 +34,6 @@ import {
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const serverEverything = path.join(
-  root,
-  'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
-);
 const everything = ['--', process.execPath, serverEverything, 'stdio'];
 
 interface Running {

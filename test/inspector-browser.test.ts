@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -27,6 +25,7 @@ import {
   startAuthorizationServer,
   startProtectedMcpServer,
 } from './support/oauth-server.js';
+import { serverEverything } from './support/servers.js';
 
 /**
  * The offline inspector in a real browser: headless Chromium (the build shipped in the
@@ -39,12 +38,6 @@ import {
  * `describeMachine` of the same machine (a box per state, a label per transition). The pictures
  * in docs/ are taken by scripts/inspector-screenshots.ts.
  */
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const serverEverything = path.join(
-  root,
-  'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
-);
 
 let browser: Browser | undefined;
 let inspector: Inspector | undefined;

@@ -27,14 +27,11 @@ import * as esbuild from 'esbuild';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memberDocs, REVISION_DOCS } from './support/type-docs.js';
+import { serverEverything } from './support/servers.js';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = path.join(root, 'test/fixtures/consumer');
-const serverEverything = path.join(
-  root,
-  'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
-);
 
 interface PackageJson {
   version: string;

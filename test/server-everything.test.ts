@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createClientSession,
@@ -9,6 +7,7 @@ import {
 } from '../src/index.js';
 import { createNodeFetch, createStdioTransport } from '../src/node/index.js';
 import { startHttpServerProcess, type HttpServerProcess } from './support/http-server-process.js';
+import { serverEverything } from './support/servers.js';
 
 /**
  * Against the real `@modelcontextprotocol/server-everything` (a devDependency), over stdio and over
@@ -17,12 +16,6 @@ import { startHttpServerProcess, type HttpServerProcess } from './support/http-s
  * with output validation and progress, the server's requests for sampling, roots and elicitation
  * answered through the callbacks, cancellation.
  */
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const serverEverything = path.join(
-  root,
-  'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
-);
 
 let session: ClientSession | undefined;
 afterEach(async () => {

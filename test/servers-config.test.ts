@@ -3,7 +3,6 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createClientSession } from '../src/index.js';
 import {
@@ -12,6 +11,7 @@ import {
   ServersConfigError,
   type ServersConfigIssue,
 } from '../src/node/index.js';
+import { serverScript } from './support/servers.js';
 
 /**
  * The `mcpServers` configuration of `mcp-actors/node`: what it accepts, every problem it names
@@ -19,9 +19,6 @@ import {
  * makes (seen by a real HTTP server on 127.0.0.1), and real stdio servers started from it.
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = (pkg: string) =>
-  path.join(root, 'node_modules/@modelcontextprotocol', pkg, 'dist/index.js');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-actors-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -404,8 +401,8 @@ describe('real stdio servers from a configuration', () => {
     const servers = await loadServersConfig(file, {
       env: {
         NODE: process.execPath,
-        EVERYTHING: bin('server-everything'),
-        MEMORY: bin('server-memory'),
+        EVERYTHING: serverScript('server-everything'),
+        MEMORY: serverScript('server-memory'),
         DATA: dir,
       },
       stderr: (server) => stderr.push(server),

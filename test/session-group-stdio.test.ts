@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSessionGroup, type GroupEvent, type SessionGroup } from '../src/index.js';
 import { createStdioTransport, type StdioTransport } from '../src/node/index.js';
 import { createStreamableHttpTransport } from '../src/index.js';
 import { startHttpServerProcess } from './support/http-server-process.js';
+import { serverScript } from './support/servers.js';
 
 /**
  * A session group over real stdio servers (server-everything and server-memory): one is killed
@@ -14,15 +14,11 @@ import { startHttpServerProcess } from './support/http-server-process.js';
  * Everything waits on the group's events, never on time.
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = (pkg: string) =>
-  path.join(root, 'node_modules/@modelcontextprotocol', pkg, 'dist/index.js');
-
 /** A stdio transport to one of the npm servers, run by this Node. */
 function server(pkg: string, args: readonly string[] = [], env?: Record<string, string>) {
   return createStdioTransport({
     command: process.execPath,
-    args: [bin(pkg), ...args],
+    args: [serverScript(pkg), ...args],
     ...(env === undefined ? {} : { env }),
   });
 }
@@ -39,6 +35,36 @@ function next(group: SessionGroup, match: (event: GroupEvent) => boolean): Promi
       }
     });
   });
+}
+
+/** Kills the process of server `name` and waits for the group to see it go (reconnecting). */
+async function killServer(group: SessionGroup, name: string, pid: number): Promise<void> {
+  const down = next(
+    group,
+    (e) => e.type === 'status' && e.server === name && e.state.status === 'reconnecting',
+  );
+  process.kill(pid, 'SIGKILL');
+  await down;
+}
+
+/**
+ * Waits for server `name` to be ready again, on a second process of its own (`started` holds its
+ * transports), with the group listing the tools it listed `before`.
+ */
+async function serverBack(
+  group: SessionGroup,
+  name: string,
+  started: readonly StdioTransport[],
+  before: readonly string[],
+): Promise<void> {
+  await next(group, (e) => e.type === 'status' && e.server === name && e.state.status === 'ready');
+  expect(started).toHaveLength(2);
+  expect(
+    group
+      .tools()
+      .map((t) => t.name)
+      .sort(),
+  ).toEqual([...before].sort());
 }
 
 describe('session group over stdio', () => {
@@ -73,14 +99,9 @@ describe('session group over stdio', () => {
         content: [{ type: 'text', text: expect.stringContaining('hi') as unknown }],
       });
 
-      const down = next(
-        group,
-        (e) => e.type === 'status' && e.server === 'memory' && e.state.status === 'reconnecting',
-      );
       const pid = memory[0]?.pid;
       expect(pid).toBeTypeOf('number');
-      process.kill(pid as number, 'SIGKILL');
-      await down;
+      await killServer(group, 'memory', pid as number);
       expect(group.tools().some((t) => t.origin.server === 'memory')).toBe(false);
       expect(group.tools().some((t) => t.name === 'everything_echo')).toBe(true);
       await expect(group.callTool('memory_read_graph', {})).rejects.toMatchObject({
@@ -88,17 +109,7 @@ describe('session group over stdio', () => {
         server: 'memory',
       });
 
-      await next(
-        group,
-        (e) => e.type === 'status' && e.server === 'memory' && e.state.status === 'ready',
-      );
-      expect(memory).toHaveLength(2);
-      expect(
-        group
-          .tools()
-          .map((t) => t.name)
-          .sort(),
-      ).toEqual([...before].sort());
+      await serverBack(group, 'memory', memory, before);
       await expect(group.callTool('memory_read_graph', {})).resolves.toMatchObject({
         content: [{ type: 'text' }],
       });
@@ -112,7 +123,9 @@ describe('session group over stdio', () => {
 describe('session group over four real servers', () => {
   it('aggregates server-everything, server-filesystem and server-memory over stdio and server-everything over Streamable HTTP; a killed one leaves and comes back', async () => {
     writeFileSync(path.join(dir, 'note.txt'), 'a file the filesystem server lists');
-    const http = await startHttpServerProcess(bin('server-everything'), ['streamableHttp']);
+    const http = await startHttpServerProcess(serverScript('server-everything'), [
+      'streamableHttp',
+    ]);
     const files: StdioTransport[] = [];
     const group = createSessionGroup({
       servers: {
@@ -160,12 +173,7 @@ describe('session group over four real servers', () => {
       const listing = await group.callTool('files_list_directory', { path: dir });
       expect(JSON.stringify(listing.content)).toContain('note.txt');
 
-      const down = next(
-        group,
-        (e) => e.type === 'status' && e.server === 'files' && e.state.status === 'reconnecting',
-      );
-      process.kill(files[0]?.pid as number, 'SIGKILL');
-      await down;
+      await killServer(group, 'files', files[0]?.pid as number);
       expect(servers(group.tools().map((t) => t.origin.server))).toEqual([
         'everything',
         'memory',
@@ -179,17 +187,7 @@ describe('session group over four real servers', () => {
         content: [{ type: 'text' }],
       });
 
-      await next(
-        group,
-        (e) => e.type === 'status' && e.server === 'files' && e.state.status === 'ready',
-      );
-      expect(files).toHaveLength(2);
-      expect(
-        group
-          .tools()
-          .map((t) => t.name)
-          .sort(),
-      ).toEqual([...before].sort());
+      await serverBack(group, 'files', files, before);
       const again = await group.callTool('files_list_directory', { path: dir });
       expect(JSON.stringify(again.content)).toContain('note.txt');
     } finally {
