@@ -92,7 +92,7 @@ describe('packaging', () => {
     expect(manifest.peerDependencies).toEqual({ ai: '^6.0.0' });
     expect(manifest.peerDependenciesMeta).toEqual({ ai: { optional: true } });
     // The build bundles the entry and leaves `ai` to the user's install.
-    expect(manifest.scripts['build']).toMatch(/ src\/ai-sdk\/index\.ts .*--external:ai /);
+    expect(manifest.scripts['build:bundle']).toMatch(/ src\/ai-sdk\/index\.ts .*--external:ai /);
     // The version the tests run against is one the range admits.
     const installed = JSON.parse(
       readFileSync(path.join(root, 'node_modules/ai/package.json'), 'utf8'),
