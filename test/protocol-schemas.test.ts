@@ -408,12 +408,18 @@ describe('hot path', () => {
 
   it('checks 2026 JSON values without recursion in the schema', () => {
     const caps = schemasFor('2026-07-28').types['ClientCapabilities'];
-    const nested = { extensions: { 'com.example/x': { a: [{ b: { c: ['d', 1, true] } }] } } };
+    const nested = {
+      extensions: { 'com.example/x': { a: [{ b: { c: ['d', 1, 0.5, true, null] } }] } },
+    };
     expect(caps?.parse(nested)).toEqual(nested);
-    expect(caps?.safeParse({ extensions: { 'com.example/x': { a: [{ b: null }] } } }).success).toBe(
-      false,
-    );
+    // Deep inside, what is not JSON is still refused: a value JSON cannot carry, a function.
+    for (const bad of [Number.POSITIVE_INFINITY, Number.NaN, () => 1, undefined]) {
+      const value = { extensions: { 'com.example/x': { a: [{ b: [bad] }] } } };
+      expect(caps?.safeParse(value).success).toBe(false);
+    }
+    // An extension's settings are an object, not any JSON value.
     expect(caps?.safeParse({ extensions: { 'com.example/x': [] } }).success).toBe(false);
+    expect(caps?.safeParse({ extensions: { 'com.example/x': null } }).success).toBe(false);
   });
 });
 

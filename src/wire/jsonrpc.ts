@@ -38,18 +38,21 @@ export type JsonRpcResponse = JsonRpcResultResponse | JsonRpcErrorResponse;
 export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse;
 
 /**
- * Ids are values, not booleans: `0` and `""` are valid ids.
+ * Whether a value is a request id: a string or a number, as the normative schema.ts says
+ * (`string | number`; the published schema.json narrows it to integers). Ids are values, not
+ * booleans: `0` and `""` are valid ids. `null` is not (MCP forbids it), nor is a number JSON cannot
+ * carry (`NaN`, `Infinity`). The client's own ids are integers.
  *
  * @example
  * ```ts
  * import { isRequestId } from 'mcp-actors';
  *
- * console.log(isRequestId(0), isRequestId('')); // true true
- * console.log(isRequestId(null), isRequestId(1.5)); // false false
+ * console.log(isRequestId(0), isRequestId(''), isRequestId(1.5)); // true true true
+ * console.log(isRequestId(null), isRequestId(Number.NaN)); // false false
  * ```
  */
 export function isRequestId(value: unknown): value is RequestId {
-  return typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
+  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
 }
 
 /**
@@ -69,7 +72,7 @@ export function isErrorObject(value: unknown): value is JsonRpcErrorResponse['er
   return (
     typeof value === 'object' &&
     value !== null &&
-    Number.isInteger((value as { code?: unknown }).code) &&
+    Number.isFinite((value as { code?: unknown }).code) &&
     typeof (value as { message?: unknown }).message === 'string'
   );
 }

@@ -54,9 +54,8 @@ export interface RevisionSchemas {
   readonly responseResults: Readonly<Record<string, z.ZodMiniType>>;
   /**
    * What the client's answers are checked with before they are sent, by method: the results of
-   * the server requests (up to 2025-11-25) or of the input requests (2026-07-28). These are the
-   * official result types, except that an elicitation answer's `content` may hold any number
-   * (schema.ts says `number`; the generated JSON Schema says `integer`).
+   * the server requests (up to 2025-11-25) or of the input requests (2026-07-28), the official
+   * result types.
    */
   readonly clientAnswers: Readonly<Record<string, z.ZodMiniType>>;
 }
@@ -340,7 +339,7 @@ function responseResultsOf(
         resultType: z._default(z.literal('complete'), 'complete'),
         // Caching hints: absent (older servers) or negative means "stale at once" to the cache.
         ...('ttlMs' in result.shape
-          ? { ttlMs: z.optional(z.int()), cacheScope: z.optional(z.enum(['private', 'public'])) }
+          ? { ttlMs: z.optional(z.number()), cacheScope: z.optional(z.enum(['private', 'public'])) }
           : {}),
       });
     const inputRequired = z.extend(must(mrtr.InputRequiredResult, 'InputRequiredResult'), {
@@ -393,7 +392,7 @@ function clientAnswersOf(
       clientAnswers[method] = entry.result;
     }
   }
-  if (e !== undefined) clientAnswers['elicitation/create'] = e.ElicitAnswer;
+  if (e !== undefined) clientAnswers['elicitation/create'] = e.ElicitResult;
 
   return clientAnswers;
 }

@@ -81,7 +81,7 @@ export function buildContent(g: Gates, r: Registry, p: Primitives, id: Identity)
     ...id.title,
     description: z.optional(z.string()),
     mimeType: z.optional(z.string()),
-    size: z.optional(z.int()),
+    size: z.optional(z.number()),
     ...annotations,
     ...id.icons,
     ...meta,

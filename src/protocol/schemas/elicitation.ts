@@ -30,8 +30,8 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
     z.looseObject({
       type: z.literal('string'),
       ...annotated,
-      minLength: z.optional(z.int()),
-      maxLength: z.optional(z.int()),
+      minLength: z.optional(z.number()),
+      maxLength: z.optional(z.number()),
       format: z.optional(z.enum(['date', 'date-time', 'email', 'uri'])),
       ...withDefault(z.string()),
     }),
@@ -60,8 +60,8 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
   const multiSelect = {
     type: z.literal('array'),
     ...annotated,
-    minItems: z.optional(z.int()),
-    maxItems: z.optional(z.int()),
+    minItems: z.optional(z.number()),
+    maxItems: z.optional(z.number()),
     default: z.optional(z.array(z.string())),
   };
 
@@ -184,8 +184,8 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
   );
   const contentValue = newer(
     named,
-    () => z.union([z.array(z.string()), z.string(), z.int(), z.boolean()]),
-    () => z.union([z.string(), z.int(), z.boolean()]),
+    () => z.union([z.array(z.string()), z.string(), z.number(), z.boolean()]),
+    () => z.union([z.string(), z.number(), z.boolean()]),
   );
   const ElicitResult = r.def(
     'ElicitResult',
@@ -197,24 +197,6 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
       content: z.optional(z.record(z.string(), contentValue)),
     }),
   );
-
-  /**
-   * What the client's own answer is checked with before it is sent: `ElicitResult`, except that
-   * `content` may hold any number. schema.ts declares `number` there and a form may ask for a
-   * `number` field; the generated JSON Schema says `integer`, which parsing follows.
-   */
-  const ElicitAnswer = z.extend(ElicitResult, {
-    content: z.optional(
-      z.record(
-        z.string(),
-        newer(
-          named,
-          () => z.union([z.array(z.string()), z.string(), z.number(), z.boolean()]),
-          () => z.union([z.string(), z.number(), z.boolean()]),
-        ),
-      ),
-    ),
-  });
 
   let ElicitationCompleteNotification: z.ZodMiniType | undefined;
   if (g.is('2025-11-25')) {
@@ -243,7 +225,6 @@ export function buildElicitation(g: Gates, r: Registry, p: Primitives, rpc: Json
     ElicitRequestParams,
     ElicitRequest,
     ElicitResult,
-    ElicitAnswer,
     ElicitationCompleteNotification,
   };
 }

@@ -90,7 +90,7 @@ export function buildJsonRpc(g: Gates, r: Registry, p: Primitives, id: Identity)
   const result = <S extends Shape>(shape: S) => z.object({ ...resultFields, ...shape });
   /** 2026 caching hints of cacheable results. */
   const cacheable = fields(modern, () => ({
-    ttlMs: z.int().check(z.minimum(0)),
+    ttlMs: z.number().check(z.minimum(0)),
     cacheScope: z.enum(['private', 'public']),
   }));
   /** Params that are required only from `requiredSince` on. */
@@ -155,7 +155,7 @@ export function buildJsonRpc(g: Gates, r: Registry, p: Primitives, id: Identity)
   const ErrorObject = r.defIf(
     named,
     'Error',
-    z.object({ code: z.int(), message: z.string(), data: z.optional(z.unknown()) }),
+    z.object({ code: z.number(), message: z.string(), data: z.optional(z.unknown()) }),
   );
   const JSONRPCResultResponse = resultResponse(Result);
   // Up to 2025-06-18 an error response needs an `id`; later it is optional.

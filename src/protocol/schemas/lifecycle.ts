@@ -106,7 +106,7 @@ export function buildLifecycle(
     rpc.result({
       completion: z.object({
         values: modern ? z.array(z.string()).check(z.maxLength(100)) : z.array(z.string()),
-        total: z.optional(z.int()),
+        total: z.optional(z.number()),
         hasMore: z.optional(z.boolean()),
       }),
     }),

@@ -3,15 +3,19 @@ import * as z from './zod.js';
 import { only, type Gates, type Registry } from './gates.js';
 
 /**
- * A JSON value as the 2026-07-28 schema.json defines it. Note: the generated JSON Schema allows
- * only string, integer and boolean leaves (no `null`, no fractional numbers), although the
- * TypeScript source says `string | number | boolean | null`; we follow the published JSON Schema.
+ * A JSON value as the 2026-07-28 schema.ts defines it: `string | number | boolean | null`, an
+ * array or an object of JSON values. The published schema.json is narrower (string, integer and
+ * boolean leaves: no `null`, no fractions); the client accepts what schema.ts allows (see
+ * docs/negotiation.md, "Where schema.json is narrower than schema.ts").
  */
-export type JSONValue = string | number | boolean | JSONValue[] | { [key: string]: JSONValue };
+export type JSONValue =
+  string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
 
-const JSON_VALUE = 'Expected a JSON value: string, integer, boolean, array or object';
-const JSON_OBJECT = 'Expected an object of JSON values (string, integer, boolean, array, object)';
-const JSON_ARRAY = 'Expected an array of JSON values (string, integer, boolean, array, object)';
+const JSON_VALUE = 'Expected a JSON value: string, number, boolean, null, array or object';
+const JSON_OBJECT =
+  'Expected an object of JSON values (string, number, boolean, null, array, object)';
+const JSON_ARRAY =
+  'Expected an array of JSON values (string, number, boolean, null, array, object)';
 
 function isJSONValue(value: unknown): boolean {
   switch (typeof value) {
@@ -19,9 +23,12 @@ function isJSONValue(value: unknown): boolean {
     case 'boolean':
       return true;
     case 'number':
-      return Number.isInteger(value);
+      // JSON has no NaN or infinities (an overflowing literal such as 1e400 parses to Infinity).
+      return Number.isFinite(value);
     case 'object':
-      return Array.isArray(value) ? value.every(isJSONValue) : isJSONObject(value);
+      return (
+        value === null || (Array.isArray(value) ? value.every(isJSONValue) : isJSONObject(value))
+      );
     default:
       return false;
   }
@@ -38,8 +45,8 @@ function isJSONObject(value: unknown): boolean {
 }
 
 export function buildPrimitives(g: Gates, r: Registry) {
-  const RequestId = r.def('RequestId', z.union([z.string(), z.int()]));
-  const ProgressToken = r.def('ProgressToken', z.union([z.string(), z.int()]));
+  const RequestId = r.def('RequestId', z.union([z.string(), z.number()]));
+  const ProgressToken = r.def('ProgressToken', z.union([z.string(), z.number()]));
   const Cursor = r.def('Cursor', z.string());
   const Role = r.def('Role', z.enum(['assistant', 'user']));
   const LoggingLevel = r.def(

@@ -58,7 +58,7 @@ export function buildSampling(
       systemPrompt: z.optional(z.string()),
       includeContext: z.optional(z.enum(['allServers', 'none', 'thisServer'])),
       temperature: z.optional(z.number()),
-      maxTokens: z.int(),
+      maxTokens: z.number(),
       stopSequences: z.optional(z.array(z.string())),
       metadata: z.optional(modern ? p.JSONObject : p.OpenObject),
       ...fields(named, () => ({

@@ -11,7 +11,7 @@ export function buildTasks(g: Gates, r: Registry, p: Primitives, rpc: JsonRpc) {
     'TaskStatus',
     z.enum(['cancelled', 'completed', 'failed', 'input_required', 'working']),
   );
-  const TaskMetadata = r.def('TaskMetadata', z.object({ ttl: z.optional(z.int()) }));
+  const TaskMetadata = r.def('TaskMetadata', z.object({ ttl: z.optional(z.number()) }));
   r.def('RelatedTaskMetadata', z.object({ taskId: z.string() }));
   const task = {
     taskId: z.string(),
@@ -19,8 +19,8 @@ export function buildTasks(g: Gates, r: Registry, p: Primitives, rpc: JsonRpc) {
     statusMessage: z.optional(z.string()),
     createdAt: z.string(),
     lastUpdatedAt: z.string(),
-    ttl: z.nullable(z.int()),
-    pollInterval: z.optional(z.int()),
+    ttl: z.nullable(z.number()),
+    pollInterval: z.optional(z.number()),
   };
   const Task = r.def('Task', z.object(task));
   r.def('TaskAugmentedRequestParams', rpc.requestParams({ task: z.optional(TaskMetadata) }));
