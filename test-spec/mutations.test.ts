@@ -2,7 +2,9 @@
  * Hand-picked schema-invalid variants of valid messages, across all revisions: removed required
  * members, wrong types, bad enum values, wrong literals. The valid message is accepted by both the
  * official schema (ajv, formats asserted) and our zod schema; each variant is rejected by both.
- * (agreement.test.ts does this mechanically for every type; these are the readable cases.)
+ * (agreement.test.ts does this mechanically for every type; these are the readable cases.) Then
+ * variants that only the published schema.json rejects: fractions where schema.ts says `number`
+ * (see ./support/narrower.ts), which the client accepts.
  */
 import { describe, expect, it } from 'vitest';
 import type { Revision } from '../src/protocol/revisions.js';
@@ -55,7 +57,6 @@ const cases: readonly Case[] = [
     valid: { method: 'notifications/progress', params: { progressToken: 't', progress: 1 } },
     invalid: [
       ['boolean progress token', ['params', 'progressToken'], true],
-      ['fractional progress token', ['params', 'progressToken'], 1.5],
       ['missing progress', ['params', 'progress'], REMOVE],
     ],
   },
@@ -63,10 +64,7 @@ const cases: readonly Case[] = [
     revision: '2024-11-05',
     type: 'Resource',
     valid: { uri: 'file:///a.txt', name: 'a.txt', size: 10 },
-    invalid: [
-      ['fractional size', ['size'], 10.5],
-      ['missing name', ['name'], REMOVE],
-    ],
+    invalid: [['missing name', ['name'], REMOVE]],
   },
   {
     revision: '2024-11-05',
@@ -201,7 +199,6 @@ const cases: readonly Case[] = [
     invalid: [
       ['missing ttl (required, nullable)', ['ttl'], REMOVE],
       ['unknown status', ['status'], 'paused'],
-      ['fractional ttl', ['ttl'], 1.5],
     ],
   },
   {
@@ -218,10 +215,7 @@ const cases: readonly Case[] = [
     revision: '2025-11-25',
     type: 'JSONRPCErrorResponse',
     valid: { jsonrpc: '2.0', id: 1, error: { code: -32601, message: 'Method not found' } },
-    invalid: [
-      ['fractional code', ['error', 'code'], -32601.5],
-      ['missing message', ['error', 'message'], REMOVE],
-    ],
+    invalid: [['missing message', ['error', 'message'], REMOVE]],
   },
   {
     revision: '2025-11-25',
@@ -272,7 +266,6 @@ const cases: readonly Case[] = [
     },
     invalid: [
       ['negative ttlMs', ['ttlMs'], -5],
-      ['fractional ttlMs', ['ttlMs'], 0.5],
       ['missing resultType', ['resultType'], REMOVE],
       ['missing cacheScope', ['cacheScope'], REMOVE],
     ],
@@ -322,7 +315,6 @@ const cases: readonly Case[] = [
         ['completion', 'values'],
         Array.from({ length: 101 }, (_, i) => `v${i}`),
       ],
-      ['fractional total', ['completion', 'total'], 1.5],
     ],
   },
   {
@@ -439,4 +431,64 @@ describe('schema-invalid variants', () => {
       },
     );
   });
+});
+
+/** Valid where schema.ts says `number`; the published schema.json says `integer`. */
+const fractions: readonly (readonly [Revision, string, Json, Path, Json])[] = [
+  [
+    '2024-11-05',
+    'ProgressNotification',
+    { method: 'notifications/progress', params: { progressToken: 't', progress: 1 } },
+    ['params', 'progressToken'],
+    1.5,
+  ],
+  ['2024-11-05', 'Resource', { uri: 'file:///a.txt', name: 'a.txt', size: 10 }, ['size'], 10.5],
+  ['2025-11-25', 'TaskMetadata', { ttl: 60000 }, ['ttl'], 1.5],
+  [
+    '2025-11-25',
+    'JSONRPCErrorResponse',
+    { jsonrpc: '2.0', id: 1, error: { code: -32601, message: 'Method not found' } },
+    ['error', 'code'],
+    -32601.5,
+  ],
+  [
+    '2026-07-28',
+    'DiscoverResult',
+    {
+      resultType: 'complete',
+      supportedVersions: ['2026-07-28'],
+      capabilities: {},
+      ttlMs: 0,
+      cacheScope: 'public',
+    },
+    ['ttlMs'],
+    0.5,
+  ],
+  [
+    '2026-07-28',
+    'CompleteResult',
+    { resultType: 'complete', completion: { values: ['a'], total: 1 } },
+    ['completion', 'total'],
+    1.5,
+  ],
+];
+
+describe('fractions where schema.ts says number', () => {
+  it.each(
+    fractions.map(
+      ([revision, type, valid, path, value]) =>
+        [`${revision} ${type} ${path.join('.')}`, revision, type, valid, path, value] as const,
+    ),
+  )(
+    '%s: schema.json rejects, the client accepts it unchanged',
+    (_name, revision, type, valid, path, value) => {
+      const validate = oracle(revision).validator(type);
+      const schema = schemasFor(revision).types[type];
+      if (!schema) throw new Error(`no zod schema ${type}`);
+      expect(validate(valid)).toBe(true);
+      const variant = replaced(valid, path, value);
+      expect(validate(variant)).toBe(false);
+      expect(schema.parse(variant)).toEqual(variant);
+    },
+  );
 });
