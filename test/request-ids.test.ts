@@ -228,3 +228,24 @@ describe('caller-chosen request ids', () => {
     await session.close();
   });
 });
+
+describe("the server's request ids", () => {
+  it('answers a request whose id is a fraction (schema.ts: `string | number`) with that id', async () => {
+    const { session, server } = await connected({ roots: { list: () => [{ uri: 'file:///w' }] } });
+    for (const id of [1.5, -0.25]) {
+      server.send({ jsonrpc: '2.0', id, method: 'roots/list' });
+      server.send({ jsonrpc: '2.0', id: id + 10, method: 'ping' });
+    }
+    await flush();
+    const answers = server.received
+      .filter((m) => !('method' in m))
+      .sort((a, b) => Number((a as { id?: unknown }).id) - Number((b as { id?: unknown }).id));
+    expect(answers).toEqual([
+      { jsonrpc: '2.0', id: -0.25, result: { roots: [{ uri: 'file:///w' }] } },
+      { jsonrpc: '2.0', id: 1.5, result: { roots: [{ uri: 'file:///w' }] } },
+      { jsonrpc: '2.0', id: 9.75, result: {} },
+      { jsonrpc: '2.0', id: 11.5, result: {} },
+    ]);
+    await session.close();
+  });
+});

@@ -12,6 +12,7 @@
  * `test-spec/schema-ts.test.ts` finds the differences mechanically (./schema-ts.ts) and fails
  * unless they are exactly these; docs/negotiation.md lists them.
  */
+import type { ValidateFunction } from 'ajv';
 import type { Revision } from '../../src/protocol/revisions.js';
 import type { Widening } from './schema-ts.js';
 import {
@@ -168,10 +169,11 @@ export function widenedOracle(revision: Revision, entries?: Declared): Oracle {
     const validator = (type: string) => {
       const fn = ajv.getSchema(`mcp#/${defsKey}/${type}`);
       if (!fn) throw new Error(`ajv could not resolve ${revision} ${type}`);
-      return fn;
+      return fn as ValidateFunction; // the official schemas have no $async
     };
-    found = { validator, validate: (type, value) => validator(type)(value) };
-    oracles.set(key, found);
+    const made: Oracle = { validator, validate: (type, value) => validator(type)(value) };
+    oracles.set(key, made);
+    found = made;
   }
   return found;
 }
