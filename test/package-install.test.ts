@@ -233,13 +233,14 @@ describe('the packed package', () => {
     expect(pkg.types).toBe('./dist/src/index.d.ts');
     expect(shipped).toContain('dist/src/index.d.ts');
     // Shipping the JavaScript twice (tsc's output beside the bundle) adds 0.6 MB or more. The
-    // library is about 2.19 MB: declaration files 1.06 MB (the zod schemas' 0.57 MB of it), the
-    // bundle 0.77 MB (xstate's 0.1 MB in it), the docs' text 0.31 MB. The inspector page (its layout engine, ELK, is
-    // 1.5 MB of it) and the pictures of the docs are counted apart.
+    // library is about 2.31 MB: declaration files 1.07 MB (the zod schemas' 0.60 MB of it), the
+    // bundle 0.86 MB (xstate's ES module build, about 0.13 MB, is in it), the docs' text 0.33 MB.
+    // The inspector page (its layout engine, ELK, is 1.5 MB of it) and the pictures of the docs
+    // are counted apart.
     const apart = (f: { path: string }) =>
       f.path === 'dist/inspector/page.js' || f.path.endsWith('.png');
     const library = packed.files.filter((f) => !apart(f)).reduce((sum, f) => sum + f.size, 0);
-    expect(library).toBeLessThan(2_300_000);
+    expect(library).toBeLessThan(2_400_000);
     const page = packed.files.find((f) => f.path === 'dist/inspector/page.js');
     expect(page?.size).toBeLessThan(2_000_000);
   });
