@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventObject } from 'xstate';
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
-import { requestOutcomes } from '../machines/index.js';
+import { requestEventTypes, requestOutcomes } from '../machines/index.js';
 import {
   ConnectionClosedError,
   createClientSession,
@@ -100,6 +100,21 @@ const finalOf = (m: AnyMachine) =>
       .filter(([, n]) => n.type === 'final')
       .map(([k]) => k),
   );
+
+describe('requestEventTypes', () => {
+  it('names exactly the events the request machine handles, all of which the model sends', () => {
+    /** Event types with a transition in some state of a machine (its own, not xstate.*). */
+    const handled = new Set<string>();
+    const visit = (node: { on: object; states: Record<string, unknown> }): void => {
+      for (const type of Object.keys(node.on)) if (!type.startsWith('xstate.')) handled.add(type);
+      for (const child of Object.values(node.states)) visit(child as typeof node);
+    };
+    visit(requestMachine.root);
+    expect(new Set(requestEventTypes)).toEqual(handled);
+    expect(requestEventTypes).toHaveLength(handled.size); // no type listed twice
+    expect(new Set(requestEvents.map((e) => e.type))).toEqual(handled);
+  });
+});
 
 describe('request machine invariants, on every simple path', () => {
   for (const input of requestInputs) {

@@ -167,17 +167,27 @@ describe('request timeouts (fake timers)', () => {
   it('times out many requests with different deadlines, each at its own time', async () => {
     const { session } = await connected({}, silent);
     const settled: number[] = [];
-    const calls = [300, 100, 200, 100].map((timeout, i) =>
+    // Neither ascending nor descending, and the latest written last: a timer armed for the last
+    // deadline seen (or the first) instead of the earliest would miss the ones before it.
+    const calls = [200, 100, 50, 300, 100].map((timeout, i) =>
       session.request('tools/call', { i }, { timeout }).catch(() => settled.push(i)),
     );
-    await vi.advanceTimersByTimeAsync(100);
-    expect(settled.sort()).toEqual([1, 3]);
-    await vi.advanceTimersByTimeAsync(100);
-    expect(settled).toContain(2);
-    expect(settled).not.toContain(0);
-    await vi.advanceTimersByTimeAsync(100);
+    let now = 0;
+    const at = async (t: number): Promise<number[]> => {
+      await vi.advanceTimersByTimeAsync(t - now);
+      now = t;
+      return [...settled].sort();
+    };
+    expect(await at(49)).toEqual([]);
+    expect(await at(50)).toEqual([2]);
+    expect(await at(99)).toEqual([2]);
+    expect(await at(100)).toEqual([1, 2, 4]);
+    expect(await at(199)).toEqual([1, 2, 4]);
+    expect(await at(200)).toEqual([0, 1, 2, 4]);
+    expect(await at(299)).toEqual([0, 1, 2, 4]);
+    expect(await at(300)).toEqual([0, 1, 2, 3, 4]);
     await Promise.all(calls);
-    expect(settled.sort()).toEqual([0, 1, 2, 3]);
+    expect(session.dispatcher.pendingRequests).toBe(0);
     await session.close();
   });
 

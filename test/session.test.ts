@@ -143,14 +143,19 @@ describe('connection lifecycle', () => {
     await expect(connecting).rejects.toBeInstanceOf(ConnectionClosedError);
   });
 
-  it('refuses calls after close with CONNECTION_CLOSED', async () => {
-    const { session } = await connected();
+  it('refuses calls after close with CONNECTION_CLOSED; connect() still gives the handshake', async () => {
+    const { session, server } = await connected();
+    const negotiated = await session.connect(); // connected: the handshake's outcome, cached
+    expect(negotiated).toMatchObject({ era: 'legacy', protocolVersion: session.protocolVersion });
     await session.close();
     await expect(session.request('tools/list')).rejects.toMatchObject({
       code: 'CONNECTION_CLOSED',
     });
     await expect(session.notify('x')).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
-    await expect(session.connect()).resolves.toBeDefined(); // the cached handshake result
+    const written = server.received.length;
+    // The same outcome, from the cache: nothing is written to the closed transport.
+    await expect(session.connect()).resolves.toBe(negotiated);
+    expect(server.received).toHaveLength(written);
   });
 
   it('close() from preconnect ends in closed without traffic, and is safe twice', async () => {

@@ -774,15 +774,41 @@ describe('createWebSocketTransport (runtime-neutral)', () => {
     );
   });
 
-  it('checks the URL: ws/wss only (http/https mapped), no fragment', () => {
+  it('checks the URL: ws, wss, http or https, no fragment', () => {
     for (const bad of ['ftp://127.0.0.1/mcp', 'ws://127.0.0.1/mcp#x', 'not a url']) {
       expect(() => createWebSocketTransport({ url: bad, WebSocket: WsWebSocket })).toThrow(
         InvalidArgumentError,
       );
     }
-    expect(() =>
-      createWebSocketTransport({ url: 'http://127.0.0.1/mcp', WebSocket: WsWebSocket }),
-    ).not.toThrow();
+  });
+
+  it('dials ws:// for an http:// URL and wss:// for an https:// one, path and query kept', async () => {
+    expect.assertions(3);
+    const dialed: string[] = [];
+    /** A WebSocket constructor that records the URL it is given and fails at once. */
+    class Recording {
+      constructor(url: string) {
+        dialed.push(url);
+        throw new Error('recorded');
+      }
+    }
+    for (const url of ['http://127.0.0.1:8080/mcp?x=1', 'https://example.com/mcp']) {
+      const transport = createWebSocketTransport({
+        url,
+        WebSocket: Recording as unknown as WebSocketConstructor,
+      });
+      await transport.start(recorder()).catch(() => {});
+    }
+    expect(dialed).toEqual(['ws://127.0.0.1:8080/mcp?x=1', 'wss://example.com/mcp']);
+    // And a real server answers at the mapped address.
+    const { url } = await listen(responder);
+    const transport = createWebSocketTransport({
+      url: url.replace(/^ws:/, 'http:'),
+      WebSocket: WsWebSocket,
+    });
+    await expect(transport.start(recorder())).resolves.toBeUndefined();
+    await transport.close();
+    expect(transport.state).toBe('closed');
   });
 
   it('with ws injected, a refused subprotocol is still a WebSocketSubprotocolError', async () => {
