@@ -9,9 +9,9 @@ export default tseslint.config(
         projectService: {
           allowDefaultProject: [
             'eslint.config.js',
-            'vitest.config.ts',
             'bin/*.js',
             '.dependency-cruiser.cjs',
+            'stryker.config.mjs',
           ],
         },
         tsconfigRootDir: import.meta.dirname,

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClientSession, type ClientSession } from '../src/index.js';
 import { createStdioTransport } from '../src/node/index.js';
+import { serverScript } from './support/servers.js';
 
 /**
  * Against the real `@modelcontextprotocol/server-filesystem` and `@modelcontextprotocol/server-memory`
@@ -12,9 +12,7 @@ import { createStdioTransport } from '../src/node/index.js';
  * declared.
  */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = (pkg: string) =>
-  path.join(root, 'node_modules/@modelcontextprotocol', pkg, 'dist/index.js');
+const bin = serverScript;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-actors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,0 +1,34 @@
+// @ts-check
+/**
+ * Mutation testing of the core (`npm run test:mutation`): StrykerJS changes the code one small
+ * edit at a time (a mutant) and runs the tests that cover it; a mutant no test notices survives.
+ * Incremental: the results of the last run are kept in test/mutation/incremental.json (committed),
+ * and a run after a change tests again only the mutants in changed code or covered by changed
+ * tests. `npm run test:mutation:full` runs every mutant again. See docs/testing.md.
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts', related: false },
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  // The core: the statecharts, the runtime that runs them, the wire and its framing, the
+  // dispatcher and request actors, the transports, and the authorization flow.
+  mutate: [
+    'machines/*.ts',
+    '!machines/index.ts',
+    'src/core/*.ts',
+    'src/wire/*.ts',
+    'src/transports/**/*.ts',
+    'src/auth/flow.ts',
+  ],
+  incremental: true,
+  incrementalFile: 'test/mutation/incremental.json',
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+  thresholds: { high: 95, low: 90, break: null },
+  timeoutMS: 10_000,
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
