@@ -325,12 +325,23 @@ describe('LineDecoder invalid JSON', () => {
     expect(d.tags()).toEqual(['!INVALID_JSON', { c: 3 }]);
   });
 
-  it('shortens a long invalid line in the error message', () => {
+  it('shortens a long invalid line in the error message to its first 120 characters', () => {
     const d = setup();
-    d.feed(`${'z'.repeat(10_000)}\n`);
-    const [error] = d.errors();
-    expect(error).toMatchObject({ code: 'INVALID_JSON' });
-    expect(error?.message.length).toBeLessThan(400);
+    const long = `${'a'.repeat(120)}b${'z'.repeat(10_000)}`;
+    d.feed(`${long}\n`, `${'c'.repeat(120)}\n`);
+    const [shortened, whole] = d.errors().map((e) => e.message);
+    expect(shortened).toBe(`Received a line that is not JSON: "${'a'.repeat(120)}…"`);
+    // 120 characters are shown whole.
+    expect(whole).toBe(`Received a line that is not JSON: "${'c'.repeat(120)}"`);
+  });
+
+  it('shows an invalid CRLF line without its line end', () => {
+    const d = setup();
+    d.feed('not json\r\n', 'also\r', '\n');
+    expect(d.errors().map((e) => e.message)).toEqual([
+      'Received a line that is not JSON: "not json"',
+      'Received a line that is not JSON: "also"',
+    ]);
   });
 });
 
@@ -410,7 +421,9 @@ describe('LineDecoder maxMessageBytes', () => {
     const sink = { message: vi.fn(), error: vi.fn() };
     for (const maxMessageBytes of [0, -1, NaN, -Infinity]) {
       expect(() => new LineDecoder(sink, { maxMessageBytes }), String(maxMessageBytes)).toThrow(
-        RangeError,
+        new RangeError(
+          `maxMessageBytes must be a positive number of bytes; got ${String(maxMessageBytes)}.`,
+        ),
       );
     }
     expect(() => new LineDecoder(sink, { maxMessageBytes: 1 })).not.toThrow();
@@ -712,6 +725,16 @@ describe('LineDecoder oversize responses and lost framing', () => {
     d.decoder.end();
     expect(d.events).toHaveLength(2);
     expect(d.decoder.bufferedBytes).toBe(0);
+  });
+
+  it('reads nothing after the break, also of lines in the same chunk', () => {
+    const d = setupFull(100);
+    const glued = JSON.stringify({ result: { text }, jsonrpc: '2.0', id: 1 });
+    d.feed(`${glued}{"x":1}\n{"later":true}\n{"more":1}\n`);
+    expect(d.events).toEqual([
+      '!MESSAGE_TOO_LARGE',
+      expect.stringMatching(/^broken: MESSAGE_TOO_LARGE .*lost its framing/),
+    ]);
   });
 
   it('follows a top-level string or array too; whitespace before the line end is no break', () => {
