@@ -417,6 +417,16 @@ describe('LineDecoder maxMessageBytes', () => {
     expect(d.tags()).toEqual(['!MESSAGE_TOO_LARGE', { c: 3 }]);
   });
 
+  it('counts the held part and the new chunk of a line that grows over the cap', () => {
+    const d = setup({ maxMessageBytes: 10 });
+    d.feed('{"a":"123', '4567890123');
+    expect(d.errors().map((e) => e.message)).toEqual([
+      expect.stringContaining('Received a message of more than 10 bytes (at least 19);'),
+    ]);
+    d.feed('"}\n{"b":1}\n');
+    expect(d.tags()).toEqual(['!MESSAGE_TOO_LARGE', { b: 1 }]);
+  });
+
   it('rejects an invalid maxMessageBytes with a RangeError', () => {
     const sink = { message: vi.fn(), error: vi.fn() };
     for (const maxMessageBytes of [0, -1, NaN, -Infinity]) {
