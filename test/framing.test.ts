@@ -766,6 +766,29 @@ describe('LineDecoder oversize responses and lost framing', () => {
     }
   });
 
+  it('names an answer skipped with an unfinished line when the input ends, as a line end would', () => {
+    // Without `broken`, a response glued to an oversize message is skipped with it up to the line
+    // end; when the input ends first, its end is that line's end.
+    for (const ending of ['end', 'newline'] as const) {
+      const events: unknown[] = [];
+      const decoder = new LineDecoder(
+        {
+          message: (value) => events.push(value),
+          error: (error) => events.push(`!${error.code}`),
+          oversizeResponse: (id) => events.push({ tooLarge: id }),
+        },
+        { maxMessageBytes: 100 },
+      );
+      const first = JSON.stringify({ result: { text }, jsonrpc: '2.0' });
+      const second = JSON.stringify({ result: {}, jsonrpc: '2.0', id: 2 });
+      decoder.push(utf8(first + second));
+      expect(events).toEqual(['!MESSAGE_TOO_LARGE', '!MESSAGE_TOO_LARGE']);
+      if (ending === 'end') decoder.end();
+      else decoder.push(utf8('\n'));
+      expect(events, ending).toEqual(['!MESSAGE_TOO_LARGE', '!MESSAGE_TOO_LARGE', { tooLarge: 2 }]);
+    }
+  });
+
   it('without a broken callback, reports the lost framing as an error and skips to the line end', () => {
     const d = setup({ maxMessageBytes: 100 });
     d.feed(`${JSON.stringify({ a: text })}{"b":1}\n{"c":2}\n`);
