@@ -12,12 +12,11 @@
  * `test-spec/schema-ts.test.ts` finds the differences mechanically (./schema-ts.ts) and fails
  * unless they are exactly these; docs/negotiation.md lists them.
  */
-import type { ValidateFunction } from 'ajv';
 import type { Revision } from '../../src/protocol/revisions.js';
 import type { Widening } from './schema-ts.js';
 import {
   isObject,
-  newAjv,
+  oracleOver,
   officialSchema,
   type Json,
   type JsonObject,
@@ -163,17 +162,8 @@ export function widenedOracle(revision: Revision, entries?: Declared): Oracle {
   const key = `${revision}:${entries === undefined ? '*' : JSON.stringify(entries)}`;
   let found = oracles.get(key);
   if (found === undefined) {
-    const { defsKey } = officialSchema(revision);
-    const ajv = newAjv(revision, false);
-    ajv.addSchema(widenedSchema(revision, entries), 'mcp');
-    const validator = (type: string) => {
-      const fn = ajv.getSchema(`mcp#/${defsKey}/${type}`);
-      if (!fn) throw new Error(`ajv could not resolve ${revision} ${type}`);
-      return fn as ValidateFunction; // the official schemas have no $async
-    };
-    const made: Oracle = { validator, validate: (type, value) => validator(type)(value) };
-    oracles.set(key, made);
-    found = made;
+    found = oracleOver(revision, widenedSchema(revision, entries), false);
+    oracles.set(key, found);
   }
   return found;
 }

@@ -87,25 +87,30 @@ export function oracle(revision: Revision, formats = true): Oracle {
   const key = `${revision}:${String(formats)}`;
   let found = oracleCache.get(key);
   if (!found) {
-    const schema = officialSchema(revision);
-    const ajv = newAjv(revision, formats);
-    ajv.addSchema(schema.json, 'mcp');
-    const validators = new Map<string, ValidateFunction>();
-    const validator = (type: string) => {
-      let fn = validators.get(type);
-      if (!fn) {
-        if (!(type in schema.defs)) throw new Error(`${revision} has no type ${type}`);
-        const compiled = ajv.getSchema(`mcp#/${schema.defsKey}/${type}`);
-        if (!compiled) throw new Error(`ajv could not resolve ${revision} ${type}`);
-        fn = compiled;
-        validators.set(type, fn);
-      }
-      return fn;
-    };
-    found = { validator, validate: (type, value) => validator(type)(value) };
+    found = oracleOver(revision, officialSchema(revision).json, formats);
     oracleCache.set(key, found);
   }
   return found;
+}
+
+/** Validators for every type of `json`, a schema of `revision`'s shape (the official one or a variant of it). */
+export function oracleOver(revision: Revision, json: JsonObject, formats: boolean): Oracle {
+  const { defs, defsKey } = officialSchema(revision);
+  const ajv = newAjv(revision, formats);
+  ajv.addSchema(json, 'mcp');
+  const validators = new Map<string, ValidateFunction>();
+  const validator = (type: string) => {
+    let fn = validators.get(type);
+    if (!fn) {
+      if (!(type in defs)) throw new Error(`${revision} has no type ${type}`);
+      const compiled = ajv.getSchema(`mcp#/${defsKey}/${type}`);
+      if (!compiled) throw new Error(`ajv could not resolve ${revision} ${type}`);
+      fn = compiled as ValidateFunction; // the official schemas have no $async
+      validators.set(type, fn);
+    }
+    return fn;
+  };
+  return { validator, validate: (type, value) => validator(type)(value) };
 }
 
 export interface Example {
