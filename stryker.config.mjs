@@ -22,6 +22,13 @@ export default {
     'src/transports/**/*.ts',
     'src/auth/flow.ts',
   ],
+  // A mutant in code that also runs outside any test (module load, `beforeAll`, cleanup after a
+  // test ends) is "static" to StrykerJS, which by default runs the whole suite against it: in
+  // src/wire/line.ts that was 85 of 173 mutants and 94 % of the time. Every one of them was also
+  // covered by tests, and with this option such a mutant runs against those tests only (its test
+  // files' `beforeAll` hooks included, since the mutant is switched on before them). A mutant
+  // covered by no test at all is the only kind left out; the per-file counts are in docs/testing.md.
+  ignoreStatic: true,
   incremental: true,
   incrementalFile: 'test/mutation/incremental.json',
   reporters: ['clear-text', 'progress', 'json'],

@@ -455,7 +455,10 @@ describe('LineDecoder maxMessageBytes', () => {
     const d = setup({ maxMessageBytes: 20 });
     d.feed(`${jsonOfBytes(20)}\r\n`);
     d.feed(`${jsonOfBytes(20)}\r`, '\n');
-    expect(d.tags()).toEqual(['x'.repeat(18), 'x'.repeat(18)]);
+    // an empty chunk between the CR and its LF changes nothing
+    d.feed(`${jsonOfBytes(20)}\r`, new Uint8Array(0), '\n');
+    expect(d.tags()).toEqual(['x'.repeat(18), 'x'.repeat(18), 'x'.repeat(18)]);
+    expect(d.errors()).toEqual([]);
   });
 });
 
