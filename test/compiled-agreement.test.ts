@@ -8,7 +8,13 @@ import {
   type ActionImpl,
   type BoundState,
 } from '../src/core/compiled-machine.js';
-import { compiledCases, reachable, xstateInitial, xstateStep } from './support/machines.js';
+import {
+  compiledCases,
+  reachable,
+  xstateInitial,
+  xstateStep,
+  type MachineCase,
+} from './support/machines.js';
 
 interface TestActor {
   state: BoundState<TestActor, { type: string }>;
@@ -25,8 +31,92 @@ function recordingProgram(machine: Parameters<typeof compileMachine>[0]) {
   return bindProgram<TestActor, { type: string }>(compiled, actions);
 }
 
+/**
+ * The library's machines have no exit actions and no self-transitions, so agreeing on them alone
+ * would not show that the compiler orders exit, transition and entry actions as XState does. This
+ * machine is built to have what they lack: entry and exit actions in every state, a targetless
+ * transition, a self-transition that stays (internal) and one that re-enters, guarded candidates
+ * tried in order with an unguarded fallback, a guard that reads the context, and a final state
+ * entered from two states.
+ */
+const synthetic = setup({
+  types: {
+    context: {} as { limit: number },
+    input: {} as { limit: number },
+    events: {} as
+      | { type: 'go'; n: number }
+      | { type: 'stay' }
+      | { type: 'again' }
+      | { type: 'note' }
+      | { type: 'finish' },
+  },
+  actions: {
+    enterA: () => {},
+    exitA: () => {},
+    enterB: () => {},
+    exitB: () => {},
+    enterDone: () => {},
+    onGo: () => {},
+    onSkip: () => {},
+    onStay: () => {},
+    onAgain: () => {},
+    onNote: () => {},
+    onFinish: () => {},
+  },
+  guards: {
+    below: ({ context, event }) => event.type === 'go' && event.n < context.limit,
+    huge: ({ event }) => event.type === 'go' && event.n >= 10,
+  },
+}).createMachine({
+  id: 'synthetic',
+  context: ({ input }) => input,
+  initial: 'a',
+  states: {
+    a: {
+      entry: ['enterA'],
+      exit: ['exitA'],
+      on: {
+        go: [
+          { guard: 'below', target: 'b', actions: ['onGo'] },
+          { guard: 'huge', actions: ['onSkip'] },
+          { target: 'a', reenter: true, actions: ['onGo'] },
+        ],
+        stay: { target: 'a', actions: ['onStay'] },
+        note: { actions: ['onNote'] },
+        finish: { target: 'done', actions: ['onFinish'] },
+      },
+    },
+    b: {
+      entry: ['enterB'],
+      exit: ['exitB'],
+      on: {
+        again: { target: 'b', reenter: true, actions: ['onAgain'] },
+        stay: { target: 'b' },
+        go: { target: 'a' },
+        finish: { target: 'done' },
+      },
+    },
+    done: { type: 'final', entry: ['enterDone'] },
+  },
+});
+
+const syntheticCase: MachineCase = {
+  name: 'synthetic (exit actions, self-transitions, guards in order)',
+  machine: synthetic,
+  events: [
+    { type: 'go', n: 1 },
+    { type: 'go', n: 5 },
+    { type: 'go', n: 12 },
+    { type: 'stay' },
+    { type: 'again' },
+    { type: 'note' },
+    { type: 'finish' },
+  ],
+  inputs: [{ limit: 3 }, { limit: 7 }],
+};
+
 describe('the compiled form agrees with XState on every reachable state and event', () => {
-  for (const c of compiledCases) {
+  for (const c of [...compiledCases, syntheticCase]) {
     describe(c.name, () => {
       const program = recordingProgram(c.machine);
 

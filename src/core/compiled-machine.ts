@@ -234,24 +234,23 @@ export interface LiteSnapshot {
 
 /**
  * Steps a light actor: finds the first enabled transition for the event in the current state and
- * runs it. Returns false when the state has no enabled transition for the event (the event is
- * ignored, as XState ignores it).
+ * runs it. When the state has no enabled transition for the event, the event is ignored, as
+ * XState ignores it.
  */
 export function step<
   A extends { state: BoundState<A, E>; readonly context: unknown },
   E extends { type: string },
->(actor: A, event: E): boolean {
+>(actor: A, event: E): void {
   const candidates = actor.state.on[event.type];
-  if (candidates === undefined) return false;
+  if (candidates === undefined) return;
   for (let i = 0; i < candidates.length; i++) {
     const t = candidates[i] as BoundTransition<A, E>;
     if (t.guard !== undefined && !t.guard({ context: actor.context, event })) continue;
     if (t.target !== undefined) actor.state = t.target;
     const run = t.run;
     for (let j = 0; j < run.length; j++) (run[j] as ActionImpl<A, E>)(actor, event);
-    return true;
+    return;
   }
-  return false;
 }
 
 const INIT_EVENT = { type: 'xstate.init' };
