@@ -100,18 +100,20 @@ const synthetic = setup({
   },
 });
 
+const syntheticEvents = [
+  { type: 'go', n: 1 },
+  { type: 'go', n: 5 },
+  { type: 'go', n: 12 },
+  { type: 'stay' },
+  { type: 'again' },
+  { type: 'note' },
+  { type: 'finish' },
+] as const;
+
 const syntheticCase: MachineCase = {
   name: 'synthetic (exit actions, self-transitions, guards in order)',
   machine: synthetic,
-  events: [
-    { type: 'go', n: 1 },
-    { type: 'go', n: 5 },
-    { type: 'go', n: 12 },
-    { type: 'stay' },
-    { type: 'again' },
-    { type: 'note' },
-    { type: 'finish' },
-  ],
+  events: syntheticEvents,
   inputs: [{ limit: 3 }, { limit: 7 }],
 };
 
