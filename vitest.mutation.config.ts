@@ -33,6 +33,11 @@ export default mergeConfig(
   defineConfig({
     test: {
       exclude: [...OUT_OF_PROCESS, 'node_modules/**'],
+      // StrykerJS runs the tests of each mutant in one worker thread; sharing loaded modules
+      // between test files there, instead of loading them again per file, halves the time of a
+      // run of the whole suite (78 s to 44 s here). The mutants are switched at run time, so a
+      // module loaded once still runs each of them.
+      isolate: false,
     },
   }),
 );

@@ -1,11 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { createClientSession, createInMemoryTransportPair, loadSchemas } from '../src/index.js';
-import { builtRevisions } from '../src/protocol/schemas/index.js';
-import {
-  NO_RESPONSE,
-  startScriptedServer,
-  type ScriptedCallContext,
-} from '../src/testing/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { ScriptedCallContext } from '../src/testing/index.js';
 
 /**
  * The schemas of the revision a negotiation asks for are built while its answer is awaited (on a
@@ -17,6 +11,13 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 
 describe('schemas built ahead of the answer', () => {
   it('builds the revision initialize asks for before the server has answered', async () => {
+    // A fresh copy of the library, with no revision built yet, whatever other test files of the
+    // same worker have loaded (mutation runs share modules between files).
+    vi.resetModules();
+    const { createClientSession, createInMemoryTransportPair, loadSchemas } =
+      await import('../src/index.js');
+    const { builtRevisions } = await import('../src/protocol/schemas/index.js');
+    const { NO_RESPONSE, startScriptedServer } = await import('../src/testing/index.js');
     let held: ScriptedCallContext | undefined;
     let asked: (() => void) | undefined;
     const initializeArrived = new Promise<void>((resolve) => (asked = resolve));
