@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { belowBar, scoresOf } from '../scripts/mutation.js';
+
+const mutants = (...statuses: string[]) => statuses.map((status) => ({ status }));
+
+describe('scripts/mutation.ts: the per-file check of npm run test:mutation', () => {
+  it('scores detected over valid mutants: killed and timed out count, errors and ignored do not', () => {
+    const [a, b, c] = scoresOf({
+      files: {
+        'src/b.ts': { mutants: mutants('Killed', 'Survived', 'NoCoverage', 'Timeout') },
+        'src/a.ts': { mutants: mutants('Killed', 'Ignored', 'RuntimeError', 'CompileError') },
+        'src/c.ts': { mutants: mutants('Ignored') },
+      },
+    });
+    expect(a).toEqual({
+      file: 'src/a.ts',
+      mutants: 4,
+      killed: 1,
+      timeout: 0,
+      survived: 0,
+      noCoverage: 0,
+      excluded: 3,
+      score: 100,
+    });
+    expect(b).toMatchObject({ file: 'src/b.ts', survived: 1, noCoverage: 1, score: 50 });
+    expect(c).toMatchObject({ file: 'src/c.ts', score: undefined });
+  });
+
+  it('holds every file to 90 %, or to its floor when it has one, never above 90 %', () => {
+    const scores = scoresOf({
+      files: {
+        'at-target.ts': { mutants: mutants(...Array<string>(9).fill('Killed'), 'Survived') },
+        'below.ts': { mutants: mutants('Killed', 'Killed', 'Killed', 'Survived') },
+        'floored.ts': { mutants: mutants('Killed', 'Killed', 'Killed', 'Survived') },
+        'fell.ts': { mutants: mutants('Killed', 'Survived') },
+        'high-floor.ts': { mutants: mutants(...Array<string>(9).fill('Killed'), 'Survived') },
+        'empty.ts': { mutants: [] },
+      },
+    });
+    expect(belowBar(scores, { 'floored.ts': 75, 'fell.ts': 60, 'high-floor.ts': 95 })).toEqual([
+      'below.ts: 75.0 % is below the target, 90 %',
+      'fell.ts: 50.0 % is below its floor, 60 %',
+    ]);
+  });
+});
