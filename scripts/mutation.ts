@@ -11,6 +11,12 @@
  *   npx tsx scripts/mutation.ts --full          every group, every mutant again
  *   npx tsx scripts/mutation.ts --group wire    only these groups (comma-separated)
  *   npx tsx scripts/mutation.ts --report        no run: the scores of the recorded state
+ *   npx tsx scripts/mutation.ts --retest-timeouts   test again the mutants recorded as timed out
+ *
+ * A mutant times out when its tests run past the time the initial run took (×1.5, plus 10 s):
+ * usually a loop it made endless, but also a machine busy with something else, which would count a
+ * surviving mutant as detected. `--retest-timeouts`, on a quiet machine, drops the timed-out
+ * mutants from the recorded state so that the run tests them again.
  *
  * Why groups: a StrykerJS run writes its incremental file from the mutants of that run only, so
  * one state file for the whole core could only be refreshed by running the whole core (hours on
@@ -18,7 +24,7 @@
  * in-process suite (about 80 s here), to learn which tests cover which mutant.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -66,6 +72,17 @@ interface ReportMutant {
 
 interface Report {
   readonly files: Readonly<Record<string, { readonly mutants: readonly ReportMutant[] }>>;
+}
+
+/** Drops the timed-out mutants from a recorded state, so that the next run tests them again. */
+export function withoutTimeouts<R extends Report>(report: R): R {
+  const files = Object.fromEntries(
+    Object.entries(report.files).map(([file, entry]) => [
+      file,
+      { ...entry, mutants: entry.mutants.filter((m) => m.status !== 'Timeout') },
+    ]),
+  );
+  return { ...report, files };
 }
 
 /** The per-file scores of a StrykerJS JSON report (the incremental state is one). */
@@ -150,6 +167,10 @@ function main(argv: readonly string[]): number {
   }
   if (!reportOnly) {
     for (const group of groups) {
+      const state = path.join(stateDir, `${group}.json`);
+      if (argv.includes('--retest-timeouts') && existsSync(state)) {
+        writeFileSync(state, JSON.stringify(withoutTimeouts(readJson<Report>(state)), null, 2));
+      }
       const started = Date.now();
       console.log(`== mutation group ${group}`);
       const args = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { belowBar, scoresOf } from '../scripts/mutation.js';
+import { belowBar, scoresOf, withoutTimeouts } from '../scripts/mutation.js';
 
 const mutants = (...statuses: string[]) => statuses.map((status) => ({ status }));
 
@@ -41,5 +41,22 @@ describe('scripts/mutation.ts: the per-file check of npm run test:mutation', () 
       'below.ts: 75.0 % is below the target, 90 %',
       'fell.ts: 50.0 % is below its floor, 60 %',
     ]);
+  });
+
+  it('drops only the timed-out mutants from a recorded state, keeping the rest of it', () => {
+    const state = {
+      schemaVersion: '2',
+      files: {
+        'a.ts': { language: 'typescript', mutants: mutants('Killed', 'Timeout', 'Survived') },
+        'b.ts': { language: 'typescript', mutants: mutants('Timeout') },
+      },
+    };
+    expect(withoutTimeouts(state)).toEqual({
+      schemaVersion: '2',
+      files: {
+        'a.ts': { language: 'typescript', mutants: mutants('Killed', 'Survived') },
+        'b.ts': { language: 'typescript', mutants: [] },
+      },
+    });
   });
 });
