@@ -1,4 +1,4 @@
-import { defineConfig, mergeConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
 /**
@@ -41,21 +41,24 @@ export const LEFT_OUT = [
   'test/json-values.test.ts',
 ];
 
-export default mergeConfig(
-  base,
-  defineConfig({
-    test: {
-      exclude: [...LEFT_OUT, 'node_modules/**'],
-      // StrykerJS runs the tests of each mutant in one worker thread; sharing loaded modules
-      // between test files there, instead of loading them again per file, took a run of the
-      // suite as it was then from 78 s to 44 s here. The mutants are switched at run time, so a
-      // module loaded once still runs each of them.
-      isolate: false,
-      // The tests here take milliseconds each (the slowest file, 1.6 s in all); a mutant that
-      // makes one wait forever (a timer never armed, an answer never settled) fails it after 5 s
-      // instead of the 60 s the whole suite allows for tests of real server processes.
-      testTimeout: 5_000,
-      hookTimeout: 5_000,
-    },
-  }),
-);
+// A group of scripts/mutation.ts may name the test files it runs (MUTATION_TESTS).
+const only = process.env['MUTATION_TESTS'];
+
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    ...(only === undefined ? {} : { include: only.split(',') }),
+    exclude: [...LEFT_OUT, 'node_modules/**'],
+    // StrykerJS runs the tests of each mutant in one worker thread; sharing loaded modules
+    // between test files there, instead of loading them again per file, took a run of the
+    // suite as it was then from 78 s to 44 s here. The mutants are switched at run time, so a
+    // module loaded once still runs each of them.
+    isolate: false,
+    // The tests here take milliseconds each (the slowest file, 1.6 s in all); a mutant that
+    // makes one wait forever (a timer never armed, an answer never settled) fails it after 5 s
+    // instead of the 60 s the whole suite allows for tests of real server processes.
+    testTimeout: 5_000,
+    hookTimeout: 5_000,
+  },
+});

@@ -28,23 +28,64 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The core, by group: the globs StrykerJS mutates (`--mutate`). */
-export const MUTATION_GROUPS: Readonly<Record<string, readonly string[]>> = {
-  machines: ['machines/*.ts', '!machines/index.ts'],
-  core: ['src/core/*.ts'],
-  wire: ['src/wire/*.ts'],
-  http: [
-    'src/transports/streamable-http.ts',
-    'src/transports/http/**/*.ts',
-    'src/transports/http-auto.ts',
-    'src/transports/sse.ts',
-  ],
-  transports: [
-    'src/transports/framed.ts',
-    'src/transports/in-memory.ts',
-    'src/transports/websocket*.ts',
-  ],
-  auth: ['src/auth/flow.ts'],
+/** One group of the core. */
+export interface MutationGroup {
+  /** The globs StrykerJS mutates (`--mutate`). */
+  readonly mutate: readonly string[];
+  /**
+   * Static mutants are run (each against every test of `tests`, with the modules loaded again)
+   * instead of against the tests that cover them only (see stryker.config.mjs).
+   */
+  readonly runStatic?: boolean;
+  /** The test files run, when not every test of vitest.mutation.config.ts. */
+  readonly tests?: readonly string[];
+}
+
+/** The core, by group. */
+export const MUTATION_GROUPS: Readonly<Record<string, MutationGroup>> = {
+  // A statechart is an object built when its module loads: its states, targets and event names
+  // are static mutants. They run against the tests that drive the machines themselves (the model
+  // checks) and the sessions, dispatchers and groups over in-memory transports that run them.
+  machines: {
+    mutate: ['machines/*.ts', '!machines/index.ts'],
+    runStatic: true,
+    tests: [
+      'test/model.test.ts',
+      'test/connection-model.test.ts',
+      'test/session-group-model.test.ts',
+      'test/authorization-model.test.ts',
+      'test/stdio-process-model.test.ts',
+      'test/compiled-agreement.test.ts',
+      'test/session.test.ts',
+      'test/session-api.test.ts',
+      'test/negotiation.test.ts',
+      'test/requests.test.ts',
+      'test/inbound.test.ts',
+      'test/dispatcher.test.ts',
+      'test/session-group.test.ts',
+      'test/oauth.test.ts',
+      'test/inspector.test.ts',
+      'test/inspector-trace.test.ts',
+    ],
+  },
+  core: { mutate: ['src/core/*.ts'] },
+  wire: { mutate: ['src/wire/*.ts'] },
+  http: {
+    mutate: [
+      'src/transports/streamable-http.ts',
+      'src/transports/http/**/*.ts',
+      'src/transports/http-auto.ts',
+      'src/transports/sse.ts',
+    ],
+  },
+  transports: {
+    mutate: [
+      'src/transports/framed.ts',
+      'src/transports/in-memory.ts',
+      'src/transports/websocket*.ts',
+    ],
+  },
+  auth: { mutate: ['src/auth/flow.ts'] },
 };
 
 /** The score every file of the core must reach. */
@@ -167,6 +208,7 @@ function main(argv: readonly string[]): number {
   }
   if (!reportOnly) {
     for (const group of groups) {
+      const spec = MUTATION_GROUPS[group] as MutationGroup;
       const state = path.join(stateDir, `${group}.json`);
       if (argv.includes('--retest-timeouts') && existsSync(state)) {
         writeFileSync(state, JSON.stringify(withoutTimeouts(readJson<Report>(state)), null, 2));
@@ -177,14 +219,14 @@ function main(argv: readonly string[]): number {
         'stryker',
         'run',
         '--mutate',
-        (MUTATION_GROUPS[group] ?? []).join(','),
+        spec.mutate.join(','),
         '--incrementalFile',
         path.join('test', 'mutation', `${group}.json`),
         ...(full ? ['--force'] : []),
       ];
-      // A statechart is built when its module loads: its mutants are static, and run (see
-      // stryker.config.mjs).
-      const env = group === 'machines' ? { ...process.env, MUTATION_STATIC: 'run' } : process.env;
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      if (spec.runStatic === true) env['MUTATION_STATIC'] = 'run';
+      if (spec.tests !== undefined) env['MUTATION_TESTS'] = spec.tests.join(',');
       const run = spawnSync('npx', args, { cwd: root, stdio: 'inherit', env });
       if (run.status !== 0) {
         console.error(`StrykerJS failed on group ${group} (exit ${String(run.status)}).`);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { belowBar, scoresOf, withoutTimeouts } from '../scripts/mutation.js';
+import { existsSync } from 'node:fs';
+import { belowBar, MUTATION_GROUPS, scoresOf, withoutTimeouts } from '../scripts/mutation.js';
+import { LEFT_OUT } from '../vitest.mutation.config.js';
 
 const mutants = (...statuses: string[]) => statuses.map((status) => ({ status }));
 
@@ -58,5 +60,17 @@ describe('scripts/mutation.ts: the per-file check of npm run test:mutation', () 
         'b.ts': { language: 'typescript', mutants: [] },
       },
     });
+  });
+
+  it('names, for a group that runs its own tests, test files that exist and mutation runs keep', () => {
+    const named = Object.values(MUTATION_GROUPS).flatMap((g) => g.tests ?? []);
+    expect(named.length).toBeGreaterThan(0);
+    for (const file of named) {
+      expect({ file, exists: existsSync(file), leftOut: LEFT_OUT.includes(file) }).toEqual({
+        file,
+        exists: true,
+        leftOut: false,
+      });
+    }
   });
 });
