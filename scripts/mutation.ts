@@ -12,6 +12,7 @@
  *   npx tsx scripts/mutation.ts --group wire    only these groups (comma-separated)
  *   npx tsx scripts/mutation.ts --report        no run: the scores of the recorded state
  *   npx tsx scripts/mutation.ts --retest-timeouts   test again the mutants recorded as timed out
+ *   npx tsx scripts/mutation.ts --report --survivors  and list each surviving or uncovered mutant
  *
  * A mutant times out when its tests run past the time the initial run took (×1.5, plus 10 s):
  * usually a loop it made endless, but also a machine busy with something else, which would count a
@@ -109,10 +110,28 @@ export interface FileScore {
 
 interface ReportMutant {
   readonly status: string;
+  readonly mutatorName?: string;
+  readonly replacement?: string;
+  readonly location?: { readonly start: { readonly line: number; readonly column: number } };
 }
 
 interface Report {
   readonly files: Readonly<Record<string, { readonly mutants: readonly ReportMutant[] }>>;
+}
+
+/** The mutants no test noticed, one line each: where, which mutator, what it put there. */
+export function survivorsOf(report: Report): string[] {
+  const lines: string[] = [];
+  for (const [file, { mutants }] of Object.entries(report.files)) {
+    for (const m of mutants) {
+      if (m.status !== 'Survived' && m.status !== 'NoCoverage') continue;
+      const at =
+        m.location === undefined ? '' : `:${m.location.start.line}:${m.location.start.column}`;
+      const replacement = (m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80);
+      lines.push(`${file}${at} ${m.status} ${m.mutatorName ?? ''} ${replacement}`);
+    }
+  }
+  return lines.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
 }
 
 /** Drops the timed-out mutants from a recorded state, so that the next run tests them again. */
@@ -239,8 +258,13 @@ function main(argv: readonly string[]): number {
   const missing: string[] = [];
   for (const group of groups) {
     const state = path.join(stateDir, `${group}.json`);
-    if (!existsSync(state)) missing.push(group);
-    else scores.push(...scoresOf(readJson<Report>(state)));
+    if (!existsSync(state)) {
+      missing.push(group);
+      continue;
+    }
+    const report = readJson<Report>(state);
+    scores.push(...scoresOf(report));
+    if (argv.includes('--survivors')) for (const line of survivorsOf(report)) console.log(line);
   }
   console.log(`\n${table(scores)}\n`);
   const floorsFile = path.join(stateDir, 'floors.json');

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { belowBar, MUTATION_GROUPS, scoresOf, withoutTimeouts } from '../scripts/mutation.js';
+import {
+  belowBar,
+  MUTATION_GROUPS,
+  scoresOf,
+  survivorsOf,
+  withoutTimeouts,
+} from '../scripts/mutation.js';
 import { LEFT_OUT } from '../vitest.mutation.config.js';
 
 const mutants = (...statuses: string[]) => statuses.map((status) => ({ status }));
@@ -72,5 +78,39 @@ describe('scripts/mutation.ts: the per-file check of npm run test:mutation', () 
         leftOut: false,
       });
     }
+  });
+
+  it('lists the surviving and uncovered mutants by file and line, in line order', () => {
+    const at = (line: number, column: number) => ({ start: { line, column } });
+    const report = {
+      files: {
+        'src/x.ts': {
+          mutants: [
+            {
+              status: 'Survived',
+              mutatorName: 'BooleanLiteral',
+              replacement: 'true',
+              location: at(10, 5),
+            },
+            {
+              status: 'Killed',
+              mutatorName: 'BooleanLiteral',
+              replacement: 'false',
+              location: at(3, 1),
+            },
+            {
+              status: 'NoCoverage',
+              mutatorName: 'BlockStatement',
+              replacement: '{\n}',
+              location: at(9, 2),
+            },
+          ],
+        },
+      },
+    };
+    expect(survivorsOf(report)).toEqual([
+      'src/x.ts:9:2 NoCoverage BlockStatement { }',
+      'src/x.ts:10:5 Survived BooleanLiteral true',
+    ]);
   });
 });
