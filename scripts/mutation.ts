@@ -13,6 +13,11 @@
  *   npx tsx scripts/mutation.ts --report        no run: the scores of the recorded state
  *   npx tsx scripts/mutation.ts --retest-timeouts   test again the mutants recorded as timed out
  *   npx tsx scripts/mutation.ts --report --survivors  and list each surviving or uncovered mutant
+ *   npx tsx scripts/mutation.ts --report --floors     record the scores below 90 % as floors
+ *
+ * `--floors` only ever raises a floor: it adds a file below 90 % that has none, raises a floor
+ * to the file's score, and drops the floor of a file that reached 90 %; a file whose score fell
+ * below its floor keeps it (and fails the check).
  *
  * A mutant times out when its tests run past the time the initial run took (×1.5, plus 10 s):
  * usually a loop it made endless, but also a machine busy with something else, which would count a
@@ -132,6 +137,23 @@ export function survivorsOf(report: Report): string[] {
     }
   }
   return lines.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+}
+
+/** The floors after a run: never lower than before, none for a file at the target. */
+export function raisedFloors(
+  scores: readonly FileScore[],
+  floors: Readonly<Record<string, number>>,
+): Record<string, number> {
+  const next: Record<string, number> = { ...floors };
+  for (const s of scores) {
+    if (s.score === undefined) continue;
+    // One decimal, rounded down: the recorded floor never exceeds the score it records.
+    const score = Math.floor(s.score * 10) / 10;
+    const floor = floors[s.file];
+    if (score >= TARGET) delete next[s.file];
+    else if (floor === undefined || score > floor) next[s.file] = score;
+  }
+  return Object.fromEntries(Object.entries(next).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** Drops the timed-out mutants from a recorded state, so that the next run tests them again. */
@@ -268,7 +290,11 @@ function main(argv: readonly string[]): number {
   }
   console.log(`\n${table(scores)}\n`);
   const floorsFile = path.join(stateDir, 'floors.json');
-  const floors = existsSync(floorsFile) ? readJson<Record<string, number>>(floorsFile) : {};
+  let floors = existsSync(floorsFile) ? readJson<Record<string, number>>(floorsFile) : {};
+  if (argv.includes('--floors')) {
+    floors = raisedFloors(scores, floors);
+    writeFileSync(floorsFile, `${JSON.stringify(floors, null, 2)}\n`);
+  }
   const failures = [
     ...missing.map((g) => `group ${g}: no recorded state (test/mutation/${g}.json)`),
     ...belowBar(scores, floors),

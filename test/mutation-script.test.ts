@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import {
   belowBar,
   MUTATION_GROUPS,
+  raisedFloors,
   scoresOf,
   survivorsOf,
   withoutTimeouts,
@@ -112,5 +113,30 @@ describe('scripts/mutation.ts: the per-file check of npm run test:mutation', () 
       'src/x.ts:9:2 NoCoverage BlockStatement { }',
       'src/x.ts:10:5 Survived BooleanLiteral true',
     ]);
+  });
+
+  it('only ever raises a floor, and drops it once the file reaches 90 %', () => {
+    const score = (file: string, value: number) => ({
+      file,
+      mutants: 10,
+      killed: 0,
+      timeout: 0,
+      survived: 0,
+      noCoverage: 0,
+      excluded: 0,
+      score: value,
+    });
+    const scores = [
+      score('new.ts', 71.26),
+      score('raised.ts', 80.05),
+      score('fell.ts', 60),
+      score('done.ts', 90),
+      { ...score('empty.ts', 0), score: undefined },
+    ];
+    expect(raisedFloors(scores, { 'raised.ts': 75, 'fell.ts': 65, 'done.ts': 85 })).toEqual({
+      'fell.ts': 65,
+      'new.ts': 71.2,
+      'raised.ts': 80,
+    });
   });
 });
