@@ -3,6 +3,8 @@ import { createMachine, setup } from 'xstate';
 import {
   bindProgram,
   compileMachine,
+  emitInspection,
+  nextLiteSessionId,
   startActor,
   step,
   type ActionImpl,
@@ -36,8 +38,8 @@ function recordingProgram(machine: Parameters<typeof compileMachine>[0]) {
  * would not show that the compiler orders exit, transition and entry actions as XState does. This
  * machine is built to have what they lack: entry and exit actions in every state, a targetless
  * transition, a self-transition that stays (internal) and one that re-enters, guarded candidates
- * tried in order with an unguarded fallback, a guard that reads the context, and a final state
- * entered from two states.
+ * tried in order with an unguarded fallback, a guard that reads the context, an event whose every
+ * candidate is guarded and refused, and a final state entered from two states.
  */
 const synthetic = setup({
   types: {
@@ -94,6 +96,8 @@ const synthetic = setup({
         stay: { target: 'b' },
         go: { target: 'a' },
         finish: { target: 'done' },
+        // Its only candidate is guarded, and the guard never holds for this event.
+        note: { guard: 'below', actions: ['onNote'] },
       },
     },
     done: { type: 'final', entry: ['enterDone'] },
@@ -120,9 +124,11 @@ const syntheticCase: MachineCase = {
 describe('the compiled form agrees with XState on every reachable state and event', () => {
   for (const c of [...compiledCases, syntheticCase]) {
     describe(c.name, () => {
-      const program = recordingProgram(c.machine);
+      // Compiled in each test, not once per describe: code run while tests are collected is
+      // covered by no test, and a mutation run would not run these tests against its mutants.
 
       it('starts in the same state with the same entry actions', () => {
+        const program = recordingProgram(c.machine);
         for (const input of c.inputs) {
           const expected = xstateInitial(c.machine, input);
           const actor: TestActor = { state: program.initial, context: input, ran: [] };
@@ -135,6 +141,7 @@ describe('the compiled form agrees with XState on every reachable state and even
       });
 
       it('takes the same transition and runs the same actions, in order', () => {
+        const program = recordingProgram(c.machine);
         let checked = 0;
         for (const input of c.inputs) {
           for (const { key, snapshot } of reachable(c.machine, c.events, input)) {
@@ -169,6 +176,7 @@ describe('the compiled form agrees with XState on every reachable state and even
       });
 
       it('reaches every state the machine defines', () => {
+        const program = recordingProgram(c.machine);
         const seen = new Set<string>();
         for (const input of c.inputs) {
           for (const { key } of reachable(c.machine, c.events, input)) seen.add(key);
@@ -179,7 +187,122 @@ describe('the compiled form agrees with XState on every reachable state and even
   }
 });
 
+describe('compileMachine takes what it can run faithfully', () => {
+  it('takes named actions and guards written as objects, as when written as names', () => {
+    const m = setup({
+      actions: { a: () => {}, b: () => {} },
+      guards: { ok: () => true },
+    }).createMachine({
+      initial: 's',
+      states: {
+        s: {
+          entry: [{ type: 'a' }],
+          exit: [{ type: 'b' }],
+          on: { go: { guard: { type: 'ok' }, target: 't', actions: [{ type: 'b' }, 'a'] } },
+        },
+        t: { type: 'final' },
+      },
+    });
+    const compiled = compileMachine(m);
+    expect(compiled.states).toEqual({
+      s: {
+        final: false,
+        entry: ['a'],
+        exit: ['b'],
+        on: { go: [{ guard: 'ok', target: 't', actions: ['b', 'a'] }] },
+      },
+      t: { final: true, entry: [], exit: [], on: {} },
+    });
+  });
+
+  it('starts an actor with XState’s init event, and ignores an event its state has no transition for', () => {
+    const seen: string[] = [];
+    const m = setup({ actions: { hello: () => {} } }).createMachine({
+      initial: 's',
+      states: { s: { entry: ['hello'], on: { go: { actions: ['hello'] } } } },
+    });
+    const program = bindProgram<TestActor, { type: string }>(compileMachine(m), {
+      hello: (actor, event) => {
+        seen.push(event.type);
+        actor.ran.push('hello');
+      },
+    });
+    const actor: TestActor = { state: program.initial, context: undefined, ran: [] };
+    startActor<TestActor, { type: string }>(actor);
+    step(actor, { type: 'unknown' });
+    step(actor, { type: 'go' });
+    expect(seen).toEqual(['xstate.init', 'go']);
+  });
+
+  it('gives each light actor a session id of its own, in XState’s style', () => {
+    const a = nextLiteSessionId('mcp');
+    const b = nextLiteSessionId('mcp');
+    expect(a).toMatch(/^mcp:\d+$/);
+    expect(Number(b.slice(4))).toBe(Number(a.slice(4)) + 1);
+  });
+
+  it('reports inspection events to an observer function or to an observer object’s next', () => {
+    const event = { type: '@xstate.event' } as unknown as Parameters<typeof emitInspection>[1];
+    const called: unknown[] = [];
+    emitInspection({ observer: (e) => called.push(['function', e]), rootId: 'x:0' }, event);
+    emitInspection({ observer: { next: (e) => called.push(['next', e]) }, rootId: 'x:0' }, event);
+    // An observer object without `next` is left alone.
+    emitInspection({ observer: {}, rootId: 'x:0' }, event);
+    expect(called).toEqual([
+      ['function', event],
+      ['next', event],
+    ]);
+  });
+});
+
 describe('compileMachine refuses what it cannot run faithfully', () => {
+  it('refuses a machine without a string initial state, or naming one it does not define', () => {
+    expect(() => compileMachine(createMachine({ id: 'none' }))).toThrow(
+      'Machine "none" needs a string initial state to compile.',
+    );
+    expect(() =>
+      compileMachine(createMachine({ id: 'bad', initial: 'nope', states: { a: {} } })),
+    ).toThrow('Machine "bad" names initial state "nope", which it does not define.');
+  });
+
+  it('refuses a wildcard event and a transition with several targets', () => {
+    const wildcard = createMachine({
+      id: 'w',
+      initial: 'a',
+      states: { a: { on: { '*': { target: 'b' } } }, b: {} },
+    });
+    expect(() => compileMachine(wildcard)).toThrow('State "w.a" uses a wildcard event "*".');
+    const twoTargets = createMachine({
+      id: 't',
+      initial: 'a',
+      states: { a: { on: { go: { target: ['b', 'c'] } } }, b: {}, c: {} },
+    });
+    expect(() => compileMachine(twoTargets)).toThrow('A transition of "t.a" has several targets.');
+  });
+
+  it('refuses parameterised actions and guards', () => {
+    const paramAction = setup({ actions: { a: () => {} } }).createMachine({
+      initial: 's',
+      states: { s: { on: { go: { actions: [{ type: 'a', params: { n: 1 } }] } } } },
+    });
+    expect(() => compileMachine(paramAction)).toThrow(/inline or parameterised action/);
+    const paramGuard = setup({ guards: { g: () => true } }).createMachine({
+      initial: 's',
+      states: { s: { on: { go: { guard: { type: 'g', params: { n: 1 } } } } } },
+    });
+    expect(() => compileMachine(paramGuard)).toThrow(/inline or parameterised guard/);
+  });
+
+  it('refuses to bind a program whose guard has no implementation', () => {
+    const m = createMachine({
+      initial: 's',
+      states: { s: { on: { go: { guard: 'missing', target: 's' } } } },
+    });
+    expect(() => bindProgram(compileMachine(m), {})).toThrow(
+      'No implementation for guard "missing" of machine "(machine)".',
+    );
+  });
+
   it('refuses nested states', () => {
     const m = createMachine({ initial: 'a', states: { a: { initial: 'x', states: { x: {} } } } });
     expect(() => compileMachine(m)).toThrow(/compound; only flat machines compile/);
@@ -207,7 +330,7 @@ describe('compileMachine refuses what it cannot run faithfully', () => {
       initial: 'a',
       states: { a: { on: { go: { guard: () => true, target: 'b' } } }, b: {} },
     });
-    expect(() => compileMachine(inlineGuard)).toThrow(/inline guard/);
+    expect(() => compileMachine(inlineGuard)).toThrow(/inline or parameterised guard/);
   });
 
   it('refuses to bind a program with a missing action implementation', () => {

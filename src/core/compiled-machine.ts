@@ -61,12 +61,14 @@ function guardName(machineId: string, guard: unknown): string | undefined {
   if (
     typeof guard === 'object' &&
     guard !== null &&
-    typeof (guard as { type?: unknown }).type === 'string'
+    typeof (guard as { type?: unknown }).type === 'string' &&
+    (guard as { params?: unknown }).params === undefined
   ) {
     return (guard as { type: string }).type;
   }
+  // A parameterised guard would be called without its params by the compiled form.
   throw new TypeError(
-    `Machine "${machineId}" uses an inline guard; declare it by name in setup({ guards }) to compile it.`,
+    `Machine "${machineId}" uses an inline or parameterised guard; declare it by name in setup({ guards }) to compile it.`,
   );
 }
 
@@ -97,11 +99,10 @@ export function compileMachine(machine: AnyStateMachine): CompiledMachine {
         throw new TypeError(`State "${id}.${key}" uses a wildcard event "${eventType}".`);
       }
       on[eventType] = defs.map((def) => {
-        const targets = def.target ?? [];
-        if (targets.length > 1) {
+        if ((def.target?.length ?? 0) > 1) {
           throw new TypeError(`A transition of "${id}.${key}" has several targets.`);
         }
-        const targetNode = targets[0];
+        const targetNode = def.target?.[0];
         // A transition to its own atomic state without `reenter` is internal in XState v5.
         const target =
           targetNode === undefined || (targetNode === node && !def.reenter)
