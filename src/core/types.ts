@@ -49,6 +49,7 @@ export function canonicalInteger(s: string): number | undefined {
  * so that a response echoing either form finds its request, and the two forms are one id.
  */
 export function idKey(id: RequestId): RequestId {
+  // Stryker disable next-line ConditionalExpression,StringLiteral: a number taken down the string path is kept as it is too (no number equals its own String), so only the shortcut is lost
   return typeof id === 'number' ? id : (canonicalInteger(id) ?? id);
 }
 

@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { systemClock } from '../src/core/clock.js';
+import { Outbox, sendFailure, transportEnded } from '../src/core/outbox.js';
+import { canonicalInteger, checkTimeout, idKey } from '../src/core/types.js';
+import { ConnectionClosedError, SendFailedError, StreamError } from '../src/errors/errors.js';
+import type { JsonRpcMessage } from '../src/wire/jsonrpc.js';
+import type { Transport } from '../src/wire/transport.js';
+
+/** The dispatcher's small pieces, each checked on its own: what their callers rely on. */
+
+describe('checkTimeout', () => {
+  it('takes 0, any positive number, Infinity and no value', () => {
+    for (const value of [undefined, 0, 1, 0.5, 60_000, Infinity]) {
+      expect(() => checkTimeout('timeout', value)).not.toThrow();
+    }
+  });
+
+  it('refuses a negative number, NaN and what is not a number, naming the option', () => {
+    expect.assertions(4);
+    for (const value of [-1, -Infinity, NaN, '10' as unknown as number]) {
+      expect(() => checkTimeout('maxTotalTimeout', value)).toThrow(
+        `maxTotalTimeout must be a number of milliseconds ≥ 0, or Infinity for none; got ${String(value)}.`,
+      );
+    }
+  });
+});
+
+describe('request ids: one key for "7" and 7', () => {
+  it('reads a string that spells an integer exactly, and nothing else', () => {
+    expect(canonicalInteger('7')).toBe(7);
+    expect(canonicalInteger('-12')).toBe(-12);
+    for (const s of ['07', '7.5', '1e3', ' 7', '', '-0', 'x']) {
+      expect({ s, n: canonicalInteger(s) }).toEqual({ s, n: undefined });
+    }
+  });
+
+  it('keys a request by that integer, other ids as they are', () => {
+    expect([idKey('7'), idKey(7), idKey('07'), idKey('a'), idKey(1.5)]).toEqual([
+      7,
+      7,
+      '07',
+      'a',
+      1.5,
+    ]);
+  });
+});
+
+describe('systemClock', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('reads Date.now() and arms and clears the global timers', () => {
+    vi.useFakeTimers({ now: 1_234_567 });
+    expect(systemClock.now()).toBe(1_234_567);
+    const fired: string[] = [];
+    const kept = systemClock.setTimeout(() => fired.push('kept'), 10);
+    const cleared = systemClock.setTimeout(() => fired.push('cleared'), 10);
+    expect(vi.getTimerCount()).toBe(2);
+    systemClock.clearTimeout(cleared);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(10);
+    expect({ fired, timers: vi.getTimerCount() }).toEqual({ fired: ['kept'], timers: 0 });
+    systemClock.clearTimeout(kept);
+  });
+});
+
+describe('Outbox', () => {
+  const message: JsonRpcMessage = { jsonrpc: '2.0', id: 3, result: {} };
+
+  function outboxOver(send: Transport['send']) {
+    const wrote: unknown[] = [];
+    const diagnostics: unknown[] = [];
+    const transport = { send } as Transport;
+    const outbox = new Outbox(transport, {
+      wroteSelf: (m) => wrote.push(m),
+      diagnose: (code, text, payload) => diagnostics.push({ code, text, payload }),
+    });
+    return { outbox, wrote, diagnostics };
+  }
+
+  it('shows each write to the inspector, and reports nothing when it succeeds', async () => {
+    const sent: unknown[] = [];
+    const { outbox, wrote, diagnostics } = outboxOver((m) => {
+      sent.push(m);
+      return Promise.resolve();
+    });
+    outbox.write(message, 'the response to request 3');
+    await Promise.resolve();
+    expect({ sent, wrote, diagnostics }).toEqual({
+      sent: [message],
+      wrote: [message],
+      diagnostics: [],
+    });
+  });
+
+  it('reports a write that throws, or that rejects later, as WRITE_FAILED naming what and why', async () => {
+    const thrown = outboxOver(() => {
+      throw new Error('pipe closed');
+    });
+    thrown.outbox.write(message, 'the response to request 3');
+    const rejected = outboxOver(() => Promise.reject(new Error('socket hang up')));
+    rejected.outbox.write(message, 'notifications/cancelled for request 4');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([...thrown.diagnostics, ...rejected.diagnostics]).toEqual([
+      {
+        code: 'WRITE_FAILED',
+        text: 'Could not write the response to request 3: pipe closed',
+        payload: message,
+      },
+      {
+        code: 'WRITE_FAILED',
+        text: 'Could not write notifications/cancelled for request 4: socket hang up',
+        payload: message,
+      },
+    ]);
+  });
+
+  it('tells a transport that ended from a write that failed', () => {
+    const ref = { method: 'tools/call', id: 1 };
+    expect(transportEnded(new ConnectionClosedError(ref))).toBe(true);
+    expect(transportEnded(new SendFailedError(ref, new Error('x')))).toBe(false);
+    expect(transportEnded(new StreamError('TRANSPORT_ERROR', 'x'))).toBe(false);
+    expect(transportEnded(Object.assign(new Error('x'), { code: 'CONNECTION_CLOSED' }))).toBe(
+      false,
+    );
+    expect(sendFailure(ref, new Error('x'))).toBeInstanceOf(SendFailedError);
+  });
+});
