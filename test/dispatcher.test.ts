@@ -404,3 +404,102 @@ describe('dispatcher routing', () => {
     expect(seen).toEqual(['MESSAGE_AFTER_CLOSE']);
   });
 });
+
+/** A dispatcher on its own over an in-memory pair; the test is the server, writing raw messages. */
+async function bareDispatcher(
+  handlers: Parameters<ReturnType<typeof createDispatcher>['start']>[0],
+) {
+  const [clientSide, serverSide] = createInMemoryTransportPair();
+  const received: unknown[] = [];
+  await serverSide.start({
+    message: (m) => void received.push(m),
+    error: () => {},
+    closed: () => {},
+  });
+  const found: { code: string; message: string }[] = [];
+  const dispatcher = createDispatcher(clientSide, {
+    onDiagnostic: (d) => void found.push({ code: d.code, message: d.message }),
+  });
+  await dispatcher.start(handlers);
+  return { dispatcher, server: serverSide, received, found };
+}
+
+describe('dispatcher routing, below the session', () => {
+  it('names what is wrong with each message it drops', async () => {
+    const { dispatcher, server, found } = await bareDispatcher({});
+    await server.send(42 as never);
+    await server.send({ id: 1, result: {} } as never);
+    await server.send({ jsonrpc: '2.0' } as never);
+    await server.send([[{ jsonrpc: '2.0', method: 'x' }]] as never);
+    await flush();
+    expect(found).toEqual([
+      { code: 'INVALID_MESSAGE', message: 'Received a JSON value that is not a JSON-RPC message.' },
+      { code: 'INVALID_MESSAGE', message: 'Received a message without jsonrpc: "2.0".' },
+      {
+        code: 'INVALID_MESSAGE',
+        message: 'Received a message that is neither request, notification nor response.',
+      },
+      {
+        code: 'INVALID_MESSAGE',
+        message: 'Received a batch whose item is itself an array; it was dropped.',
+      },
+    ]);
+    await dispatcher.close();
+  });
+
+  it('drops a notification quietly when nothing handles notifications, and a cancellation without params', async () => {
+    const { dispatcher, server, found } = await bareDispatcher({});
+    await server.send({
+      jsonrpc: '2.0',
+      method: 'notifications/message',
+      params: { level: 'info' },
+    });
+    await server.send({ jsonrpc: '2.0', method: 'notifications/cancelled' });
+    await flush();
+    expect(found).toEqual([]);
+    expect(dispatcher.state).toBe('open');
+    await dispatcher.close();
+  });
+
+  it('cancels a server request only on notifications/cancelled, not on another notification naming it', async () => {
+    const notifications: string[] = [];
+    const signals: AbortSignal[] = [];
+    let answer: ((value: unknown) => void) | undefined;
+    const { dispatcher, server, received, found } = await bareDispatcher({
+      notification: (n) => void notifications.push(n.method),
+      request: (request) => {
+        signals.push(request.signal);
+        return new Promise((resolve) => (answer = resolve));
+      },
+    });
+    await server.send({ jsonrpc: '2.0', id: 'r1', method: 'sampling/createMessage', params: {} });
+    await flush();
+    // A log message naming the request in flight, and a cancellation naming none, leave it running.
+    await server.send({
+      jsonrpc: '2.0',
+      method: 'notifications/message',
+      params: { level: 'info', data: 'x', requestId: 'r1', reason: 'not a cancellation' },
+    });
+    await server.send({ jsonrpc: '2.0', method: 'notifications/cancelled' });
+    await flush();
+    expect(signals[0]?.aborted).toBe(false);
+    expect(notifications).toEqual(['notifications/message', 'notifications/cancelled']);
+    answer?.({ ok: true });
+    await flush();
+    expect(received).toEqual([{ jsonrpc: '2.0', id: 'r1', result: { ok: true } }]);
+    // The cancellation that names it aborts it, and is not handed on.
+    await server.send({ jsonrpc: '2.0', id: 'r2', method: 'sampling/createMessage', params: {} });
+    await flush();
+    await server.send({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: 'r2', reason: 'user' },
+    });
+    await flush();
+    expect(signals[1]?.aborted).toBe(true);
+    expect(signals[1]?.reason).toBe('user');
+    expect(notifications).toHaveLength(2);
+    expect(found).toEqual([]);
+    await dispatcher.close();
+  });
+});
