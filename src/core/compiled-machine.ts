@@ -40,16 +40,23 @@ export interface CompiledMachine {
   readonly machine: AnyStateMachine;
 }
 
-function actionName(machineId: string, action: unknown): string {
-  if (typeof action === 'string') return action;
+/** The name of an action or guard declared by name (`'a'` or `{ type: 'a' }`, no params). */
+function declaredName(ref: unknown): string | undefined {
+  if (typeof ref === 'string') return ref;
   if (
-    typeof action === 'object' &&
-    action !== null &&
-    typeof (action as { type?: unknown }).type === 'string' &&
-    (action as { params?: unknown }).params === undefined
+    typeof ref === 'object' &&
+    ref !== null &&
+    typeof (ref as { type?: unknown }).type === 'string' &&
+    (ref as { params?: unknown }).params === undefined
   ) {
-    return (action as { type: string }).type;
+    return (ref as { type: string }).type;
   }
+  return undefined;
+}
+
+function actionName(machineId: string, action: unknown): string {
+  const name = declaredName(action);
+  if (name !== undefined) return name;
   throw new TypeError(
     `Machine "${machineId}" uses an inline or parameterised action; declare it by name in setup({ actions }) to compile it.`,
   );
@@ -57,15 +64,8 @@ function actionName(machineId: string, action: unknown): string {
 
 function guardName(machineId: string, guard: unknown): string | undefined {
   if (guard === undefined) return undefined;
-  if (typeof guard === 'string') return guard;
-  if (
-    typeof guard === 'object' &&
-    guard !== null &&
-    typeof (guard as { type?: unknown }).type === 'string' &&
-    (guard as { params?: unknown }).params === undefined
-  ) {
-    return (guard as { type: string }).type;
-  }
+  const name = declaredName(guard);
+  if (name !== undefined) return name;
   // A parameterised guard would be called without its params by the compiled form.
   throw new TypeError(
     `Machine "${machineId}" uses an inline or parameterised guard; declare it by name in setup({ guards }) to compile it.`,
