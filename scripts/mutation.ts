@@ -12,6 +12,8 @@
  *   npx tsx scripts/mutation.ts --group wire    only these groups (comma-separated)
  *   npx tsx scripts/mutation.ts --report        no run: the scores of the recorded state
  *   npx tsx scripts/mutation.ts --retest-timeouts   test again the mutants recorded as timed out
+ *   npx tsx scripts/mutation.ts --retest-static     test again the static mutants (module-level code)
+ *   npx tsx scripts/mutation.ts --concurrency 1     StrykerJS's test runners (2 by default)
  *   npx tsx scripts/mutation.ts --report --survivors  and list each surviving or uncovered mutant
  *   npx tsx scripts/mutation.ts --report --floors     record the scores below 90 % as floors
  *
@@ -38,11 +40,6 @@ import { fileURLToPath } from 'node:url';
 export interface MutationGroup {
   /** The globs StrykerJS mutates (`--mutate`). */
   readonly mutate: readonly string[];
-  /**
-   * Static mutants are run (each against every test of `tests`, with the modules loaded again)
-   * instead of against the tests that cover them only (see stryker.config.mjs).
-   */
-  readonly runStatic?: boolean;
   /** The test files run, when not every test of vitest.mutation.config.ts. */
   readonly tests?: readonly string[];
 }
@@ -50,11 +47,11 @@ export interface MutationGroup {
 /** The core, by group. */
 export const MUTATION_GROUPS: Readonly<Record<string, MutationGroup>> = {
   // A statechart is an object built when its module loads: its states, targets and event names
-  // are static mutants. They run against the tests that drive the machines themselves (the model
-  // checks) and the sessions, dispatchers and groups over in-memory transports that run them.
+  // are static mutants, each run against every test of the group (see stryker.config.mjs). They
+  // run against the tests that drive the machines themselves (the model checks) and the sessions,
+  // dispatchers and groups over in-memory transports that run them.
   machines: {
     mutate: ['machines/*.ts', '!machines/index.ts'],
-    runStatic: true,
     tests: [
       'test/model.test.ts',
       'test/connection-model.test.ts',
@@ -117,6 +114,8 @@ interface ReportMutant {
   readonly status: string;
   readonly mutatorName?: string;
   readonly replacement?: string;
+  /** Code that runs outside any test too (at module load): run against every test. */
+  readonly static?: boolean;
   readonly location?: { readonly start: { readonly line: number; readonly column: number } };
 }
 
@@ -156,15 +155,25 @@ export function raisedFloors(
   return Object.fromEntries(Object.entries(next).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Drops the timed-out mutants from a recorded state, so that the next run tests them again. */
-export function withoutTimeouts<R extends Report>(report: R): R {
+/** A recorded state without the mutants `drop` picks: the next run tests them again. */
+function without<R extends Report>(report: R, drop: (m: ReportMutant) => boolean): R {
   const files = Object.fromEntries(
     Object.entries(report.files).map(([file, entry]) => [
       file,
-      { ...entry, mutants: entry.mutants.filter((m) => m.status !== 'Timeout') },
+      { ...entry, mutants: entry.mutants.filter((m) => !drop(m)) },
     ]),
   );
   return { ...report, files };
+}
+
+/** Drops the timed-out mutants from a recorded state, so that the next run tests them again. */
+export function withoutTimeouts<R extends Report>(report: R): R {
+  return without(report, (m) => m.status === 'Timeout');
+}
+
+/** Drops the static mutants from a recorded state, so that the next run tests them again. */
+export function withoutStatic<R extends Report>(report: R): R {
+  return without(report, (m) => m.static === true);
 }
 
 /** The per-file scores of a StrykerJS JSON report (the incremental state is one). */
@@ -235,6 +244,9 @@ function main(argv: readonly string[]): number {
   const full = argv.includes('--full');
   const reportOnly = argv.includes('--report');
   const groupArg = argv[argv.indexOf('--group') + 1];
+  const concurrency = argv.includes('--concurrency')
+    ? argv[argv.indexOf('--concurrency') + 1]
+    : undefined;
   const groups =
     argv.includes('--group') && groupArg !== undefined
       ? groupArg.split(',')
@@ -251,8 +263,12 @@ function main(argv: readonly string[]): number {
     for (const group of groups) {
       const spec = MUTATION_GROUPS[group] as MutationGroup;
       const state = path.join(stateDir, `${group}.json`);
-      if (argv.includes('--retest-timeouts') && existsSync(state)) {
-        writeFileSync(state, JSON.stringify(withoutTimeouts(readJson<Report>(state)), null, 2));
+      const retest = ['--retest-timeouts', '--retest-static'].some((f) => argv.includes(f));
+      if (retest && existsSync(state)) {
+        let report = readJson<Report>(state);
+        if (argv.includes('--retest-timeouts')) report = withoutTimeouts(report);
+        if (argv.includes('--retest-static')) report = withoutStatic(report);
+        writeFileSync(state, JSON.stringify(report, null, 2));
       }
       const started = Date.now();
       console.log(`== mutation group ${group}`);
@@ -264,9 +280,9 @@ function main(argv: readonly string[]): number {
         '--incrementalFile',
         path.join('test', 'mutation', `${group}.json`),
         ...(full ? ['--force'] : []),
+        ...(concurrency === undefined ? [] : ['--concurrency', concurrency]),
       ];
       const env: NodeJS.ProcessEnv = { ...process.env };
-      if (spec.runStatic === true) env['MUTATION_STATIC'] = 'run';
       if (spec.tests !== undefined) env['MUTATION_TESTS'] = spec.tests.join(',');
       const run = spawnSync('npx', args, { cwd: root, stdio: 'inherit', env });
       if (run.status !== 0) {

@@ -6,6 +6,7 @@ import {
   raisedFloors,
   scoresOf,
   survivorsOf,
+  withoutStatic,
   withoutTimeouts,
 } from '../scripts/mutation.js';
 import { LEFT_OUT } from '../vitest.mutation.config.js';
@@ -67,6 +68,25 @@ describe('scripts/mutation.ts: the per-file check of npm run test:mutation', () 
         'b.ts': { language: 'typescript', mutants: [] },
       },
     });
+  });
+
+  it('drops the static mutants of a recorded state, whatever their result, and keeps the rest', () => {
+    const state = {
+      files: {
+        'a.ts': {
+          mutants: [
+            { status: 'Survived', static: true },
+            { status: 'Killed', static: false },
+            { status: 'Killed', static: true },
+            { status: 'Survived' },
+          ],
+        },
+      },
+    };
+    expect(withoutStatic(state).files['a.ts']?.mutants).toEqual([
+      { status: 'Killed', static: false },
+      { status: 'Survived' },
+    ]);
   });
 
   it('names, for a group that runs its own tests, test files that exist and mutation runs keep', () => {
