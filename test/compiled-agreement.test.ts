@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMachine, setup } from 'xstate';
+import { assign, createMachine, raise, setup } from 'xstate';
 import {
   bindProgram,
   compileMachine,
@@ -234,6 +234,16 @@ describe('compileMachine takes what it can run faithfully', () => {
     expect(seen).toEqual(['xstate.init', 'go']);
   });
 
+  it('runs no entry actions on a targetless transition, even beside a state named "undefined"', () => {
+    const m = setup({ actions: { act: () => {}, enter: () => {} } }).createMachine({
+      initial: 's',
+      states: { s: { on: { go: { actions: ['act'] } } }, undefined: { entry: ['enter'] } },
+    });
+    const actor: TestActor = { state: recordingProgram(m).initial, context: undefined, ran: [] };
+    step(actor, { type: 'go' });
+    expect(actor.ran).toEqual(['act']);
+  });
+
   it('gives each light actor a session id of its own, in XState’s style', () => {
     const a = nextLiteSessionId('mcp');
     const b = nextLiteSessionId('mcp');
@@ -331,6 +341,23 @@ describe('compileMachine refuses what it cannot run faithfully', () => {
       states: { a: { on: { go: { guard: () => true, target: 'b' } } }, b: {} },
     });
     expect(() => compileMachine(inlineGuard)).toThrow(/inline or parameterised guard/);
+  });
+
+  it('refuses built-in action creators and references that name nothing', () => {
+    // assign() and raise() are functions that carry a string `type`: still inline, not declared.
+    const builtIns = [
+      assign({}),
+      raise({ type: 'x' }),
+      null as never,
+      {} as never,
+      { type: 5 } as never,
+    ];
+    for (const entry of builtIns) {
+      const m = createMachine({ initial: 's', states: { s: { entry: [entry] } } });
+      expect(() => compileMachine(m)).toThrow(
+        'Machine "(machine)" uses an inline or parameterised action; declare it by name in setup({ actions }) to compile it.',
+      );
+    }
   });
 
   it('refuses to bind a program with a missing action implementation', () => {

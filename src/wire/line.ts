@@ -148,10 +148,12 @@ export class LineDecoder {
 
   /** Ends the input. A final line without a newline is still delivered. */
   end(): void {
-    const skip = this.#skip;
-    if (this.#broken || skip !== undefined || this.#pending === 0) {
+    // Nothing is held while an oversize line is skipped, nor after the stream broke (which also
+    // ends the skip).
+    if (this.#pending === 0) {
+      const skip = this.#skip;
       // An oversize last line may still name the request it answers.
-      if (skip !== undefined && !this.#broken) this.#endSkip(skip);
+      if (skip !== undefined) this.#endSkip(skip);
       this.#reset();
       return;
     }
