@@ -275,6 +275,7 @@ export const authorizationMachine = setup({
     scope: undefined,
     error: undefined,
   }),
+  // Stryker disable next-line StringLiteral: a false survivor: without an initial state the machine throws while its module loads, so no test file that imports it loads, no test runs, and StrykerJS counts that as survived (docs/testing.md)
   initial: 'idle',
   states: {
     idle: {

@@ -206,6 +206,7 @@ export const connectionMachine = setup({
     fallback: undefined,
     error: undefined,
   }),
+  // Stryker disable next-line StringLiteral: a false survivor: without an initial state the machine throws while its module loads, so no test file that imports it loads, no test runs, and StrykerJS counts that as survived (docs/testing.md)
   initial: 'preconnect',
   states: {
     preconnect: {
@@ -218,6 +219,7 @@ export const connectionMachine = setup({
     },
     initializing: {
       meta: meta({ sends: 'handshake', next: 'await connect() before sending requests' }),
+      // Stryker disable next-line StringLiteral: a false survivor: without an initial state the machine throws while its module loads, so no test file that imports it loads, no test runs, and StrykerJS counts that as survived (docs/testing.md)
       initial: 'choosing',
       states: {
         choosing: {

@@ -99,6 +99,7 @@ export const dispatcherMachine = setup({
   },
 }).createMachine({
   id: 'dispatcher',
+  // Stryker disable next-line StringLiteral: a false survivor: without an initial state the machine throws while its module loads, so no test file that imports it loads, no test runs, and StrykerJS counts that as survived (docs/testing.md)
   initial: 'idle',
   states: {
     idle: {

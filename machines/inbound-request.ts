@@ -100,6 +100,7 @@ export const inboundRequestMachine = setup({
   id: 'inboundRequest',
   /** The context is the input. */
   context: ({ input }) => input,
+  // Stryker disable next-line StringLiteral: a false survivor: without an initial state the machine throws while its module loads, so no test file that imports it loads, no test runs, and StrykerJS counts that as survived (docs/testing.md)
   initial: 'handling',
   states: {
     handling: {

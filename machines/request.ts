@@ -208,6 +208,7 @@ export const requestMachine = setup({
   id: 'request',
   /** The context is the input. */
   context: ({ input }) => input,
+  // Stryker disable next-line StringLiteral: a false survivor: without an initial state the machine throws while its module loads, so no test file that imports it loads, no test runs, and StrykerJS counts that as survived (docs/testing.md)
   initial: 'created',
   states: {
     created: {

@@ -226,6 +226,7 @@ export const groupServerMachine = setup({
     delay: 0,
     retryAt: undefined,
   }),
+  // Stryker disable next-line StringLiteral: a false survivor: without an initial state the machine throws while its module loads, so no test file that imports it loads, no test runs, and StrykerJS counts that as survived (docs/testing.md)
   initial: 'connecting',
   on: { close: '.closing' },
   states: {
@@ -390,6 +391,7 @@ export const sessionGroupMachine = setup({
   id: 'sessionGroup',
   /** No server yet. */
   context: { servers: [], removing: [] },
+  // Stryker disable next-line StringLiteral: a false survivor: without an initial state the machine throws while its module loads, so no test file that imports it loads, no test runs, and StrykerJS counts that as survived (docs/testing.md)
   initial: 'open',
   on: { 'xstate.done.actor.*': { actions: 'forgetServer' } },
   states: {
