@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { dispatcherMachine, type DispatcherEvent } from '../machines/dispatcher.js';
+import { inboundRequestMachine, type InboundRequestEvent } from '../machines/inbound-request.js';
+import type { RequestEvent } from '../machines/request.js';
+import {
+  DispatcherActor,
+  InboundRequestActor,
+  OutboundRequest,
+  compiledMachines,
+} from '../src/core/actors.js';
 import { systemClock } from '../src/core/clock.js';
+import { bindProgram, type BoundState } from '../src/core/compiled-machine.js';
 import { Outbox, sendFailure, transportEnded } from '../src/core/outbox.js';
 import { canonicalInteger, checkTimeout, idKey } from '../src/core/types.js';
 import { ConnectionClosedError, SendFailedError, StreamError } from '../src/errors/errors.js';
@@ -125,5 +135,91 @@ describe('Outbox', () => {
       false,
     );
     expect(sendFailure(ref, new Error('x'))).toBeInstanceOf(SendFailedError);
+  });
+});
+
+describe('light actors', () => {
+  function inboundActor(id: number): InboundRequestActor {
+    const noop = () => {};
+    const { initial } = bindProgram<InboundRequestActor, InboundRequestEvent>(
+      compiledMachines().inbound,
+      {
+        runHandler: noop,
+        respondResult: noop,
+        respondError: noop,
+        abortHandler: noop,
+        release: noop,
+      },
+    );
+    return new InboundRequestActor(initial, id, 'roots/list', undefined);
+  }
+
+  function outboundRequest(): OutboundRequest {
+    return new OutboundRequest(
+      {} as BoundState<OutboundRequest, RequestEvent>,
+      1,
+      'tools/call',
+      { jsonrpc: '2.0', id: 1, method: 'tools/call' },
+      { timeout: 1000, maxTotalTimeout: Infinity, resetTimeoutOnProgress: false },
+    );
+  }
+
+  it('gives each actor its own session id, the same on every read', () => {
+    const a = inboundActor(1);
+    const b = inboundActor(2);
+    expect(a.sessionId).toMatch(/^mcp:\d+$/);
+    expect(a.sessionId).toBe(a.sessionId);
+    expect(b.sessionId).not.toBe(a.sessionId);
+  });
+
+  it('shows an inspector a server request’s machine, state, id and method', () => {
+    const actor = inboundActor(7);
+    expect({ logic: actor.logic, context: actor.context, snapshot: actor.getSnapshot() }).toEqual({
+      logic: inboundRequestMachine,
+      context: actor,
+      snapshot: { status: 'active', value: 'handling', context: { id: 7, method: 'roots/list' } },
+    });
+    expect(actor.context).toBe(actor);
+  });
+
+  it('shows the dispatcher’s machine', () => {
+    const actor = new DispatcherActor({} as BoundState<DispatcherActor, DispatcherEvent>);
+    expect(actor.logic).toBe(dispatcherMachine);
+  });
+
+  it('makes a request’s extras only when a callback or token is set, and clears them after', () => {
+    const request = outboundRequest();
+    request.onProgress = undefined;
+    request.customToken = undefined;
+    expect(request.extras).toBeUndefined();
+    const onProgress = () => {};
+    request.onProgress = onProgress;
+    request.customToken = 'tok';
+    expect([request.onProgress, request.customToken]).toEqual([onProgress, 'tok']);
+    request.onProgress = undefined;
+    request.customToken = undefined;
+    expect([request.onProgress, request.customToken]).toEqual([undefined, undefined]);
+  });
+
+  it('listens for the caller’s abort once, and stops listening when cleared', () => {
+    const request = outboundRequest();
+    const controller = new AbortController();
+    const remove = vi.spyOn(controller.signal, 'removeEventListener');
+    let heard = 0;
+    const listener = () => {
+      heard += 1;
+    };
+    request.listen(controller.signal, listener);
+    controller.signal.dispatchEvent(new Event('abort'));
+    controller.signal.dispatchEvent(new Event('abort'));
+    expect(heard).toBe(1);
+    request.listen(controller.signal, listener);
+    request.clear();
+    controller.signal.dispatchEvent(new Event('abort'));
+    expect({ heard, removed: remove.mock.calls, extras: request.extras }).toEqual({
+      heard: 1,
+      removed: [['abort', listener]],
+      extras: undefined,
+    });
   });
 });

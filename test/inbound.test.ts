@@ -1,4 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { InboundRequestEvent } from '../machines/inbound-request.js';
+import type { InboundRequestActor } from '../src/core/actors.js';
+import { step } from '../src/core/compiled-machine.js';
+import { InboundRequests, isBareErrorObject, toWireError } from '../src/core/inbound.js';
+import type { Outbox } from '../src/core/outbox.js';
+import type { DispatcherHandlers, InboundRequest } from '../src/core/types.js';
 import { JsonRpcError } from '../src/index.js';
 import { connected, flush } from './support/harness.js';
 
@@ -243,5 +249,163 @@ describe('server → client requests', () => {
       roots: [{ uri: 'file:///late' }],
     });
     await session.close();
+  });
+});
+
+/** An `InboundRequests` over a reporter and an outbox that record what they are given. */
+function inboundRequests(handlers: DispatcherHandlers = {}) {
+  const diagnostics: { code: string; text: string; payload: unknown }[] = [];
+  const writes: { message: unknown; what: string }[] = [];
+  const reporter = {
+    diagnose: (code: string, text: string, payload?: unknown) => {
+      diagnostics.push({ code, text, payload });
+    },
+    drive: (actor: InboundRequestActor, event: InboundRequestEvent) => {
+      step(actor, event);
+    },
+    adopt: () => {},
+  } as unknown as ConstructorParameters<typeof InboundRequests>[0];
+  const outbox = {
+    write: (message: unknown, what: string) => {
+      writes.push({ message, what });
+    },
+  } as unknown as Outbox;
+  const inbound = new InboundRequests(reporter, outbox);
+  inbound.use(handlers);
+  return { inbound, diagnostics, writes };
+}
+
+/** A handler that never settles, keeping each request's signal by id. */
+function pendingHandler() {
+  const signals = new Map<unknown, AbortSignal>();
+  const params: unknown[] = [];
+  const request = (r: InboundRequest) => {
+    signals.set(r.id, r.signal);
+    params.push(r.params);
+    return new Promise(() => {});
+  };
+  return { request, signals, params };
+}
+
+describe('InboundRequests', () => {
+  it('drops a request whose id is neither a string nor an integer, saying so', () => {
+    const { inbound, diagnostics } = inboundRequests();
+    const m = { jsonrpc: '2.0', id: Infinity, method: 'roots/list' };
+    inbound.receive(m, 'roots/list');
+    expect({ diagnostics, size: inbound.size }).toEqual({
+      diagnostics: [
+        {
+          code: 'INVALID_MESSAGE',
+          text: 'Received a roots/list request whose id is neither a string nor an integer; it was dropped.',
+          payload: m,
+        },
+      ],
+      size: 0,
+    });
+  });
+
+  it('drops a request reusing the id of one being handled, naming the id', async () => {
+    const handler = pendingHandler();
+    const { inbound, diagnostics } = inboundRequests({ request: handler.request });
+    inbound.receive({ jsonrpc: '2.0', id: 'a', method: 'roots/list' }, 'roots/list');
+    const again = { jsonrpc: '2.0', id: 'a', method: 'roots/list' };
+    inbound.receive(again, 'roots/list');
+    await flush();
+    expect({ diagnostics, size: inbound.size, started: handler.signals.size }).toEqual({
+      diagnostics: [
+        {
+          code: 'DUPLICATE_REQUEST_ID',
+          text: 'Received a roots/list request reusing id "a", which is still being handled; it was dropped.',
+          payload: again,
+        },
+      ],
+      size: 1,
+      started: 1,
+    });
+  });
+
+  it('hands the handler params only when they are an object', async () => {
+    const handler = pendingHandler();
+    const { inbound } = inboundRequests({ request: handler.request });
+    const given: unknown[] = [null, 'text', 42, { a: 1 }, undefined];
+    given.forEach((params, id) => {
+      inbound.receive({ jsonrpc: '2.0', id, method: 'roots/list', params }, 'roots/list');
+    });
+    await flush();
+    expect(handler.params).toEqual([undefined, undefined, undefined, { a: 1 }, undefined]);
+  });
+
+  it('cancels a request named by its id in either form, "7" for 7 and 8 for "8"', async () => {
+    const handler = pendingHandler();
+    const { inbound, writes } = inboundRequests({ request: handler.request });
+    inbound.receive({ jsonrpc: '2.0', id: 7, method: 'roots/list' }, 'roots/list');
+    inbound.receive({ jsonrpc: '2.0', id: '8', method: 'roots/list' }, 'roots/list');
+    await flush();
+    const unknown = [inbound.cancel('07', 'x'), inbound.cancel('x', 'x'), inbound.cancel(9, 'x')];
+    expect(unknown).toEqual([false, false, false]);
+    expect(inbound.cancel('7', 'seven')).toBe(true);
+    expect(inbound.cancel(8, 'eight')).toBe(true);
+    expect({
+      seven: handler.signals.get(7)?.reason,
+      eight: handler.signals.get('8')?.reason,
+      size: inbound.size,
+      writes,
+    }).toEqual({ seven: 'seven', eight: 'eight', size: 0, writes: [] });
+  });
+
+  it('answers -32601 naming the method when no handler is installed', async () => {
+    const { inbound, writes } = inboundRequests();
+    inbound.receive(
+      { jsonrpc: '2.0', id: 1, method: 'sampling/createMessage' },
+      'sampling/createMessage',
+    );
+    await flush();
+    expect(writes).toEqual([
+      {
+        message: {
+          jsonrpc: '2.0',
+          id: 1,
+          error: { code: -32601, message: 'Method not found: sampling/createMessage' },
+        },
+        what: 'the error response to sampling/createMessage',
+      },
+    ]);
+  });
+
+  it('answers {} for a handler that returns nothing, naming the response', async () => {
+    const { inbound, writes } = inboundRequests({ request: () => undefined });
+    inbound.receive({ jsonrpc: '2.0', id: 2, method: 'roots/list' }, 'roots/list');
+    await flush();
+    expect(writes).toEqual([
+      { message: { jsonrpc: '2.0', id: 2, result: {} }, what: 'the response to roots/list' },
+    ]);
+  });
+
+  it('cancels or closes a ping before its answer without writing one', async () => {
+    const { inbound, writes } = inboundRequests();
+    inbound.receive({ jsonrpc: '2.0', id: 1, method: 'ping' }, 'ping');
+    inbound.receive({ jsonrpc: '2.0', id: 2, method: 'ping' }, 'ping');
+    expect(inbound.cancel(1, 'no longer needed')).toBe(true);
+    inbound.closeAll('closed');
+    await flush();
+    expect({ size: inbound.size, writes }).toEqual({ size: 0, writes: [] });
+  });
+});
+
+describe('toWireError and isBareErrorObject', () => {
+  it('says "Internal error" for a throw without a message', () => {
+    expect([toWireError(new Error('')), toWireError('')]).toEqual([
+      { code: -32603, message: 'Internal error' },
+      { code: -32603, message: 'Internal error' },
+    ]);
+  });
+
+  it('takes { code, message, data? } as an error object, and nothing with another member', () => {
+    expect([
+      isBareErrorObject({ code: 1, message: 'm' }),
+      isBareErrorObject({ code: 1, message: 'm', data: { x: 1 } }),
+      isBareErrorObject({ code: 1, message: 'm', extra: true }),
+      isBareErrorObject({ code: 1, message: 'm', data: 1, extra: true }),
+    ]).toEqual([true, true, false, false]);
   });
 });

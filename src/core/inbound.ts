@@ -95,6 +95,7 @@ export class InboundRequests {
     if (direct !== undefined) return direct;
     if (typeof id === 'number') return this.#actors.get(String(id));
     const n = canonicalInteger(id);
+    // Stryker disable next-line ConditionalExpression: looking up undefined finds nothing too (no request is kept under undefined)
     return n === undefined ? undefined : this.#actors.get(n);
   }
 
@@ -161,8 +162,10 @@ export class InboundRequests {
           .reason;
         actor.controller?.abort(reason);
       },
+      // Runs once, on entering a final state; the id's entry is this actor's, since `receive`
+      // adds none under an id that is still held.
       release: (actor) => {
-        if (this.#actors.get(actor.requestId) === actor) this.#actors.delete(actor.requestId);
+        this.#actors.delete(actor.requestId);
       },
     };
   }
