@@ -1,17 +1,23 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
+  ConnectionClosedError,
   createByteChannelPair,
   createClientSession,
   createDispatcher,
   createFramedTransport,
   createInMemoryTransportPair,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   encodeLine,
   JsonRpcError,
+  StreamError,
   type ByteChannel,
   type ByteSink,
   type SessionMessage,
+  type Transport,
+  type TransportHandlers,
 } from '../src/index.js';
 import { NO_RESPONSE, startScriptedServer } from '../src/testing/index.js';
+import { manualClock } from './support/clock.js';
 import { connected, diagnostics, flush, sent } from './support/harness.js';
 
 /** A connected session whose server answers nothing by itself: the test writes every response. */
@@ -386,6 +392,7 @@ describe('dispatcher routing', () => {
 
   it('routes a message that arrives after close to a diagnostic', async () => {
     const seen: string[] = [];
+    const messages: string[] = [];
     let deliver: ((m: unknown) => void) | undefined;
     // A transport that keeps delivering after close, as a slow socket might.
     const dispatcher = createDispatcher(
@@ -396,12 +403,18 @@ describe('dispatcher routing', () => {
         send: () => {},
         close: async () => {},
       },
-      { onDiagnostic: (d) => void seen.push(d.code) },
+      {
+        onDiagnostic: (d) => {
+          seen.push(d.code);
+          messages.push(d.message);
+        },
+      },
     );
     await dispatcher.start();
     await dispatcher.close();
     deliver?.({ jsonrpc: '2.0', id: 1, result: {} });
     expect(seen).toEqual(['MESSAGE_AFTER_CLOSE']);
+    expect(messages).toEqual(['A message arrived after the connection closed; it was dropped.']);
   });
 });
 
@@ -501,5 +514,285 @@ describe('dispatcher routing, below the session', () => {
     expect(notifications).toHaveLength(2);
     expect(found).toEqual([]);
     await dispatcher.close();
+  });
+});
+
+/**
+ * A transport the test drives by hand: it records what is written and hands the test the
+ * dispatcher's handlers; `send`, `close` and `start` can be replaced to fail.
+ */
+function handDriven(overrides: Partial<Transport> = {}) {
+  const written: unknown[] = [];
+  let given: TransportHandlers | undefined;
+  const transport: Transport = {
+    start: (h) => {
+      given = h;
+    },
+    send: (m) => void written.push(m),
+    close: () => Promise.resolve(),
+    ...overrides,
+  };
+  const found: { code: string; message: string }[] = [];
+  const dispatcher = createDispatcher(transport, {
+    clock: manualClock(),
+    onDiagnostic: (d) => void found.push({ code: d.code, message: d.message }),
+  });
+  const handlers = (): TransportHandlers => {
+    if (given === undefined) throw new Error('the transport was not started');
+    return given;
+  };
+  return { dispatcher, transport, written, found, handlers };
+}
+
+describe('the dispatcher over a transport the test drives', () => {
+  it('names maxTotalTimeout when it is out of range, and reports the request timeout it uses', () => {
+    const { transport } = handDriven();
+    expect(() => createDispatcher(transport, { maxTotalTimeout: -1 })).toThrow(
+      /^maxTotalTimeout must be/,
+    );
+    expect(createDispatcher(transport).requestTimeout).toBe(DEFAULT_REQUEST_TIMEOUT_MS);
+    expect(createDispatcher(transport, { requestTimeout: 250 }).requestTimeout).toBe(250);
+  });
+
+  it('starts once: a second start is refused, naming why', async () => {
+    const { dispatcher } = handDriven();
+    await dispatcher.start();
+    await expect(dispatcher.start()).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      message: 'Cannot start the dispatcher while the session is open; a dispatcher starts once.',
+    });
+    expect(dispatcher.state).toBe('open');
+    await dispatcher.close();
+  });
+
+  it('rejects start with the error the transport start throws', async () => {
+    const failure = new Error('no such channel');
+    const { dispatcher } = handDriven({
+      start: () => {
+        throw failure;
+      },
+    });
+    await expect(dispatcher.start()).rejects.toBe(failure);
+  });
+
+  it('refuses a request or notification before start, writing nothing', async () => {
+    const { dispatcher, written } = handDriven();
+    await expect(dispatcher.request('tools/list')).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      message:
+        'Cannot send tools/list while the session is idle (dispatcher); start the dispatcher first.',
+    });
+    await expect(dispatcher.notify('notifications/initialized')).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      message: expect.stringMatching(/^Cannot send notifications\/initialized while/),
+    });
+    expect(written).toEqual([]);
+    expect(dispatcher.pendingRequests).toBe(0);
+  });
+
+  it('refuses a request or notification after close with the close reason as cause', async () => {
+    const { dispatcher, written } = handDriven();
+    await dispatcher.start();
+    const reason = new Error('done here');
+    await dispatcher.close(reason);
+    await expect(dispatcher.request('tools/list')).rejects.toMatchObject({
+      code: 'CONNECTION_CLOSED',
+      cause: reason,
+    });
+    await expect(dispatcher.notify('notifications/initialized')).rejects.toMatchObject({
+      code: 'CONNECTION_CLOSED',
+      cause: reason,
+    });
+    expect(written).toEqual([]);
+  });
+
+  it('writes a notification with params only when it has some', async () => {
+    const { dispatcher, written } = handDriven();
+    await dispatcher.start();
+    await dispatcher.notify('notifications/initialized');
+    await dispatcher.notify('notifications/roots/list_changed', { a: 1 });
+    expect(written).toStrictEqual([
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', method: 'notifications/roots/list_changed', params: { a: 1 } },
+    ]);
+    await dispatcher.close();
+  });
+
+  it('fails a notification whose write fails with SEND_FAILED, naming it', async () => {
+    const failure = new Error('disk full');
+    const { dispatcher } = handDriven({
+      send: () => {
+        throw failure;
+      },
+    });
+    await dispatcher.start();
+    await expect(dispatcher.notify('notifications/initialized')).rejects.toMatchObject({
+      code: 'SEND_FAILED',
+      message:
+        'Could not send the message (notifications/initialized, id "(notification)"): disk full.',
+      cause: failure,
+    });
+    expect(dispatcher.state).toBe('open');
+    await dispatcher.close();
+  });
+
+  it('fails a notification written to an ended transport with its close, once reported', async () => {
+    const { dispatcher, handlers } = handDriven({
+      send: () => {
+        throw new ConnectionClosedError();
+      },
+    });
+    await dispatcher.start();
+    const outcome = dispatcher.notify('notifications/initialized').catch((e: unknown) => e);
+    const reason = new Error('server exited');
+    handlers().closed(reason);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(ConnectionClosedError);
+    expect(error).toMatchObject({
+      cause: reason,
+      message: expect.stringMatching(
+        /^Connection closed \(notifications\/initialized, id "\(notification\)"\): server exited\./,
+      ),
+    });
+  });
+
+  it('abandons a pending request without writing, and reports whether one was pending', async () => {
+    const { dispatcher, written } = handDriven();
+    await dispatcher.start();
+    const call = dispatcher.request('tasks/get', {}).catch((e: unknown) => e);
+    const reason = new Error('stream ended by the server');
+    expect(dispatcher.abandon(99, reason)).toBe(false);
+    expect(dispatcher.pendingRequests).toBe(1);
+    expect(dispatcher.abandon(0, reason)).toBe(true);
+    expect(await call).toMatchObject({ code: 'CONNECTION_CLOSED', cause: reason });
+    expect(dispatcher.pendingRequests).toBe(0);
+    expect(written).toHaveLength(1);
+    await dispatcher.close();
+  });
+
+  it('calls a close listener that subscribes after close at once, with the reason', async () => {
+    const { dispatcher } = handDriven();
+    await dispatcher.start();
+    const reason = new Error('bye');
+    await dispatcher.close(reason);
+    const heard: unknown[] = [];
+    const unsubscribe = dispatcher.onClose((r) => heard.push(r));
+    expect(heard).toEqual([reason]);
+    // Nothing was subscribed, so nothing is removed.
+    expect(unsubscribe()).toBe(false);
+    expect(heard).toEqual([reason]);
+  });
+
+  it('calls no close listener that unsubscribed, and reports one that throws', async () => {
+    const { dispatcher, found } = handDriven();
+    await dispatcher.start();
+    const heard: string[] = [];
+    const unsubscribe = dispatcher.onClose(() => heard.push('removed'));
+    dispatcher.onClose(() => {
+      throw new Error('listener bug');
+    });
+    dispatcher.onClose(() => heard.push('kept'));
+    expect(unsubscribe()).toBe(true);
+    expect(unsubscribe()).toBe(false);
+    await dispatcher.close();
+    expect(heard).toEqual(['kept']);
+    expect(found).toEqual([
+      { code: 'CALLBACK_FAILED', message: 'The close listener threw: listener bug' },
+    ]);
+  });
+
+  it('closes the transport before it tells the close listeners', async () => {
+    const order: string[] = [];
+    const { dispatcher } = handDriven({
+      close: () => {
+        order.push('transport closed');
+        return Promise.resolve();
+      },
+    });
+    await dispatcher.start();
+    dispatcher.onClose(() => order.push('listener'));
+    await dispatcher.close();
+    expect(order).toEqual(['transport closed', 'listener']);
+  });
+
+  it('reports a transport close that rejects or throws, and still closes', async () => {
+    const rejecting = handDriven({ close: () => Promise.reject(new Error('EPIPE')) });
+    await rejecting.dispatcher.start();
+    await expect(rejecting.dispatcher.close()).resolves.toBeUndefined();
+    expect(rejecting.found).toEqual([
+      { code: 'WRITE_FAILED', message: 'Closing the transport failed: EPIPE' },
+    ]);
+    const throwing = handDriven({
+      close: () => {
+        throw new Error('already gone');
+      },
+    });
+    await throwing.dispatcher.start();
+    await expect(throwing.dispatcher.close()).resolves.toBeUndefined();
+    expect(throwing.dispatcher.state).toBe('closed');
+    expect(throwing.found).toEqual([
+      { code: 'WRITE_FAILED', message: 'Closing the transport failed: already gone' },
+    ]);
+  });
+
+  it('ignores a lost report naming no request in flight, and fails the one it names', async () => {
+    const { dispatcher, handlers } = handDriven();
+    await dispatcher.start();
+    const call = dispatcher.request('tools/call', {}).catch((e: unknown) => e);
+    const lost = handlers().lost;
+    // Run what the report schedules at once, so that whatever it does shows here.
+    vi.stubGlobal('queueMicrotask', (callback: () => void) => callback());
+    try {
+      expect(() => lost?.(7, new Error('elsewhere'))).not.toThrow();
+      expect(dispatcher.pendingRequests).toBe(1);
+      const error = new Error('response stream ended');
+      lost?.(0, error);
+      expect(await call).toBe(error);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    await dispatcher.close();
+  });
+
+  it('hands transport events to the transportEvent handler, and drops them without one', async () => {
+    const quiet = handDriven();
+    await quiet.dispatcher.start({});
+    quiet.handlers().event?.({ type: 'stream-resumed', message: 'resumed' });
+    expect(quiet.found).toEqual([]);
+    const events: unknown[] = [];
+    const { dispatcher, handlers, found } = handDriven();
+    await dispatcher.start({
+      transportEvent: (event) => {
+        events.push(event);
+        throw new Error('handler bug');
+      },
+    });
+    handlers().event?.({ type: 'session-renewed', message: 'renewed' });
+    expect(events).toEqual([{ type: 'session-renewed', message: 'renewed' }]);
+    expect(found).toEqual([
+      { code: 'CALLBACK_FAILED', message: 'The message handler threw: handler bug' },
+    ]);
+  });
+
+  it('hands stream exceptions to the exception handler as errors, and drops them without one', async () => {
+    const quiet = handDriven();
+    await quiet.dispatcher.start({});
+    quiet.handlers().error(new Error('bad line'));
+    expect(quiet.found).toEqual([]);
+    const errors: Error[] = [];
+    const { dispatcher, handlers, found } = handDriven();
+    await dispatcher.start({
+      exception: (error) => {
+        errors.push(error);
+        throw new Error('handler bug');
+      },
+    });
+    // A transport may report something that is not an Error: it arrives wrapped in one.
+    handlers().error('socket hiccup' as unknown as Error);
+    expect(errors[0]).toBeInstanceOf(StreamError);
+    expect(errors[0]).toMatchObject({ code: 'TRANSPORT_ERROR', cause: 'socket hiccup' });
+    expect(found).toEqual([
+      { code: 'CALLBACK_FAILED', message: 'The message handler threw: handler bug' },
+    ]);
   });
 });

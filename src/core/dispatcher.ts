@@ -248,6 +248,7 @@ export class Dispatcher {
       req.resolve = resolve;
       req.reject = reject;
     });
+    // Stryker disable next-line ConditionalExpression: params and options are read only to call settle, and settle starts undefined, so setting them without one changes nothing
     if (settle !== undefined) {
       req.settle = settle;
       req.params = params;
