@@ -178,12 +178,12 @@ export class Dispatcher {
 
   /** Subscribes to the dispatcher's close; returns the unsubscribe function. */
   onClose(listener: (reason: unknown) => void): () => void {
-    if (this.state === 'closed') {
-      listener(this.#closeReason);
-      return () => false;
-    }
-    this.#closeListeners.add(listener);
-    return () => this.#closeListeners.delete(listener);
+    // After the close, the listener is called at once and never kept.
+    if (this.state === 'closed') listener(this.#closeReason);
+    else this.#closeListeners.add(listener);
+    return () => {
+      this.#closeListeners.delete(listener);
+    };
   }
 
   /**
