@@ -38,6 +38,8 @@ const WS = /[ \t\r]/;
 export function readHead(text: string): EdgeInfo {
   let i = 0;
   const skipWs = (): void => {
+    // Stryker disable next-line ConditionalExpression: past the end `text[i]` is undefined, which the pattern reads as "undefined": not whitespace, so the loop stops there all the same
+    // Stryker disable next-line EqualityOperator: at `text.length` the character is undefined, not whitespace, so one more test stops the loop all the same
     while (i < text.length && WS.test(text[i] as string)) i++;
   };
   skipWs();
@@ -48,6 +50,7 @@ export function readHead(text: string): EdgeInfo {
   for (;;) {
     skipWs();
     const key = stringAt(text, i);
+    // Stryker disable next-line ConditionalExpression: a string read from quote to quote parses as a string or not at all; the type check only narrows the type
     if (key === undefined || typeof key.value !== 'string') break;
     i = key.end;
     skipWs();
@@ -56,12 +59,12 @@ export function readHead(text: string): EdgeInfo {
     skipWs();
     keys.push(key.value);
     const c = text[i];
-    if (c === undefined || c === '{' || c === '[') break;
     let value: { value: unknown; end: number } | undefined;
     if (c === '"') value = stringAt(text, i);
     else {
+      // No token at an object, an array or the end of the bytes: the reading stops there. A
+      // token that reaches the end of the bytes may be cut short.
       const token = /^[-+.\w]+/.exec(text.slice(i, i + 64))?.[0];
-      // A token that reaches the end of the bytes may be cut short.
       if (token !== undefined && i + token.length < text.length) {
         value = parseJson(token, i + token.length);
       }
@@ -78,8 +81,10 @@ export function readHead(text: string): EdgeInfo {
 
 /** The JSON string starting at `text[i]` (a quote), and where it ends. */
 function stringAt(text: string, i: number): { value: unknown; end: number } | undefined {
+  // Stryker disable next-line ConditionalExpression: from a character other than a quote up to the next quote is never a JSON string, so the parse below gives undefined too; the check saves the scan
   if (text[i] !== '"') return undefined;
   let j = i + 1;
+  // Stryker disable next-line EqualityOperator: at `text.length` the character is undefined, which only steps `j` past the end
   while (j < text.length) {
     const c = text[j];
     if (c === '\\') j += 2;
@@ -93,7 +98,7 @@ function parseJson(token: string, end: number): { value: unknown; end: number } 
   try {
     return { value: JSON.parse(token) as unknown, end };
   } catch {
-    return undefined;
+    // Not JSON: no value (undefined).
   }
 }
 
@@ -104,6 +109,8 @@ function parseJson(token: string, end: number): { value: unknown; end: number } 
 export function readTail(text: string): EdgeInfo {
   let j = text.length - 1;
   const skipWs = (): void => {
+    // Stryker disable next-line ConditionalExpression: before the start `text[j]` is undefined, which the pattern reads as "undefined": not whitespace, so the loop stops there all the same
+    // Stryker disable next-line EqualityOperator: whitespace at index 0 or undefined at -1 both fail every check that follows, so stopping at 0 reads the same
     while (j >= 0 && WS.test(text[j] as string)) j--;
   };
   skipWs();
@@ -117,6 +124,7 @@ export function readTail(text: string): EdgeInfo {
     let value: unknown;
     if (c === '"') {
       const opening = openingQuote(text, j);
+      // Stryker disable next-line ConditionalExpression: with no unescaped quote before, the text up to this quote is not JSON either, so the parse below breaks out the same
       if (opening === undefined) break;
       const parsed = parseJson(text.slice(opening, j + 1), opening);
       if (parsed === undefined) break;
@@ -124,9 +132,10 @@ export function readTail(text: string): EdgeInfo {
       j = opening - 1;
     } else {
       let k = j;
+      // Stryker disable next-line EqualityOperator: a token that reaches index 0 has no key before it, so reading it or not gives the same keys and id
       while (k >= 0 && /[-+.\w]/.test(text[k] as string)) k--;
-      // A token that reaches the start of the bytes may be cut short.
-      if (k === j || k < 0) break;
+      // No token parses as an empty string; a token that reaches the start of the bytes (and may be
+      // cut short) has no key before it.
       const parsed = parseJson(text.slice(k + 1, j + 1), k + 1);
       if (parsed === undefined) break;
       value = parsed.value;
@@ -136,8 +145,10 @@ export function readTail(text: string): EdgeInfo {
     if (text[j] !== ':') break;
     j--;
     skipWs();
+    // Stryker disable next-line ConditionalExpression: the nearest unescaped quote before a character other than a quote closes a string, so the text from it never parses as one: the key check breaks out the same
     if (text[j] !== '"') break;
     const opening = openingQuote(text, j);
+    // Stryker disable next-line ConditionalExpression: with no unescaped quote before, the text up to this quote is not a JSON string, so the key check breaks out the same
     if (opening === undefined) break;
     const key = parseJson(text.slice(opening, j + 1), opening)?.value;
     if (typeof key !== 'string') break;
@@ -156,7 +167,7 @@ function openingQuote(text: string, j: number): number | undefined {
   for (let k = j - 1; k >= 0; k--) {
     if (text[k] !== '"') continue;
     let backslashes = 0;
-    while (k - 1 - backslashes >= 0 && text[k - 1 - backslashes] === '\\') backslashes++;
+    while (text[k - 1 - backslashes] === '\\') backslashes++;
     if (backslashes % 2 === 0) return k;
   }
   return undefined;
