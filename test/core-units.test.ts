@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { dispatcherMachine, type DispatcherEvent } from '../machines/dispatcher.js';
 import { inboundRequestMachine, type InboundRequestEvent } from '../machines/inbound-request.js';
 import type { RequestEvent } from '../machines/request.js';
@@ -10,7 +11,9 @@ import {
 } from '../src/core/actors.js';
 import { systemClock } from '../src/core/clock.js';
 import { bindProgram, type BoundState } from '../src/core/compiled-machine.js';
+import type { Diagnostic } from '../src/core/diagnostics.js';
 import { Outbox, sendFailure, transportEnded } from '../src/core/outbox.js';
+import { Reporter } from '../src/core/reporting.js';
 import { canonicalInteger, checkTimeout, idKey } from '../src/core/types.js';
 import { ConnectionClosedError, SendFailedError, StreamError } from '../src/errors/errors.js';
 import type { JsonRpcMessage } from '../src/wire/jsonrpc.js';
@@ -72,6 +75,77 @@ describe('systemClock', () => {
     vi.advanceTimersByTime(10);
     expect({ fired, timers: vi.getTimerCount() }).toEqual({ fired: ['kept'], timers: 0 });
     systemClock.clearTimeout(kept);
+  });
+
+  it('now() follows the system time, read when called', async () => {
+    vi.useFakeTimers({ now: 5_000 });
+    // Loaded here, inside the test, so that the object is built while it runs.
+    const { systemClock: clock } = await import('../src/core/clock.js');
+    expect(clock.now()).toBe(5_000);
+    vi.setSystemTime(7_500);
+    expect(clock.now()).toBe(7_500);
+  });
+});
+
+describe('Reporter', () => {
+  function reporterOf() {
+    const self = { _parent: undefined, getSnapshot: () => ({ status: 'active' }) };
+    const diagnostics: Diagnostic[] = [];
+    const reporter = new Reporter(self as unknown as DispatcherActor, (d) => {
+      diagnostics.push(d);
+    });
+    return { self, reporter, diagnostics };
+  }
+
+  it('reports a callback that throws as CALLBACK_FAILED, naming what threw and why', () => {
+    const { reporter, diagnostics } = reporterOf();
+    const error = new Error('boom');
+    reporter.callback('onprogress callback', () => {
+      throw error;
+    });
+    expect(diagnostics).toEqual([
+      {
+        code: 'CALLBACK_FAILED',
+        message: 'The onprogress callback threw: boom',
+        payload: error,
+      },
+    ]);
+  });
+
+  it('gives a diagnostic without a payload no payload field at all', () => {
+    const { reporter, diagnostics } = reporterOf();
+    reporter.diagnose('WRITE_FAILED', 'no payload here');
+    reporter.diagnose('WRITE_FAILED', 'with one', { id: 1 });
+    expect(diagnostics.map((d) => Object.keys(d))).toEqual([
+      ['code', 'message'],
+      ['code', 'message', 'payload'],
+    ]);
+    expect(diagnostics[0]).toStrictEqual({ code: 'WRITE_FAILED', message: 'no payload here' });
+  });
+
+  it('leaves alone what a listener returns unless it is a Promise', () => {
+    const self = { _parent: undefined };
+    const notAPromise = { catch: vi.fn() };
+    const reporter = new Reporter(self as unknown as DispatcherActor, () => notAPromise as never);
+    const after = vi.fn();
+    reporter.onDiagnostic(after);
+    reporter.diagnose('WRITE_FAILED', 'x');
+    expect({
+      catchCalls: notAPromise.catch.mock.calls.length,
+      after: after.mock.calls.length,
+    }).toEqual({ catchCalls: 0, after: 1 });
+  });
+
+  it('inspect(undefined) stops the inspection and leaves the parent as it was', () => {
+    const { self, reporter } = reporterOf();
+    const events: InspectionEvent[] = [];
+    const parent = { id: 'parent' } as unknown as AnyActorRef;
+    reporter.inspect({ observer: (e) => events.push(e), rootId: 'root' }, parent);
+    expect(events.map((e) => e.type)).toEqual(['@xstate.actor', '@xstate.snapshot']);
+    expect(self._parent).toBe(parent);
+    reporter.inspect(undefined, { id: 'other' } as unknown as AnyActorRef);
+    reporter.wroteSelf({ jsonrpc: '2.0', method: 'x' });
+    expect({ parent: self._parent, events: events.length }).toEqual({ parent, events: 2 });
   });
 });
 

@@ -26,12 +26,22 @@ export function manualClock(): Clock & { fire(): void; readonly pending: number 
 
 /**
  * A clock whose time moves only when the test says: `advance(ms)` runs every timer due by then, in
- * the order they fall due, each at its own time; `pending` counts the timers left.
+ * the order they fall due, each at its own time; `pending` counts the timers left. It starts at
+ * `start` (0 by default). `dueTimes` lists when the pending timers fall due, earliest first;
+ * `timersSet` counts every `setTimeout`; `strayClears` counts the `clearTimeout`s given a handle
+ * that is not a pending timer of this clock.
  */
-export function steppingClock(): Clock & { advance(ms: number): void; readonly pending: number } {
+export function steppingClock(start = 0): Clock & {
+  advance(ms: number): void;
+  readonly pending: number;
+  readonly dueTimes: number[];
+  readonly timersSet: number;
+  readonly strayClears: number;
+} {
   const timers = new Map<number, { at: number; callback: () => void }>();
-  let now = 0;
+  let now = start;
   let next = 0;
+  let strays = 0;
   return {
     now: () => now,
     setTimeout: (callback, ms) => {
@@ -39,7 +49,7 @@ export function steppingClock(): Clock & { advance(ms: number): void; readonly p
       return next;
     },
     clearTimeout: (handle) => {
-      timers.delete(handle as number);
+      if (!timers.delete(handle as number)) strays++;
     },
     advance(ms) {
       const until = now + ms;
@@ -57,6 +67,15 @@ export function steppingClock(): Clock & { advance(ms: number): void; readonly p
     },
     get pending() {
       return timers.size;
+    },
+    get dueTimes() {
+      return [...timers.values()].map((t) => t.at).sort((a, b) => a - b);
+    },
+    get timersSet() {
+      return next;
+    },
+    get strayClears() {
+      return strays;
     },
   };
 }
