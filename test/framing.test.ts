@@ -1,5 +1,5 @@
 import { describe, it, expect, vi } from 'vitest';
-import { LineDecoder, type LineDecoderOptions } from '../src/wire/line.js';
+import { LineDecoder, type LineDecoderOptions, type LineDecoderSink } from '../src/wire/line.js';
 import { encodeLine } from '../src/wire/line-encode.js';
 import { StreamError } from '../src/errors/errors.js';
 
@@ -797,5 +797,225 @@ describe('LineDecoder oversize responses and lost framing', () => {
     d.feed(`${JSON.stringify({ a: text })}{"b":1}\n{"c":2}\n`);
     expect(d.tags()).toEqual(['!MESSAGE_TOO_LARGE', '!MESSAGE_TOO_LARGE', { c: 2 }]);
     expect(d.errors()[1]?.message).toMatch(/lost its framing/);
+  });
+});
+
+describe('LineDecoder oversize lines: edges, escapes and chunk boundaries', () => {
+  /** A decoder recording every call in order; `callbacks` picks the optional ones its sink has. */
+  function record(
+    maxMessageBytes: number,
+    callbacks: { readonly oversizeResponse?: boolean; readonly broken?: boolean } = {},
+  ) {
+    const events: unknown[] = [];
+    const errors: StreamError[] = [];
+    const sink: LineDecoderSink = {
+      message: (value) => events.push(value),
+      error: (error) => {
+        errors.push(error);
+        events.push(`!${error.code}`);
+      },
+      ...(callbacks.oversizeResponse === true
+        ? {
+            oversizeResponse: (id: string | number, error: StreamError) => {
+              errors.push(error);
+              events.push({ tooLarge: id });
+            },
+          }
+        : {}),
+      ...(callbacks.broken === true
+        ? { broken: (error: StreamError) => events.push(`broken: ${error.message}`) }
+        : {}),
+    };
+    const decoder = new LineDecoder(sink, { maxMessageBytes });
+    const feed = (...chunks: readonly (string | Uint8Array)[]): void => {
+      for (const chunk of chunks) decoder.push(typeof chunk === 'string' ? utf8(chunk) : chunk);
+    };
+    return { decoder, events, errors, feed };
+  }
+
+  /** Collects the byte length of what `TextDecoder.prototype.decode` is given while `run` runs (undefined: the final flush). */
+  function decodedLengths(run: () => void): (number | undefined)[] {
+    const spy = vi.spyOn(TextDecoder.prototype, 'decode');
+    try {
+      run();
+      return spy.mock.calls.map(([input]) =>
+        input === undefined ? undefined : (input as Uint8Array).byteLength,
+      );
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('gives a sink without oversizeResponse only MESSAGE_TOO_LARGE for a response named in its head or its tail', () => {
+    const d = record(100);
+    const big = 'a'.repeat(300);
+    d.feed(`${JSON.stringify({ jsonrpc: '2.0', id: 1, result: { big } })}\n`);
+    d.feed(`${JSON.stringify({ result: { big }, jsonrpc: '2.0', id: 2 })}\n{"next":3}\n`);
+    expect(d.events).toEqual(['!MESSAGE_TOO_LARGE', '!MESSAGE_TOO_LARGE', { next: 3 }]);
+  });
+
+  it('says in the answer the id, the cap, the bytes of the line seen so far, and the hint', () => {
+    const d = record(100, { oversizeResponse: true });
+    const big = 'a'.repeat(300);
+    const byHead = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { big } });
+    d.feed(byHead.slice(0, 150));
+    d.feed(byHead.slice(150), '\n');
+    const byTail = JSON.stringify({ result: { big }, jsonrpc: '2.0', id: 'b' });
+    d.feed(byTail.slice(0, 150));
+    d.feed(byTail.slice(150), '\n');
+    expect(d.events).toEqual([
+      '!MESSAGE_TOO_LARGE',
+      { tooLarge: 1 },
+      '!MESSAGE_TOO_LARGE',
+      { tooLarge: 'b' },
+    ]);
+    const answers = [d.errors[1], d.errors[3]];
+    expect(answers.map((e) => e?.summary)).toEqual([
+      'The answer to request 1 is larger than maxMessageBytes (100 bytes; at least 150 arrived); it was skipped.',
+      `The answer to request "b" is larger than maxMessageBytes (100 bytes; at least ${byTail.length} arrived); it was skipped.`,
+    ]);
+    for (const answer of answers) {
+      expect(answer).toMatchObject({
+        code: 'MESSAGE_TOO_LARGE',
+        hint: { option: 'maxMessageBytes' },
+      });
+    }
+  });
+
+  it('answers once per line, by the id in its head, though a response glued to it names another', () => {
+    const d = record(100, { oversizeResponse: true });
+    const first = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { big: 'a'.repeat(300) } });
+    const glued = JSON.stringify({ jsonrpc: '2.0', result: {}, id: 2 });
+    d.feed(`${first}${glued}\n{"next":3}\n`);
+    expect(d.events).toEqual([
+      '!MESSAGE_TOO_LARGE',
+      { tooLarge: 1 },
+      '!MESSAGE_TOO_LARGE',
+      { next: 3 },
+    ]);
+  });
+
+  it('reads the tail only once the message has ended, not where a chunk ends inside it', () => {
+    const d = record(100, { oversizeResponse: true });
+    // A chunk ends just after an id nested in the result, which looks like the end of a response.
+    const line = JSON.stringify({ result: { big: 'a'.repeat(300), id: 5 }, jsonrpc: '2.0' });
+    const cut = line.indexOf('"id":5}') + '"id":5}'.length;
+    d.feed(line.slice(0, cut));
+    expect(d.events).toEqual(['!MESSAGE_TOO_LARGE']);
+    d.feed(line.slice(cut), '\n{"next":1}\n');
+    expect(d.events).toEqual(['!MESSAGE_TOO_LARGE', { next: 1 }]);
+  });
+
+  it('does not read the tail again for the whitespace after the message, before its line end', () => {
+    const d = record(100, { oversizeResponse: true });
+    // Not a response: its last members name a method. Whitespace after it moves the last 1024
+    // bytes on, byte by byte, past the cut of the method; read then, the tail would look like a
+    // response's.
+    const line = `{"result":{"big":"${'a'.repeat(300)}"},"method":"x","id":3}`;
+    d.feed(line);
+    for (let i = 0; i < 1024; i++) d.feed(' ');
+    expect(d.events).toEqual(['!MESSAGE_TOO_LARGE']);
+  });
+
+  it('follows the JSON of a line that starts with whitespace', () => {
+    const d = record(100, { oversizeResponse: true, broken: true });
+    d.feed(` \t\r${JSON.stringify({ result: { big: 'a'.repeat(300) }, jsonrpc: '2.0', id: 6 })}`);
+    // The message ended: its tail is read before the line end.
+    expect(d.events).toEqual(['!MESSAGE_TOO_LARGE', { tooLarge: 6 }]);
+    d.feed('{"x":1}\n');
+    expect(d.events).toEqual([
+      '!MESSAGE_TOO_LARGE',
+      { tooLarge: 6 },
+      expect.stringMatching(/^broken: .*lost its framing/),
+    ]);
+  });
+
+  it('counts the backslashes before a closing quote from where a split escape resumed', () => {
+    // The string ends in two escaped backslashes (`\\\\"`); the chunk ends after the first one.
+    const line = JSON.stringify({ result: `${'a'.repeat(300)}\\\\`, jsonrpc: '2.0', id: 4 });
+    const cut = line.indexOf('\\\\\\\\"') + 1;
+    expect(line.slice(cut - 1, cut + 4)).toBe('\\\\\\\\"');
+    const d = record(100, { oversizeResponse: true });
+    d.feed(line.slice(0, cut), line.slice(cut));
+    // The message ended: its tail is read before the line end.
+    expect(d.events).toEqual(['!MESSAGE_TOO_LARGE', { tooLarge: 4 }]);
+  });
+
+  it('without broken, skips the rest of a line that lost its framing, over later chunks', () => {
+    const d = record(100);
+    d.feed(`${JSON.stringify({ a: 'a'.repeat(300) })}{"b":1`, ',"c":"}{["', ' }\n', '{"d":2}\n');
+    expect(d.events).toEqual(['!MESSAGE_TOO_LARGE', '!MESSAGE_TOO_LARGE', { d: 2 }]);
+  });
+
+  it('reads the id from the first 1024 bytes of a line: a member ending at byte 1024 is read, one a byte later is not', () => {
+    const start = '{"jsonrpc":"2.0","result":"';
+    const member = '","id":"é€"'; // a multi-byte id, split across chunks below
+    // "more" is longer than the last 1024 bytes: the tail never reaches the id.
+    const room = 1024 - utf8(start).length - utf8(member).length;
+    for (const [pad, expected] of [
+      [room, [{ tooLarge: 'é€' }]],
+      [room + 1, []],
+    ] as const) {
+      const line = `${start}${'r'.repeat(pad)}${member},"more":"${'a'.repeat(1100)}"}`;
+      const bytes = utf8(`${line}\n{"next":1}\n`);
+      for (const size of [1, 7, 300, bytes.length]) {
+        const d = record(1200, { oversizeResponse: true });
+        for (const chunk of chunksOf(bytes, size)) d.decoder.push(chunk);
+        expect(d.events, `pad ${pad}, chunks of ${size}`).toEqual([
+          '!MESSAGE_TOO_LARGE',
+          ...expected,
+          { next: 1 },
+        ]);
+      }
+    }
+  });
+
+  it('reads the id from the last 1024 bytes of a message: a member starting 1024 bytes from its end is read, one a byte earlier is not', () => {
+    const member = '"id":"é€","pad":"'; // a multi-byte id, split across chunks below
+    const end = '"}';
+    const room = 1024 - utf8(member).length - end.length;
+    for (const [pad, expected] of [
+      [room, [{ tooLarge: 'é€' }]],
+      [room + 1, []],
+    ] as const) {
+      const line = `{"result":{"big":"${'a'.repeat(3000)}"},${member}${'p'.repeat(pad)}${end}`;
+      const bytes = utf8(`${line}\n{"next":1}\n`);
+      for (const size of [1, 7, 100, 128, 1000, bytes.length]) {
+        const d = record(100, { oversizeResponse: true });
+        for (const chunk of chunksOf(bytes, size)) d.decoder.push(chunk);
+        expect(d.events, `pad ${pad}, chunks of ${size}`).toEqual([
+          '!MESSAGE_TOO_LARGE',
+          ...expected,
+          { next: 1 },
+        ]);
+      }
+    }
+  });
+
+  it('decodes the head from the held views of its first 1024 bytes only', () => {
+    const d = record(1200);
+    const line = utf8(`"${'s'.repeat(2000)}"\n`);
+    const chunks = chunksOf(line, 300);
+    for (const chunk of chunks.slice(0, 4)) d.decoder.push(chunk); // 1200 bytes held
+    const lengths = decodedLengths(() => d.decoder.push(chunks[4] as Uint8Array));
+    expect(lengths).toEqual([300, 300, 300, 124, undefined]);
+    expect(d.events).toEqual(['!MESSAGE_TOO_LARGE']);
+  });
+
+  it('keeps only the views of the last 1024 bytes of a long line, and decodes just those bytes', () => {
+    for (const [size, expected] of [
+      [128, Array<number>(8).fill(128)],
+      [100, [24, ...Array<number>(10).fill(100)]],
+    ] as const) {
+      const d = record(100);
+      // A string that never ends: the tail is read at the line end only.
+      for (const chunk of chunksOf(utf8(`"${'s'.repeat(20 * size - 1)}`), size)) {
+        d.decoder.push(chunk);
+      }
+      // The line end comes alone, as a chunk that starts with it: an empty run, keeping no view.
+      const lengths = decodedLengths(() => d.decoder.push(utf8('\n')));
+      expect(lengths, `chunks of ${size}`).toEqual([...expected, undefined]);
+      expect(d.events).toEqual(['!MESSAGE_TOO_LARGE']);
+    }
   });
 });
