@@ -331,9 +331,26 @@ describe('cancellation', () => {
     await flush();
     controller.abort('give up');
     await expect(init).rejects.toBeInstanceOf(RequestCancelledError);
+    expect(dispatcher.pendingRequests).toBe(0);
     await flush();
     expect(sent(server, 'notifications/cancelled')).toHaveLength(0);
     await dispatcher.close();
+  });
+});
+
+describe('error answers', () => {
+  it('rejects with the JSON-RPC error and lets the request go: its id can be used again', async () => {
+    const { session, server } = await connected({}, silent);
+    const call = session.request('tools/call', {}, { requestId: 'e1' });
+    await flush();
+    server.send({ jsonrpc: '2.0', id: 'e1', error: { code: -32602, message: 'bad arguments' } });
+    await expect(call).rejects.toMatchObject({ code: -32602, rpcMessage: 'bad arguments' });
+    expect(session.dispatcher.pendingRequests).toBe(0);
+    const again = session.request('tools/call', {}, { requestId: 'e1' });
+    await flush();
+    server.send({ jsonrpc: '2.0', id: 'e1', result: { ok: true } });
+    await expect(again).resolves.toEqual({ ok: true });
+    await session.close();
   });
 });
 

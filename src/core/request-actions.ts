@@ -86,13 +86,11 @@ export function requestActions(parts: RequestActionParts): Actions {
   };
 }
 
-/** The reason a `notifications/cancelled` gives. */
+/** The reason a `notifications/cancelled` gives: the machine sends one on a timeout or an abort only. */
 function cancelReason(req: OutboundRequest, event: RequestEvent): string {
   return event.type === 'timeout'
     ? `Request timed out after ${event.kind === 'idle' ? req.timeout : req.maxTotalTimeout} ms`
-    : event.type === 'abort'
-      ? reasonText(event.reason)
-      : 'cancelled';
+    : reasonText((event as Extract<RequestEvent, { type: 'abort' }>).reason);
 }
 
 /** The actions that settle the caller's promise: they need nothing but the request and the event. */

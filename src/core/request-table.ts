@@ -52,9 +52,10 @@ export class RequestTable {
    */
   readonly #pending = new Map<RequestId, OutboundRequest>();
   /** Caller-chosen progress tokens, when a caller set `_meta.progressToken` itself. */
-  #tokens: Map<ProgressToken, OutboundRequest> | undefined;
+  readonly #tokens = new Map<ProgressToken, OutboundRequest>();
   #nextId = 0;
   /** Whether a caller ever chose an integer id (or a string spelling one): issuing must skip them. */
+  // Stryker disable next-line BooleanLiteral: a shortcut only: with no caller's integer id in flight, no id at or above #nextId is in the table, so the skipping loop would stop at once
   #callerIntegerIds = false;
 
   constructor(defaults: RequestDefaults, reporter: Pick<Reporter, 'diagnose' | 'drive'>) {
@@ -80,6 +81,7 @@ export class RequestTable {
   freeId(): number {
     let id = this.#nextId;
     // Issued ids never meet one another; only a caller's integer id can sit at or above #nextId.
+    // Stryker disable next-line ConditionalExpression: a shortcut only: without a caller's integer id, #pending holds no id at or above #nextId, so the loop would stop at once
     if (this.#callerIntegerIds) while (this.#pending.has(id)) id++;
     return id;
   }
@@ -124,7 +126,7 @@ export class RequestTable {
     if (onProgress !== undefined || reset || meta !== undefined) {
       // MCP basic/utilities/progress: the token rides in params._meta and must be unique among
       // active requests, which the request id is. A token the caller chose is kept as given.
-      const baseMeta = isRecord(params?._meta) ? params._meta : undefined;
+      const baseMeta = isMetaObject(params?._meta) ? params._meta : undefined;
       const mergedMeta: Record<string, unknown> = { ...baseMeta, ...meta };
       const given = mergedMeta.progressToken;
       if (typeof given === 'string' || typeof given === 'number') {
@@ -141,10 +143,10 @@ export class RequestTable {
         ? { jsonrpc: '2.0', id, method }
         : { jsonrpc: '2.0', id, method, params };
     const req = new OutboundRequest(initial, id, method, message, policy);
-    if (onProgress !== undefined) req.onProgress = onProgress;
+    req.onProgress = onProgress;
     this.#pending.set(key, req);
+    // Stryker disable next-line ConditionalExpression: an entry under undefined would never be looked up (progress and token checks look up strings and numbers only)
     if (customToken !== undefined) {
-      this.#tokens ??= new Map();
       this.#tokens.set(customToken, req);
       req.customToken = customToken;
     }
@@ -153,23 +155,21 @@ export class RequestTable {
 
   /** The key of an id the caller chose, refused when it is not an id or a request in flight holds it. */
   #chosenKey(method: string, chosen: RequestId): RequestId {
-    if (
-      typeof chosen !== 'string' &&
-      !(typeof chosen === 'number' && Number.isSafeInteger(chosen))
-    ) {
+    if (typeof chosen !== 'string' && !Number.isSafeInteger(chosen)) {
       throw new InvalidArgumentError(
         `requestId must be a string or a safe integer; got ${clause(reasonText(chosen))}.`,
       );
     }
     const key = idKey(chosen);
     if (this.#pending.has(key)) throw new DuplicateRequestIdError(method, chosen);
+    // Stryker disable next-line ConditionalExpression: a shortcut only (see freeId): a string key is never an issuable id, so skipping ids in flight from #nextId finds none of them
     if (typeof key === 'number') this.#callerIntegerIds = true;
     return key;
   }
 
   /** MCP basic/utilities/progress: tokens MUST be unique across active requests. */
   #checkToken(token: ProgressToken): void {
-    if (this.#tokens?.has(token) === true) {
+    if (this.#tokens.has(token)) {
       throw new InvalidArgumentError(
         `Progress token ${JSON.stringify(token)} is already used by a request in flight; give each request its own token, or none.`,
       );
@@ -186,8 +186,8 @@ export class RequestTable {
    * a transport only asks after ids it reads back from the wire.
    */
   byWireId(id: string | number): OutboundRequest | undefined {
-    const key =
-      typeof id === 'number' ? id : typeof id === 'string' ? canonicalInteger(id) : undefined;
+    const key = typeof id === 'number' ? id : canonicalInteger(id);
+    // Stryker disable next-line ConditionalExpression: no request is kept under undefined, so looking it up would find none too
     return key === undefined ? undefined : this.#pending.get(key);
   }
 
@@ -204,6 +204,7 @@ export class RequestTable {
     }
     // A string id "7" correlates with the numeric id 7 this client issued.
     const key = isRequestId(id) ? idKey(id) : undefined;
+    // Stryker disable next-line ConditionalExpression: no request is kept under undefined, so looking it up would find none too
     const req = key === undefined ? undefined : this.#pending.get(key);
     if (req === undefined) {
       this.#unanswerable(m, id, key);
@@ -221,7 +222,8 @@ export class RequestTable {
   }
 
   #unanswerable(m: Record<string, unknown>, id: unknown, key: RequestId | undefined): void {
-    if (typeof key === 'number' && key >= 0 && key < this.#nextId) {
+    // Issued ids are the integers from 0 below #nextId; a fraction never was one.
+    if (typeof key === 'number' && key % 1 === 0 && key >= 0 && key < this.#nextId) {
       this.#reporter.diagnose(
         'LATE_RESPONSE',
         `Received a response for request ${JSON.stringify(id)}, which has already settled; it was dropped.`,
@@ -263,7 +265,7 @@ export class RequestTable {
 
   #progressOwner(token: unknown): OutboundRequest | undefined {
     if (typeof token !== 'string' && typeof token !== 'number') return undefined;
-    const custom = this.#tokens?.get(token);
+    const custom = this.#tokens.get(token);
     if (custom !== undefined) return custom;
     const req = this.#pending.get(idKey(token));
     return req !== undefined && req.customToken === undefined ? req : undefined;
@@ -272,22 +274,23 @@ export class RequestTable {
   /** Lets a settled request go, with its token; forgets the caller's callbacks. */
   release(req: OutboundRequest): void {
     this.#pending.delete(req.key);
-    if (req.customToken !== undefined && this.#tokens?.get(req.customToken) === req) {
-      this.#tokens.delete(req.customToken);
-    }
+    const token = req.customToken;
+    // Stryker disable next-line ConditionalExpression: undefined is never a key of #tokens, so deleting it would do nothing
+    if (token !== undefined) this.#tokens.delete(token);
     req.clear();
   }
 
   /** Settles every request in flight as closed, with `reason`. */
   closeAll(reason: unknown): void {
     const closed: RequestEvent = { type: 'closed', reason };
+    // Each request lets itself go (and its token) as it settles.
     for (const req of [...this.#pending.values()]) this.#reporter.drive(req, closed);
-    this.#tokens = undefined;
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Whether a `_meta` is an object whose entries a new `_meta` keeps (`null` spreads to none); an array is not. */
+function isMetaObject(value: unknown): value is Record<string, unknown> | null {
+  return typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Progress params whose values have their types: the only ones `onProgress` ever receives. */
