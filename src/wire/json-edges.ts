@@ -121,12 +121,14 @@ export function readTail(text: string): EdgeInfo {
   for (;;) {
     skipWs();
     const c = text[j];
+    // Where the value read back from here ends (its last character is `text[j]`).
+    const end = j + 1;
     let value: unknown;
     if (c === '"') {
       const opening = openingQuote(text, j);
       // Stryker disable next-line ConditionalExpression: with no unescaped quote before, the text up to this quote is not JSON either, so the parse below breaks out the same
       if (opening === undefined) break;
-      const parsed = parseJson(text.slice(opening, j + 1), opening);
+      const parsed = parseJson(text.slice(opening, end), end);
       if (parsed === undefined) break;
       value = parsed.value;
       j = opening - 1;
@@ -136,7 +138,7 @@ export function readTail(text: string): EdgeInfo {
       while (k >= 0 && /[-+.\w]/.test(text[k] as string)) k--;
       // No token parses as an empty string; a token that reaches the start of the bytes (and may be
       // cut short) has no key before it.
-      const parsed = parseJson(text.slice(k + 1, j + 1), k + 1);
+      const parsed = parseJson(text.slice(k + 1, end), end);
       if (parsed === undefined) break;
       value = parsed.value;
       j = k;
