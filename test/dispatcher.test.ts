@@ -755,6 +755,25 @@ describe('the dispatcher over a transport the test drives', () => {
     await dispatcher.close();
   });
 
+  it('reports a notification handler that throws, by its name, and goes on routing', async () => {
+    const { dispatcher, handlers, found } = handDriven();
+    const seen: string[] = [];
+    await dispatcher.start({
+      notification: (n) => {
+        seen.push(n.method);
+        throw new Error('handler bug');
+      },
+    });
+    handlers().message({ jsonrpc: '2.0', method: 'notifications/message', params: {} });
+    handlers().message({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
+    expect(seen).toEqual(['notifications/message', 'notifications/tools/list_changed']);
+    expect(found).toEqual([
+      { code: 'CALLBACK_FAILED', message: 'The notification handler threw: handler bug' },
+      { code: 'CALLBACK_FAILED', message: 'The notification handler threw: handler bug' },
+    ]);
+    await dispatcher.close();
+  });
+
   it('hands transport events to the transportEvent handler, and drops them without one', async () => {
     const quiet = handDriven();
     await quiet.dispatcher.start({});

@@ -240,8 +240,9 @@ export class RequestTable {
 
   /** Hands `notifications/progress` to the request owning its token; any other is reported and dropped. */
   progress(n: JsonRpcNotification): void {
-    const params = n.params;
-    const token = params?.progressToken;
+    // Without params there is no token, and no request owns none.
+    const params = n.params ?? {};
+    const token = params.progressToken;
     const req = this.#progressOwner(token);
     if (req === undefined) {
       this.#reporter.diagnose(
@@ -294,9 +295,8 @@ function isMetaObject(value: unknown): value is Record<string, unknown> | null {
 }
 
 /** Progress params whose values have their types: the only ones `onProgress` ever receives. */
-function isProgress(params: Record<string, unknown> | undefined): boolean {
+function isProgress(params: Record<string, unknown>): boolean {
   return (
-    params !== undefined &&
     typeof params.progress === 'number' &&
     (params.total === undefined || typeof params.total === 'number') &&
     (params.message === undefined || typeof params.message === 'string')
