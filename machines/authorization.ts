@@ -177,6 +177,7 @@ const challengeOf = (event: AuthorizationEvent): AuthorizationChallenge | undefi
  * ```
  */
 export const authorizationMachine = setup({
+  // Stryker disable next-line ObjectLiteral: `types` is read by TypeScript only; XState does nothing with it at run time
   types: {
     context: {} as AuthorizationContext,
     input: {} as AuthorizationInput,

@@ -151,6 +151,7 @@ const LONGEST_DELAY = 2_147_483_647;
  * ```
  */
 export const connectionMachine = setup({
+  // Stryker disable next-line ObjectLiteral: `types` is read by TypeScript only; XState does nothing with it at run time
   types: {
     context: {} as ConnectionContext,
     input: {} as ConnectionInput,

@@ -165,6 +165,7 @@ const onFailure = [
  * ```
  */
 export const groupServerMachine = setup({
+  // Stryker disable next-line ObjectLiteral: `types` is read by TypeScript only; XState does nothing with it at run time
   types: {
     context: {} as GroupServerContext,
     events: {} as GroupServerEvent,
@@ -334,6 +335,7 @@ export type ServerDone = { type: `xstate.done.actor.${string}`; actorId: string 
  * ```
  */
 export const sessionGroupMachine = setup({
+  // Stryker disable next-line ObjectLiteral: `types` is read by TypeScript only; XState does nothing with it at run time
   types: {
     context: {} as SessionGroupContext,
     events: {} as SessionGroupEvent | ServerDone,

@@ -2,10 +2,19 @@ import { request as httpRequest } from 'node:http';
 import { WebSocket } from 'ws';
 import type { InspectionEvent } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectionMachine } from '../machines/index.js';
+import {
+  authorizationMachine,
+  connectionMachine,
+  dispatcherMachine,
+  groupServerMachine,
+  inboundRequestMachine,
+  requestMachine,
+  sessionGroupMachine,
+  stdioProcessMachine,
+} from '../machines/index.js';
 import { createClientSession, createInMemoryTransportPair } from '../src/index.js';
 import { LiveActors } from '../src/inspector/live-actors.js';
-import { describeMachine } from '../src/inspector/machine-shape.js';
+import { describeMachine, type StateShape } from '../src/inspector/machine-shape.js';
 import {
   RecordBuilder,
   type InspectorFrame,
@@ -247,6 +256,60 @@ describe('sanitize', () => {
 });
 
 describe('describeMachine', () => {
+  it('gives the page each state’s description, for its tooltip', () => {
+    const described = (shape: StateShape): string[] => [
+      ...(shape.description !== undefined && shape.description.length > 0 ? [shape.id] : []),
+      ...shape.states.flatMap(described),
+    ];
+    const machines = [
+      connectionMachine,
+      dispatcherMachine,
+      inboundRequestMachine,
+      requestMachine,
+      stdioProcessMachine,
+      authorizationMachine,
+      groupServerMachine,
+      sessionGroupMachine,
+    ];
+    expect(Object.fromEntries(machines.map((m) => [m.id, described(describeMachine(m))]))).toEqual({
+      connection: [
+        'connection.initializing.choosing',
+        'connection.initializing.probing',
+        'connection.initializing.discovering',
+        'connection.initializing.handshaking',
+        'connection.initializing.adopting',
+      ],
+      dispatcher: ['dispatcher.idle', 'dispatcher.closed'],
+      inboundRequest: [],
+      request: ['request.created', 'request.inFlight'],
+      stdioProcess: [
+        'stdioProcess.outputEnded',
+        'stdioProcess.endingInput',
+        'stdioProcess.terminating',
+        'stdioProcess.killing',
+      ],
+      authorization: [
+        'authorization.idle',
+        'authorization.discovering',
+        'authorization.registering',
+        'authorization.authorizing',
+        'authorization.exchanging',
+        'authorization.authorized',
+        'authorization.refreshing',
+        'authorization.steppingUp',
+        'authorization.failed',
+      ],
+      groupServer: [
+        'groupServer.connecting',
+        'groupServer.ready',
+        'groupServer.reconnecting',
+        'groupServer.failed',
+        'groupServer.closing',
+      ],
+      sessionGroup: ['sessionGroup.open', 'sessionGroup.closing'],
+    });
+  });
+
   it('draws the connection machine from its definition: states, initial states and transitions', () => {
     const shape = describeMachine(connectionMachine);
     expect(shape.id).toBe('connection');

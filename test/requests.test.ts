@@ -321,21 +321,24 @@ describe('cancellation', () => {
     await session.close();
   });
 
-  it('never sends notifications/cancelled for initialize, even when the caller aborts it', async () => {
-    const [clientSide, serverSide] = createInMemoryTransportPair();
-    const server = startScriptedServer(serverSide, { handlers: { initialize: () => NO_RESPONSE } });
-    const dispatcher = createDispatcher(clientSide);
-    await dispatcher.start();
-    const controller = new AbortController();
-    const init = dispatcher.request('initialize', {}, { signal: controller.signal });
-    await flush();
-    controller.abort('give up');
-    await expect(init).rejects.toBeInstanceOf(RequestCancelledError);
-    expect(dispatcher.pendingRequests).toBe(0);
-    await flush();
-    expect(sent(server, 'notifications/cancelled')).toHaveLength(0);
-    await dispatcher.close();
-  });
+  it.each(['initialize', 'server/discover'])(
+    'never sends notifications/cancelled for %s, even when the caller aborts it',
+    async (method) => {
+      const [clientSide, serverSide] = createInMemoryTransportPair();
+      const server = startScriptedServer(serverSide, { handlers: { [method]: () => NO_RESPONSE } });
+      const dispatcher = createDispatcher(clientSide);
+      await dispatcher.start();
+      const controller = new AbortController();
+      const call = dispatcher.request(method, {}, { signal: controller.signal });
+      await flush();
+      controller.abort('give up');
+      await expect(call).rejects.toBeInstanceOf(RequestCancelledError);
+      expect(dispatcher.pendingRequests).toBe(0);
+      await flush();
+      expect(sent(server, 'notifications/cancelled')).toHaveLength(0);
+      await dispatcher.close();
+    },
+  );
 });
 
 describe('error answers', () => {
