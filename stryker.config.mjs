@@ -24,12 +24,12 @@ export default {
     'src/auth/flow.ts',
   ],
   // A mutant in code that also runs outside any test (at module load, in `beforeAll`, in cleanup
-  // after a test ends) is "static" to StrykerJS: it is run against every test of the run, with the
-  // modules loaded again so that module-level code runs mutated. Not ignored (`ignoreStatic`
-  // would run such a mutant only against the tests that cover it, switched on after its module
-  // loaded, where a module-level mutant cannot take effect and survives whatever the tests check).
-  // With modules shared between test files there are few (10 in `core`, 5 in `wire`); the
-  // statecharts, objects built when their modules load, are mostly static.
+  // after a test ends) is "static" to StrykerJS: it is run against every test of the run. Not
+  // ignored (`ignoreStatic` would run such a mutant only against the tests that cover it, switched
+  // on after its module loaded, where a module-level mutant cannot take effect). With modules
+  // shared between test files there are few (10 in `core`, 5 in `wire`); the statecharts, objects
+  // built when their modules load, are mostly static (see docs/testing.md for one that did not
+  // take effect).
   ignoreStatic: false,
   incremental: true,
   incrementalFile: 'reports/mutation/incremental.json',
