@@ -28,8 +28,8 @@ export default {
   // ignored (`ignoreStatic` would run such a mutant only against the tests that cover it, switched
   // on after its module loaded, where a module-level mutant cannot take effect). With modules
   // shared between test files there are few (10 in `core`, 5 in `wire`); the statecharts, objects
-  // built when their modules load, are mostly static (see docs/testing.md for one that did not
-  // take effect).
+  // built when their modules load, are mostly static. A static mutant is switched on before the
+  // test files load, and each run loads the modules again (docs/testing.md).
   ignoreStatic: false,
   incremental: true,
   incrementalFile: 'reports/mutation/incremental.json',
