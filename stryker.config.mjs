@@ -14,13 +14,19 @@ export default {
   concurrency: 2,
   // The core: the statecharts, the runtime that runs them, the wire and its framing, the
   // dispatcher and request actors, the transports, and the authorization flow (the union of the
-  // groups in scripts/mutation.ts).
+  // groups in scripts/mutation.ts, checked by test/mutation-script.test.ts).
   mutate: [
     'machines/*.ts',
     '!machines/index.ts',
     'src/core/*.ts',
     'src/wire/*.ts',
-    'src/transports/**/*.ts',
+    'src/transports/streamable-http.ts',
+    'src/transports/http/**/*.ts',
+    'src/transports/http-auto.ts',
+    'src/transports/sse.ts',
+    'src/transports/framed.ts',
+    'src/transports/in-memory.ts',
+    'src/transports/websocket*.ts',
     'src/auth/flow.ts',
   ],
   // A mutant in code that also runs outside any test (at module load, in `beforeAll`, in cleanup

@@ -89,6 +89,16 @@ describe('scripts/mutation.ts: the per-file check of npm run test:mutation', () 
     ]);
   });
 
+  it('mutates, in a bare StrykerJS run, exactly what the groups mutate together', async () => {
+    const configFile: string = '../stryker.config.mjs'; // plain JavaScript: typed by hand here
+    const { default: strykerConfig } = (await import(configFile)) as {
+      default: { mutate: string[] };
+    };
+    const groups = Object.values(MUTATION_GROUPS).flatMap((g) => g.mutate);
+    expect(new Set(groups).size).toBe(groups.length);
+    expect(new Set(strykerConfig.mutate)).toEqual(new Set(groups));
+  });
+
   it('names, for a group that runs its own tests, test files that exist and mutation runs keep', () => {
     const named = Object.values(MUTATION_GROUPS).flatMap((g) => g.tests ?? []);
     expect(named.length).toBeGreaterThan(0);
