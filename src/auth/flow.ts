@@ -57,9 +57,11 @@ export class AuthorizationFlow {
       }),
       {
         input: { grant: options.grant },
+        // Stryker disable next-line ConditionalExpression: XState reads `inspect` only when it is set, so passing it as undefined is passing none
         ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
       },
     );
+    // Stryker disable next-line BooleanLiteral: the actor reports its first (settled) snapshot on start, before any hook can be added, so a first value of true is corrected unheard
     let active = false;
     this.actor.subscribe((snapshot) => {
       const busy = !SETTLED.has(snapshot.value);
@@ -126,15 +128,18 @@ export class AuthorizationFlow {
       const onAbort = (): void => {
         subscription.unsubscribe();
         reject(
+          // Stryker disable next-line OptionalChaining: onAbort is only ever called with a signal
           signal?.reason instanceof Error ? signal.reason : new Error(reasonText(signal?.reason)),
         );
       };
-      const subscription = this.actor.subscribe(() => {
+      const onChange = (): void => {
         if (check()) {
           subscription.unsubscribe();
           signal?.removeEventListener('abort', onAbort);
         }
-      });
+      };
+      // Stopping the actor sends no snapshot, only the end of the stream.
+      const subscription = this.actor.subscribe({ next: onChange, complete: onChange });
       if (signal?.aborted === true) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
     });
