@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventObject } from 'xstate';
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
-import { requestEventTypes, requestOutcomes } from '../machines/index.js';
+import {
+  authorizationEventTypes,
+  authorizationMachine,
+  connectionEventTypes,
+  connectionMachine,
+  dispatcherEventTypes,
+  inboundRequestEventTypes,
+  requestEventTypes,
+  requestOutcomes,
+} from '../machines/index.js';
 import {
   ConnectionClosedError,
   createClientSession,
@@ -17,6 +26,7 @@ import { NO_RESPONSE, startScriptedServer } from '../src/testing/index.js';
 import { flush, sent } from './support/harness.js';
 import {
   compiledCases,
+  connectionEvents,
   dispatcherEvents,
   inboundEvents,
   reachable,
@@ -101,19 +111,69 @@ const finalOf = (m: AnyMachine) =>
       .map(([k]) => k),
   );
 
-describe('requestEventTypes', () => {
-  it('names exactly the events the request machine handles, all of which the model sends', () => {
-    /** Event types with a transition in some state of a machine (its own, not xstate.*). */
-    const handled = new Set<string>();
-    const visit = (node: { on: object; states: Record<string, unknown> }): void => {
-      for (const type of Object.keys(node.on)) if (!type.startsWith('xstate.')) handled.add(type);
-      for (const child of Object.values(node.states)) visit(child as typeof node);
-    };
-    visit(requestMachine.root);
-    expect(new Set(requestEventTypes)).toEqual(handled);
-    expect(requestEventTypes).toHaveLength(handled.size); // no type listed twice
-    expect(new Set(requestEvents.map((e) => e.type))).toEqual(handled);
-  });
+/** Event types with a transition in some state of a machine (its own, not xstate.*). */
+function handledEventTypes(machine: AnyMachine): Set<string> {
+  const handled = new Set<string>();
+  const visit = (node: { on: object; states: Record<string, unknown> }): void => {
+    for (const type of Object.keys(node.on)) if (!type.startsWith('xstate.')) handled.add(type);
+    for (const child of Object.values(node.states)) visit(child as typeof node);
+  };
+  visit(machine.root);
+  return handled;
+}
+
+describe('the event type lists of the machines', () => {
+  // Every machine that exports a list of its event types; the model's sample events, where the
+  // model tests have one list for the whole machine.
+  const lists: {
+    name: string;
+    types: readonly string[];
+    machine: AnyMachine;
+    modelEvents?: readonly EventObject[];
+  }[] = [
+    {
+      name: 'requestEventTypes',
+      types: requestEventTypes,
+      machine: requestMachine,
+      modelEvents: requestEvents,
+    },
+    {
+      name: 'inboundRequestEventTypes',
+      types: inboundRequestEventTypes,
+      machine: inboundRequestMachine,
+      modelEvents: inboundEvents,
+    },
+    {
+      name: 'dispatcherEventTypes',
+      types: dispatcherEventTypes,
+      machine: dispatcherMachine,
+      modelEvents: dispatcherEvents,
+    },
+    {
+      name: 'connectionEventTypes',
+      types: connectionEventTypes,
+      machine: connectionMachine,
+      modelEvents: connectionEvents,
+    },
+    {
+      name: 'authorizationEventTypes',
+      types: authorizationEventTypes,
+      machine: authorizationMachine,
+    },
+  ];
+
+  for (const { name, types, machine, modelEvents } of lists) {
+    it(`${name} names exactly the events the ${machine.id} machine handles, each once`, () => {
+      const handled = handledEventTypes(machine);
+      expect(new Set(types)).toEqual(handled);
+      expect(types).toHaveLength(handled.size); // no type listed twice
+      if (modelEvents !== undefined) {
+        // The model's explorations send every one of them.
+        const sent = modelEvents.map((e) => e.type).filter((t) => !t.startsWith('xstate.'));
+        expect(new Set(sent)).toEqual(handled);
+      }
+    });
+  }
 });
 
 describe('request machine invariants, on every simple path', () => {
