@@ -606,6 +606,63 @@ describe('the dispatcher over a transport the test drives', () => {
     expect(written).toEqual([]);
   });
 
+  it('closes a dispatcher never started: its transport closes, its listeners hear why, and it refuses requests and a start after', async () => {
+    let transportCloses = 0;
+    const { dispatcher, written } = handDriven({
+      start: () => {
+        throw new Error('the transport was started');
+      },
+      close: () => {
+        transportCloses += 1;
+        return Promise.resolve();
+      },
+    });
+    const heard: unknown[] = [];
+    dispatcher.onClose((r) => heard.push(r));
+    const reason = new Error('not needed after all');
+    await dispatcher.close(reason);
+    expect({ state: dispatcher.state, transportCloses, heard }).toEqual({
+      state: 'closed',
+      transportCloses: 1,
+      heard: [reason],
+    });
+    await expect(dispatcher.request('tools/list')).rejects.toMatchObject({
+      code: 'CONNECTION_CLOSED',
+      cause: reason,
+    });
+    await expect(dispatcher.start()).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      message: 'Cannot start the dispatcher while the session is closed; a dispatcher starts once.',
+    });
+    expect(written).toEqual([]);
+  });
+
+  it('closes when its transport closes by itself: pending requests fail, later ones are refused, late messages reported', async () => {
+    const { dispatcher, handlers, written, found } = handDriven();
+    const notifications: unknown[] = [];
+    await dispatcher.start({ notification: (n) => void notifications.push(n) });
+    const heard: unknown[] = [];
+    dispatcher.onClose((r) => heard.push(r));
+    const pending = dispatcher.request('tools/list').catch((e: unknown) => e);
+    const reason = new Error('server exited');
+    handlers().closed(reason);
+    expect({ state: dispatcher.state, heard }).toEqual({ state: 'closed', heard: [reason] });
+    expect(await pending).toMatchObject({ code: 'CONNECTION_CLOSED', cause: reason });
+    await expect(dispatcher.request('tools/list')).rejects.toMatchObject({
+      code: 'CONNECTION_CLOSED',
+      cause: reason,
+    });
+    handlers().message({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
+    expect(notifications).toEqual([]);
+    expect(found).toEqual([
+      {
+        code: 'MESSAGE_AFTER_CLOSE',
+        message: 'A message arrived after the connection closed; it was dropped.',
+      },
+    ]);
+    expect(written).toHaveLength(1);
+  });
+
   it('writes a notification with params only when it has some', async () => {
     const { dispatcher, written } = handDriven();
     await dispatcher.start();
