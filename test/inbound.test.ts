@@ -324,6 +324,40 @@ describe('InboundRequests', () => {
     });
   });
 
+  it('forgets a request once answered: a late cancellation or close aborts nothing, and its id may be used again', async () => {
+    const signals: AbortSignal[] = [];
+    const { inbound, diagnostics, writes } = inboundRequests({
+      request: (r) => {
+        signals.push(r.signal);
+        if (r.id === 'fails') throw new Error('declined');
+        return { roots: [] };
+      },
+    });
+    inbound.receive({ jsonrpc: '2.0', id: 'answers', method: 'roots/list' }, 'roots/list');
+    inbound.receive({ jsonrpc: '2.0', id: 'fails', method: 'roots/list' }, 'roots/list');
+    await flush();
+    expect(writes).toHaveLength(2);
+    expect(inbound.size).toBe(0);
+    expect([inbound.cancel('answers', 'late'), inbound.cancel('fails', 'late')]).toEqual([
+      false,
+      false,
+    ]);
+    inbound.closeAll('closed');
+    expect(signals.map((s) => s.aborted)).toEqual([false, false]);
+    inbound.receive({ jsonrpc: '2.0', id: 'answers', method: 'roots/list' }, 'roots/list');
+    inbound.receive({ jsonrpc: '2.0', id: 'fails', method: 'roots/list' }, 'roots/list');
+    await flush();
+    expect({ diagnostics, written: writes.map((w) => w.message) }).toEqual({
+      diagnostics: [],
+      written: [
+        { jsonrpc: '2.0', id: 'answers', result: { roots: [] } },
+        { jsonrpc: '2.0', id: 'fails', error: { code: -32603, message: 'declined' } },
+        { jsonrpc: '2.0', id: 'answers', result: { roots: [] } },
+        { jsonrpc: '2.0', id: 'fails', error: { code: -32603, message: 'declined' } },
+      ],
+    });
+  });
+
   it('hands the handler params only when they are an object', async () => {
     const handler = pendingHandler();
     const { inbound } = inboundRequests({ request: handler.request });

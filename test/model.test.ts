@@ -64,7 +64,7 @@ function runPath(machine: AnyMachine, input: unknown, events: readonly EventObje
   return { actions, values, final: values[values.length - 1] as string };
 }
 
-import { transition } from 'xstate';
+import { createActor, transition } from 'xstate';
 function transitionOf(
   machine: AnyMachine,
   snapshot: unknown,
@@ -290,6 +290,18 @@ describe('inbound request machine invariants', () => {
 
   it('runs the handler once, on start', () => {
     expect(xstateInitial(inboundRequestMachine, input).actions).toEqual(['runHandler']);
+  });
+
+  it('keeps its input, the server request, as the context the provided actions read', () => {
+    const handled: string[] = [];
+    const request = createActor(
+      inboundRequestMachine.provide({
+        actions: { runHandler: ({ context }) => void handled.push(context.method) },
+      }),
+      { input: { method: 'elicitation/create' } },
+    ).start();
+    expect(handled).toEqual(['elicitation/create']);
+    expect(request.getSnapshot().context).toEqual({ method: 'elicitation/create' });
   });
 
   it('can finish from every state', () => {
