@@ -7,6 +7,7 @@ import {
   scoresOf,
   survivorsOf,
   withoutStatic,
+  withoutStaticSurvivors,
   withoutTimeouts,
 } from '../scripts/mutation.js';
 import { LEFT_OUT } from '../vitest.mutation.config.js';
@@ -85,6 +86,28 @@ describe('scripts/mutation.ts: the per-file check of npm run test:mutation', () 
     };
     expect(withoutStatic(state).files['a.ts']?.mutants).toEqual([
       { status: 'Killed', static: false },
+      { status: 'Survived' },
+    ]);
+  });
+
+  it('drops only the static mutants that survived, so that new tests run against them', () => {
+    const state = {
+      files: {
+        'a.ts': {
+          mutants: [
+            { status: 'Survived', static: true },
+            { status: 'Survived', static: false },
+            { status: 'Killed', static: true },
+            { status: 'Timeout', static: true },
+            { status: 'Survived' },
+          ],
+        },
+      },
+    };
+    expect(withoutStaticSurvivors(state).files['a.ts']?.mutants).toEqual([
+      { status: 'Survived', static: false },
+      { status: 'Killed', static: true },
+      { status: 'Timeout', static: true },
       { status: 'Survived' },
     ]);
   });
