@@ -167,6 +167,7 @@ export const connectionMachine = setup({
     /** The pinned mode: start the transport and adopt the given negotiation, sending nothing. */
     adopt: fromPromise<Negotiated>(() => new Promise<never>(() => {})),
     /** Close the transport; resolves when it has closed. */
+    // Stryker disable next-line ArrowFunction: fromPromise ends on a creator's `undefined` as on `Promise.resolve()`: no output, on the same tick
     closeTransport: fromPromise<void>(() => Promise.resolve()),
   },
   delays: {
@@ -198,6 +199,7 @@ export const connectionMachine = setup({
     }),
   },
 }).createMachine({
+  // Stryker disable next-line StringLiteral: a false survivor: the targets `#connection.…` name this id; without it the machine throws while its module loads, so no test file that imports it loads, no test runs, and StrykerJS counts that as survived (docs/testing.md)
   id: 'connection',
   /** Built from the input: nothing negotiated yet. */
   context: ({ input }) => ({

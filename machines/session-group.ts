@@ -177,6 +177,7 @@ export const groupServerMachine = setup({
     /** Watches a ready session; sends `dropped` when it leaves `ready` unasked. */
     watch: fromCallback<GroupServerEvent, ServerRef>(() => {}),
     /** Closes the server's session (and what is left of earlier attempts). */
+    // Stryker disable next-line ArrowFunction: fromPromise ends on a creator's `undefined` as on `Promise.resolve()`: no output, on the same tick
     closeSession: fromPromise<void, ServerRef>(() => Promise.resolve()),
   },
   guards: {
@@ -230,6 +231,7 @@ export const groupServerMachine = setup({
   // Stryker disable next-line StringLiteral: a false survivor: without an initial state the machine throws while its module loads, so no test file that imports it loads, no test runs, and StrykerJS counts that as survived (docs/testing.md)
   initial: 'connecting',
   on: { close: '.closing' },
+  // Stryker disable next-line ObjectLiteral: a false survivor: without its states the machine throws while its module loads (its `initial` and `.closing` name none), so no test file that imports it loads, no test runs, and StrykerJS counts that as survived (docs/testing.md)
   states: {
     connecting: {
       description: 'A fresh transport and session, connecting.',

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { EventObject } from 'xstate';
+import {
+  createActor,
+  initialTransition,
+  SimulatedClock,
+  transition,
+  type EventObject,
+} from 'xstate';
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
 import type { ConnectionStateMeta } from '../machines/index.js';
 import {
@@ -102,9 +108,102 @@ describe('connection machine invariants, per negotiation mode', () => {
       const meta = node.meta as ConnectionStateMeta | undefined;
       expect(meta, key).toBeDefined();
       expect(['none', 'handshake', 'all', 'closed']).toContain(meta?.sends);
-      if (meta?.sends !== 'all') expect(meta?.next.length, key).toBeGreaterThan(0);
+      // Where everything may be sent, nothing is refused, so there is nothing to do instead.
+      if (meta?.sends === 'all') expect(meta.next, key).toBe('');
+      else expect(meta?.next.length, key).toBeGreaterThan(0);
     }
     expect(connectionMachine.root.states.closed?.type).toBe('final');
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+// The machine on its own, with the placeholder actors it comes with, on a simulated clock.
+
+/** The connection machine as exported (nothing provided), started on a simulated clock. */
+function bare(input: { mode: NegotiationMode; connectTimeout?: number }) {
+  const clock = new SimulatedClock();
+  const actor = createActor(connectionMachine, { input, clock }).start();
+  return { clock, actor, value: () => actor.getSnapshot().value };
+}
+
+/** XState's pure step, from the snapshot after `events`. */
+function stepFrom(mode: NegotiationMode, events: readonly EventObject[]) {
+  let [snapshot] = initialTransition(connectionMachine, { mode });
+  for (const event of events) [snapshot] = transition(connectionMachine, snapshot, event as never);
+  return snapshot;
+}
+
+describe('the connection machine on its own', () => {
+  const steps: Record<NegotiationMode, string> = {
+    legacy: 'handshaking',
+    modern: 'discovering',
+    auto: 'probing',
+    pinned: 'adopting',
+  };
+  for (const mode of negotiationModes) {
+    it(`${mode}: waits in ${steps[mode]} until the session provides the step`, async () => {
+      const m = bare({ mode });
+      m.actor.send({ type: 'connect' });
+      await flush();
+      expect(m.value()).toEqual({ initializing: steps[mode] });
+      m.actor.stop();
+    });
+  }
+
+  it('closes the transport on close, then ends closed', async () => {
+    const m = bare({ mode: 'legacy' });
+    m.actor.send({ type: 'connect' });
+    m.actor.send({ type: 'close' });
+    expect(m.value()).toBe('closing');
+    await flush();
+    expect({ value: m.value(), status: m.actor.getSnapshot().status }).toEqual({
+      value: 'closed',
+      status: 'done',
+    });
+  });
+
+  it('without a connect timeout, waits for the negotiation however long it takes', () => {
+    const m = bare({ mode: 'legacy' });
+    m.actor.send({ type: 'connect' });
+    m.clock.increment(2_147_483_647); // the longest delay a timer takes
+    m.clock.increment(86_400_000);
+    expect(m.value()).toEqual({ initializing: 'handshaking' });
+    m.actor.stop();
+  });
+
+  it('with a connect timeout, closes when it runs out, with the timeout as its error', () => {
+    const m = bare({ mode: 'modern', connectTimeout: 1_000 });
+    m.actor.send({ type: 'connect' });
+    m.clock.increment(999);
+    expect(m.value()).toEqual({ initializing: 'discovering' });
+    m.clock.increment(1);
+    expect(m.value()).toBe('closing');
+    const { error } = m.actor.getSnapshot().context;
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ message: 'connect timed out after 1000 ms' });
+    m.actor.stop();
+  });
+
+  it('keeps why the transport closed while connecting', () => {
+    const m = bare({ mode: 'auto' });
+    const reason = new Error('peer went away');
+    m.actor.send({ type: 'connect' });
+    m.actor.send({ type: 'transportClosed', reason });
+    expect(m.value()).toBe('closed');
+    expect(m.actor.getSnapshot().context.error).toBe(reason);
+  });
+
+  it('falls back to the handshake when the probe ends without an outcome', () => {
+    const next = stepFrom('auto', [{ type: 'connect' }, { type: 'xstate.done.actor.probe' }]);
+    expect(next.value).toEqual({ initializing: 'handshaking' });
+    expect(next.context.fallback).toBeUndefined();
+  });
+
+  it('ends closed once closing the transport completes, or fails', () => {
+    for (const type of ['xstate.done.actor.closeTransport', 'xstate.error.actor.closeTransport']) {
+      const next = stepFrom('legacy', [{ type: 'connect' }, { type: 'close' }, { type }]);
+      expect(next.value, type).toBe('closed');
+    }
   });
 });
 

@@ -1,11 +1,19 @@
-import { describe, expect, it } from 'vitest';
-import { initialTransition, transition, type AnyStateMachine } from 'xstate';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  createActor,
+  fromCallback,
+  fromPromise,
+  initialTransition,
+  transition,
+  type AnyStateMachine,
+} from 'xstate';
 import {
   backoffDelay,
   DEFAULT_GROUP_RESTART_POLICY,
   groupServerMachine,
   sessionGroupMachine,
 } from '../machines/index.js';
+import { flush } from './support/harness.js';
 
 /**
  * Model checks of the session group's statecharts (machines/session-group.ts): every state
@@ -176,7 +184,50 @@ describe('group server machine', () => {
     for (const e of edges.filter((x) => x.event.type === 'close')) {
       expect(e.to.value).toBe('closing');
     }
+    // Closing the session ends in closed, whether it succeeded or failed.
+    const closings = edges.filter(
+      (e) => e.from.value === 'closing' && /^xstate\.(done|error)\.actor\./.test(e.event.type),
+    );
+    expect([...new Set(closings.map((e) => e.event.type))].sort()).toEqual([
+      'xstate.done.actor.0.groupServer.closing',
+      'xstate.error.actor.0.groupServer.closing',
+    ]);
+    for (const e of closings) expect(e.to.value, e.event.type).toBe('closed');
     expect(alwaysReaches(states, edges, serverKey, (s) => s.value === 'closed')).toEqual([]);
+  });
+});
+
+describe('group server machine, run', () => {
+  it('on its own (nothing provided), waits in connecting and closes at once', async () => {
+    const server = createActor(groupServerMachine, { input: { name: 's', policy } }).start();
+    expect(server.getSnapshot().value).toBe('connecting');
+    server.send({ type: 'close' });
+    await flush();
+    expect(server.getSnapshot()).toMatchObject({ value: 'closed', status: 'done' });
+  });
+
+  it('closes its session once, however often it is asked to close', async () => {
+    const closing: string[] = [];
+    const server = createActor(
+      groupServerMachine.provide({
+        actors: {
+          connect: fromCallback(() => {}),
+          closeSession: fromPromise(({ input }) => {
+            closing.push(input.name);
+            return new Promise<never>(() => {});
+          }),
+        },
+      }),
+      { input: { name: 's', policy } },
+    ).start();
+    server.send({ type: 'close' });
+    server.send({ type: 'close' });
+    await flush();
+    expect({ value: server.getSnapshot().value, closing }).toEqual({
+      value: 'closing',
+      closing: ['s'],
+    });
+    server.stop();
   });
 });
 
@@ -196,13 +247,43 @@ function groupEvents(): EventObject[] {
 }
 
 describe('session group machine', () => {
-  const { states, edges } = explore(sessionGroupMachine, undefined, groupEvents, groupKey);
+  let states: Snapshot[] = [];
+  let edges: Edge[] = [];
+  // Explored within each test: a machine that throws on some event fails the tests, not the file.
+  beforeEach(() => {
+    ({ states, edges } = explore(sessionGroupMachine, undefined, groupEvents, groupKey));
+  });
   const servers = (s: Snapshot) => s.context['servers'] as string[];
+  const removing = (s: Snapshot) => s.context['removing'] as string[];
 
   it('reaches every state, with any set of servers', () => {
     expect([...new Set(states.map((s) => s.value))].sort()).toEqual(['closed', 'closing', 'open']);
     const sets = new Set(states.map((s) => JSON.stringify([...servers(s)].sort())));
     expect([...sets].sort()).toEqual(['["a","b"]', '["a"]', '["b"]', '[]']);
+  });
+
+  it('starts open, with no server and none being removed', () => {
+    const [initial] = initialTransition(sessionGroupMachine);
+    expect({ value: initial.value, context: initial.context }).toEqual({
+      value: 'open',
+      context: { servers: [], removing: [] },
+    });
+  });
+
+  it('removes or restarts only a server in the group and not already being removed', () => {
+    const checked = edges.filter((x) => x.event.type === 'remove' || x.event.type === 'restart');
+    expect(checked.length).toBeGreaterThan(0);
+    for (const e of checked) {
+      const name = e.event['name'] as string;
+      const present =
+        e.from.value === 'open' &&
+        servers(e.from).includes(name) &&
+        !removing(e.from).includes(name);
+      expect(servers(e.to)).toEqual(servers(e.from));
+      expect(removing(e.to)).toEqual(
+        present && e.event.type === 'remove' ? [...removing(e.from), name] : removing(e.from),
+      );
+    }
   });
 
   it('adds a name once, and only while open', () => {
@@ -217,6 +298,17 @@ describe('session group machine', () => {
     for (const e of edges) {
       const lost = servers(e.from).filter((n) => !servers(e.to).includes(n));
       if (lost.length > 0) expect(e.event).toMatchObject({ type: `xstate.done.actor.${lost[0]}` });
+    }
+  });
+
+  it('once a server has closed, lists it neither among its servers nor among those being removed', () => {
+    const done = edges.filter((x) => x.event.type.startsWith('xstate.done.actor.'));
+    // Among them, one server closing while another is being removed too.
+    expect(done.some((e) => removing(e.from).length === 2)).toBe(true);
+    for (const e of done) {
+      const name = e.event['actorId'] as string;
+      expect(servers(e.to)).toEqual(servers(e.from).filter((n) => n !== name));
+      expect(removing(e.to)).toEqual(removing(e.from).filter((n) => n !== name));
     }
   });
 

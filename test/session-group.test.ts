@@ -85,6 +85,13 @@ describe('session group: connecting', () => {
     expect(g.session('broken')).toBeUndefined();
     await g.close();
   });
+
+  it('counts no restart for a server ready at its first attempt', async () => {
+    const { group: g } = group({ a: fake({ tools: ['x'] }) });
+    await expect(g.ready()).resolves.toMatchObject([{ name: 'a', status: 'ready', restarts: 0 }]);
+    expect(g.server('a')).toMatchObject({ status: 'ready', restarts: 0 });
+    await g.close();
+  });
 });
 
 describe('session group: naming', () => {
