@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { initialTransition, transition } from 'xstate';
+import { createActor, fromPromise, initialTransition, transition } from 'xstate';
 import {
   authorizationMachine,
   type AuthorizationContext,
   type AuthorizationGrant,
   type AuthorizationState,
+  type DiscoveryInput,
+  type DiscoveryOutcome,
+  type TokenOutcome,
 } from '../machines/index.js';
+import { flush } from './support/harness.js';
 
 /**
  * Model checks of the authorization machine (machines/authorization.ts): every state reachable
@@ -216,5 +220,369 @@ describe('authorization machine, what the context may hold', () => {
         'steppingUp',
       ].sort(),
     );
+  });
+});
+
+/** The snapshot a fresh machine for `grant` is in after `events`, with XState's pure `transition`. */
+function after(grant: AuthorizationGrant, ...events: readonly EventObject[]): Snapshot {
+  let [snapshot] = initialTransition(authorizationMachine, { grant });
+  for (const event of events)
+    [snapshot] = transition(authorizationMachine, snapshot, event as never);
+  return snapshot;
+}
+
+const discovered = (output: DiscoveryOutcome = found): EventObject => ({
+  type: 'xstate.done.actor.discover',
+  output,
+});
+const registered: EventObject = { type: 'xstate.done.actor.register', output: undefined };
+const exchanged = (output: TokenOutcome): EventObject => ({
+  type: 'xstate.done.actor.exchange',
+  output,
+});
+const refreshed = (output: TokenOutcome): EventObject => ({
+  type: 'xstate.done.actor.refresh',
+  output,
+});
+const failedStep = (step: string, error: unknown): EventObject => ({
+  type: `xstate.error.actor.${step}`,
+  error,
+});
+const restored = (refreshable: boolean): EventObject => ({
+  type: 'restore',
+  refreshable,
+  scope: 'a',
+});
+
+describe('authorization machine, step by step', () => {
+  it('starts with no token, nothing to refresh and no flow in progress', () => {
+    expect(after('client_credentials').context).toStrictEqual({
+      grant: 'client_credentials',
+      generation: 0,
+      refreshable: false,
+      fromRefresh: false,
+      challenge: undefined,
+      steppingUp: false,
+      issuer: undefined,
+      resource: undefined,
+      scope: undefined,
+      error: undefined,
+    });
+  });
+
+  it('keeps the challenge that started a flow, and none for a login', () => {
+    const challenge = {
+      scheme: 'bearer',
+      resourceMetadata: 'https://mcp.example/.well-known/oauth-protected-resource',
+      scope: 'a b',
+      error: 'invalid_token',
+    };
+    const challenged = after('authorization_code', {
+      type: 'challenge',
+      generation: 0,
+      ...challenge,
+    });
+    expect(challenged.value).toBe('discovering');
+    expect(challenged.context.challenge).toStrictEqual(challenge);
+    expect(challenged.context.steppingUp).toBe(false);
+    const login = after('authorization_code', { type: 'login' });
+    expect(login.value).toBe('discovering');
+    expect(login.context.challenge).toBeUndefined();
+  });
+
+  it('starts a flow on a 403 insufficient_scope even with no token held', () => {
+    const s = after('authorization_code', { type: 'insufficientScope', generation: 0, scope: 'b' });
+    expect(s.value).toBe('discovering');
+    expect(s.context.challenge).toMatchObject({ scope: 'b' });
+    expect(s.context.steppingUp).toBe(false);
+  });
+
+  it('fails when discovery fails, keeping why', () => {
+    const error = new Error('no protected resource metadata');
+    const s = after('authorization_code', { type: 'login' }, failedStep('discover', error));
+    expect(s.value).toBe('failed');
+    expect(s.context.error).toBe(error);
+  });
+
+  it('holds the scope the token was granted, else the scope asked for', () => {
+    const granted = after(
+      'client_credentials',
+      { type: 'login' },
+      discovered(),
+      registered,
+      exchanged({ refreshable: false, scope: 'a b' }),
+    );
+    expect(granted.value).toBe('authorized');
+    expect(granted.context.scope).toBe('a b');
+    expect(granted.context.fromRefresh).toBe(false);
+    const unsaid = after(
+      'client_credentials',
+      { type: 'login' },
+      discovered(),
+      registered,
+      exchanged({ refreshable: false, scope: undefined }),
+    );
+    expect(unsaid.context.scope).toBe('a');
+  });
+
+  it('refreshes a token about to expire only if it is the current one and refreshable', () => {
+    const refreshable = after('authorization_code', restored(true));
+    expect(
+      after('authorization_code', restored(true), { type: 'expired', generation: 1 }).value,
+    ).toBe('refreshing');
+    for (const event of [
+      { type: 'expired', generation: 0 },
+      { type: 'expired', generation: 2 },
+    ]) {
+      const [s] = transition(authorizationMachine, refreshable, event as never);
+      expect(s.value).toBe('authorized');
+      expect(s.context).toStrictEqual(refreshable.context);
+    }
+  });
+
+  it('authorizes anew when the current token is about to expire and cannot be refreshed', () => {
+    const held = after('authorization_code', restored(false));
+    const [expiring] = transition(authorizationMachine, held, { type: 'expired', generation: 1 });
+    expect(expiring.value).toBe('discovering');
+    const [stale] = transition(authorizationMachine, held, { type: 'expired', generation: 0 });
+    expect(stale.value).toBe('authorized');
+    expect(stale.context).toStrictEqual(held.context);
+  });
+
+  it('keeps the challenge refusing a token it cannot refresh, for the new authorization', () => {
+    const s = after('authorization_code', restored(false), {
+      type: 'challenge',
+      generation: 1,
+      scope: 'a c',
+    });
+    expect(s.value).toBe('discovering');
+    expect(s.context.challenge).toMatchObject({ scope: 'a c' });
+  });
+
+  it('forgets why the last flow failed when a new one starts, whatever starts it', () => {
+    const error = new Error('access_denied');
+    const failed = after('authorization_code', { type: 'login' }, failedStep('discover', error));
+    expect(failed.context.error).toBe(error);
+    const starts: readonly (readonly EventObject[])[] = [
+      [{ type: 'login' }],
+      [{ type: 'challenge', generation: 0 }],
+      [{ type: 'insufficientScope', generation: 0, scope: 'b' }],
+      // A token restored after the failure, then a new flow for it.
+      [restored(false), { type: 'login' }],
+      [restored(false), { type: 'expired', generation: 1 }],
+      [restored(true), { type: 'expired', generation: 1 }, failedStep('refresh', new Error('x'))],
+    ];
+    for (const events of starts) {
+      let s = failed;
+      for (const event of events) [s] = transition(authorizationMachine, s, event as never);
+      expect(s.value).toBe('discovering');
+      expect(s.context.error).toBeUndefined();
+    }
+  });
+
+  it('keeps the 403’s challenge for a step-up, and ends it when the wider token arrives', () => {
+    const stepping = after('client_credentials', restored(false), {
+      type: 'insufficientScope',
+      generation: 1,
+      scope: 'b',
+    });
+    expect(stepping.value).toBe('steppingUp');
+    expect(stepping.context.steppingUp).toBe(true);
+    expect(stepping.context.challenge).toMatchObject({ scope: 'b' });
+    const [exchanging] = transition(
+      authorizationMachine,
+      stepping,
+      discovered({ ...found, scope: 'a b' }) as never,
+    );
+    expect(exchanging.value).toBe('exchanging');
+    expect(exchanging.context).toMatchObject({
+      issuer: found.issuer,
+      resource: found.resource,
+      scope: 'a b',
+    });
+    const [done] = transition(
+      authorizationMachine,
+      exchanging,
+      exchanged({ refreshable: false, scope: 'a b' }) as never,
+    );
+    expect(done.value).toBe('authorized');
+    expect(done.context.steppingUp).toBe(false);
+    expect(done.context.challenge).toBeUndefined();
+  });
+
+  it('fails a step-up whose metadata cannot be read, and ends the step-up', () => {
+    const error = new Error('metadata unreachable');
+    const s = after(
+      'authorization_code',
+      restored(false),
+      { type: 'insufficientScope', generation: 1, scope: 'b' },
+      failedStep('discover', error),
+    );
+    expect(s.value).toBe('failed');
+    expect(s.context.error).toBe(error);
+    expect(s.context.steppingUp).toBe(false);
+  });
+
+  it('authorizes anew on a login while a token is held', () => {
+    const s = after('authorization_code', restored(true), { type: 'login' });
+    expect(s.value).toBe('discovering');
+    expect(s.context.generation).toBe(1);
+  });
+
+  it('forgets the tokens on logout, from authorized or failed: no token generation held is valid', () => {
+    const fromAuthorized = after('authorization_code', restored(true), { type: 'logout' });
+    const fromFailed = after(
+      'authorization_code',
+      restored(true),
+      { type: 'login' },
+      failedStep('discover', new Error('x')),
+      { type: 'logout' },
+    );
+    for (const s of [fromAuthorized, fromFailed]) {
+      expect(s.value).toBe('idle');
+      expect(s.context).toMatchObject({
+        generation: 2,
+        refreshable: false,
+        steppingUp: false,
+        challenge: undefined,
+        error: undefined,
+      });
+    }
+  });
+
+  it('restores a stored token after a failure, refreshable again even if the last came from a refresh', () => {
+    const s = after(
+      'authorization_code',
+      restored(true),
+      { type: 'expired', generation: 1 },
+      refreshed({ refreshable: true, scope: 'a' }),
+      { type: 'challenge', generation: 2 },
+      failedStep('discover', new Error('x')),
+      restored(true),
+    );
+    expect(s.value).toBe('authorized');
+    expect(s.context).toMatchObject({ generation: 3, refreshable: true, fromRefresh: false });
+    const [refused] = transition(authorizationMachine, s, { type: 'challenge', generation: 3 });
+    expect(refused.value).toBe('refreshing');
+  });
+});
+
+describe('authorization machine, what each step is given', () => {
+  it('gives discovery the challenge and the scope, and says when it widens the scope', async () => {
+    const inputs: DiscoveryInput[] = [];
+    const actor = createActor(
+      authorizationMachine.provide({
+        actors: {
+          discover: fromPromise<DiscoveryOutcome, DiscoveryInput>(({ input }) => {
+            inputs.push(input);
+            return Promise.resolve(found);
+          }),
+          register: fromPromise<void, { issuer: string }>(() => Promise.resolve()),
+          exchange: fromPromise<TokenOutcome, { scope: string | undefined }>(() =>
+            Promise.resolve({ refreshable: false, scope: 'a' }),
+          ),
+        },
+      }),
+      { input: { grant: 'client_credentials' } },
+    ).start();
+    actor.send({ type: 'challenge', generation: 0, scope: 'a' });
+    await flush();
+    expect(actor.getSnapshot().value).toBe('authorized');
+    actor.send({
+      type: 'insufficientScope',
+      generation: 1,
+      scope: 'b',
+      error: 'insufficient_scope',
+    });
+    await flush();
+    expect(actor.getSnapshot().value).toBe('authorized');
+    actor.stop();
+    expect(inputs).toStrictEqual([
+      {
+        challenge: { scheme: undefined, resourceMetadata: undefined, scope: 'a', error: undefined },
+        steppingUp: false,
+        scope: undefined,
+      },
+      {
+        challenge: {
+          scheme: undefined,
+          resourceMetadata: undefined,
+          scope: 'b',
+          error: 'insufficient_scope',
+        },
+        steppingUp: true,
+        scope: 'a',
+      },
+    ]);
+  });
+
+  it('registers a client for the issuer discovery found', async () => {
+    const issuers: { issuer: string }[] = [];
+    const actor = createActor(
+      authorizationMachine.provide({
+        actors: {
+          discover: fromPromise<DiscoveryOutcome, DiscoveryInput>(() => Promise.resolve(found)),
+          register: fromPromise<void, { issuer: string }>(({ input }) => {
+            issuers.push(input);
+            return Promise.resolve();
+          }),
+        },
+      }),
+      { input: { grant: 'jwt_bearer' } },
+    ).start();
+    actor.send({ type: 'login' });
+    await flush();
+    expect(actor.getSnapshot().value).toBe('exchanging');
+    actor.stop();
+    expect(issuers).toStrictEqual([{ issuer: found.issuer }]);
+  });
+
+  it('waits in each step of a machine run without its steps provided, never settling on its own', async () => {
+    const discover = fromPromise<DiscoveryOutcome, DiscoveryInput>(() => Promise.resolve(found));
+    const register = fromPromise<void, { issuer: string }>(() => Promise.resolve());
+    const cases = [
+      {
+        grant: 'authorization_code',
+        actors: {},
+        events: [{ type: 'login' }],
+        waits: 'discovering',
+      },
+      {
+        grant: 'authorization_code',
+        actors: { discover },
+        events: [{ type: 'login' }],
+        waits: 'registering',
+      },
+      {
+        grant: 'authorization_code',
+        actors: { discover, register },
+        events: [{ type: 'login' }],
+        waits: 'authorizing',
+      },
+      {
+        grant: 'client_credentials',
+        actors: { discover, register },
+        events: [{ type: 'login' }],
+        waits: 'exchanging',
+      },
+      {
+        grant: 'client_credentials',
+        actors: {},
+        events: [restored(true), { type: 'expired', generation: 1 }],
+        waits: 'refreshing',
+      },
+    ] as const;
+    for (const { grant, actors, events, waits } of cases) {
+      const actor = createActor(authorizationMachine.provide({ actors }), { input: { grant } });
+      actor.start();
+      for (const event of events) actor.send(event as never);
+      await flush();
+      const snapshot = actor.getSnapshot();
+      actor.stop();
+      expect({ value: snapshot.value, status: snapshot.status }).toStrictEqual({
+        value: waits,
+        status: 'active',
+      });
+    }
   });
 });
