@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, fromPromise, initialTransition, transition } from 'xstate';
+import { createActor, fromPromise, initialTransition, transition, type AnyActorRef } from 'xstate';
 import {
   authorizationMachine,
   type AuthorizationContext,
@@ -537,7 +537,7 @@ describe('authorization machine, what each step is given', () => {
     expect(issuers).toStrictEqual([{ issuer: found.issuer }]);
   });
 
-  it('waits in each step of a machine run without its steps provided, never settling on its own', async () => {
+  it('waits in each step of a machine run without its steps provided, the step running and never settling', async () => {
     const discover = fromPromise<DiscoveryOutcome, DiscoveryInput>(() => Promise.resolve(found));
     const register = fromPromise<void, { issuer: string }>(() => Promise.resolve());
     const cases = [
@@ -578,11 +578,12 @@ describe('authorization machine, what each step is given', () => {
       for (const event of events) actor.send(event as never);
       await flush();
       const snapshot = actor.getSnapshot();
+      const step = (snapshot.children as Record<string, AnyActorRef | undefined>)[
+        STEP[waits] ?? ''
+      ];
+      const waiting = { value: snapshot.value, status: snapshot.status, step: step?.getSnapshot() };
       actor.stop();
-      expect({ value: snapshot.value, status: snapshot.status }).toStrictEqual({
-        value: waits,
-        status: 'active',
-      });
+      expect(waiting).toMatchObject({ value: waits, status: 'active', step: { status: 'active' } });
     }
   });
 });
