@@ -343,6 +343,38 @@ describe('authorization code flow', () => {
     expect(oauth.state).toBe('failed');
   });
 
+  it('rejects a login in progress as abandoned when the client is stopped', async () => {
+    let reached!: () => void;
+    const atUser = new Promise<void>((resolve) => (reached = resolve));
+    const oauth = createOAuthClient({
+      grant: {
+        type: 'authorization_code',
+        redirectUri: REDIRECT_URI,
+        // The user never answers: the flow waits at the authorization step until stopped.
+        userAgent: ({ signal }) => {
+          reached();
+          return new Promise<never>((_, reject) =>
+            signal.addEventListener('abort', () => reject(new Error('the user went away')), {
+              once: true,
+            }),
+          );
+        },
+      },
+    });
+    closers.push(() => Promise.resolve(oauth.stop()));
+
+    const login = oauth.login(mcp.url);
+    await atUser;
+    expect(oauth.state).toBe('authorizing');
+    oauth.stop();
+
+    await expect(login).rejects.toMatchObject({
+      name: 'AuthorizationError',
+      reason: 'unauthorized',
+      message: expect.stringContaining('abandoned') as unknown,
+    });
+  });
+
   it('forgets the tokens on logout, and the next request authorizes again', async () => {
     const { oauth, visits } = userClient();
     const session = await connect(oauth);
