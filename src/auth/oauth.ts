@@ -242,7 +242,10 @@ export class OAuthClient implements HttpAuth {
     return revokeTokens(lib, this.#network.context(signal), at, at.client, held);
   }
 
-  /** Stops the authorization actor; a flow in progress is abandoned. */
+  /**
+   * Stops the authorization actor; a flow in progress is abandoned, and a `login()` waiting for it
+   * rejects (`unauthorized`).
+   */
   stop(): void {
     this.#flow.stop();
   }
