@@ -74,12 +74,28 @@ export const MUTATION_GROUPS: Readonly<Record<string, MutationGroup>> = {
   },
   core: { mutate: ['src/core/*.ts'] },
   wire: { mutate: ['src/wire/*.ts'] },
-  http: {
+  // Streamable HTTP: the transport, one POST and its answer, reading and resuming its event
+  // streams, renewing an ended session, the standalone GET stream, the session it keeps.
+  'streamable-http': {
     mutate: [
       'src/transports/streamable-http.ts',
-      'src/transports/http/**/*.ts',
-      'src/transports/http-auto.ts',
+      'src/transports/http/post-exchange.ts',
+      'src/transports/http/resumable-stream.ts',
+      'src/transports/http/renewal.ts',
+      'src/transports/http/listening-stream.ts',
+      'src/transports/http/session.ts',
+    ],
+  },
+  // The rest of HTTP: what both HTTP transports share (fetch, errors, SSE events), the legacy
+  // HTTP+SSE transport and its stream, and the choice between the two.
+  http: {
+    mutate: [
+      'src/transports/http/fetch-support.ts',
+      'src/transports/http/errors.ts',
+      'src/transports/http/sse-events.ts',
+      'src/transports/http/sse-stream.ts',
       'src/transports/sse.ts',
+      'src/transports/http-auto.ts',
     ],
   },
   transports: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import {
   belowBar,
   MUTATION_GROUPS,
@@ -120,6 +120,36 @@ describe('scripts/mutation.ts: the per-file check of npm run test:mutation', () 
     const groups = Object.values(MUTATION_GROUPS).flatMap((g) => g.mutate);
     expect(new Set(groups).size).toBe(groups.length);
     expect(new Set(strykerConfig.mutate)).toEqual(new Set(groups));
+  });
+
+  it('mutates each file of the core in exactly one group', () => {
+    // The globs the groups use: `*` within one path segment, `**/` for any directories.
+    const matcher = (glob: string) =>
+      new RegExp(
+        `^${glob
+          .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*\*\//g, '\u0000')
+          .replace(/\*/g, '[^/]*')
+          .replace(/\u0000/g, '(?:.*/)?')}$`,
+      );
+    const groups = Object.entries(MUTATION_GROUPS).map(([name, g]) => ({
+      name,
+      take: g.mutate.filter((m) => !m.startsWith('!')).map(matcher),
+      leave: g.mutate.filter((m) => m.startsWith('!')).map((m) => matcher(m.slice(1))),
+    }));
+    const core = ['machines', 'src/core', 'src/wire', 'src/transports']
+      .flatMap((dir) =>
+        readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => `${dir}/${f}`),
+      )
+      .filter((f) => f.endsWith('.ts') && f !== 'machines/index.ts')
+      .concat('src/auth/flow.ts');
+    expect(core.length).toBeGreaterThan(40);
+    for (const file of core) {
+      const owners = groups
+        .filter((g) => g.take.some((r) => r.test(file)) && !g.leave.some((r) => r.test(file)))
+        .map((g) => g.name);
+      expect({ file, owners: owners.length }).toEqual({ file, owners: 1 });
+    }
   });
 
   it('names, for a group that runs its own tests, test files that exist and mutation runs keep', () => {
