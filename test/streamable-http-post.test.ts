@@ -49,11 +49,16 @@ function accepted(): Response {
 
 /** A body that gives `first`, then fails with `error` (or stays open until the fetch is aborted). */
 function breaking(first: string, signal: AbortSignal, error?: Error): ReadableStream<Uint8Array> {
+  let pulls = 0;
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      if (first !== '') controller.enqueue(new TextEncoder().encode(first));
-      if (error !== undefined) controller.error(error);
-      else signal.addEventListener('abort', () => controller.error(signal.reason));
+      signal.addEventListener('abort', () => controller.error(signal.reason));
+    },
+    pull(controller) {
+      if (pulls++ === 0 && first !== '') controller.enqueue(new TextEncoder().encode(first));
+      else if (error !== undefined) controller.error(error);
+      else return new Promise<void>(() => {});
+      return undefined;
     },
   });
 }
@@ -117,7 +122,11 @@ interface Opened {
   posts(method: string): Call[];
 }
 
-function open(answer: Answer, options: Partial<StreamableHttpOptions> = {}): Opened {
+function open(
+  answer: Answer,
+  options: Partial<StreamableHttpOptions> = {},
+  timeLeft?: (id: string | number) => number,
+): Opened {
   const waiters: { check: () => boolean; resolve: () => void }[] = [];
   const poke = (): void => {
     for (const w of [...waiters]) {
@@ -177,6 +186,7 @@ function open(answer: Answer, options: Partial<StreamableHttpOptions> = {}): Ope
     closed: report((r) => opened.closed.push(r)),
     lost: report((id, error) => opened.lost.push({ id, error })),
     event: report((e) => opened.events.push(e)),
+    ...(timeLeft === undefined ? {} : { timeLeft }),
   });
   return opened;
 }
@@ -393,5 +403,508 @@ describe('Streamable HTTP POST: a page that cannot read the session id', () => {
     const refused = await early;
     expect(refused).toMatchObject({ status: 400 });
     expect((refused as Error).message).not.toContain(HIDDEN);
+  });
+});
+
+/** A body the test feeds and ends. */
+function fed(): { body: ReadableStream<Uint8Array>; push(text: string): void; end(): void } {
+  let c!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (controller) => void (c = controller) });
+  return {
+    body,
+    push: (text) => c.enqueue(new TextEncoder().encode(text)),
+    end: () => c.close(),
+  };
+}
+
+const SSE = { 'content-type': 'text/event-stream' };
+const notFound = () => new Response('gone', { status: 404, statusText: 'Not Found' });
+const idOf = (call: Call): unknown => call.body?.['id'];
+const answered = (o: Opened, id: unknown): boolean =>
+  o.messages.some(
+    (m) => (m as { id?: unknown; result?: unknown }).id === id && 'result' in (m as object),
+  );
+const withId = (o: Opened, id: unknown) =>
+  o.calls.filter((c) => c.method === 'POST' && idOf(c) === id);
+
+/** A legacy server whose session `s1` ends (404) and whose second initialize the test answers. */
+function renewable(rest: Answer, renewal: (call: Call) => Response | Promise<Response>): Answer {
+  let inits = 0;
+  return (call) => {
+    const method = call.body?.['method'];
+    if (call.method === 'DELETE') return new Response(null);
+    if (method === 'initialize')
+      return ++inits === 1 ? initResult(idOf(call), { 'mcp-session-id': 's1' }) : renewal(call);
+    if (call.body !== undefined && !('id' in call.body)) return accepted();
+    return rest(call);
+  };
+}
+
+describe('Streamable HTTP POST: a session the server ended', () => {
+  it('holds a message sent during a renewal, and sends it in the new session', async () => {
+    const renewal = deferred<Response>();
+    const o = open(
+      renewable(
+        (call) => (call.headers.get('mcp-session-id') === 's1' ? notFound() : result(idOf(call))),
+        () => renewal.promise,
+      ),
+    );
+    await handshake(o.transport);
+    const first = o.transport.send(request(2));
+    await o.until(() => o.posts('initialize').length === 2);
+    const second = o.transport.send(request(3));
+    await settle();
+    renewal.resolve(initResult(idOf(o.posts('initialize')[1] as Call), { 'mcp-session-id': 's2' }));
+    await Promise.all([first, second]);
+    expect(withId(o, 3).map((c) => c.headers.get('mcp-session-id'))).toEqual(['s2']);
+    expect(withId(o, 2).map((c) => c.headers.get('mcp-session-id'))).toEqual(['s1', 's2']);
+  });
+
+  it('fails a message held during a renewal that failed, without sending it', async () => {
+    const renewal = deferred<Response>();
+    const o = open(
+      renewable(
+        (call) => (call.headers.get('mcp-session-id') === 's1' ? notFound() : result(idOf(call))),
+        () => renewal.promise,
+      ),
+    );
+    await handshake(o.transport);
+    const first = o.transport.send(request(2));
+    await o.until(() => o.posts('initialize').length === 2);
+    const second = o.transport.send(request(3));
+    await settle();
+    renewal.resolve(new Response('down', { status: 500, statusText: 'Internal Server Error' }));
+    await expect(first).rejects.toBeInstanceOf(SessionExpiredError);
+    await expect(second).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect(withId(o, 3)).toEqual([]);
+  });
+
+  it('counts only an answer in the renewed session as the server answering in it', async () => {
+    const late = deferred<Response>();
+    let inits = 1;
+    const o = open(
+      renewable(
+        (call) => {
+          const id = idOf(call);
+          if (id === 2) return late.promise;
+          if (call.headers.get('mcp-session-id') === 's1') return notFound();
+          if (id === 3) return new Response('busy', { status: 500, statusText: 'Busy' });
+          return notFound();
+        },
+        (call) => initResult(idOf(call), { 'mcp-session-id': `s${String(++inits)}` }),
+      ),
+    );
+    await handshake(o.transport);
+    const a = o.transport.send(request(2));
+    await expect(o.transport.send(request(3))).rejects.toMatchObject({ status: 500 });
+    late.resolve(result(2)); // sent in s1, answered after s2 began
+    await a;
+    await expect(o.transport.send(request(4))).rejects.toBeInstanceOf(Error);
+    expect(o.closed[0]).toMatchObject({ reason: 'refused-again', sessionId: 's2' });
+    expect(o.posts('initialize')).toHaveLength(2);
+  });
+
+  it('fails a request that meets a 404 again after a renewal, renewing the session for the others', async () => {
+    const replay = deferred<Response>();
+    let inits = 1;
+    const o = open(
+      renewable(
+        (call) => {
+          if (call.headers.get('mcp-session-id') === 's1') return notFound();
+          if (idOf(call) === 2 && call.headers.get('mcp-session-id') === 's2')
+            return replay.promise;
+          return result(idOf(call));
+        },
+        (call) => initResult(idOf(call), { 'mcp-session-id': `s${String(++inits)}` }),
+      ),
+    );
+    await handshake(o.transport);
+    const a = o.transport.send(request(2));
+    await o.until(() => withId(o, 2).length === 2);
+    await o.transport.send(request(3)); // answered in s2
+    replay.resolve(notFound());
+    await expect(a).rejects.toMatchObject({ status: 404 });
+    expect(withId(o, 2)).toHaveLength(2);
+    expect(o.transport.sessionId).toBe('s3');
+  });
+
+  it('renews the session for a notification that meets a 404, and sends it again', async () => {
+    let inits = 1;
+    const o = open((call) => {
+      const method = call.body?.['method'];
+      if (method === 'initialize')
+        return initResult(idOf(call), { 'mcp-session-id': inits++ === 1 ? 's1' : 's2' });
+      if (
+        method === 'notifications/roots/list_changed' &&
+        call.headers.get('mcp-session-id') === 's1'
+      )
+        return notFound();
+      return accepted();
+    });
+    await handshake(o.transport);
+    await o.transport.send({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' });
+    expect(
+      o.posts('notifications/roots/list_changed').map((c) => c.headers.get('mcp-session-id')),
+    ).toEqual(['s1', 's2']);
+  });
+
+  it('fails, without a renewal, a 404 to a message sent with no session id or to a second initialize', async () => {
+    const stateless = open(legacy(() => notFound(), null));
+    await handshake(stateless.transport);
+    await expect(stateless.transport.send(request(2))).rejects.toMatchObject({ status: 404 });
+    expect(stateless.posts('initialize')).toHaveLength(1);
+
+    let inits = 0;
+    const o = open((call) => {
+      if (call.body?.['method'] === 'initialize')
+        return inits++ === 0 ? initResult(idOf(call), { 'mcp-session-id': 's1' }) : notFound();
+      return accepted();
+    });
+    await handshake(o.transport);
+    await expect(o.transport.send(initialize(5))).rejects.toMatchObject({ status: 404 });
+    expect(o.posts('initialize')).toHaveLength(2);
+  });
+});
+
+describe('Streamable HTTP POST: refusals and failures', () => {
+  const rpcError = { code: -32600, message: 'bad' };
+
+  it('gives a JSON-RPC error with its own id in an error status as it is', async () => {
+    const o = open(() => json({ jsonrpc: '2.0', id: 'other', error: rpcError }, { status: 400 }));
+    await o.transport.send(request(2));
+    expect(o.messages).toEqual([{ jsonrpc: '2.0', id: 'other', error: rpcError }]);
+  });
+
+  it('fails a notification refused with an id-less JSON-RPC error as an HTTP error', async () => {
+    const o = open(() => json({ jsonrpc: '2.0', error: rpcError }, { status: 400 }));
+    const error = await o.transport
+      .send({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({ status: 400 });
+    expect(o.messages).toEqual([]);
+  });
+
+  it('sends a POST again once when the connection was reset before any answer, saying so', async () => {
+    let n = 0;
+    const o = open((call) => {
+      if (n++ === 0) {
+        throw Object.assign(new TypeError('fetch failed'), {
+          cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
+        });
+      }
+      return result(idOf(call));
+    });
+    await o.transport.send(request(2));
+    expect(o.events).toMatchObject([
+      {
+        type: 'post-resent',
+        message: 'The connection was reset before any answer to tools/list; sent it again once.',
+      },
+    ]);
+    expect(o.messages).toHaveLength(1);
+  });
+
+  it('fails a POST whose authorize throws, saying why', async () => {
+    const o = open(() => result(2), {
+      authorize: () => {
+        throw new Error('no token');
+      },
+    });
+    await expect(o.transport.send(request(2))).rejects.toThrow(
+      /^POST for tools\/list failed: no token$/,
+    );
+  });
+
+  it('in a page, says what CORS must allow when the POST fails as a CORS refusal shows, and not when authorize failed', async () => {
+    const scope = globalThis as Record<string, unknown>;
+    scope['document'] = {};
+    scope['location'] = { origin: 'http://page.test' };
+    try {
+      const refused = open(() => {
+        throw new TypeError('Failed to fetch');
+      });
+      await expect(refused.transport.send(request(2))).rejects.toThrow(
+        /from a page at http:\/\/page.test.*must allow that origin and the request headers content-type/,
+      );
+      const unauthorized = open(() => result(2), {
+        authorize: () => {
+          throw new TypeError('no token');
+        },
+      });
+      await expect(unauthorized.transport.send(request(2))).rejects.toThrow(
+        /^POST for tools\/list failed: no token$/,
+      );
+    } finally {
+      delete scope['document'];
+      delete scope['location'];
+    }
+  });
+});
+
+describe('Streamable HTTP POST: the answer to a request', () => {
+  it('fails a request answered 202, or 200 with no body, at once, saying it had none', async () => {
+    const o = open((call) =>
+      idOf(call) === 2
+        ? new Response(null, { status: 202, statusText: 'Accepted' })
+        : idOf(call) === 3
+          ? json({ jsonrpc: '2.0', id: 3, result: {} }, { status: 202 })
+          : new Response(null, {
+              status: 200,
+              statusText: 'OK',
+              headers: { 'content-type': 'application/json' },
+            }),
+    );
+    await o.transport.send(request(2));
+    await o.transport.send(request(3));
+    await o.transport.send(request(4));
+    await settle();
+    expect(o.lost.map((l) => [l.id, l.error.message])).toEqual([
+      [2, 'HTTP 202 Accepted for request 2 (tools/list), with no body.'],
+      [3, 'HTTP 202  for request 3 (tools/list), with no body.'],
+      [4, 'HTTP 200 OK for request 4 (tools/list), with no body.'],
+    ]);
+    expect(o.messages).toEqual([]);
+  });
+
+  it('fails a request answered with neither JSON nor an event stream, naming the Content-Type', async () => {
+    const o = open((call) =>
+      idOf(call) === 2
+        ? new Response('hi', { headers: { 'content-type': 'text/plain' } })
+        : new Response(breaking('hi', call.signal)),
+    );
+    await o.transport.send(request(2));
+    await o.transport.send(request(3));
+    await settle();
+    expect(o.lost.map((l) => l.error)).toMatchObject([
+      { status: 200, body: '', contentType: 'text/plain' },
+      { status: 200, body: '', contentType: '' },
+    ]);
+  });
+
+  it('fails a request whose JSON answer breaks off, saying why', async () => {
+    const boom = new Error('boom');
+    const o = open(
+      (call) =>
+        new Response(breaking('{"jsonrpc"', call.signal, boom), {
+          headers: { 'content-type': 'application/json' },
+        }),
+    );
+    await o.transport.send(request(2));
+    await o.until(() => o.lost.length === 1);
+    expect(o.lost[0]?.error).toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: 'Reading the answer to request 2 (tools/list) failed: boom',
+      cause: boom,
+    });
+  });
+
+  it('fails a request whose JSON answer is not JSON, quoting its start', async () => {
+    const text = `<html>${'x'.repeat(200)}`;
+    const o = open(() => new Response(text, { headers: { 'content-type': 'application/json' } }));
+    await o.transport.send(request(2));
+    await o.until(() => o.lost.length === 1);
+    const error = o.lost[0]?.error;
+    expect(error).toMatchObject({
+      code: 'INVALID_JSON',
+      message: `The JSON answer to request 2 (tools/list) is not JSON: ${text.slice(0, 120)}`,
+    });
+    expect(error?.cause).toBeInstanceOf(SyntaxError);
+  });
+
+  it('delivers a JSON answer and loses nothing; fails one that holds no response to the request', async () => {
+    const o = open((call) =>
+      idOf(call) === 2 ? result(2) : json({ jsonrpc: '2.0', method: 'notifications/message' }),
+    );
+    await o.transport.send(request(2));
+    await o.transport.send(request(3));
+    await o.until(() => o.lost.length === 1);
+    expect(o.messages).toHaveLength(2);
+    expect(o.lost.map((l) => [l.id, l.error.message])).toEqual([
+      [3, 'The JSON answer to request 3 (tools/list) held no response to it.'],
+    ]);
+  });
+
+  it('on 2026, reports nothing lost for a request cancelled while its JSON answer is read', async () => {
+    const o = open(
+      (call) =>
+        new Response(breaking('{"jsonrpc":', call.signal), {
+          headers: { 'content-type': 'application/json' },
+        }),
+    );
+    await o.transport.send(stamped(2, 'tools/list'));
+    await o.transport.send({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: 2 },
+    });
+    await settle();
+    expect(o.calls[0]?.signal.aborted).toBe(true);
+    expect(o.lost).toEqual([]);
+    expect(o.errors).toEqual([]);
+  });
+});
+
+describe('Streamable HTTP POST: the fetches a request keeps open', () => {
+  it('on close, aborts the fetches still open and not those already answered', async () => {
+    const o = open(
+      legacy((call) =>
+        idOf(call) === 2 ? result(2) : new Response(breaking('', call.signal), { headers: SSE }),
+      ),
+    );
+    await handshake(o.transport);
+    await o.transport.send(request(2));
+    await o.transport.send(request(3));
+    await settle();
+    await o.transport.close();
+    expect(withId(o, 2)[0]?.signal.aborted).toBe(false);
+    expect(withId(o, 3)[0]?.signal.aborted).toBe(true);
+  });
+
+  it('on 2026, a cancellation aborts nothing of a request already answered', async () => {
+    const o = open((call) => result(idOf(call)));
+    await o.transport.send(stamped(2, 'tools/list'));
+    await settle();
+    await o.transport.send({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: 2 },
+    });
+    expect(withId(o, 2)[0]?.signal.aborted).toBe(false);
+  });
+
+  it('on 2026, a cancellation aborts the newest POST of a request id, after an older one with that id ended', async () => {
+    const older = fed();
+    const o = open((call) =>
+      o.calls.length === 1
+        ? new Response(older.body, { headers: SSE })
+        : new Response(breaking('', call.signal), { headers: SSE }),
+    );
+    await o.transport.send(stamped(5, 'tools/list'));
+    await o.transport.send(stamped(5, 'tools/list'));
+    older.end();
+    await o.until(() => o.lost.length === 1);
+    await settle();
+    await o.transport.send({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: 5 },
+    });
+    expect(o.calls[1]?.signal.aborted).toBe(true);
+  });
+
+  it('opens the standalone GET stream after notifications/initialized, not after other messages', async () => {
+    const o = open(
+      legacy((call) => new Response(breaking('', call.signal), { headers: SSE })),
+      { standaloneStream: true },
+    );
+    await o.transport.send(initialize());
+    await o.transport.send({ jsonrpc: '2.0', id: 'server-1', result: {} });
+    await o.transport.send({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' });
+    await settle();
+    expect(o.calls.filter((c) => c.method === 'GET')).toEqual([]);
+    await o.transport.send(initialized);
+    await o.until(() => o.calls.some((c) => c.method === 'GET'));
+    await o.transport.close();
+  });
+});
+
+describe('Streamable HTTP POST: a request’s event stream', () => {
+  const event = (id: string | undefined, data: unknown) =>
+    `${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`;
+  const note = { jsonrpc: '2.0', method: 'notifications/progress', params: {} };
+
+  it('loses nothing and resumes nothing once the stream brought the response', async () => {
+    const o = open(
+      legacy(() => sse(event('e1', note) + event('e2', { jsonrpc: '2.0', id: 2, result: {} }))),
+    );
+    await handshake(o.transport);
+    await o.transport.send(request(2));
+    await o.until(() => answered(o, 2));
+    await settle();
+    expect(o.lost).toEqual([]);
+    expect(o.calls.filter((c) => c.method === 'GET')).toEqual([]);
+  });
+
+  it('with reconnection off, fails a request whose legacy stream ended early, without a GET', async () => {
+    const o = open(
+      legacy(() => sse(event('e1', note))),
+      { reconnect: { maxRetries: 0 } },
+    );
+    await handshake(o.transport);
+    await o.transport.send(request(2));
+    await o.until(() => o.lost.length === 1);
+    expect(o.lost[0]?.error.message).toBe(
+      'The response stream of request 2 (tools/list) ended before its response.',
+    );
+    expect(o.calls.filter((c) => c.method === 'GET')).toEqual([]);
+  });
+
+  it('fails a request whose stream has no event ids when it ends early, saying why it ended', async () => {
+    const boom = new Error('boom');
+    const o = open(
+      legacy((call) =>
+        idOf(call) === 2
+          ? sse(event(undefined, note))
+          : new Response(breaking(event(undefined, note), call.signal, boom), { headers: SSE }),
+      ),
+    );
+    await handshake(o.transport);
+    await o.transport.send(request(2));
+    await o.transport.send(request(3));
+    await o.until(() => o.lost.length === 2);
+    const [ended, broken] = [...o.lost].sort((a, b) => Number(a.id) - Number(b.id));
+    expect(ended?.error.message).toBe(
+      'The response stream of request 2 (tools/list) ended before its response.',
+    );
+    expect(ended?.error.cause).toBeUndefined();
+    expect(broken?.error.message).toBe(
+      'The response stream of request 3 (tools/list) ended before its response: boom.',
+    );
+    expect(broken?.error.cause).toBe(boom);
+  });
+
+  it('resumes a stream that ended cleanly even when little time is left, but not one that broke', async () => {
+    const boom = new Error('boom');
+    const o = open(
+      legacy((call) => {
+        if (call.method === 'GET') return sse(event('e2', { jsonrpc: '2.0', id: 2, result: {} }));
+        return idOf(call) === 2
+          ? sse(event('e1', note))
+          : new Response(breaking(event('f1', note), call.signal, boom), { headers: SSE });
+      }),
+      {},
+      () => 0,
+    );
+    await handshake(o.transport);
+    await o.transport.send(request(2));
+    await o.until(() => answered(o, 2));
+    const gets = o.calls.filter((c) => c.method === 'GET');
+    expect(gets.map((c) => c.headers.get('last-event-id'))).toEqual(['e1']);
+    await settle();
+    expect(o.lost).toEqual([]);
+
+    await o.transport.send(request(3));
+    await o.until(() => o.lost.length === 1);
+    expect(o.lost[0]?.error.message).toMatch(/resuming it failed with boom/);
+    expect(o.calls.filter((c) => c.method === 'GET')).toHaveLength(1);
+  });
+
+  it('reports nothing lost when the transport closes while a stream is being resumed', async () => {
+    const o = open(
+      legacy((call) => {
+        if (call.method === 'GET')
+          return new Promise<Response>((_, reject) =>
+            call.signal.addEventListener('abort', () => reject(call.signal.reason)),
+          );
+        return sse(event('e1', note));
+      }),
+    );
+    await handshake(o.transport);
+    await o.transport.send(request(2));
+    await o.until(() => o.calls.some((c) => c.method === 'GET'));
+    await o.transport.close();
+    await settle();
+    expect(o.lost).toEqual([]);
   });
 });
