@@ -63,6 +63,14 @@ function breaking(first: string, signal: AbortSignal, error?: Error): ReadableSt
   });
 }
 
+/** What a send failed with; undefined if it did not. */
+function failure(sent: void | Promise<void>): Promise<unknown> {
+  return Promise.resolve(sent).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+}
+
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
@@ -145,7 +153,6 @@ function open(
         typeof init?.body === 'string'
           ? (JSON.parse(init.body) as Record<string, unknown>)
           : undefined,
-      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the transport always gives one
       signal: init!.signal!,
     };
     calls.push(call);
@@ -180,7 +187,7 @@ function open(
       f(...args);
       poke();
     };
-  transport.start({
+  void transport.start({
     message: report((m) => opened.messages.push(m)),
     error: report((e) => opened.errors.push(e)),
     closed: report((r) => opened.closed.push(r)),
@@ -350,12 +357,12 @@ describe('Streamable HTTP POST: a page that cannot read the session id', () => {
       call.body?.['method'] === 'initialize' ? initResult(call.body['id']) : refuse400(call),
     );
     await plain.transport.send(initialize());
-    const error = await plain.transport.send(request(2)).catch((e: unknown) => e);
+    const error = await failure(plain.transport.send(request(2)));
     expect(error).toBeInstanceOf(HttpError);
     expect((error as Error).message).not.toContain(HIDDEN);
 
     const first = open((call) => cors(refuse400(call)));
-    const early = await first.transport.send(initialize()).catch((e: unknown) => e);
+    const early = await failure(first.transport.send(initialize()));
     expect(early).toMatchObject({ status: 400 });
     expect((early as Error).message).not.toContain(HIDDEN);
 
@@ -369,7 +376,7 @@ describe('Streamable HTTP POST: a page that cannot read the session id', () => {
     });
     await late.transport.send(initialize());
     await late.transport.send(request(2));
-    const refused = await late.transport.send(request(3)).catch((e: unknown) => e);
+    const refused = await failure(late.transport.send(request(3)));
     expect(refused).toMatchObject({ status: 400 });
     expect((refused as Error).message).not.toContain(HIDDEN);
   });
@@ -384,7 +391,7 @@ describe('Streamable HTTP POST: a page that cannot read the session id', () => {
     });
     await o.transport.send(initialize());
     await o.transport.send(request(2));
-    const refused = await o.transport.send(request(3)).catch((e: unknown) => e);
+    const refused = await failure(o.transport.send(request(3)));
     expect(refused).toMatchObject({ status: 400 });
     expect((refused as Error).message).not.toContain(HIDDEN);
   });
@@ -396,7 +403,7 @@ describe('Streamable HTTP POST: a page that cannot read the session id', () => {
         return cors(initResult(call.body['id'], { 'mcp-session-id': 's1' }));
       return ping.promise;
     });
-    const early = o.transport.send(request(2, 'ping')).catch((e: unknown) => e);
+    const early = failure(o.transport.send(request(2, 'ping')));
     await o.until(() => o.calls.length === 1);
     await o.transport.send(initialize());
     ping.resolve(cors(new Response('no', { status: 400, statusText: 'Bad Request' })));
@@ -577,9 +584,9 @@ describe('Streamable HTTP POST: refusals and failures', () => {
 
   it('fails a notification refused with an id-less JSON-RPC error as an HTTP error', async () => {
     const o = open(() => json({ jsonrpc: '2.0', error: rpcError }, { status: 400 }));
-    const error = await o.transport
-      .send({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' })
-      .catch((e: unknown) => e);
+    const error = await failure(
+      o.transport.send({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' }),
+    );
     expect(error).toBeInstanceOf(HttpError);
     expect(error).toMatchObject({ status: 400 });
     expect(o.messages).toEqual([]);
@@ -895,7 +902,7 @@ describe('Streamable HTTP POST: a request’s event stream', () => {
       legacy((call) => {
         if (call.method === 'GET')
           return new Promise<Response>((_, reject) =>
-            call.signal.addEventListener('abort', () => reject(call.signal.reason)),
+            call.signal.addEventListener('abort', () => reject(new Error('aborted'))),
           );
         return sse(event('e1', note));
       }),
@@ -906,5 +913,62 @@ describe('Streamable HTTP POST: a request’s event stream', () => {
     await o.transport.close();
     await settle();
     expect(o.lost).toEqual([]);
+  });
+});
+
+describe('Streamable HTTP POST: 2026 tools/call headers', () => {
+  const valid = {
+    name: 'query',
+    inputSchema: {
+      type: 'object',
+      properties: { region: { type: 'string', 'x-mcp-header': 'Region' } },
+    },
+  };
+  const invalid = {
+    name: 'broken',
+    inputSchema: { type: 'object', 'x-mcp-header': 'Root', properties: {} },
+  };
+
+  it('sends a 2026 tools/call or prompts/get with no tool lookup, naming it only', async () => {
+    const o = open((call) => result(idOf(call)));
+    await o.transport.send(
+      stamped(2, 'tools/call', { name: 'query', arguments: { region: 'eu' } }),
+    );
+    await o.transport.send(stamped(3, 'prompts/get', { name: 'greet' }));
+    expect(
+      o.calls.map((c) => [c.headers.get('mcp-name'), c.headers.has('mcp-param-region')]),
+    ).toEqual([
+      ['query', false],
+      ['greet', false],
+    ]);
+  });
+
+  it('mirrors the arguments of a tool with valid annotations, and sends a tool with invalid ones without Mcp-Param headers', async () => {
+    const o = open((call) => result(idOf(call)));
+    o.transport.useToolSchemas?.((name) => [valid, invalid].find((t) => t.name === name));
+    await o.transport.send(
+      stamped(2, 'tools/call', { name: 'query', arguments: { region: 'eu' } }),
+    );
+    await o.transport.send(stamped(3, 'tools/call', { name: 'broken', arguments: {} }));
+    expect(o.calls[0]?.headers.get('mcp-param-region')).toBe('eu');
+    expect(o.calls[1]?.headers.get('mcp-name')).toBe('broken');
+    expect(
+      [...(o.calls[1]?.headers.keys() ?? [])].filter((k) => k.startsWith('mcp-param')),
+    ).toEqual([]);
+  });
+
+  it('asks the tool lookup only for the string name of a tools/call', async () => {
+    const asked: unknown[] = [];
+    const o = open((call) => result(idOf(call)));
+    o.transport.useToolSchemas?.((name) => {
+      asked.push(name);
+      return undefined;
+    });
+    await o.transport.send(stamped(2, 'prompts/get', { name: 'query' }));
+    await expect(
+      o.transport.send(stamped(3, 'tools/call', { name: 42, arguments: {} })),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await o.transport.send(stamped(4, 'tools/call', { name: 'query', arguments: {} }));
+    expect(asked).toEqual(['query']);
   });
 });
