@@ -511,6 +511,30 @@ describe('Streamable HTTP POST: a session the server ended', () => {
     expect(o.posts('initialize')).toHaveLength(2);
   });
 
+  it('counts no answer to a message sent without a session id as the server answering in a renewed session', async () => {
+    let inits = 0;
+    const o = open((call) => {
+      const method = call.body?.['method'];
+      const sid = call.headers.get('mcp-session-id');
+      // The renewal's initialize gets no session id; a later answer brings one.
+      if (method === 'initialize')
+        return initResult(idOf(call), inits++ === 0 ? { 'mcp-session-id': 's1' } : {});
+      if (call.body !== undefined && !('id' in call.body)) return accepted();
+      if (sid === 's1') return notFound();
+      if (idOf(call) === 2) return new Response('busy', { status: 500, statusText: 'Busy' });
+      if (idOf(call) === 4) return result(4, { 'mcp-session-id': 's3' });
+      return sid === 's3' ? notFound() : result(idOf(call));
+    });
+    await handshake(o.transport);
+    await expect(o.transport.send(request(2))).rejects.toMatchObject({ status: 500 });
+    await o.transport.send(request(3)); // no session id yet
+    await o.transport.send(request(4));
+    expect(o.transport.sessionId).toBe('s3');
+    await expect(o.transport.send(request(5))).rejects.toBeInstanceOf(Error);
+    expect(o.closed[0]).toMatchObject({ reason: 'refused-again', sessionId: 's3' });
+    expect(o.posts('initialize')).toHaveLength(2);
+  });
+
   it('fails a request that meets a 404 again after a renewal, renewing the session for the others', async () => {
     const replay = deferred<Response>();
     let inits = 1;
@@ -835,7 +859,9 @@ describe('Streamable HTTP POST: a request’s event stream', () => {
 
   it('with reconnection off, fails a request whose legacy stream ended early, without a GET', async () => {
     const o = open(
-      legacy(() => sse(event('e1', note))),
+      legacy((call) =>
+        call.method === 'GET' ? new Response(null, { status: 405 }) : sse(event('e1', note)),
+      ),
       { reconnect: { maxRetries: 0 } },
     );
     await handshake(o.transport);
@@ -875,7 +901,10 @@ describe('Streamable HTTP POST: a request’s event stream', () => {
     const boom = new Error('boom');
     const o = open(
       legacy((call) => {
-        if (call.method === 'GET') return sse(event('e2', { jsonrpc: '2.0', id: 2, result: {} }));
+        if (call.method === 'GET')
+          return call.headers.get('last-event-id') === 'e1'
+            ? sse(event('e2', { jsonrpc: '2.0', id: 2, result: {} }))
+            : new Response(null, { status: 405 });
         return idOf(call) === 2
           ? sse(event('e1', note))
           : new Response(breaking(event('f1', note), call.signal, boom), { headers: SSE });
