@@ -49,8 +49,8 @@ export class ListeningStream {
       } else if (outcome.kind === 'exhausted') {
         link.report({
           type: 'stream-lost',
-          message: `The standalone GET stream could not be reopened after ${link.policy.maxRetries} attempts${outcome.cause === undefined ? '' : ` (the last: ${failureText(outcome.cause)})`}; server messages outside requests will not arrive.`,
-          ...(outcome.cause === undefined ? {} : { cause: failureText(outcome.cause) }),
+          message: `The standalone GET stream could not be reopened after ${link.policy.maxRetries} attempts (the last: ${failureText(outcome.cause)}); server messages outside requests will not arrive.`,
+          cause: failureText(outcome.cause),
         });
       }
     });

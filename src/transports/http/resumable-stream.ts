@@ -25,13 +25,11 @@ export interface StreamState {
   /** The server's `retry`, ms. */
   retry: number | undefined;
   answered: boolean;
-  /** Events read, across reconnections. */
-  events: number;
 }
 
 /** A stream that has carried nothing yet. */
 export function newStream(requestId: Id | undefined, what: string): StreamState {
-  return { requestId, what, lastEventId: undefined, retry: undefined, answered: false, events: 0 };
+  return { requestId, what, lastEventId: undefined, retry: undefined, answered: false };
 }
 
 /** Reconnection, every field set (see `ReconnectPolicy`). */
@@ -73,7 +71,7 @@ export type FollowOutcome =
   | { readonly kind: 'answered' }
   | { readonly kind: 'aborted' }
   | { readonly kind: 'refused'; readonly cause: Error }
-  | { readonly kind: 'exhausted'; readonly cause: Error | undefined }
+  | { readonly kind: 'exhausted'; readonly cause: Error }
   | {
       readonly kind: 'out-of-time';
       readonly cause: Error;
@@ -126,7 +124,6 @@ export function readStream(
         stream.retry = ms;
       },
       onEvent: (event) => {
-        stream.events++;
         if (event.event !== undefined && event.event !== 'message') return;
         if (event.data.trim() === '') return; // a priming event
         let parsed: unknown;
@@ -169,7 +166,10 @@ export async function follow(
   let cause = failure;
   for (;;) {
     if (link.closed || signal.aborted) return { kind: 'aborted' };
-    if (failures > 0 && failures >= link.policy.maxRetries) return { kind: 'exhausted', cause };
+    // Failures in a row: the last attempt failed, and set `cause`.
+    if (failures > 0 && failures >= link.policy.maxRetries) {
+      return { kind: 'exhausted', cause: cause as Error };
+    }
     if (wait) {
       const late = await waitToResume(link, stream, failures, cause, signal);
       if (late !== undefined) return late;
@@ -225,10 +225,7 @@ async function waitToResume(
   const ms = waitFor(link.policy, stream, failures);
   // Resuming never outlasts the request: when the next attempt would come after its timeout, the
   // request fails now, with what went wrong.
-  const left =
-    cause !== undefined && stream.requestId !== undefined
-      ? link.timeLeft(stream.requestId)
-      : Infinity;
+  const left = stream.requestId !== undefined ? link.timeLeft(stream.requestId) : Infinity;
   if (cause !== undefined && ms >= left) return { kind: 'out-of-time', cause, wait: ms, left };
   try {
     const delay = link.delay; // called unbound, as given
@@ -298,18 +295,14 @@ export function unresumable(
 ): McpLocalError {
   const start = `The response stream of ${stream.what} ended before its response`;
   const cause = outcome.cause;
-  const why = cause === undefined ? '' : failureText(cause);
+  const why = failureText(cause);
   let text: string;
   if (outcome.kind === 'refused') {
     text = `${start}, and the server refused to resume it: ${why}`;
   } else if (outcome.kind === 'exhausted') {
-    text = `${start}: ${maxRetries} attempts to resume it failed${cause === undefined ? '' : `, the last with ${why}`}`;
+    text = `${start}: ${maxRetries} attempts to resume it failed, the last with ${why}`;
   } else {
     text = `${start}: resuming it failed with ${why}, and the next attempt (in ${outcome.wait} ms) would come after the request's timeout (${Math.max(0, Math.round(outcome.left))} ms away)`;
   }
-  return new McpLocalError(
-    'TRANSPORT_ERROR',
-    `${text.replace(/\.$/, '')}.`,
-    cause === undefined ? undefined : { cause },
-  );
+  return new McpLocalError('TRANSPORT_ERROR', `${text.replace(/\.$/, '')}.`, { cause });
 }
