@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { SessionMessage } from '../src/index.js';
+import { createClientSession, type SessionMessage } from '../src/index.js';
 import { defaultDelay } from '../src/transports/http/resumable-stream.js';
 import {
   createStreamableHttpTransport,
@@ -185,6 +185,266 @@ describe('Streamable HTTP: what an event stream carries besides messages', () =>
       message: `An SSE event's data is not JSON: ${notJson.slice(0, 120)}`,
     });
     expect(errors[0]?.cause).toBeInstanceOf(SyntaxError);
+    await session.close();
+  });
+});
+
+describe('Streamable HTTP: resumes answered with something other than an event stream', () => {
+  const cases: [string, (res: ServerResponse) => void, Record<string, unknown>][] = [
+    [
+      '200 with another content type',
+      (res) => void res.writeHead(200, { 'content-type': 'text/html' }).write('<html>'),
+      { status: 200, contentType: 'text/html', body: '' },
+    ],
+    [
+      '204 with no body',
+      (res) => void res.writeHead(204, { 'content-type': 'text/event-stream' }).end(),
+      { status: 204, body: '' },
+    ],
+    [
+      '503 with the event-stream content type',
+      (res) => void res.writeHead(503, { 'content-type': 'text/event-stream' }).end('down'),
+      { status: 503, body: 'down' },
+    ],
+  ];
+  for (const [what, answer, cause] of cases) {
+    it(`counts a resume answered ${what} as a failed attempt, and drops its connection`, async () => {
+      const closed: Promise<void>[] = [];
+      const { url, seen } = await serve((req, rpc, res) => {
+        if (rpc?.method === 'initialize') return initialize(rpc, res);
+        if (req.method === 'GET') {
+          closed.push(new Promise((resolve) => res.on('close', () => resolve())));
+          return answer(res);
+        }
+        sse(res).end('id: q-0\nretry: 10\ndata: \n\n');
+      });
+      const { waits, delay } = recordingDelay();
+      const { session } = await legacySession(url, { delay, reconnect: { maxRetries: 2 } });
+      const error: unknown = await session.callTool('slow').catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: 'TRANSPORT_ERROR',
+        message: expect.stringMatching(
+          new RegExp(
+            `ended before its response: 2 attempts to resume it failed, the last with HTTP ${String(cause.status)}\\b.* for GET request \\d+ \\(tools/call\\)`,
+          ),
+        ) as unknown,
+        cause,
+      });
+      expect(waits).toEqual([10, 15]);
+      expect(seen.filter((s) => s.method === 'GET')).toHaveLength(2);
+      // The client read no further: the server sees each connection closed.
+      await Promise.all(closed);
+      await session.close();
+    });
+  }
+});
+
+/** A session whose transport opens the standalone GET stream; its messages are kept. */
+async function listeningSession(
+  url: string,
+  options: Partial<StreamableHttpOptions>,
+  onMessage: (m: SessionMessage) => void = () => {},
+) {
+  const messages: SessionMessage[] = [];
+  const transport = createStreamableHttpTransport({ url, ...options });
+  const session = createClientSession({
+    transport,
+    mode: 'legacy',
+    protocolVersion: '2025-11-25',
+    messageHandler: (m) => {
+      messages.push(m);
+      onMessage(m);
+    },
+  });
+  await session.connect();
+  return { session, transport, messages };
+}
+
+/** Resolves with the first transport event of type `type` a session reports. */
+function awaitEvent(type: string): {
+  onMessage: (m: SessionMessage) => void;
+  reported: Promise<TransportEvent>;
+} {
+  let resolve: (e: TransportEvent) => void = () => {};
+  const reported = new Promise<TransportEvent>((r) => (resolve = r));
+  return {
+    reported,
+    onMessage: (m) => {
+      if (m.type === 'transport' && m.event.type === type) resolve(m.event);
+    },
+  };
+}
+
+const toolsChanged = { jsonrpc: '2.0', method: 'notifications/tools/list_changed' };
+
+describe('Streamable HTTP: the standalone GET stream, reopened and given up', () => {
+  it('reports no resumption when it first opens, and one naming the last event when reopened', async () => {
+    let gets = 0;
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (req.method === 'GET') {
+        gets++;
+        if (gets === 1) return void sse(res).end(event(toolsChanged, 'l-1') + 'retry: 30\n\n');
+        return void sse(res).write(event(toolsChanged));
+      }
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    let changes = 0;
+    let twice: () => void = () => {};
+    const changedTwice = new Promise<void>((resolve) => (twice = resolve));
+    const { waits, delay } = recordingDelay();
+    const { session, messages } = await listeningSession(url, { delay });
+    session.onListChanged('tools', () => {
+      if (++changes === 2) twice();
+    });
+    await changedTwice;
+    expect(transportEvents(messages)).toEqual([
+      {
+        type: 'stream-resumed',
+        message: 'Resumed the stream of the standalone GET stream after event "l-1".',
+        lastEventId: 'l-1',
+        requestId: undefined,
+      },
+    ]);
+    expect(waits).toEqual([30]);
+    const ids = seen.filter((s) => s.method === 'GET').map((s) => s.headers['last-event-id']);
+    expect(ids).toEqual([undefined, 'l-1']);
+    await session.close();
+  });
+
+  it('tries again after a failed GET, backing off, and after maxRetries failures in a row gives up saying why', async () => {
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (req.method === 'GET') return void res.writeHead(503).end('busy');
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    const lost = awaitEvent('stream-lost');
+    const { waits, delay } = recordingDelay();
+    const { session, messages } = await listeningSession(
+      url,
+      { delay, reconnect: { maxRetries: 2 } },
+      lost.onMessage,
+    );
+    const failure = 'HTTP 503 Service Unavailable for GET the standalone GET stream: busy';
+    await expect(lost.reported).resolves.toEqual({
+      type: 'stream-lost',
+      message: `The standalone GET stream could not be reopened after 2 attempts (the last: ${failure}); server messages outside requests will not arrive.`,
+      cause: `${failure}.`,
+    });
+    expect(waits).toEqual([1_500]);
+    expect(seen.filter((s) => s.method === 'GET')).toHaveLength(2);
+    expect(exceptions(messages)).toEqual([]);
+    await expect(session.listTools()).resolves.toMatchObject({ tools: [] });
+    await session.close();
+  });
+
+  it('with reconnect: { maxRetries: 0 }, still opens, and gives up at the first failure', async () => {
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (req.method === 'GET') return void res.writeHead(500).end('no');
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    const lost = awaitEvent('stream-lost');
+    const { waits, delay } = recordingDelay();
+    const { session } = await listeningSession(
+      url,
+      { delay, reconnect: { maxRetries: 0 } },
+      lost.onMessage,
+    );
+    await expect(lost.reported).resolves.toMatchObject({
+      message:
+        'The standalone GET stream could not be reopened after 0 attempts (the last: HTTP 500 Internal Server Error for GET the standalone GET stream: no); server messages outside requests will not arrive.',
+    });
+    expect(waits).toEqual([]);
+    expect(seen.filter((s) => s.method === 'GET')).toHaveLength(1);
+    await session.close();
+  });
+
+  it('is given up quietly on 404: no report, no stream exception', async () => {
+    let answered: () => void = () => {};
+    const getAnswered = new Promise<void>((resolve) => (answered = resolve));
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (req.method === 'GET') return void res.writeHead(404).end('none here');
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    // The GET's answer is read whole before the transport sees it: what the transport does
+    // with it then takes no I/O, and is over before the next request's answer arrives.
+    const buffered: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (init?.method !== 'GET') return response;
+      const body = await response.arrayBuffer();
+      answered();
+      return new Response(body, response);
+    };
+    const { waits, delay } = recordingDelay();
+    const { session, messages } = await listeningSession(url, { delay, fetch: buffered });
+    await getAnswered;
+    await expect(session.listTools()).resolves.toMatchObject({ tools: [] });
+    expect(transportEvents(messages)).toEqual([]);
+    expect(exceptions(messages)).toEqual([]);
+    expect(waits).toEqual([]);
+    expect(seen.filter((s) => s.method === 'GET')).toHaveLength(1);
+    await session.close();
+  });
+
+  it('gives up an event over maxMessageBytes with a stream exception and a report naming the cap', async () => {
+    const { url } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (req.method === 'GET') {
+        const big = { ...toolsChanged, params: { pad: 'p'.repeat(64 * 1024) } };
+        return void sse(res).write(event(big, 'big-1'));
+      }
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    const lost = awaitEvent('stream-lost');
+    const { delay } = recordingDelay();
+    const { session, messages } = await listeningSession(
+      url,
+      { delay, maxMessageBytes: 64 * 1024 },
+      lost.onMessage,
+    );
+    await expect(lost.reported).resolves.toEqual({
+      type: 'stream-lost',
+      message:
+        'The standalone GET stream carried an event over 65536 bytes (maxMessageBytes) and was closed; server messages outside requests will not arrive.',
+    });
+    expect(exceptions(messages)).toMatchObject([{ code: 'MESSAGE_TOO_LARGE' }]);
+    await session.close();
+  });
+
+  it('is closed by a session renewal, and opened again in the new session', async () => {
+    let sessions = 0;
+    let expired = false;
+    let firstClosed: Promise<void> | undefined;
+    let opened: (sessionId: unknown) => void = () => {};
+    const reopened = new Promise<unknown>((resolve) => (opened = resolve));
+    let first: () => void = () => {};
+    const firstOpen = new Promise<void>((resolve) => (first = resolve));
+    const { url } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') {
+        sessions++;
+        return initialize(rpc, res, `session-${sessions}`);
+      }
+      const sid = req.headers['mcp-session-id'];
+      if (req.method === 'GET') {
+        if (sid === 'session-1') {
+          firstClosed = new Promise((resolve) => res.on('close', () => resolve()));
+          sse(res).write(': open\n\n');
+          return first();
+        }
+        sse(res).write(': open\n\n');
+        return opened(sid);
+      }
+      if (expired && sid === 'session-1') return void res.writeHead(404).end();
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    const { session } = await listeningSession(url, {});
+    await firstOpen;
+    expired = true;
+    await expect(session.listTools()).resolves.toMatchObject({ tools: [] });
+    await expect(reopened).resolves.toBe('session-2');
+    await firstClosed;
     await session.close();
   });
 });
