@@ -8,6 +8,7 @@ import {
   type StreamableHttpOptions,
 } from '../src/transports/streamable-http.js';
 import type { TransportEvent } from '../src/wire/transport.js';
+import { steppingClock } from './support/clock.js';
 import {
   closeServers,
   event,
@@ -445,6 +446,59 @@ describe('Streamable HTTP: the standalone GET stream, reopened and given up', ()
     await expect(session.listTools()).resolves.toMatchObject({ tools: [] });
     await expect(reopened).resolves.toBe('session-2');
     await firstClosed;
+    await session.close();
+  });
+});
+
+describe('Streamable HTTP: resuming within the request’s timeout', () => {
+  /** Time that moves only when the transport waits; the session's timers fire as it passes. */
+  function steppingTime() {
+    const clock = steppingClock();
+    const waits: number[] = [];
+    const delay: NonNullable<StreamableHttpOptions['delay']> = (ms, signal) => {
+      waits.push(ms);
+      clock.advance(ms);
+      return signal.aborted ? Promise.reject(signal.reason as Error) : Promise.resolve();
+    };
+    return { clock, waits, delay };
+  }
+
+  async function timedSession(url: string, requestTimeout: number) {
+    const { clock, waits, delay } = steppingTime();
+    const transport = createStreamableHttpTransport({ url, standaloneStream: false, delay });
+    const session = createClientSession({ transport, mode: 'legacy', clock, requestTimeout });
+    await session.connect();
+    return { session, waits };
+  }
+
+  it('fails the request when the next attempt would come just as it times out', async () => {
+    const { url } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (req.method === 'GET') return void res.writeHead(503).end('later');
+      sse(res).end('id: t-0\ndata: \n\n');
+    });
+    const { session, waits } = await timedSession(url, 2_500);
+    await expect(session.callTool('slow')).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(
+        /: resuming it failed with HTTP 503 Service Unavailable for GET request \d+ \(tools\/call\): later, and the next attempt \(in 1500 ms\) would come after the request's timeout \(1500 ms away\)\.$/,
+      ) as unknown,
+    });
+    expect(waits).toEqual([1_000]);
+    await session.close();
+  });
+
+  it('leaves a request whose stream ended cleanly to its own timeout, however long the wait', async () => {
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (req.method === 'GET') return void sse(res).write(': nothing yet\n\n');
+      sse(res).end('id: w-0\nretry: 800\ndata: \n\n');
+    });
+    const { session, waits } = await timedSession(url, 500);
+    const error: unknown = await session.callTool('slow').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'REQUEST_TIMEOUT' });
+    expect(waits).toEqual([800]);
+    expect(seen.filter((s) => s.method === 'GET')).toHaveLength(0);
     await session.close();
   });
 });

@@ -1,4 +1,5 @@
 import { AuthorizationError, McpLocalError, StreamError } from '../../errors/errors.js';
+import { clause } from '../../errors/sentences.js';
 import type { TransportEvent } from '../../wire/transport.js';
 import { HttpError, isTooLarge } from './errors.js';
 import { asError, errorBody, failureText, isSse } from './fetch-support.js';
@@ -295,7 +296,7 @@ export function unresumable(
 ): McpLocalError {
   const start = `The response stream of ${stream.what} ended before its response`;
   const cause = outcome.cause;
-  const why = failureText(cause);
+  const why = clause(failureText(cause));
   let text: string;
   if (outcome.kind === 'refused') {
     text = `${start}, and the server refused to resume it: ${why}`;
@@ -304,5 +305,5 @@ export function unresumable(
   } else {
     text = `${start}: resuming it failed with ${why}, and the next attempt (in ${outcome.wait} ms) would come after the request's timeout (${Math.max(0, Math.round(outcome.left))} ms away)`;
   }
-  return new McpLocalError('TRANSPORT_ERROR', `${text.replace(/\.$/, '')}.`, { cause });
+  return new McpLocalError('TRANSPORT_ERROR', `${text}.`, { cause });
 }
