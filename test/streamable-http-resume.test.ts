@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClientSession, type SessionMessage } from '../src/index.js';
@@ -196,6 +196,11 @@ describe('Streamable HTTP: resumes answered with something other than an event s
       '200 with another content type',
       (res) => void res.writeHead(200, { 'content-type': 'text/html' }).write('<html>'),
       { status: 200, contentType: 'text/html', body: '' },
+    ],
+    [
+      '200 with no content type',
+      (res) => void res.writeHead(200).write('?'),
+      { status: 200, contentType: '', body: '' },
     ],
     [
       '204 with no body',
@@ -500,5 +505,91 @@ describe('Streamable HTTP: resuming within the request’s timeout', () => {
     expect(waits).toEqual([800]);
     expect(seen.filter((s) => s.method === 'GET')).toHaveLength(0);
     await session.close();
+  });
+});
+
+/**
+ * A Streamable HTTP transport driven without a session: what it hands its handlers is kept,
+ * `request` sends a request and resolves with its answer, `lost` lists the requests it gave up.
+ * GETs go through `fetch` counted as they are made.
+ */
+async function bareTransport(url: string, options: Partial<StreamableHttpOptions> = {}) {
+  const lost: [string | number, Error][] = [];
+  const messages: Record<string, unknown>[] = [];
+  const waiting = new Map<unknown, (m: Record<string, unknown>) => void>();
+  let gets = 0;
+  const inner = options.fetch ?? fetch;
+  const counting: typeof fetch = (input, init) => {
+    if (init?.method === 'GET') gets++;
+    return inner(input, init);
+  };
+  const transport = createStreamableHttpTransport({
+    url,
+    standaloneStream: false,
+    ...options,
+    fetch: counting,
+  });
+  await transport.start({
+    message: (m) => {
+      const message = m as Record<string, unknown>;
+      messages.push(message);
+      waiting.get(message.id)?.(message);
+    },
+    error: () => {},
+    closed: () => {},
+    lost: (id, error) => void lost.push([id, error]),
+    timeLeft: () => Infinity,
+  });
+  const request = async (id: number, method: string, params: Record<string, unknown> = {}) => {
+    const answered = new Promise<Record<string, unknown>>((resolve) => waiting.set(id, resolve));
+    await transport.send({ jsonrpc: '2.0', id, method, params });
+    return answered;
+  };
+  await request(0, 'initialize', {
+    protocolVersion: '2025-11-25',
+    capabilities: {},
+    clientInfo: { name: 'bare', version: '1' },
+  });
+  await transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  const cancel = (requestId: number) =>
+    transport.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId } });
+  return { transport, request, cancel, lost, messages, gets: () => gets };
+}
+
+/** A server for bare transports: initialize and ping answered, tools/call's stream primed and ended. */
+function resumingServer(onGet: (req: IncomingMessage, res: ServerResponse) => void) {
+  return serve((req, rpc, res) => {
+    if (rpc?.method === 'initialize') return initialize(rpc, res);
+    if (req.method === 'GET') return onGet(req, res);
+    if (rpc?.method === 'ping') return json(res, { jsonrpc: '2.0', id: rpc.id, result: {} });
+    sse(res).end('id: b-0\nretry: 5\ndata: \n\n');
+  });
+}
+
+describe('Streamable HTTP: a request’s stream that resuming no longer serves', () => {
+  it('reads a resumed stream to its end after the answer, without reopening it or calling the request lost', async () => {
+    const { url } = await resumingServer((_req, res) => {
+      sse(res).end(
+        event(toolResult(7, 'done'), 'b-1') +
+          event({ jsonrpc: '2.0', method: 'notifications/message', params: {} }, 'b-2'),
+      );
+    });
+    // The GET's answer is read whole before the transport sees it: the rest of its work on it
+    // takes no I/O, and is over before the next answer arrives.
+    const buffered: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      return init?.method === 'GET'
+        ? new Response(await response.arrayBuffer(), response)
+        : response;
+    };
+    const bare = await bareTransport(url, { fetch: buffered, delay: recordingDelay().delay });
+    await expect(bare.request(7, 'tools/call', { name: 'x' })).resolves.toMatchObject({
+      result: { content: [{ text: 'done' }] },
+    });
+    await bare.request(8, 'ping');
+    expect(bare.messages.map((m) => m.method ?? m.id)).toEqual([0, 7, 'notifications/message', 8]);
+    expect(bare.lost).toEqual([]);
+    expect(bare.gets()).toBe(1);
+    await bare.transport.close();
   });
 });
