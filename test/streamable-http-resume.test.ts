@@ -592,4 +592,90 @@ describe('Streamable HTTP: a request’s stream that resuming no longer serves',
     expect(bare.gets()).toBe(1);
     await bare.transport.close();
   });
+
+  /** A fetch that says when the answer to a GET has arrived (its headers, not its body). */
+  function answeredGets() {
+    let arrived: () => void = () => {};
+    const answered = new Promise<void>((resolve) => (arrived = resolve));
+    const watching: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (init?.method === 'GET') arrived();
+      return response;
+    };
+    return { answered, fetch: watching };
+  }
+
+  it('calls a request cancelled while its resumed stream is read neither lost nor resumed again', async () => {
+    const { url } = await resumingServer((_req, res) => void sse(res).write(': working\n\n'));
+    const get = answeredGets();
+    const bare = await bareTransport(url, { fetch: get.fetch, delay: recordingDelay().delay });
+    void bare.request(7, 'tools/call', { name: 'x' });
+    await get.answered;
+    await bare.cancel(7);
+    await bare.request(8, 'ping');
+    expect(bare.lost).toEqual([]);
+    expect(bare.gets()).toBe(1);
+    await bare.transport.close();
+  });
+
+  it('calls a request cancelled during the wait before a resume neither lost nor resumed', async () => {
+    const { url } = await resumingServer((_req, res) => void sse(res).end());
+    let inWait: () => void = () => {};
+    const waiting = new Promise<void>((resolve) => (inWait = resolve));
+    const untilAborted: NonNullable<StreamableHttpOptions['delay']> = (_ms, signal) =>
+      new Promise((_resolve, reject) => {
+        signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+        inWait();
+      });
+    const bare = await bareTransport(url, { delay: untilAborted });
+    void bare.request(7, 'tools/call', { name: 'x' });
+    await waiting;
+    await bare.cancel(7);
+    await bare.request(8, 'ping');
+    expect(bare.lost).toEqual([]);
+    expect(bare.gets()).toBe(0);
+    await bare.transport.close();
+  });
+
+  it('calls a request cancelled while its resume GET awaits an answer neither lost nor resumed again', async () => {
+    let arrived: () => void = () => {};
+    const getArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const { url } = await resumingServer(() => arrived());
+    const bare = await bareTransport(url, { delay: recordingDelay().delay });
+    void bare.request(7, 'tools/call', { name: 'x' });
+    await getArrived;
+    await bare.cancel(7);
+    await bare.request(8, 'ping');
+    expect(bare.lost).toEqual([]);
+    expect(bare.gets()).toBe(1);
+    await bare.transport.close();
+  });
+
+  it('calls a request cancelled while a failed resume’s answer is read not lost, though that was its last attempt', async () => {
+    const { url } = await resumingServer((_req, res) => void res.writeHead(503).write('still '));
+    const get = answeredGets();
+    const bare = await bareTransport(url, {
+      fetch: get.fetch,
+      delay: recordingDelay().delay,
+      reconnect: { maxRetries: 1 },
+    });
+    void bare.request(7, 'tools/call', { name: 'x' });
+    await get.answered;
+    await bare.cancel(7);
+    await bare.request(8, 'ping');
+    expect(bare.lost).toEqual([]);
+    expect(bare.gets()).toBe(1);
+    await bare.transport.close();
+  });
+});
+
+describe('Streamable HTTP: the standalone GET stream, opened once', () => {
+  it('opens one stream however many times the session says it is initialised', async () => {
+    const { url } = await resumingServer((_req, res) => void sse(res).write(': open\n\n'));
+    const bare = await bareTransport(url, { standaloneStream: true });
+    await bare.transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    await bare.request(8, 'ping');
+    expect(bare.gets()).toBe(1);
+    await bare.transport.close();
+  });
 });

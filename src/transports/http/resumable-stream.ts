@@ -196,6 +196,7 @@ export async function follow(
     try {
       await readStream(link, opened.body, stream);
     } catch (error) {
+      // Stryker disable next-line ConditionalExpression: without it an aborted read ends as 'answered' (taken as 'aborted' by both callers) or at the loop's first check, which returns 'aborted'
       if (signal.aborted) return { kind: 'aborted' };
       if (isTooLarge(error)) return { kind: 'too-large', cause: error };
       cause = asError(error);
@@ -227,10 +228,12 @@ async function waitToResume(
   // Resuming never outlasts the request: when the next attempt would come after its timeout, the
   // request fails now, with what went wrong.
   const left = stream.requestId !== undefined ? link.timeLeft(stream.requestId) : Infinity;
+  // Stryker disable next-line StringLiteral: this kind is known by elimination (unresumable() words every kind but refused and exhausted as this one; follow's callers pass it on)
   if (cause !== undefined && ms >= left) return { kind: 'out-of-time', cause, wait: ms, left };
   try {
     const delay = link.delay; // called unbound, as given
     await delay(ms, signal);
+    // Stryker disable next-line BlockStatement: a delay rejects only once the signal aborted (its contract), and reopen() then returns 'aborted' itself
   } catch {
     return { kind: 'aborted' };
   }
@@ -252,6 +255,7 @@ async function reopen(
   // A renewal under way: the GET goes with the new session's id.
   const renewing = link.renewal.renewing;
   if (renewing !== undefined) await renewing.catch(() => {});
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: the transport closed aborts the signal too, and fetch given an aborted signal rejects before sending: the catch below returns 'aborted'
   if (link.closed || signal.aborted) return { outcome: { kind: 'aborted' } };
   let response: Response;
   try {
@@ -262,6 +266,7 @@ async function reopen(
       signal,
     });
   } catch (error) {
+    // Stryker disable next-line ConditionalExpression: a failed attempt with the signal aborted ends at the loop's first check, 'aborted', before any count of attempts
     if (signal.aborted) return { outcome: { kind: 'aborted' } };
     // An authorization that failed is not retried here: the requests will say why.
     if (error instanceof AuthorizationError) return { outcome: { kind: 'refused', cause: error } };
@@ -274,6 +279,7 @@ async function reopen(
   }
   if (!response.ok || response.body === null || !isSse(response)) {
     const body = response.ok ? '' : await errorBody(response, link.maxBytes);
+    // Stryker disable next-line ConditionalExpression: the body of an error status was read by errorBody(): cancelling it too changes nothing
     if (response.ok) await response.body?.cancel().catch(() => {});
     return {
       failed: new HttpError(
