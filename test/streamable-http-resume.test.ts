@@ -678,4 +678,67 @@ describe('Streamable HTTP: the standalone GET stream, opened once', () => {
     expect(bare.gets()).toBe(1);
     await bare.transport.close();
   });
+
+  it('opens it again once the one before has ended', async () => {
+    const { url } = await resumingServer((_req, res) => void res.writeHead(405).end());
+    let answered: () => void = () => {};
+    const refused = new Promise<void>((resolve) => (answered = resolve));
+    // The refusal is read whole before the transport sees it: it is done with before the next
+    // answer arrives.
+    const buffered: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (init?.method !== 'GET') return response;
+      const body = await response.arrayBuffer();
+      answered();
+      return new Response(body, response);
+    };
+    const bare = await bareTransport(url, { standaloneStream: true, fetch: buffered });
+    await refused;
+    await bare.request(8, 'ping');
+    await bare.transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    await bare.request(9, 'ping');
+    expect(bare.gets()).toBe(2);
+    await bare.transport.close();
+  });
+});
+
+describe('Streamable HTTP: a resume during a session renewal', () => {
+  it('waits for the renewal, and resumes in the new session', async () => {
+    let sessions = 0;
+    let expired = false;
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let inWait: () => void = () => {};
+    const waiting = new Promise<void>((resolve) => (inWait = resolve));
+    const { url, seen } = await serve((req, rpc, res) => {
+      const sid = req.headers['mcp-session-id'];
+      if (rpc?.method === 'initialize') {
+        sessions++;
+        // The renewal is under way: the resume's wait ends now, before the new session is known.
+        if (sessions === 2) open();
+        return initialize(rpc, res, `session-${sessions}`);
+      }
+      if (req.method === 'GET') {
+        if (sid !== 'session-2') return void res.writeHead(404).end();
+        const call = seen.find((s) => s.rpc === 'tools/call');
+        return void sse(res).end(event(toolResult(call?.id, 'renewed'), 'r-1'));
+      }
+      if (expired && sid === 'session-1') return void res.writeHead(404).end();
+      if (rpc?.method === 'tools/call') return void sse(res).end('id: r-0\ndata: \n\n');
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    const gated: NonNullable<StreamableHttpOptions['delay']> = () => {
+      inWait();
+      return gate;
+    };
+    const { session } = await legacySession(url, { delay: gated });
+    const call = session.callTool('slow');
+    await waiting;
+    expired = true;
+    await expect(session.listTools()).resolves.toMatchObject({ tools: [] });
+    await expect(call).resolves.toMatchObject({ content: [{ text: 'renewed' }] });
+    const gets = seen.filter((s) => s.method === 'GET');
+    expect(gets.map((s) => s.headers['mcp-session-id'])).toEqual(['session-2']);
+    await session.close();
+  });
 });

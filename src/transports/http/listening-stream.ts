@@ -57,8 +57,12 @@ export class ListeningStream {
     });
   }
 
-  /** Closes the stream if it is open (a renewal reopens it in the new session). */
+  /**
+   * Closes the stream if it is open (a renewal reopens it in the new session): forgotten at once,
+   * so that a stream opened before the aborted one has wound down is not refused.
+   */
   abort(): void {
     this.#controller?.abort();
+    this.#controller = undefined;
   }
 }
