@@ -742,3 +742,46 @@ describe('Streamable HTTP: a resume during a session renewal', () => {
     await session.close();
   });
 });
+
+describe('Streamable HTTP: a resume waiting for a renewal that fails', () => {
+  it('sends no GET, and asks authorize for none, once the connection has closed', async () => {
+    let sessions = 0;
+    let expired = false;
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let inWait: () => void = () => {};
+    const waiting = new Promise<void>((resolve) => (inWait = resolve));
+    const { url, seen } = await serve((req, rpc, res) => {
+      const sid = req.headers['mcp-session-id'];
+      if (rpc?.method === 'initialize') {
+        sessions++;
+        if (sessions === 1) return initialize(rpc, res);
+        // The renewal fails; the resume's wait ends while it is under way.
+        open();
+        return void res.writeHead(500).end('cannot start');
+      }
+      if (expired && sid === 'session-1') return void res.writeHead(404).end();
+      if (rpc?.method === 'tools/call') return void sse(res).end('id: f-0\ndata: \n\n');
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    const asked: string[] = [];
+    const gated: NonNullable<StreamableHttpOptions['delay']> = () => {
+      inWait();
+      return gate;
+    };
+    const { session } = await legacySession(url, {
+      delay: gated,
+      authorize: ({ method }) => {
+        asked.push(method);
+        return {};
+      },
+    });
+    const call = session.callTool('slow').catch((e: unknown) => e);
+    await waiting;
+    expired = true;
+    await expect(session.listTools()).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    await expect(call).resolves.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect(asked).not.toContain('GET');
+    expect(seen.some((s) => s.method === 'GET')).toBe(false);
+  });
+});

@@ -255,7 +255,6 @@ async function reopen(
   // A renewal under way: the GET goes with the new session's id.
   const renewing = link.renewal.renewing;
   if (renewing !== undefined) await renewing.catch(() => {});
-  // Stryker disable next-line ConditionalExpression,LogicalOperator: the transport closed aborts the signal too, and fetch given an aborted signal rejects before sending: the catch below returns 'aborted'
   if (link.closed || signal.aborted) return { outcome: { kind: 'aborted' } };
   let response: Response;
   try {
