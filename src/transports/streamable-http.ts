@@ -123,8 +123,9 @@ export interface StreamableHttpTransport extends Transport {
 
 type Id = string | number;
 
-function sameId(a: unknown, b: Id): boolean {
-  return (typeof a === 'string' || typeof a === 'number') && String(a) === String(b);
+/** Whether two JSON-RPC ids name the same request (`7` and `"7"` do). */
+function sameId(a: Id, b: Id): boolean {
+  return String(a) === String(b);
 }
 
 /**
@@ -240,16 +241,16 @@ class StreamableHttpConnection implements PostLink, RenewalLink, ListeningLink {
    * the notification cancels, and the request's stream is then of no use.
    */
   async cancel(message: JsonRpcNotification): Promise<void> {
-    const id = message.params?.requestId;
-    const target = typeof id === 'string' || typeof id === 'number' ? id : undefined;
+    // Any id but a string or number is in no request's entry: nothing to abort then.
+    const abort = (): void => this.byId.get(message.params?.requestId as Id)?.abort();
     if (this.session.modern) {
-      if (target !== undefined) this.byId.get(target)?.abort();
+      abort();
       return;
     }
     try {
       await post(this, message, false);
     } finally {
-      if (target !== undefined) this.byId.get(target)?.abort();
+      abort();
     }
   }
 }

@@ -1,0 +1,421 @@
+import { describe, expect, it } from 'vitest';
+import type { HttpAuth } from '../src/auth/types.js';
+import {
+  createStreamableHttpTransport,
+  SessionExpiredError,
+  type StreamableHttpOptions,
+} from '../src/transports/streamable-http.js';
+import type { JsonRpcMessage } from '../src/wire/jsonrpc.js';
+import type { TransportEvent, TransportHandlers } from '../src/wire/transport.js';
+
+/**
+ * The Streamable HTTP transport driven directly (send, the handlers it calls, close) over a
+ * scripted `fetch`: the test answers each request, and sees each one's headers, body and signal.
+ * What is checked here is what a user of the transport sees of its session: which answers complete
+ * which request, the protocol version, renewing a session the server ended, cancelling, closing.
+ */
+
+const URL_ = 'http://mcp.test/mcp';
+
+interface Call {
+  readonly method: string;
+  readonly body: Record<string, unknown> | undefined;
+  readonly headers: Headers;
+  readonly signal: AbortSignal | undefined;
+}
+
+type Answer = (call: Call, index: number) => Response | Promise<Response>;
+
+/**
+ * Resolves once `ready()` holds, checking after each turn of the event loop; rejects if it still
+ * does not after 20 000 turns (everything here is in-process, and happens in far fewer).
+ */
+function until(ready: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let turns = 0;
+    const check = (): void => {
+      if (ready()) resolve();
+      else if (++turns > 20_000) reject(new Error('still not ready after 20 000 turns'));
+      else setImmediate(check);
+    };
+    check();
+  });
+}
+
+/** A `fetch` that records each call and answers it with `answer` (rejecting when aborted first). */
+function scriptedFetch(answer: Answer): { calls: Call[]; fetch: typeof fetch } {
+  const calls: Call[] = [];
+  const doFetch = (async (_url: string | URL | Request, init?: RequestInit) => {
+    const body =
+      typeof init?.body === 'string'
+        ? (JSON.parse(init.body) as Record<string, unknown>)
+        : undefined;
+    const call: Call = {
+      method: init?.method ?? 'GET',
+      body,
+      headers: new Headers(init?.headers),
+      signal: init?.signal ?? undefined,
+    };
+    calls.push(call);
+    const signal = call.signal;
+    if (signal === undefined) return answer(call, calls.length - 1);
+    if (signal.aborted) throw signal.reason;
+    return Promise.race([
+      answer(call, calls.length - 1),
+      new Promise<never>((_, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+      ),
+    ]);
+  }) as typeof fetch;
+  return { calls, fetch: doFetch };
+}
+
+const json = (body: unknown, headers: Record<string, string> = {}): Response =>
+  new Response(JSON.stringify(body), {
+    status: 200,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+
+const accepted = (headers: Record<string, string> = {}): Response =>
+  new Response(null, { status: 202, headers });
+
+const status = (code: number): Response => new Response('gone', { status: code });
+
+/** An SSE answer whose text the test writes, and ends (or breaks) when it says. */
+function sseStream(): {
+  response: Response;
+  write(text: string): void;
+  end(): void;
+  fail(error: Error): void;
+} {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({
+    start: (c) => {
+      controller = c;
+    },
+  });
+  return {
+    response: new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } }),
+    write: (text) => controller.enqueue(new TextEncoder().encode(text)),
+    end: () => controller.close(),
+    fail: (error) => controller.error(error),
+  };
+}
+
+const sse = (text: string): Response =>
+  new Response(text, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+
+const event = (message: unknown, id?: string): string =>
+  `${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(message)}\n\n`;
+
+/** What the transport told its user. */
+function recorder() {
+  const seen = {
+    messages: [] as Record<string, unknown>[],
+    errors: [] as Error[],
+    closed: [] as (Error | undefined)[],
+    lost: [] as [string | number, Error][],
+    events: [] as TransportEvent[],
+    holds: [] as boolean[],
+  };
+  const handlers: TransportHandlers = {
+    message: (m) => void seen.messages.push(m as Record<string, unknown>),
+    error: (e) => void seen.errors.push(e),
+    closed: (reason) => void seen.closed.push(reason),
+    lost: (id, e) => void seen.lost.push([id, e]),
+    timeLeft: () => Infinity,
+    event: (e) => void seen.events.push(e),
+    hold: (waiting) => void seen.holds.push(waiting),
+  };
+  /** Only what every transport user must take: messages, stream exceptions, the end. */
+  const bare: TransportHandlers = {
+    message: handlers.message,
+    error: handlers.error,
+    closed: handlers.closed,
+  };
+  return { ...seen, handlers, bare };
+}
+
+const initializeRequest = (id: string | number = 0, protocolVersion = '2025-06-18') =>
+  ({
+    jsonrpc: '2.0',
+    id,
+    method: 'initialize',
+    params: { protocolVersion, capabilities: {}, clientInfo: { name: 'test', version: '1' } },
+  }) as JsonRpcMessage;
+
+const initialized = { jsonrpc: '2.0', method: 'notifications/initialized' } as JsonRpcMessage;
+
+const request = (
+  id: string | number,
+  method = 'tools/list',
+  params: Record<string, unknown> = {},
+) => ({ jsonrpc: '2.0', id, method, params }) as JsonRpcMessage;
+
+const result = (id: unknown, value: Record<string, unknown> = {}) => ({
+  jsonrpc: '2.0',
+  id,
+  result: value,
+});
+
+const initializeResult = (id: unknown, protocolVersion: unknown = '2025-06-18') =>
+  result(id, { protocolVersion, capabilities: {}, serverInfo: { name: 'scripted', version: '1' } });
+
+/**
+ * A legacy server: each `initialize` opens the next session of `sessions` (answered with the
+ * version it asked for, unless `versions` says another), notifications get 202, GET 405, DELETE
+ * 200, and any other request what `other` says (by default an empty result).
+ */
+function legacyServer(
+  other: Answer = (call) => json(result(call.body?.id)),
+  sessions = ['session-1', 'session-2', 'session-3'],
+  versions: unknown[] = [],
+): Answer {
+  let next = 0;
+  return (call, index) => {
+    if (call.method === 'DELETE') return new Response(null, { status: 200 });
+    if (call.method === 'GET') return status(405);
+    const body = call.body;
+    if (body?.method === 'initialize') {
+      const params = body.params as { protocolVersion?: unknown };
+      const version = versions[next] ?? params.protocolVersion;
+      return json(initializeResult(body.id, version), {
+        'mcp-session-id': sessions[next++] ?? 'x',
+      });
+    }
+    if (body !== undefined && !('id' in body)) return accepted();
+    return other(call, index);
+  };
+}
+
+/** A started transport over `answer`, with what it tells its user. */
+function transportOver(answer: Answer, options: Partial<StreamableHttpOptions> = {}, bare = false) {
+  const script = scriptedFetch(answer);
+  const transport = createStreamableHttpTransport({
+    url: URL_,
+    fetch: script.fetch,
+    standaloneStream: false,
+    ...options,
+  });
+  const seen = recorder();
+  void transport.start(bare ? seen.bare : seen.handlers);
+  return { transport, calls: script.calls, seen };
+}
+
+/** `initialize` (its answer awaited) and `notifications/initialized`. */
+async function handshake(
+  transport: ReturnType<typeof createStreamableHttpTransport>,
+  seen: ReturnType<typeof recorder>,
+): Promise<void> {
+  await transport.send(initializeRequest());
+  await until(() => seen.messages.some((m) => m.id === 0));
+  await transport.send(initialized);
+}
+
+const posts = (calls: readonly Call[], method?: string) =>
+  calls.filter((c) => c.method === 'POST' && (method === undefined || c.body?.method === method));
+
+describe('Streamable HTTP: which answer completes which request', () => {
+  it('takes a JSON response with the request’s id, numeric or string, as its answer', async () => {
+    const { transport, seen } = transportOver((call) => json(result(call.body?.id, { ok: true })));
+    await transport.send(request(7));
+    await transport.send(request('seven'));
+    await until(() => seen.messages.length === 2);
+    expect(seen.messages.map((m) => m.id)).toEqual([7, 'seven']);
+    expect(seen.lost).toEqual([]);
+    await transport.close();
+  });
+
+  it('takes an error response as an answer too', async () => {
+    const { transport, seen } = transportOver((call) =>
+      json({ jsonrpc: '2.0', id: call.body?.id, error: { code: -32601, message: 'nope' } }),
+    );
+    await transport.send(request(3));
+    await until(() => seen.messages.length === 1);
+    expect(seen.messages[0]).toMatchObject({ id: 3, error: { code: -32601 } });
+    expect(seen.lost).toEqual([]);
+    await transport.close();
+  });
+
+  it('fails a request at once when its JSON answer is another request’s response, passing that on', async () => {
+    const { transport, seen } = transportOver(() => json(result(99)));
+    await transport.send(request(7));
+    await until(() => seen.lost.length === 1);
+    expect(seen.messages).toEqual([result(99)]);
+    expect(seen.lost[0]?.[0]).toBe(7);
+    expect(seen.lost[0]?.[1]).toMatchObject({ code: 'TRANSPORT_ERROR' });
+    await transport.close();
+  });
+
+  it('does not take an error with a null id as the answer to a request whose id is "null"', async () => {
+    const { transport, seen } = transportOver(() =>
+      json({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'parse error' } }),
+    );
+    await transport.send(request('null'));
+    await until(() => seen.lost.length === 1);
+    expect(seen.lost[0]?.[0]).toBe('null');
+    await transport.close();
+  });
+
+  it('does not take a server request that reuses the request’s id as its answer', async () => {
+    const { transport, seen } = transportOver((call) =>
+      sse(event({ jsonrpc: '2.0', id: call.body?.id, method: 'ping' })),
+    );
+    await transport.send(request(5));
+    await until(() => seen.lost.length === 1);
+    expect(seen.messages).toEqual([{ jsonrpc: '2.0', id: 5, method: 'ping' }]);
+    expect(seen.lost[0]?.[0]).toBe(5);
+    await transport.close();
+  });
+
+  it('does not resume an event stream that ended after its response', async () => {
+    const { transport, calls, seen } = transportOver(
+      (call) => (call.method === 'GET' ? status(405) : sse(event(result(call.body?.id), 'e-1'))),
+      { delay: () => Promise.resolve() },
+    );
+    await transport.send(request(1));
+    await until(() => seen.messages.length === 1);
+    // Another request, answered after the first stream was read to its end.
+    await transport.send(request(2));
+    await until(() => seen.messages.length === 2);
+    expect(calls.map((c) => c.method)).toEqual(['POST', 'POST']);
+    await transport.close();
+  });
+});
+
+describe('Streamable HTTP: the protocol version', () => {
+  it('takes the version from the answer to initialize, and from no other answer', async () => {
+    const { transport, seen } = transportOver((call) => {
+      const id = call.body?.id;
+      if (id === 0) return json(initializeResult(0, '2025-06-18'));
+      if (id === 1) return json(initializeResult(1, '1999-01-01')); // a tool's result, say
+      if (id === 2) return json({ jsonrpc: '2.0', id, error: { code: -32602, message: 'no' } });
+      return json(initializeResult(id, 42)); // not a version
+    });
+    expect(transport.protocolVersion).toBeUndefined();
+    await transport.send(initializeRequest(0));
+    await until(() => seen.messages.length === 1);
+    expect(transport.protocolVersion).toBe('2025-06-18');
+    await transport.send(request(1));
+    await until(() => seen.messages.length === 2);
+    // An initialize answered with an error, then one answered without a version string.
+    await transport.send(initializeRequest(2));
+    await transport.send(initializeRequest(3));
+    await until(() => seen.messages.length === 4);
+    expect(seen.messages[2]).toMatchObject({ id: 2, error: { code: -32602 } });
+    expect(seen.lost).toEqual([]);
+    expect(transport.protocolVersion).toBe('2025-06-18');
+    await transport.close();
+  });
+});
+
+describe('Streamable HTTP: a user that takes only messages, errors and the end', () => {
+  it('passes a request it cannot answer to error() when there is no lost()', async () => {
+    const { transport, seen } = transportOver(() => json(result(99)), {}, true);
+    await transport.send(request(7));
+    await until(() => seen.errors.length === 1);
+    expect(seen.errors[0]).toMatchObject({ code: 'TRANSPORT_ERROR' });
+    expect(seen.lost).toEqual([]);
+    await transport.close();
+  });
+
+  it('resumes a broken event stream without asking timeLeft()', async () => {
+    const broken = sseStream();
+    const { transport, calls, seen } = transportOver(
+      (call) => (call.method === 'GET' ? sse(event(result(1), 'e-2')) : broken.response),
+      { delay: () => Promise.resolve() },
+      true,
+    );
+    await transport.send(request(1));
+    broken.write('id: e-1\ndata: \n\n');
+    broken.fail(new Error('connection reset'));
+    await until(() => seen.messages.length + seen.errors.length > 0);
+    expect(seen.errors).toEqual([]);
+    expect(seen.messages).toEqual([result(1)]);
+    expect(calls.at(-1)?.headers.get('last-event-id')).toBe('e-1');
+    await transport.close();
+  });
+
+  it('renews an ended session without event()', async () => {
+    let ended = false;
+    const { transport, seen } = transportOver(
+      legacyServer((call) => {
+        if (!ended) {
+          ended = true;
+          return status(404);
+        }
+        return json(result(call.body?.id));
+      }),
+      {},
+      true,
+    );
+    await handshake(transport, seen);
+    await transport.send(request(1));
+    await until(() => seen.messages.length === 2);
+    expect(seen.messages[1]).toEqual(result(1));
+    expect(transport.sessionId).toBe('session-2');
+    await transport.close();
+  });
+
+  it('tells hold() while an authorization runs, and works without it', async () => {
+    const auth: HttpAuth = {
+      wrapFetch: (_url, inner, options) => async (input, init) => {
+        options?.authorizing?.(true);
+        options?.authorizing?.(false);
+        return inner(input, init);
+      },
+    } as HttpAuth;
+    for (const bare of [false, true]) {
+      const { transport, seen } = transportOver(
+        (call) => json(result(call.body?.id)),
+        { auth },
+        bare,
+      );
+      await transport.send(request(1));
+      await until(() => seen.messages.length === 1);
+      expect(seen.holds).toEqual(bare ? [] : [true, false]);
+      await transport.close();
+    }
+  });
+});
+
+describe('Streamable HTTP: closing', () => {
+  it('closes a transport that was never started', async () => {
+    const { fetch: doFetch } = scriptedFetch(() => accepted());
+    const transport = createStreamableHttpTransport({ url: URL_, fetch: doFetch });
+    await expect(transport.close()).resolves.toBeUndefined();
+  });
+
+  it('aborts what is in flight, ends the session once, tells closed() once, and refuses to send more', async () => {
+    const { transport, calls, seen } = transportOver(
+      legacyServer(() => new Promise<Response>(() => {})), // requests never answered
+    );
+    await handshake(transport, seen);
+    const pending = transport.send(request(1));
+    await until(() => posts(calls, 'tools/list').length === 1);
+    await transport.close();
+    await transport.close();
+    await expect(pending).rejects.toMatchObject({ code: 'TRANSPORT_ERROR' });
+    expect(posts(calls, 'tools/list')[0]?.signal?.aborted).toBe(true);
+    expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(1);
+    expect(seen.closed).toEqual([undefined]);
+    await expect(transport.send(request(2))).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+  });
+
+  it('on 2026, refuses a cancellation once closed', async () => {
+    const { transport } = transportOver((call) => json(result(call.body?.id)));
+    await transport.send(
+      request(1, 'tools/list', {
+        _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' },
+      }),
+    );
+    await transport.close();
+    await expect(
+      transport.send({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: 1 },
+      } as JsonRpcMessage),
+    ).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+  });
+});
