@@ -364,7 +364,7 @@ describe('Streamable HTTP: a user that takes only messages, errors and the end',
         options?.authorizing?.(false);
         return inner(input, init);
       },
-    } as HttpAuth;
+    };
     for (const bare of [false, true]) {
       const { transport, seen } = transportOver(
         (call) => json(result(call.body?.id)),
@@ -415,7 +415,91 @@ describe('Streamable HTTP: closing', () => {
         jsonrpc: '2.0',
         method: 'notifications/cancelled',
         params: { requestId: 1 },
-      } as JsonRpcMessage),
+      }),
     ).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+  });
+});
+
+const cancel = (requestId?: unknown) =>
+  ({
+    jsonrpc: '2.0',
+    method: 'notifications/cancelled',
+    ...(requestId === undefined ? {} : { params: { requestId } }),
+  }) as JsonRpcMessage;
+
+const never = (): Promise<Response> => new Promise<Response>(() => {});
+
+describe('Streamable HTTP: cancelling', () => {
+  it('on a handshake revision, posts notifications/cancelled and then closes the request’s POST', async () => {
+    const { transport, calls, seen } = transportOver(legacyServer(never));
+    await handshake(transport, seen);
+    const inFlight = Promise.resolve(transport.send(request('r-1'))).catch((e: unknown) => e);
+    await until(() => posts(calls, 'tools/list').length === 1);
+    await transport.send(cancel('r-1'));
+    expect(posts(calls, 'notifications/cancelled')).toHaveLength(1);
+    expect(posts(calls, 'tools/list')[0]?.signal?.aborted).toBe(true);
+    // A request no longer in flight, and a cancellation naming none: only the notification.
+    await transport.send(cancel('r-9'));
+    await transport.send(cancel());
+    expect(posts(calls, 'notifications/cancelled')).toHaveLength(3);
+    await expect(inFlight).resolves.toMatchObject({ code: 'TRANSPORT_ERROR' });
+    await transport.close();
+  });
+
+  it('on 2026, closes the POST of the request named by a string id, and posts nothing', async () => {
+    const { transport, calls } = transportOver(never);
+    const stamp = { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } };
+    const call = transport.send(request('r-1', 'tools/list', stamp));
+    await until(() => calls.length === 1);
+    await transport.send(cancel('r-1'));
+    await transport.send(cancel('r-9'));
+    await expect(call).rejects.toMatchObject({ code: 'TRANSPORT_ERROR' });
+    expect(calls[0]?.signal?.aborted).toBe(true);
+    expect(calls).toHaveLength(1);
+    await transport.close();
+  });
+
+  it('sends a cancellation again in the new session when the server ended the old one', async () => {
+    let ended = false;
+    const server = legacyServer();
+    const { transport, calls, seen } = transportOver((call, index) => {
+      if (call.body?.method === 'notifications/cancelled' && !ended) {
+        ended = true;
+        return status(404);
+      }
+      return server(call, index);
+    });
+    await handshake(transport, seen);
+    await expect(transport.send(cancel(5))).resolves.toBeUndefined();
+    expect(
+      posts(calls, 'notifications/cancelled').map((c) => c.headers.get('mcp-session-id')),
+    ).toEqual(['session-1', 'session-2']);
+    await transport.close();
+  });
+});
+
+describe('Streamable HTTP: a session the server ended, with renewSession: false', () => {
+  it('closes once, rejecting every message that met the 404, and ends no session', async () => {
+    const { transport, calls, seen } = transportOver(
+      legacyServer(async () => {
+        await until(() => posts(calls, 'tools/list').length === 2);
+        return status(404);
+      }),
+      { renewSession: false },
+    );
+    await handshake(transport, seen);
+    const outcomes = Promise.allSettled([transport.send(request(1)), transport.send(request(2))]);
+    const settled = await outcomes;
+    const message = 'The server ended session "session-1" (HTTP 404), and renewSession is off.';
+    expect(settled.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    const expired = settled
+      .map((o) => (o.status === 'rejected' ? (o.reason as unknown) : undefined))
+      .filter((e) => e instanceof SessionExpiredError);
+    expect(expired).toMatchObject([{ reason: 'renewal-off' }]);
+    expect((expired[0] as Error).message).toContain(message);
+    expect(seen.closed).toHaveLength(1);
+    expect(seen.closed[0]).toBeInstanceOf(SessionExpiredError);
+    await transport.close();
+    expect(calls.filter((c) => c.method === 'DELETE')).toEqual([]);
   });
 });
