@@ -503,3 +503,47 @@ describe('Streamable HTTP: a session the server ended, with renewSession: false'
     expect(calls.filter((c) => c.method === 'DELETE')).toEqual([]);
   });
 });
+
+describe('Streamable HTTP: renewing a session the server ended', () => {
+  it('initialises each new session with an initialize of its own, takes its version and id, and says so', async () => {
+    let ends = 0;
+    const server = legacyServer(
+      (call) => {
+        // Each tools/list meets a 404 once; sent again, it is answered.
+        if (ends < 2 && call.body?.id === ends + 1) {
+          ends++;
+          return status(404);
+        }
+        return json(result(call.body?.id));
+      },
+      ['session-1', 'session-2', 'session-3'],
+      ['2025-06-18', '2025-03-26', 42],
+    );
+    const { transport, calls, seen } = transportOver(
+      (call, index) =>
+        call.body !== undefined && !('id' in call.body)
+          ? accepted({ 'mcp-session-id': 'stray' }) // not an initialize's answer: not taken
+          : server(call, index),
+      { authorize: ({ method }) => ({ 'x-method': method }) },
+    );
+    await handshake(transport, seen);
+    await transport.send(request(1));
+    expect(transport.sessionId).toBe('session-2');
+    expect(transport.protocolVersion).toBe('2025-03-26');
+    await transport.send(request(2));
+    expect(transport.sessionId).toBe('session-3');
+    // An answer with no version string leaves the version as it was.
+    expect(transport.protocolVersion).toBe('2025-03-26');
+    expect(posts(calls, 'initialize').map((c) => c.body?.id)).toEqual([
+      0,
+      'mcp-actors-renewal-1',
+      'mcp-actors-renewal-2',
+    ]);
+    expect(calls.every((c) => c.headers.get('x-method') === c.method)).toBe(true);
+    expect(seen.events.map((e) => e.message)).toEqual([
+      'The server ended session "session-1" (HTTP 404); initialised session "session-2" and sent the request again.',
+      'The server ended session "session-2" (HTTP 404); initialised session "session-3" and sent the request again.',
+    ]);
+    await transport.close();
+  });
+});
