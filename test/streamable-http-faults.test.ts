@@ -1,11 +1,4 @@
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ConnectionClosedError,
@@ -19,6 +12,19 @@ import {
   SessionExpiredError,
   type StreamableHttpOptions,
 } from '../src/transports/streamable-http.js';
+import {
+  closeServers,
+  event,
+  type Handler,
+  initialize,
+  json,
+  legacySession,
+  recordingDelay,
+  type Seen,
+  serve as serveScripted,
+  sse,
+  toolResult,
+} from './support/scripted-http.js';
 
 /**
  * Streamable HTTP faults against a real HTTP server on 127.0.0.1 that the tests script: broken
@@ -27,125 +33,18 @@ import {
  * injected `delay` that records what it was asked and returns at once.
  */
 
-interface Seen {
-  method: string;
-  rpc: string | undefined;
-  id: unknown;
-  headers: IncomingHttpHeaders;
-}
-
-type Handler = (
-  req: IncomingMessage,
-  rpc: Record<string, unknown> | undefined,
-  res: ServerResponse,
-) => void;
-
+// The scripted server and its helpers (test/support/scripted-http.ts); `server` is the one the
+// current test started, for the tests that close it or listen to it themselves.
 let server: Server | undefined;
 afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   server = undefined;
+  await closeServers();
 });
 
 async function serve(handler: Handler): Promise<{ url: string; seen: Seen[] }> {
-  const seen: Seen[] = [];
-  server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (body += c));
-    req.on('end', () => {
-      const rpc = body === '' ? undefined : (JSON.parse(body) as Record<string, unknown>);
-      seen.push({
-        method: req.method ?? '',
-        rpc: rpc?.method as string | undefined,
-        id: rpc?.id,
-        headers: req.headers,
-      });
-      if (res.headersSent) return; // answered by a listener a test put first
-      if (req.method === 'DELETE') {
-        res.writeHead(200).end();
-        return;
-      }
-      if (rpc !== undefined && rpc.id === undefined) {
-        res.writeHead(202).end();
-        return;
-      }
-      if (rpc !== undefined && 'result' in rpc) {
-        res.writeHead(202).end();
-        return;
-      }
-      handler(req, rpc, res);
-    });
-  });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/mcp`, seen };
-}
-
-const json = (res: ServerResponse, body: unknown, headers: Record<string, string> = {}) =>
-  res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-
-const sse = (res: ServerResponse): ServerResponse =>
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-
-const event = (message: unknown, id?: string): string =>
-  `${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(message)}\n\n`;
-
-function initialize(
-  rpc: Record<string, unknown>,
-  res: ServerResponse,
-  sessionId = 'session-1',
-): void {
-  json(
-    res,
-    {
-      jsonrpc: '2.0',
-      id: rpc.id,
-      result: {
-        protocolVersion: (rpc.params as { protocolVersion?: unknown }).protocolVersion,
-        capabilities: { tools: {} },
-        serverInfo: { name: 'scripted', version: '1' },
-      },
-    },
-    { 'mcp-session-id': sessionId },
-  );
-}
-
-const toolResult = (id: unknown, text: string) => ({
-  jsonrpc: '2.0',
-  id,
-  result: { content: [{ type: 'text', text }] },
-});
-
-/** A delay that records each wait and returns at once. */
-function recordingDelay(): {
-  waits: number[];
-  delay: NonNullable<StreamableHttpOptions['delay']>;
-} {
-  const waits: number[] = [];
-  return {
-    waits,
-    delay: (ms, signal) => {
-      waits.push(ms);
-      return signal.aborted ? Promise.reject(signal.reason as Error) : Promise.resolve();
-    },
-  };
-}
-
-async function legacySession(
-  url: string,
-  options: Partial<StreamableHttpOptions> = {},
-  messages: SessionMessage[] = [],
-) {
-  const transport = createStreamableHttpTransport({ url, standaloneStream: false, ...options });
-  const session = createClientSession({
-    transport,
-    mode: 'legacy',
-    protocolVersion: '2025-11-25',
-    messageHandler: (m) => void messages.push(m),
-  });
-  await session.connect();
-  return { session, transport };
+  const scripted = await serveScripted(handler);
+  server = scripted.server;
+  return scripted;
 }
 
 const discoverResult = (id: unknown) => ({

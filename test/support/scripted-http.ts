@@ -58,6 +58,7 @@ export async function serve(handler: Handler): Promise<Scripted> {
         headers: req.headers,
         body: rpc,
       });
+      if (res.headersSent) return; // answered by a listener a test put first
       if (req.method === 'DELETE') return void res.writeHead(200).end();
       if (rpc !== undefined && (rpc.id === undefined || 'result' in rpc)) {
         return void res.writeHead(202).end();
