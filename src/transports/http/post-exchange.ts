@@ -72,7 +72,7 @@ export async function post(
   link.inFlight.add(controller);
   const request = 'method' in message && 'id' in message ? message : undefined;
   const requestId = request?.id;
-  // Stryker disable next-line ConditionalExpression: an entry under `undefined` is never looked up (a cancellation names a request id) and is cleared on close
+  // Stryker disable next-line ConditionalExpression: an entry under `undefined` is found only by a cancellation without a `requestId`, which the session never sends (its schema requires one); close clears it
   if (requestId !== undefined) link.byId.set(requestId, controller);
   const forget = (): void => {
     link.inFlight.delete(controller);
