@@ -357,12 +357,45 @@ describe('Streamable HTTP: the standalone GET stream, reopened and given up', ()
       { delay, reconnect: { maxRetries: 0 } },
       lost.onMessage,
     );
-    await expect(lost.reported).resolves.toMatchObject({
-      message:
-        'The standalone GET stream could not be reopened after 0 attempts (the last: HTTP 500 Internal Server Error for GET the standalone GET stream: no); server messages outside requests will not arrive.',
+    const failure = 'HTTP 500 Internal Server Error for GET the standalone GET stream: no';
+    await expect(lost.reported).resolves.toEqual({
+      type: 'stream-lost',
+      message: `The standalone GET stream failed (${failure}) and is not reopened (reconnect.maxRetries is 0); server messages outside requests will not arrive.`,
+      cause: `${failure}.`,
     });
     expect(waits).toEqual([]);
     expect(seen.filter((s) => s.method === 'GET')).toHaveLength(1);
+    await session.close();
+  });
+
+  it('with reconnect: { maxRetries: 0 }, is not reopened when the server ends it, and says so', async () => {
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (req.method === 'GET') return void sse(res).end(event(toolsChanged, 'l-1'));
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    const lost = awaitEvent('stream-lost');
+    const { waits, delay } = recordingDelay();
+    let changes = 0;
+    const { session, messages } = await listeningSession(
+      url,
+      { delay, reconnect: { maxRetries: 0 } },
+      (m) => {
+        if (m.type === 'notification' && m.notification.method === toolsChanged.method) changes++;
+        lost.onMessage(m);
+      },
+    );
+    await expect(lost.reported).resolves.toEqual({
+      type: 'stream-lost',
+      message:
+        'The standalone GET stream ended and is not reopened (reconnect.maxRetries is 0); server messages outside requests will not arrive.',
+    });
+    // What the stream carried before it ended arrived; it was not resumed.
+    expect(changes).toBe(1);
+    expect(waits).toEqual([]);
+    expect(seen.filter((s) => s.method === 'GET')).toHaveLength(1);
+    expect(exceptions(messages)).toEqual([]);
+    await expect(session.listTools()).resolves.toMatchObject({ tools: [] });
     await session.close();
   });
 

@@ -47,6 +47,17 @@ export class ListeningStream {
           type: 'stream-lost',
           message: `The standalone GET stream carried an event over ${link.maxBytes} bytes (maxMessageBytes) and was closed; server messages outside requests will not arrive.`,
         });
+      } else if (
+        outcome.kind === 'ended' ||
+        (outcome.kind === 'exhausted' && link.policy.maxRetries === 0)
+      ) {
+        // Reconnection is off: the stream is opened once.
+        const cause = outcome.cause;
+        link.report({
+          type: 'stream-lost',
+          message: `The standalone GET stream ${cause === undefined ? 'ended' : `failed (${clause(failureText(cause))})`} and is not reopened (reconnect.maxRetries is 0); server messages outside requests will not arrive.`,
+          ...(cause === undefined ? {} : { cause: failureText(cause) }),
+        });
       } else if (outcome.kind === 'exhausted') {
         link.report({
           type: 'stream-lost',

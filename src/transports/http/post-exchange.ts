@@ -1,5 +1,4 @@
 import { McpLocalError, reasonText } from '../../errors/errors.js';
-import { clause } from '../../errors/sentences.js';
 import { isErrorObject, type JsonRpcMessage, type JsonRpcRequest } from '../../wire/jsonrpc.js';
 import {
   describeMessage,
@@ -285,10 +284,10 @@ async function consumeSse(
   }
   link.lose(
     id,
-    new McpLocalError(
-      'TRANSPORT_ERROR',
-      `The response stream of ${stream.what} ended before its response${failure === undefined ? '' : `: ${clause(failureText(failure))}`}.`,
-      failure instanceof Error ? { cause: failure } : undefined,
+    unresumable(
+      stream,
+      { kind: 'ended', cause: failure === undefined ? undefined : asError(failure) },
+      link.policy.maxRetries,
     ),
   );
 }

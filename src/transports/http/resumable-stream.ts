@@ -79,7 +79,9 @@ export type FollowOutcome =
       readonly wait: number;
       readonly left: number;
     }
-  | { readonly kind: 'too-large'; readonly cause: StreamError };
+  | { readonly kind: 'too-large'; readonly cause: StreamError }
+  /** The stream ended (or broke, `cause`) and reconnection is off (`maxRetries: 0`). */
+  | { readonly kind: 'ended'; readonly cause: Error | undefined };
 
 /** Where the messages of a stream go. */
 export interface StreamSink {
@@ -202,6 +204,8 @@ export async function follow(
       cause = asError(error);
     }
     if (stream.answered) return { kind: 'answered' };
+    // 0 turns reconnection off: a stream is read once.
+    if (link.policy.maxRetries === 0) return { kind: 'ended', cause };
   }
 }
 
@@ -293,7 +297,10 @@ async function reopen(
   return { body: response.body };
 }
 
-/** The error for a request whose stream could not be resumed. */
+/**
+ * The error for a request whose stream ended before its response and could not be resumed: not
+ * tried (`ended`: no event id, a 2026 stream, or reconnection off), or tried and given up.
+ */
 export function unresumable(
   stream: StreamState,
   outcome: Exclude<FollowOutcome, { kind: 'answered' | 'aborted' | 'too-large' }>,
@@ -301,9 +308,12 @@ export function unresumable(
 ): McpLocalError {
   const start = `The response stream of ${stream.what} ended before its response`;
   const cause = outcome.cause;
+  if (cause === undefined) return new McpLocalError('TRANSPORT_ERROR', `${start}.`);
   const why = clause(failureText(cause));
   let text: string;
-  if (outcome.kind === 'refused') {
+  if (outcome.kind === 'ended') {
+    text = `${start}: ${why}`;
+  } else if (outcome.kind === 'refused') {
     text = `${start}, and the server refused to resume it: ${why}`;
   } else if (outcome.kind === 'exhausted') {
     text = `${start}: ${maxRetries} attempts to resume it failed, the last with ${why}`;
