@@ -51,7 +51,8 @@ class WebSocketConnection implements WebSocketTransport {
   readonly #maxBuffered: number;
   readonly #clock: Clock;
   #state: WebSocketTransportState = 'idle';
-  #handlers: TransportHandlers | undefined;
+  /** Set by start(), before any socket exists to call them. */
+  #handlers!: TransportHandlers;
   #opened: OpenedSocket | undefined;
   #closeRequested = false;
   /** Why opening failed, once it has: start() rejected with it. */
@@ -93,6 +94,7 @@ class WebSocketConnection implements WebSocketTransport {
 
   get protocol(): string | undefined {
     const state = this.#state;
+    // Stryker disable next-line OptionalChaining: the socket is made before the state can be open or closing
     return state === 'open' || state === 'closing' ? this.#opened?.socket.protocol : undefined;
   }
 
@@ -106,10 +108,9 @@ class WebSocketConnection implements WebSocketTransport {
   }
 
   send(message: JsonRpcMessage): void | Promise<void> {
-    const opened = this.#opened;
-    const socket = opened?.socket;
     const state = this.#state;
-    if (state !== 'open' || socket === undefined || socket.readyState !== OPEN) {
+    const opened = state === 'open' ? this.#opened : undefined;
+    if (opened === undefined || opened.socket.readyState !== OPEN) {
       if (state === 'idle' || state === 'connecting') {
         throw new McpLocalError(
           'INVALID_STATE',
@@ -121,23 +122,27 @@ class WebSocketConnection implements WebSocketTransport {
       });
     }
     const text = JSON.stringify(message);
-    if (opened?.write !== undefined) return opened.write(text);
+    if (opened.write !== undefined) return opened.write(text);
+    const socket = opened.socket;
     socket.send(text);
     if (socket.bufferedAmount > this.#maxBuffered) return this.#waitForDrain(socket);
   }
 
   close(): Promise<void> {
     this.#closeRequested = true;
-    const opened = this.#opened;
-    if (this.#state === 'idle') {
+    const state = this.#state;
+    const socket = this.#opened?.socket;
+    if (state === 'idle') {
       this.#state = 'closed';
       this.#markEnded();
-    } else if (this.#state === 'open') {
-      this.#state = 'closing';
-      opened?.socket.close(1000);
-    } else if (this.#state === 'connecting' && opened !== undefined) {
-      // Closing a socket that is still connecting fails it; its close event follows.
-      if (opened.socket.readyState <= OPEN) opened.socket.close(1000);
+    } else if (socket !== undefined) {
+      if (state === 'open') {
+        this.#state = 'closing';
+        socket.close(1000);
+      } else if (state === 'connecting' && socket.readyState <= OPEN) {
+        // Closing a socket that is still connecting fails it; its close event follows.
+        socket.close(1000);
+      }
     }
     return this.#ended;
   }
@@ -147,7 +152,7 @@ class WebSocketConnection implements WebSocketTransport {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#closeReason = reason;
-    this.#handlers?.closed(reason);
+    this.#handlers.closed(reason);
     this.#markEnded();
   }
 
@@ -216,7 +221,7 @@ class WebSocketConnection implements WebSocketTransport {
   /** The socket closed: before it opened (start() rejects), or after, asked or not. */
   #onClose(made: OpenedSocket, event: CloseEventLike, reject: (error: Error) => void): void {
     if (this.#state === 'connecting') {
-      const failure = this.#openingFailure(event);
+      const failure = this.#openingFailure(made, event);
       this.#startFailure = failure;
       reject(failure);
       this.#finish(this.#closeRequested ? undefined : failure);
@@ -235,19 +240,19 @@ class WebSocketConnection implements WebSocketTransport {
     const own = made.closedWith?.();
     this.#finish(
       new WebSocketClosedError(own ?? event.code, own === undefined ? event.reason : '', {
-        ...(cause === undefined ? {} : { cause }),
+        cause,
         byClient: own !== undefined,
       }),
     );
   }
 
   /** Why the socket closed before it opened. */
-  #openingFailure(event: CloseEventLike): Error {
+  #openingFailure(made: OpenedSocket, event: CloseEventLike): Error {
     const url = this.#url;
     if (this.#closeRequested) {
       return new WebSocketConnectError(url, 'the transport was closed while connecting.');
     }
-    const known = this.#opened?.failure?.();
+    const known = made.failure?.();
     if (known !== undefined) return known;
     const error = this.#lastError as ErrorEventLike | undefined;
     const cause = error?.error ?? error;
@@ -257,23 +262,20 @@ class WebSocketConnection implements WebSocketTransport {
         : typeof error?.message === 'string' && error.message !== ''
           ? error.message
           : undefined;
+    // Stryker disable next-line ConditionalExpression: test(undefined) reads "undefined", which never matches
     if (said !== undefined && /subprotocol/i.test(said)) {
       return new WebSocketSubprotocolError(url, undefined, { cause });
     }
     const detail =
       said ??
       `the connection closed with code ${event.code} (${describeCloseCode(event.code)})${event.reason === '' ? '' : `: ${clause(event.reason)}`}`;
-    return new WebSocketConnectError(
-      url,
-      `${clause(detail)}.`,
-      cause === undefined ? {} : { cause },
-    );
+    return new WebSocketConnectError(url, `${clause(detail)}.`, { cause });
   }
 
   /** One frame arrived: a text frame's JSON goes to the handlers; anything else is a stream error. */
   #take(event: MessageEventLike): void {
     const h = this.#handlers;
-    if (h === undefined || this.#startFailure !== undefined || this.#state === 'closed') return;
+    if (this.#startFailure !== undefined || this.#state === 'closed') return;
     const data = event.data;
     if (typeof data !== 'string') {
       const size = byteSize(data);
