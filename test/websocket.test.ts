@@ -782,6 +782,65 @@ describe('createWebSocketTransport (runtime-neutral)', () => {
     }
   });
 
+  it('says why a URL is refused, showing it without credentials or query', () => {
+    const refusal = (url: string): unknown =>
+      thrown(() => createWebSocketTransport({ url, WebSocket: WsWebSocket }));
+    expect(refusal('not a url')).toMatchObject({
+      name: 'InvalidArgumentError',
+      message: 'Not a URL: "not a url".',
+    });
+    expect(refusal('ftp://user:secret@127.0.0.1/mcp?token=x')).toMatchObject({
+      name: 'InvalidArgumentError',
+      message: 'A WebSocket URL starts with ws: or wss:, not ftp: (ftp://127.0.0.1/mcp).',
+    });
+    expect(refusal('ws://127.0.0.1/mcp#part')).toMatchObject({
+      name: 'InvalidArgumentError',
+      message: 'A WebSocket URL has no fragment (ws://127.0.0.1/mcp#part).',
+    });
+  });
+
+  it('refuses headers or an authorizer without a WebSocket constructor, the standard one cannot send them', () => {
+    vi.stubGlobal('WebSocket', WsWebSocket);
+    const url = 'ws://127.0.0.1:1/mcp';
+    for (const options of [
+      { url, headers: { authorization: 'Bearer t' } },
+      { url, authorize: () => ({ authorization: 'Bearer t' }) },
+    ]) {
+      const error = thrown(() => createWebSocketTransport(options));
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as Error).message).toMatch(/^The standard WebSocket cannot send headers\./);
+    }
+  });
+
+  it('gives the constructor a third argument only when there are handshake headers', async () => {
+    const calls: unknown[][] = [];
+    /** A WebSocket constructor that records its arguments and fails at once. */
+    class Recording {
+      constructor(...args: unknown[]) {
+        calls.push(args);
+        throw new Error('recorded');
+      }
+    }
+    const WebSocket = Recording as unknown as WebSocketConstructor;
+    const url = 'ws://127.0.0.1:1/mcp';
+    for (const transport of [
+      createWebSocketTransport({ url, WebSocket }),
+      createWebSocketTransport({ url, WebSocket, headers: { 'x-app': 'test' } }),
+      createWebSocketTransport({
+        url,
+        WebSocket,
+        authorize: () => ({ authorization: 'Bearer t' }),
+      }),
+    ]) {
+      await expect(transport.start(recorder())).rejects.toBeInstanceOf(WebSocketConnectError);
+    }
+    expect(calls).toEqual([
+      [url, ['mcp']],
+      [url, ['mcp'], { headers: { 'x-app': 'test' } }],
+      [url, ['mcp'], { headers: { authorization: 'Bearer t' } }],
+    ]);
+  });
+
   it('dials ws:// for an http:// URL and wss:// for an https:// one, path and query kept', async () => {
     expect.assertions(3);
     const dialed: string[] = [];
