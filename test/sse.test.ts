@@ -580,6 +580,7 @@ describe('HTTP+SSE transport contract', () => {
     ).rejects.toMatchObject({
       code: 'TRANSPORT_ERROR',
       message: expect.stringContaining('fetch failed'),
+      cause: new TypeError('fetch failed'),
     });
     await transport.close();
   });

@@ -3,7 +3,7 @@ import { createByteChannelPair, createInMemoryTransportPair } from '../src/trans
 import { createFramedTransport } from '../src/transports/framed.js';
 import { ConnectionClosedError, StreamError } from '../src/errors/errors.js';
 import type { JsonRpcMessage } from '../src/wire/jsonrpc.js';
-import type { ByteChannel, Transport, TransportHandlers } from '../src/wire/transport.js';
+import type { ByteChannel, ByteSink, Transport, TransportHandlers } from '../src/wire/transport.js';
 
 /** Lets queued microtasks (in-memory deliveries) run. Deterministic: no timers. */
 async function flush(rounds = 20): Promise<void> {
@@ -240,6 +240,64 @@ describe('createInMemoryTransportPair', () => {
     expect(seen).toEqual([note(1), note(2)]);
     expect(uncaught).toEqual([new Error('receiver bug')]);
   });
+  it('delivers each message behind the microtasks queued before it was sent or its receiver started', async () => {
+    const log: string[] = [];
+    const receiver = (side: string, answer?: () => void): TransportHandlers => ({
+      message: (m) => {
+        log.push(`${side} ${JSON.stringify((m as { params: { n: number } }).params.n)}`);
+        answer?.();
+      },
+      error: () => {},
+      closed: () => {},
+    });
+
+    // Sent to a side that has just started.
+    const [a, b] = createInMemoryTransportPair();
+    void a.start(recorder().handlers);
+    void b.start(receiver('b'));
+    queueMicrotask(() => log.push('queued before the send'));
+    void a.send(note(1));
+    await flush();
+    expect(log).toEqual(['queued before the send', 'b 1']);
+
+    // Sent before the other side started.
+    log.length = 0;
+    const [c, d] = createInMemoryTransportPair();
+    void c.start(recorder().handlers);
+    void c.send(note(2));
+    queueMicrotask(() => log.push('queued before start'));
+    void d.start(receiver('d'));
+    await flush();
+    expect(log).toEqual(['queued before start', 'd 2']);
+
+    // Sent from inside a delivery, after a batch.
+    log.length = 0;
+    const [e, f] = createInMemoryTransportPair();
+    let answered = false;
+    void e.start(recorder().handlers);
+    void f.start(
+      receiver('f', () => {
+        if (answered) return;
+        answered = true;
+        void e.send(note(5));
+      }),
+    );
+    void e.send(note(3));
+    void e.send(note(4));
+    queueMicrotask(() => log.push('queued before 5 was sent'));
+    await flush();
+    expect(log).toEqual(['f 3', 'f 4', 'queued before 5 was sent', 'f 5']);
+  });
+
+  it('tells a side closed before it started, once it starts', async () => {
+    const [a, b] = createInMemoryTransportPair();
+    await b.start(recorder().handlers);
+    await a.close();
+    const late = recorder();
+    await a.start(late.handlers);
+    await flush();
+    expect(late.events).toEqual([{ kind: 'closed', reason: undefined }]);
+  });
 });
 
 describe('createFramedTransport over createByteChannelPair', () => {
@@ -398,5 +456,64 @@ describe('createFramedTransport over createByteChannelPair', () => {
       { kind: 'message', message: note(9) },
       { kind: 'closed', reason: undefined },
     ]);
+  });
+  it('reports an oversize answer as an error when the handlers take no lost requests, and reads on', async () => {
+    const [channelA, channelB] = createByteChannelPair();
+    const a = createFramedTransport(channelA, { maxMessageBytes: 100 });
+    const ra = recorder();
+    await a.start(ra.handlers);
+    await channelB.start({ data: () => {}, end: () => {} });
+    const answer = JSON.stringify({ jsonrpc: '2.0', id: 4, result: { blob: 'x'.repeat(200) } });
+    void channelB.write(utf8(`${answer}\n${JSON.stringify(note(1))}\n`));
+    await flush();
+    expect(ra.events.map((e) => e.kind)).toEqual(['error', 'message']);
+    expect(ra.errors()[0]).toMatchObject({ code: 'MESSAGE_TOO_LARGE' });
+    expect(ra.messages()).toEqual([note(1)]);
+  });
+
+  it('writes through the channel writeText, when it has one, one line of JSON per message', async () => {
+    const written: string[] = [];
+    const channel: ByteChannel = {
+      start: () => {},
+      write: () => {
+        throw new Error('write is not used when writeText is there');
+      },
+      writeText: (text) => void written.push(text),
+      close: () => Promise.resolve(),
+    };
+    const transport = createFramedTransport(channel);
+    await transport.start(recorder().handlers);
+    await transport.send(request(1));
+    await transport.send(note(2));
+    expect(written).toEqual([`${JSON.stringify(request(1))}\n`, `${JSON.stringify(note(2))}\n`]);
+  });
+
+  it('reports closed once to a channel that reports its end twice and delivers bytes after it', async () => {
+    // For example a socket wrapper that ends its sink on both its 'end' and its 'close' events.
+    let sink: ByteSink | undefined;
+    let closes = 0;
+    const channel: ByteChannel = {
+      start: (s) => {
+        sink = s;
+      },
+      write: () => {},
+      close: () => {
+        closes++;
+        return Promise.resolve();
+      },
+    };
+    const transport = createFramedTransport(channel, { maxMessageBytes: 100 });
+    const r = recorder();
+    await transport.start(r.handlers);
+    sink?.end();
+    sink?.end(new Error('closed'));
+    // An oversize message run into the next one: the framing is lost.
+    const blob = 'x'.repeat(200);
+    sink?.data(utf8(`${JSON.stringify({ jsonrpc: '2.0', method: 'big', params: { blob } })}{}`));
+    await flush();
+    expect(r.events.filter((e) => e.kind === 'closed')).toEqual([
+      { kind: 'closed', reason: undefined },
+    ]);
+    expect(closes).toBe(0);
   });
 });
