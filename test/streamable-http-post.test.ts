@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonRpcMessage } from '../src/wire/jsonrpc.js';
 import type { TransportEvent } from '../src/wire/transport.js';
 import {
   createStreamableHttpTransport,
@@ -8,6 +7,25 @@ import {
   type StreamableHttpOptions,
   type StreamableHttpTransport,
 } from '../src/transports/streamable-http.js';
+import {
+  accepted,
+  type Answer,
+  type Call,
+  event,
+  fedBody,
+  idOf,
+  initialized,
+  initializeRequest,
+  initializeResult,
+  json,
+  MCP_URL,
+  request,
+  result,
+  scriptedFetch,
+  SSE,
+  sse,
+  status,
+} from './support/scripted-fetch.js';
 
 /**
  * One message's POST on Streamable HTTP and what the session learns from its answers, against a
@@ -16,35 +34,10 @@ import {
  * hides the session id, a renewal still under way when the next message is sent).
  */
 
-interface Call {
-  method: string;
-  headers: Headers;
-  body: Record<string, unknown> | undefined;
-  signal: AbortSignal;
-}
-
-type Answer = (call: Call) => Response | Promise<Response>;
-
-const URL_ = 'http://mcp.test/mcp';
 const HIDDEN = 'its CORS must expose the header';
-
-function json(body: unknown, init: { status?: number; headers?: Record<string, string> } = {}) {
-  return new Response(JSON.stringify(body), {
-    status: init.status ?? 200,
-    headers: { 'content-type': 'application/json', ...init.headers },
-  });
-}
-
-function sse(text: string): Response {
-  return new Response(text, { headers: { 'content-type': 'text/event-stream' } });
-}
 
 function cors(response: Response): Response {
   return Object.defineProperty(response, 'type', { value: 'cors' });
-}
-
-function accepted(): Response {
-  return new Response(null, { status: 202 });
 }
 
 /** A body that gives `first`, then fails with `error` (or stays open until the fetch is aborted). */
@@ -82,39 +75,15 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 30; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-const initialize = (id: number | string = 1): JsonRpcMessage => ({
-  jsonrpc: '2.0',
-  id,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: { name: 'test', version: '1' },
-  },
-});
-const initialized: JsonRpcMessage = { jsonrpc: '2.0', method: 'notifications/initialized' };
-const request = (id: number | string, method = 'tools/list', params?: Record<string, unknown>) =>
-  ({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) }) as JsonRpcMessage;
 const stamped = (id: number, method: string, params: Record<string, unknown> = {}) =>
   request(id, method, {
     ...params,
     _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' },
   });
-const result = (id: unknown, headers: Record<string, string> = {}) =>
-  json({ jsonrpc: '2.0', id, result: {} }, { headers });
-const initResult = (id: unknown, headers: Record<string, string> = {}) =>
-  json(
-    {
-      jsonrpc: '2.0',
-      id,
-      result: {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        serverInfo: { name: 's', version: '1' },
-      },
-    },
-    { headers },
-  );
+const resultJson = (id: unknown, headers: Record<string, string> = {}) =>
+  json(result(id), { headers });
+const initializeJson = (id: unknown, headers: Record<string, string> = {}) =>
+  json(initializeResult(id), { headers });
 
 interface Opened {
   transport: StreamableHttpTransport;
@@ -144,23 +113,9 @@ function open(
       }
     }
   };
-  const calls: Call[] = [];
-  const fetch = (async (_input: string | URL | Request, init?: RequestInit) => {
-    const call: Call = {
-      method: init?.method ?? 'GET',
-      headers: new Headers(init?.headers),
-      body:
-        typeof init?.body === 'string'
-          ? (JSON.parse(init.body) as Record<string, unknown>)
-          : undefined,
-      signal: init!.signal!,
-    };
-    calls.push(call);
-    poke();
-    return answer(call);
-  }) as typeof globalThis.fetch;
+  const { calls, fetch } = scriptedFetch(answer, poke);
   const transport = createStreamableHttpTransport({
-    url: URL_,
+    url: MCP_URL,
     fetch,
     standaloneStream: false,
     delay: () => Promise.resolve(),
@@ -200,27 +155,27 @@ function open(
 
 /** Answers a legacy handshake: session `s1` (unless `sessionId` says otherwise), 202 to notifications. */
 function legacy(rest: Answer, sessionId: string | null = 's1'): Answer {
-  return (call) => {
+  return (call, index) => {
     const method = call.body?.['method'];
     if (call.method === 'DELETE') return new Response(null, { status: 200 });
     if (method === 'initialize')
-      return initResult(
+      return initializeJson(
         call.body?.['id'],
         sessionId === null ? {} : { 'mcp-session-id': sessionId },
       );
     if (call.body !== undefined && !('id' in call.body)) return accepted();
-    return rest(call);
+    return rest(call, index);
   };
 }
 
 async function handshake(t: StreamableHttpTransport): Promise<void> {
-  await t.send(initialize());
+  await t.send(initializeRequest(1));
   await t.send(initialized);
 }
 
 describe('Streamable HTTP POST: what an answer says about the session', () => {
   it('takes the session id from the answer to initialize, not from later answers', async () => {
-    const o = open(legacy(() => result(2, { 'mcp-session-id': 'other' })));
+    const o = open(legacy(() => resultJson(2, { 'mcp-session-id': 'other' })));
     await handshake(o.transport);
     await o.transport.send(request(2));
     await o.transport.send(request(3));
@@ -233,8 +188,8 @@ describe('Streamable HTTP POST: what an answer says about the session', () => {
     const o = open(
       legacy((call) => {
         if (call.body?.['method'] === 'tools/list')
-          return result(call.body['id'], { 'mcp-session-id': `late-${++n}` });
-        return result(call.body?.['id']);
+          return resultJson(call.body['id'], { 'mcp-session-id': `late-${++n}` });
+        return resultJson(call.body?.['id']);
       }, null),
     );
     await handshake(o.transport);
@@ -243,17 +198,17 @@ describe('Streamable HTTP POST: what an answer says about the session', () => {
     expect(o.transport.sessionId).toBe('late-1');
     const again = open((call) =>
       call.body?.['method'] === 'initialize'
-        ? initResult(call.body['id'], { 'mcp-session-id': `s${String(call.body['id'])}` })
+        ? initializeJson(call.body['id'], { 'mcp-session-id': `s${String(call.body['id'])}` })
         : accepted(),
     );
-    await again.transport.send(initialize(1));
-    await again.transport.send(initialize(2));
+    await again.transport.send(initializeRequest(1));
+    await again.transport.send(initializeRequest(2));
     expect(again.transport.sessionId).toBe('s2');
   });
 
   it('sends no MCP-Protocol-Version before the version is negotiated, and the negotiated one after', async () => {
-    const o = open(legacy((call) => result(call.body?.['id'])));
-    await o.transport.send(initialize());
+    const o = open(legacy((call) => resultJson(call.body?.['id'])));
+    await o.transport.send(initializeRequest(1));
     await settle();
     await o.transport.send(request(2));
     const [init] = o.posts('initialize');
@@ -264,7 +219,7 @@ describe('Streamable HTTP POST: what an answer says about the session', () => {
   });
 
   it('keeps the legacy headers for a request stamped with a handshake-era version', async () => {
-    const o = open(legacy((call) => result(call.body?.['id'])));
+    const o = open(legacy((call) => resultJson(call.body?.['id'])));
     await handshake(o.transport);
     await settle();
     const old = request(2, 'tools/list', {
@@ -295,7 +250,7 @@ describe('Streamable HTTP POST: what an answer says about the session', () => {
   });
 
   it('stays legacy after an unstamped request, and after a notification stamped 2026', async () => {
-    const o = open(legacy((call) => result(call.body?.['id'])));
+    const o = open(legacy((call) => resultJson(call.body?.['id'])));
     await handshake(o.transport);
     await o.transport.send(request(2));
     await o.transport.send({
@@ -314,7 +269,7 @@ describe('Streamable HTTP POST: what an answer says about the session', () => {
   it('asks each request’s `authorize` with its URL and method, and puts Content-Type on POSTs only', async () => {
     const asked: { url: string; method: string }[] = [];
     const o = open(
-      legacy((call) => result(call.body?.['id'])),
+      legacy((call) => resultJson(call.body?.['id'])),
       {
         authorize: ({ url, method }) => {
           asked.push({ url: url.href, method });
@@ -325,9 +280,9 @@ describe('Streamable HTTP POST: what an answer says about the session', () => {
     await handshake(o.transport);
     await o.transport.close();
     expect(asked).toEqual([
-      { url: URL_, method: 'POST' },
-      { url: URL_, method: 'POST' },
-      { url: URL_, method: 'DELETE' },
+      { url: MCP_URL, method: 'POST' },
+      { url: MCP_URL, method: 'POST' },
+      { url: MCP_URL, method: 'DELETE' },
     ]);
     const del = o.calls.find((c) => c.method === 'DELETE');
     expect(del?.headers.get('authorization')).toBe('Bearer t');
@@ -344,7 +299,7 @@ describe('Streamable HTTP POST: a page that cannot read the session id', () => {
 
   it('says the server’s CORS may hide the session id when a CORS initialize answer had none', async () => {
     const o = open((call) => {
-      if (call.body?.['method'] === 'initialize') return cors(initResult(call.body['id']));
+      if (call.body?.['method'] === 'initialize') return cors(initializeJson(call.body['id']));
       if (call.body?.['method'] === 'notifications/initialized') return cors(accepted());
       return cors(new Response('no session', { status: 400, statusText: 'Bad Request' }));
     });
@@ -354,27 +309,27 @@ describe('Streamable HTTP POST: a page that cannot read the session id', () => {
 
   it('adds no such note off CORS, before initialize, or once a session id came', async () => {
     const plain = open((call) =>
-      call.body?.['method'] === 'initialize' ? initResult(call.body['id']) : refuse400(call),
+      call.body?.['method'] === 'initialize' ? initializeJson(call.body['id']) : refuse400(call),
     );
-    await plain.transport.send(initialize());
+    await plain.transport.send(initializeRequest(1));
     const error = await failure(plain.transport.send(request(2)));
     expect(error).toBeInstanceOf(HttpError);
     expect((error as Error).message).not.toContain(HIDDEN);
 
     const first = open((call) => cors(refuse400(call)));
-    const early = await failure(first.transport.send(initialize()));
+    const early = await failure(first.transport.send(initializeRequest(1)));
     expect(early).toMatchObject({ status: 400 });
     expect((early as Error).message).not.toContain(HIDDEN);
 
     let n = 0;
     const late = open((call) => {
       const method = call.body?.['method'];
-      if (method === 'initialize') return cors(initResult(call.body?.['id']));
+      if (method === 'initialize') return cors(initializeJson(call.body?.['id']));
       if (method === 'tools/list' && n++ === 0)
-        return cors(result(call.body?.['id'], { 'mcp-session-id': 's1' }));
+        return cors(resultJson(call.body?.['id'], { 'mcp-session-id': 's1' }));
       return cors(refuse400(call));
     });
-    await late.transport.send(initialize());
+    await late.transport.send(initializeRequest(1));
     await late.transport.send(request(2));
     const refused = await failure(late.transport.send(request(3)));
     expect(refused).toMatchObject({ status: 400 });
@@ -385,11 +340,11 @@ describe('Streamable HTTP POST: a page that cannot read the session id', () => {
     let n = 0;
     const o = open((call) => {
       const method = call.body?.['method'];
-      if (method === 'initialize') return initResult(call.body?.['id']);
-      if (method === 'tools/list' && n++ === 0) return cors(result(call.body?.['id']));
+      if (method === 'initialize') return initializeJson(call.body?.['id']);
+      if (method === 'tools/list' && n++ === 0) return cors(resultJson(call.body?.['id']));
       return new Response('no', { status: 400, statusText: 'Bad Request' });
     });
-    await o.transport.send(initialize());
+    await o.transport.send(initializeRequest(1));
     await o.transport.send(request(2));
     const refused = await failure(o.transport.send(request(3)));
     expect(refused).toMatchObject({ status: 400 });
@@ -400,12 +355,12 @@ describe('Streamable HTTP POST: a page that cannot read the session id', () => {
     const ping = deferred<Response>();
     const o = open((call) => {
       if (call.body?.['method'] === 'initialize')
-        return cors(initResult(call.body['id'], { 'mcp-session-id': 's1' }));
+        return cors(initializeJson(call.body['id'], { 'mcp-session-id': 's1' }));
       return ping.promise;
     });
     const early = failure(o.transport.send(request(2, 'ping')));
     await o.until(() => o.calls.length === 1);
-    await o.transport.send(initialize());
+    await o.transport.send(initializeRequest(1));
     ping.resolve(cors(new Response('no', { status: 400, statusText: 'Bad Request' })));
     const refused = await early;
     expect(refused).toMatchObject({ status: 400 });
@@ -413,20 +368,7 @@ describe('Streamable HTTP POST: a page that cannot read the session id', () => {
   });
 });
 
-/** A body the test feeds and ends. */
-function fed(): { body: ReadableStream<Uint8Array>; push(text: string): void; end(): void } {
-  let c!: ReadableStreamDefaultController<Uint8Array>;
-  const body = new ReadableStream<Uint8Array>({ start: (controller) => void (c = controller) });
-  return {
-    body,
-    push: (text) => c.enqueue(new TextEncoder().encode(text)),
-    end: () => c.close(),
-  };
-}
-
-const SSE = { 'content-type': 'text/event-stream' };
-const notFound = () => new Response('gone', { status: 404, statusText: 'Not Found' });
-const idOf = (call: Call): unknown => call.body?.['id'];
+const notFound = () => status(404, 'Not Found');
 const answered = (o: Opened, id: unknown): boolean =>
   o.messages.some(
     (m) => (m as { id?: unknown; result?: unknown }).id === id && 'result' in (m as object),
@@ -437,13 +379,13 @@ const withId = (o: Opened, id: unknown) =>
 /** A legacy server whose session `s1` ends (404) and whose second initialize the test answers. */
 function renewable(rest: Answer, renewal: (call: Call) => Response | Promise<Response>): Answer {
   let inits = 0;
-  return (call) => {
+  return (call, index) => {
     const method = call.body?.['method'];
     if (call.method === 'DELETE') return new Response(null);
     if (method === 'initialize')
-      return ++inits === 1 ? initResult(idOf(call), { 'mcp-session-id': 's1' }) : renewal(call);
+      return ++inits === 1 ? initializeJson(idOf(call), { 'mcp-session-id': 's1' }) : renewal(call);
     if (call.body !== undefined && !('id' in call.body)) return accepted();
-    return rest(call);
+    return rest(call, index);
   };
 }
 
@@ -452,7 +394,8 @@ describe('Streamable HTTP POST: a session the server ended', () => {
     const renewal = deferred<Response>();
     const o = open(
       renewable(
-        (call) => (call.headers.get('mcp-session-id') === 's1' ? notFound() : result(idOf(call))),
+        (call) =>
+          call.headers.get('mcp-session-id') === 's1' ? notFound() : resultJson(idOf(call)),
         () => renewal.promise,
       ),
     );
@@ -461,7 +404,9 @@ describe('Streamable HTTP POST: a session the server ended', () => {
     await o.until(() => o.posts('initialize').length === 2);
     const second = o.transport.send(request(3));
     await settle();
-    renewal.resolve(initResult(idOf(o.posts('initialize')[1] as Call), { 'mcp-session-id': 's2' }));
+    renewal.resolve(
+      initializeJson(idOf(o.posts('initialize')[1] as Call), { 'mcp-session-id': 's2' }),
+    );
     await Promise.all([first, second]);
     expect(withId(o, 3).map((c) => c.headers.get('mcp-session-id'))).toEqual(['s2']);
     expect(withId(o, 2).map((c) => c.headers.get('mcp-session-id'))).toEqual(['s1', 's2']);
@@ -471,7 +416,8 @@ describe('Streamable HTTP POST: a session the server ended', () => {
     const renewal = deferred<Response>();
     const o = open(
       renewable(
-        (call) => (call.headers.get('mcp-session-id') === 's1' ? notFound() : result(idOf(call))),
+        (call) =>
+          call.headers.get('mcp-session-id') === 's1' ? notFound() : resultJson(idOf(call)),
         () => renewal.promise,
       ),
     );
@@ -498,13 +444,13 @@ describe('Streamable HTTP POST: a session the server ended', () => {
           if (id === 3) return new Response('busy', { status: 500, statusText: 'Busy' });
           return notFound();
         },
-        (call) => initResult(idOf(call), { 'mcp-session-id': `s${String(++inits)}` }),
+        (call) => initializeJson(idOf(call), { 'mcp-session-id': `s${String(++inits)}` }),
       ),
     );
     await handshake(o.transport);
     const a = o.transport.send(request(2));
     await expect(o.transport.send(request(3))).rejects.toMatchObject({ status: 500 });
-    late.resolve(result(2)); // sent in s1, answered after s2 began
+    late.resolve(resultJson(2)); // sent in s1, answered after s2 began
     await a;
     await expect(o.transport.send(request(4))).rejects.toBeInstanceOf(Error);
     expect(o.closed[0]).toMatchObject({ reason: 'refused-again', sessionId: 's2' });
@@ -518,12 +464,12 @@ describe('Streamable HTTP POST: a session the server ended', () => {
       const sid = call.headers.get('mcp-session-id');
       // The renewal's initialize gets no session id; a later answer brings one.
       if (method === 'initialize')
-        return initResult(idOf(call), inits++ === 0 ? { 'mcp-session-id': 's1' } : {});
+        return initializeJson(idOf(call), inits++ === 0 ? { 'mcp-session-id': 's1' } : {});
       if (call.body !== undefined && !('id' in call.body)) return accepted();
       if (sid === 's1') return notFound();
       if (idOf(call) === 2) return new Response('busy', { status: 500, statusText: 'Busy' });
-      if (idOf(call) === 4) return result(4, { 'mcp-session-id': 's3' });
-      return sid === 's3' ? notFound() : result(idOf(call));
+      if (idOf(call) === 4) return resultJson(4, { 'mcp-session-id': 's3' });
+      return sid === 's3' ? notFound() : resultJson(idOf(call));
     });
     await handshake(o.transport);
     await expect(o.transport.send(request(2))).rejects.toMatchObject({ status: 500 });
@@ -544,9 +490,9 @@ describe('Streamable HTTP POST: a session the server ended', () => {
           if (call.headers.get('mcp-session-id') === 's1') return notFound();
           if (idOf(call) === 2 && call.headers.get('mcp-session-id') === 's2')
             return replay.promise;
-          return result(idOf(call));
+          return resultJson(idOf(call));
         },
-        (call) => initResult(idOf(call), { 'mcp-session-id': `s${String(++inits)}` }),
+        (call) => initializeJson(idOf(call), { 'mcp-session-id': `s${String(++inits)}` }),
       ),
     );
     await handshake(o.transport);
@@ -564,7 +510,7 @@ describe('Streamable HTTP POST: a session the server ended', () => {
     const o = open((call) => {
       const method = call.body?.['method'];
       if (method === 'initialize')
-        return initResult(idOf(call), { 'mcp-session-id': inits++ === 1 ? 's1' : 's2' });
+        return initializeJson(idOf(call), { 'mcp-session-id': inits++ === 1 ? 's1' : 's2' });
       if (
         method === 'notifications/roots/list_changed' &&
         call.headers.get('mcp-session-id') === 's1'
@@ -588,11 +534,11 @@ describe('Streamable HTTP POST: a session the server ended', () => {
     let inits = 0;
     const o = open((call) => {
       if (call.body?.['method'] === 'initialize')
-        return inits++ === 0 ? initResult(idOf(call), { 'mcp-session-id': 's1' }) : notFound();
+        return inits++ === 0 ? initializeJson(idOf(call), { 'mcp-session-id': 's1' }) : notFound();
       return accepted();
     });
     await handshake(o.transport);
-    await expect(o.transport.send(initialize(5))).rejects.toMatchObject({ status: 404 });
+    await expect(o.transport.send(initializeRequest(5))).rejects.toMatchObject({ status: 404 });
     expect(o.posts('initialize')).toHaveLength(2);
   });
 });
@@ -624,7 +570,7 @@ describe('Streamable HTTP POST: refusals and failures', () => {
           cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
         });
       }
-      return result(idOf(call));
+      return resultJson(idOf(call));
     });
     await o.transport.send(request(2));
     expect(o.events).toMatchObject([
@@ -637,7 +583,7 @@ describe('Streamable HTTP POST: refusals and failures', () => {
   });
 
   it('fails a POST whose authorize throws, saying why', async () => {
-    const o = open(() => result(2), {
+    const o = open(() => resultJson(2), {
       authorize: () => {
         throw new Error('no token');
       },
@@ -658,7 +604,7 @@ describe('Streamable HTTP POST: refusals and failures', () => {
       await expect(refused.transport.send(request(2))).rejects.toThrow(
         /from a page at http:\/\/page.test.*must allow that origin and the request headers content-type/,
       );
-      const unauthorized = open(() => result(2), {
+      const unauthorized = open(() => resultJson(2), {
         authorize: () => {
           throw new TypeError('no token');
         },
@@ -745,7 +691,7 @@ describe('Streamable HTTP POST: the answer to a request', () => {
 
   it('delivers a JSON answer and loses nothing; fails one that holds no response to the request', async () => {
     const o = open((call) =>
-      idOf(call) === 2 ? result(2) : json({ jsonrpc: '2.0', method: 'notifications/message' }),
+      idOf(call) === 2 ? resultJson(2) : json({ jsonrpc: '2.0', method: 'notifications/message' }),
     );
     await o.transport.send(request(2));
     await o.transport.send(request(3));
@@ -780,7 +726,9 @@ describe('Streamable HTTP POST: the fetches a request keeps open', () => {
   it('on close, aborts the fetches still open and not those already answered', async () => {
     const o = open(
       legacy((call) =>
-        idOf(call) === 2 ? result(2) : new Response(breaking('', call.signal), { headers: SSE }),
+        idOf(call) === 2
+          ? resultJson(2)
+          : new Response(breaking('', call.signal), { headers: SSE }),
       ),
     );
     await handshake(o.transport);
@@ -793,7 +741,7 @@ describe('Streamable HTTP POST: the fetches a request keeps open', () => {
   });
 
   it('on 2026, a cancellation aborts nothing of a request already answered', async () => {
-    const o = open((call) => result(idOf(call)));
+    const o = open((call) => resultJson(idOf(call)));
     await o.transport.send(stamped(2, 'tools/list'));
     await settle();
     await o.transport.send({
@@ -805,7 +753,7 @@ describe('Streamable HTTP POST: the fetches a request keeps open', () => {
   });
 
   it('on 2026, a cancellation aborts the newest POST of a request id, after an older one with that id ended', async () => {
-    const older = fed();
+    const older = fedBody();
     const o = open((call) =>
       o.calls.length === 1
         ? new Response(older.body, { headers: SSE })
@@ -829,7 +777,7 @@ describe('Streamable HTTP POST: the fetches a request keeps open', () => {
       legacy((call) => new Response(breaking('', call.signal), { headers: SSE })),
       { standaloneStream: true },
     );
-    await o.transport.send(initialize());
+    await o.transport.send(initializeRequest(1));
     await o.transport.send({ jsonrpc: '2.0', id: 'server-1', result: {} });
     await o.transport.send({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' });
     await settle();
@@ -841,13 +789,11 @@ describe('Streamable HTTP POST: the fetches a request keeps open', () => {
 });
 
 describe('Streamable HTTP POST: a request’s event stream', () => {
-  const event = (id: string | undefined, data: unknown) =>
-    `${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`;
   const note = { jsonrpc: '2.0', method: 'notifications/progress', params: {} };
 
   it('loses nothing and resumes nothing once the stream brought the response', async () => {
     const o = open(
-      legacy(() => sse(event('e1', note) + event('e2', { jsonrpc: '2.0', id: 2, result: {} }))),
+      legacy(() => sse(event(note, 'e1') + event({ jsonrpc: '2.0', id: 2, result: {} }, 'e2'))),
     );
     await handshake(o.transport);
     await o.transport.send(request(2));
@@ -860,7 +806,7 @@ describe('Streamable HTTP POST: a request’s event stream', () => {
   it('with reconnection off, fails a request whose legacy stream ended early, without a GET', async () => {
     const o = open(
       legacy((call) =>
-        call.method === 'GET' ? new Response(null, { status: 405 }) : sse(event('e1', note)),
+        call.method === 'GET' ? new Response(null, { status: 405 }) : sse(event(note, 'e1')),
       ),
       { reconnect: { maxRetries: 0 } },
     );
@@ -878,8 +824,8 @@ describe('Streamable HTTP POST: a request’s event stream', () => {
     const o = open(
       legacy((call) =>
         idOf(call) === 2
-          ? sse(event(undefined, note))
-          : new Response(breaking(event(undefined, note), call.signal, boom), { headers: SSE }),
+          ? sse(event(note))
+          : new Response(breaking(event(note), call.signal, boom), { headers: SSE }),
       ),
     );
     await handshake(o.transport);
@@ -903,11 +849,11 @@ describe('Streamable HTTP POST: a request’s event stream', () => {
       legacy((call) => {
         if (call.method === 'GET')
           return call.headers.get('last-event-id') === 'e1'
-            ? sse(event('e2', { jsonrpc: '2.0', id: 2, result: {} }))
+            ? sse(event({ jsonrpc: '2.0', id: 2, result: {} }, 'e2'))
             : new Response(null, { status: 405 });
         return idOf(call) === 2
-          ? sse(event('e1', note))
-          : new Response(breaking(event('f1', note), call.signal, boom), { headers: SSE });
+          ? sse(event(note, 'e1'))
+          : new Response(breaking(event(note, 'f1'), call.signal, boom), { headers: SSE });
       }),
       {},
       () => 0,
@@ -933,7 +879,7 @@ describe('Streamable HTTP POST: a request’s event stream', () => {
           return new Promise<Response>((_, reject) =>
             call.signal.addEventListener('abort', () => reject(new Error('aborted'))),
           );
-        return sse(event('e1', note));
+        return sse(event(note, 'e1'));
       }),
     );
     await handshake(o.transport);
@@ -959,7 +905,7 @@ describe('Streamable HTTP POST: 2026 tools/call headers', () => {
   };
 
   it('sends a 2026 tools/call or prompts/get with no tool lookup, naming it only', async () => {
-    const o = open((call) => result(idOf(call)));
+    const o = open((call) => resultJson(idOf(call)));
     await o.transport.send(
       stamped(2, 'tools/call', { name: 'query', arguments: { region: 'eu' } }),
     );
@@ -973,7 +919,7 @@ describe('Streamable HTTP POST: 2026 tools/call headers', () => {
   });
 
   it('mirrors the arguments of a tool with valid annotations, and sends a tool with invalid ones without Mcp-Param headers', async () => {
-    const o = open((call) => result(idOf(call)));
+    const o = open((call) => resultJson(idOf(call)));
     o.transport.useToolSchemas?.((name) => [valid, invalid].find((t) => t.name === name));
     await o.transport.send(
       stamped(2, 'tools/call', { name: 'query', arguments: { region: 'eu' } }),
@@ -988,7 +934,7 @@ describe('Streamable HTTP POST: 2026 tools/call headers', () => {
 
   it('asks the tool lookup only for the string name of a tools/call', async () => {
     const asked: unknown[] = [];
-    const o = open((call) => result(idOf(call)));
+    const o = open((call) => resultJson(idOf(call)));
     o.transport.useToolSchemas?.((name) => {
       asked.push(name);
       return undefined;

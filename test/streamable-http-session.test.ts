@@ -7,6 +7,25 @@ import {
 } from '../src/transports/streamable-http.js';
 import type { JsonRpcMessage } from '../src/wire/jsonrpc.js';
 import type { TransportEvent, TransportHandlers } from '../src/wire/transport.js';
+import {
+  accepted,
+  type Answer,
+  type Call,
+  event,
+  fedBody,
+  initialized,
+  initializeRequest,
+  initializeResult,
+  json,
+  MCP_URL,
+  request,
+  result,
+  scriptedFetch,
+  SSE,
+  sse,
+  status,
+  until,
+} from './support/scripted-fetch.js';
 
 /**
  * The Streamable HTTP transport driven directly (send, the handlers it calls, close) over a
@@ -15,98 +34,11 @@ import type { TransportEvent, TransportHandlers } from '../src/wire/transport.js
  * which request, the protocol version, renewing a session the server ended, cancelling, closing.
  */
 
-const URL_ = 'http://mcp.test/mcp';
-
-interface Call {
-  readonly method: string;
-  readonly body: Record<string, unknown> | undefined;
-  readonly headers: Headers;
-  readonly signal: AbortSignal | undefined;
-}
-
-type Answer = (call: Call, index: number) => Response | Promise<Response>;
-
-/**
- * Resolves once `ready()` holds, checking after each turn of the event loop; rejects if it still
- * does not after 20 000 turns (everything here is in-process, and happens in far fewer).
- */
-function until(ready: () => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let turns = 0;
-    const check = (): void => {
-      if (ready()) resolve();
-      else if (++turns > 20_000) reject(new Error('still not ready after 20 000 turns'));
-      else setImmediate(check);
-    };
-    check();
-  });
-}
-
-/** A `fetch` that records each call and answers it with `answer` (rejecting when aborted first). */
-function scriptedFetch(answer: Answer): { calls: Call[]; fetch: typeof fetch } {
-  const calls: Call[] = [];
-  const doFetch = (async (_url: string | URL | Request, init?: RequestInit) => {
-    const body =
-      typeof init?.body === 'string'
-        ? (JSON.parse(init.body) as Record<string, unknown>)
-        : undefined;
-    const call: Call = {
-      method: init?.method ?? 'GET',
-      body,
-      headers: new Headers(init?.headers),
-      signal: init?.signal ?? undefined,
-    };
-    calls.push(call);
-    const signal = call.signal;
-    if (signal === undefined) return answer(call, calls.length - 1);
-    if (signal.aborted) throw signal.reason;
-    return Promise.race([
-      answer(call, calls.length - 1),
-      new Promise<never>((_, reject) =>
-        signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
-      ),
-    ]);
-  }) as typeof fetch;
-  return { calls, fetch: doFetch };
-}
-
-const json = (body: unknown, headers: Record<string, string> = {}): Response =>
-  new Response(JSON.stringify(body), {
-    status: 200,
-    headers: { 'content-type': 'application/json', ...headers },
-  });
-
-const accepted = (headers: Record<string, string> = {}): Response =>
-  new Response(null, { status: 202, headers });
-
-const status = (code: number): Response => new Response('gone', { status: code });
-
 /** An SSE answer whose text the test writes, and ends (or breaks) when it says. */
-function sseStream(): {
-  response: Response;
-  write(text: string): void;
-  end(): void;
-  fail(error: Error): void;
-} {
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  const body = new ReadableStream<Uint8Array>({
-    start: (c) => {
-      controller = c;
-    },
-  });
-  return {
-    response: new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } }),
-    write: (text) => controller.enqueue(new TextEncoder().encode(text)),
-    end: () => controller.close(),
-    fail: (error) => controller.error(error),
-  };
+function sseStream() {
+  const fed = fedBody();
+  return { ...fed, response: new Response(fed.body, { status: 200, headers: SSE }) };
 }
-
-const sse = (text: string): Response =>
-  new Response(text, { status: 200, headers: { 'content-type': 'text/event-stream' } });
-
-const event = (message: unknown, id?: string): string =>
-  `${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(message)}\n\n`;
 
 /** What the transport told its user. */
 function recorder() {
@@ -136,31 +68,6 @@ function recorder() {
   return { ...seen, handlers, bare };
 }
 
-const initializeRequest = (id: string | number = 0, protocolVersion = '2025-06-18') =>
-  ({
-    jsonrpc: '2.0',
-    id,
-    method: 'initialize',
-    params: { protocolVersion, capabilities: {}, clientInfo: { name: 'test', version: '1' } },
-  }) as JsonRpcMessage;
-
-const initialized = { jsonrpc: '2.0', method: 'notifications/initialized' } as JsonRpcMessage;
-
-const request = (
-  id: string | number,
-  method = 'tools/list',
-  params: Record<string, unknown> = {},
-) => ({ jsonrpc: '2.0', id, method, params }) as JsonRpcMessage;
-
-const result = (id: unknown, value: Record<string, unknown> = {}) => ({
-  jsonrpc: '2.0',
-  id,
-  result: value,
-});
-
-const initializeResult = (id: unknown, protocolVersion: unknown = '2025-06-18') =>
-  result(id, { protocolVersion, capabilities: {}, serverInfo: { name: 'scripted', version: '1' } });
-
 /**
  * A legacy server: each `initialize` opens the next session of `sessions` (answered with the
  * version it asked for, unless `versions` says another), notifications get 202, GET 405, DELETE
@@ -180,7 +87,7 @@ function legacyServer(
       const params = body.params as { protocolVersion?: unknown };
       const version = versions[next] ?? params.protocolVersion;
       return json(initializeResult(body.id, version), {
-        'mcp-session-id': sessions[next++] ?? 'x',
+        headers: { 'mcp-session-id': sessions[next++] ?? 'x' },
       });
     }
     if (body !== undefined && !('id' in body)) return accepted();
@@ -192,7 +99,7 @@ function legacyServer(
 function transportOver(answer: Answer, options: Partial<StreamableHttpOptions> = {}, bare = false) {
   const script = scriptedFetch(answer);
   const transport = createStreamableHttpTransport({
-    url: URL_,
+    url: MCP_URL,
     fetch: script.fetch,
     standaloneStream: false,
     ...options,
@@ -207,7 +114,7 @@ async function handshake(
   transport: ReturnType<typeof createStreamableHttpTransport>,
   seen: ReturnType<typeof recorder>,
 ): Promise<void> {
-  await transport.send(initializeRequest());
+  await transport.send(initializeRequest(0));
   await until(() => seen.messages.some((m) => m.id === 0));
   await transport.send(initialized);
 }
@@ -382,7 +289,7 @@ describe('Streamable HTTP: a user that takes only messages, errors and the end',
 describe('Streamable HTTP: closing', () => {
   it('closes a transport that was never started', async () => {
     const { fetch: doFetch } = scriptedFetch(() => accepted());
-    const transport = createStreamableHttpTransport({ url: URL_, fetch: doFetch });
+    const transport = createStreamableHttpTransport({ url: MCP_URL, fetch: doFetch });
     await expect(transport.close()).resolves.toBeUndefined();
   });
 
@@ -396,7 +303,7 @@ describe('Streamable HTTP: closing', () => {
     await transport.close();
     await transport.close();
     await expect(pending).rejects.toMatchObject({ code: 'TRANSPORT_ERROR' });
-    expect(posts(calls, 'tools/list')[0]?.signal?.aborted).toBe(true);
+    expect(posts(calls, 'tools/list')[0]?.signal.aborted).toBe(true);
     expect(calls.filter((c) => c.method === 'DELETE')).toHaveLength(1);
     expect(seen.closed).toEqual([undefined]);
     await expect(transport.send(request(2))).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
@@ -437,7 +344,7 @@ describe('Streamable HTTP: cancelling', () => {
     await until(() => posts(calls, 'tools/list').length === 1);
     await transport.send(cancel('r-1'));
     expect(posts(calls, 'notifications/cancelled')).toHaveLength(1);
-    expect(posts(calls, 'tools/list')[0]?.signal?.aborted).toBe(true);
+    expect(posts(calls, 'tools/list')[0]?.signal.aborted).toBe(true);
     // A request no longer in flight, and a cancellation naming none: only the notification.
     await transport.send(cancel('r-9'));
     await transport.send(cancel());
@@ -454,7 +361,7 @@ describe('Streamable HTTP: cancelling', () => {
     await transport.send(cancel('r-1'));
     await transport.send(cancel('r-9'));
     await expect(call).rejects.toMatchObject({ code: 'TRANSPORT_ERROR' });
-    expect(calls[0]?.signal?.aborted).toBe(true);
+    expect(calls[0]?.signal.aborted).toBe(true);
     expect(calls).toHaveLength(1);
     await transport.close();
   });
