@@ -119,7 +119,7 @@ export class SessionRenewal {
     try {
       await this.#handshake();
     } catch (error) {
-      if (link.closed) throw error;
+      if (link.closed) throw transportClosed();
       throw link.fail(
         new SessionExpiredError(
           'renewal-failed',
@@ -152,6 +152,7 @@ export class SessionRenewal {
       ...session.initializeMessage,
       id: `mcp-actors-renewal-${this.#renewals}`,
     });
+    // Stryker disable next-line OptionalChaining: answer is never undefined: #postOwn returns undefined only for a message lacking id or method, and this initialize has both
     if (answer?.error !== undefined) {
       const e = answer.error as { code?: unknown; message?: unknown };
       throw new McpLocalError(
@@ -167,6 +168,7 @@ export class SessionRenewal {
   /** POSTs a message the transport sends for itself and returns the response to it, if it is a request. */
   async #postOwn(message: JsonRpcMessage): Promise<Record<string, unknown> | undefined> {
     const link = this.#link;
+    if (link.closed) throw transportClosed(); // nothing more is sent once closed
     const controller = new AbortController();
     link.inFlight.add(controller);
     try {
