@@ -23,6 +23,7 @@ export class SseEventSize {
   /** Bytes of the current line so far. */
   #line = 0;
   /** The previous chunk ended with a CR: an LF at the start of this one belongs to it. */
+  // Stryker disable next-line BooleanLiteral: true at the start skips a leading LF, which as a blank line before any byte would change nothing either
   #afterCr = false;
 
   constructor(max: number) {
@@ -43,9 +44,11 @@ export class SseEventSize {
     }
     let lf = chunk.indexOf(LF, i);
     let cr = chunk.indexOf(CR, i);
+    // Stryker disable next-line EqualityOperator: with i === n both indexes are -1 (each was searched again past its line end) and the pass adds 0
     while (i < n) {
-      const end = lf === -1 ? cr : cr === -1 ? lf : lf < cr ? lf : cr;
+      const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
       if (end === -1) {
+        // Stryker disable next-line ArithmeticOperator: only whether #line is 0 is ever read, and n - i > 0 here as n + i is
         this.#line += n - i;
         this.#size += n - i;
         break;
@@ -64,7 +67,11 @@ export class SseEventSize {
         if (i === n) this.#afterCr = true;
         else if (chunk[i] === LF) i++;
       }
+      // Search again only for an index behind i (a shortcut: searching from i again when the index
+      // is -1 or not behind i finds the same index).
+      // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: the shortcut above
       if (lf !== -1 && lf < i) lf = chunk.indexOf(LF, i);
+      // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: the same shortcut for CR
       if (cr !== -1 && cr < i) cr = chunk.indexOf(CR, i);
     }
     return this.#size <= this.max;
@@ -109,14 +116,10 @@ export async function readSseEvents(
   const size = new SseEventSize(max);
   const decoder = new TextDecoder();
   const reader = body.getReader();
-  let done = false;
   try {
     for (;;) {
       const next = await reader.read();
-      if (next.done) {
-        done = true;
-        break;
-      }
+      if (next.done) break;
       if (!size.take(next.value)) throw tooLarge();
       parser.feed(decoder.decode(next.value, { stream: true }));
       if (stop?.() === true) return;
@@ -124,7 +127,8 @@ export async function readSseEvents(
     parser.feed(decoder.decode());
   } finally {
     // A body left unread (too large, stopped, failed) is cancelled: its connection is released.
-    if (!done) await reader.cancel().catch(() => {});
+    // (Cancelling a body read to its end does nothing.)
+    await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
 }

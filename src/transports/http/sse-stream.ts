@@ -57,7 +57,7 @@ export class SseTransportError extends McpLocalError {
     message: string,
     details: { status?: number; endpoint?: string; cause?: unknown } = {},
   ) {
-    super('TRANSPORT_ERROR', message, details.cause === undefined ? {} : { cause: details.cause });
+    super('TRANSPORT_ERROR', message, { cause: details.cause }); // an undefined cause is not kept
     this.reason = reason;
     this.status = details.status;
     this.endpoint = details.endpoint;
@@ -275,7 +275,8 @@ class EventStreamReader implements SseCallbacks {
   ended(): void {
     const link = this.#link;
     if (link.closing) {
-      if (!this.#opened) this.#reject(link.closedBeforeEndpoint());
+      // Before the endpoint, start() fails; after it (start() has resolved) this does nothing.
+      this.#reject(link.closedBeforeEndpoint());
       return;
     }
     const status = this.#status;
@@ -298,7 +299,8 @@ class EventStreamReader implements SseCallbacks {
   broke(error: unknown): void {
     const link = this.#link;
     if (link.closing) {
-      if (!this.#opened) this.#reject(link.closedBeforeEndpoint());
+      // Before the endpoint, start() fails; after it (start() has resolved) this does nothing.
+      this.#reject(link.closedBeforeEndpoint());
       return;
     }
     if (link.timedOut && !this.#opened) {
