@@ -47,7 +47,10 @@ export class HttpError extends McpLocalError {
       'TRANSPORT_ERROR',
       (contentType === undefined
         ? `HTTP ${status} ${statusText} for ${what}${body.trim() === '' ? '' : `: ${clause(body.trim().slice(0, 200))}`}.`
-        : `HTTP ${status} for ${what} came with Content-Type ${JSON.stringify(contentType)}, neither application/json nor text/event-stream.`) +
+        : // 204 and 205 carry no body, whatever their Content-Type: the status is what was wrong.
+          status === 204 || status === 205
+          ? `HTTP ${status} ${statusText} for ${what}, with no body.`
+          : `HTTP ${status} for ${what} came with Content-Type ${JSON.stringify(contentType)}, neither application/json nor text/event-stream.`) +
         (note === undefined ? '' : ` ${note}`),
     );
     this.status = status;
@@ -100,7 +103,7 @@ export class SessionExpiredError extends McpLocalError {
   readonly sessionId: string;
   constructor(reason: SessionExpiry, sessionId: string, message: string, cause?: unknown) {
     super('TRANSPORT_ERROR', message, {
-      ...(cause === undefined ? {} : { cause }),
+      cause,
       hint: { text: 'Create a new session to reconnect.' },
     });
     this.reason = reason;
