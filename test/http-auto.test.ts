@@ -166,6 +166,36 @@ describe('createHttpTransport: a Streamable HTTP server', () => {
     expect(r.closed).toEqual([undefined]);
   });
 
+  it('reports its close once the session is ended (DELETE), even when closed again meanwhile', async () => {
+    const { server, lines } = await streamableServer();
+    server.server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (req.method === 'POST') res.setHeader('mcp-session-id', 'session-1');
+    });
+    const deleting = deferred();
+    const release = deferred();
+    const fetch: typeof globalThis.fetch = async (input, init) => {
+      if (init?.method === 'DELETE') {
+        deleting.resolve();
+        await release.promise;
+      }
+      return globalThis.fetch(input, init);
+    };
+    const transport = createHttpTransport({ url: server.url, fetch });
+    const r = recorder();
+    await transport.start(r.handlers);
+    const next = r.next();
+    await transport.send(request(1, 'initialize'));
+    await next;
+    const closing = transport.close();
+    await deleting.promise;
+    await transport.close();
+    expect(r.closed).toEqual([]);
+    release.resolve();
+    await closing;
+    expect(r.closed).toEqual([undefined]);
+    expect(lines).toEqual(['POST /mcp', 'DELETE /mcp']);
+  });
+
   it('reports a session the server ended as the end of the transport, with renewSession: false passed through', async () => {
     const server = await serve((_req, rpc, res) => {
       if (rpc?.method === 'initialize') {
