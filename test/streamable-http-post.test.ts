@@ -562,6 +562,16 @@ describe('Streamable HTTP POST: refusals and failures', () => {
     expect(o.messages).toEqual([]);
   });
 
+  it('fails a request refused with a JSON body that is not an object (null, a number) as an HTTP error', async () => {
+    for (const body of [null, 7, 'no']) {
+      const o = open(() => json(body, { status: 404 }));
+      const error = await failure(o.transport.send(request(2)));
+      expect(error).toBeInstanceOf(HttpError);
+      expect(error).toMatchObject({ status: 404 });
+      expect(o.messages).toEqual([]);
+    }
+  });
+
   it('sends a POST again once when the connection was reset before any answer, saying so', async () => {
     let n = 0;
     const o = open((call) => {

@@ -156,13 +156,14 @@ async function refused(
   }
   // A JSON-RPC error in the body answers the request itself (2026: 400 + -32022, 404 + -32601; an
   // id-less error body answers the request this POST carried).
-  let parsed: { id?: unknown; error?: unknown } | undefined;
+  let parsed: { id?: unknown; error?: unknown } | null | undefined;
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch {
     // Not JSON: an HTTP error.
   }
-  if (parsed !== undefined && isErrorObject(parsed.error)) {
+  // `null` is JSON too (a number or a string has no `error`).
+  if (parsed !== undefined && parsed !== null && isErrorObject(parsed.error)) {
     if (parsed.id !== undefined && parsed.id !== null) {
       link.deliver(parsed, undefined);
       return;
