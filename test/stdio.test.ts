@@ -67,6 +67,31 @@ describe('stdio transport', () => {
     expect(running(pid)).toBe(false);
   });
 
+  it('spawns nothing once closed before it started: connect() rejects with CONNECTION_CLOSED', async () => {
+    const transport = createStdioTransport(server());
+    await transport.close();
+    const session = createClientSession({ transport, mode: 'legacy' });
+    await expect(session.connect()).rejects.toMatchObject({
+      code: 'CONNECTION_CLOSED',
+      message: 'The stdio transport was closed before it started.',
+    });
+    expect(transport.pid).toBeUndefined();
+  });
+
+  it('starts once: a second start() rejects with INVALID_STATE and spawns no second process', async () => {
+    const transport = createStdioTransport(server());
+    const session = createClientSession({ transport, mode: 'legacy' });
+    await session.connect();
+    const pid = transport.pid;
+    const handlers = { message: () => {}, error: () => {}, closed: () => {} };
+    await expect(transport.start(handlers)).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+      message: 'The stdio transport starts once.',
+    });
+    expect(transport.pid).toBe(pid);
+    await session.close();
+  });
+
   it('works through its methods taken apart from it (a transport wrapped as a plain object)', async () => {
     const transport = createStdioTransport(server());
     const { start, send, close } = transport;

@@ -62,6 +62,8 @@ class StdioServerTransport implements StdioTransport {
   #child: ChildProcess | undefined;
   #process: ServerProcess | undefined;
   #framed: Transport | undefined;
+  /** close() came before start(): start() refuses. */
+  #closedEarly = false;
 
   constructor(params: StdioServerParameters) {
     this.#params = params;
@@ -81,6 +83,14 @@ class StdioServerTransport implements StdioTransport {
   }
 
   start(h: TransportHandlers): Promise<void> {
+    if (this.#closedEarly) {
+      return Promise.reject(
+        new McpLocalError('CONNECTION_CLOSED', 'The stdio transport was closed before it started.'),
+      );
+    }
+    if (this.#process !== undefined) {
+      return Promise.reject(new McpLocalError('INVALID_STATE', 'The stdio transport starts once.'));
+    }
     const params = this.#params;
     const proc = spawnServer(params);
     this.#child = proc;
@@ -100,6 +110,8 @@ class StdioServerTransport implements StdioTransport {
   }
 
   close(): Promise<void> {
-    return this.#process === undefined ? Promise.resolve() : this.#process.close();
+    if (this.#process !== undefined) return this.#process.close();
+    this.#closedEarly = true; // no process is ever spawned
+    return Promise.resolve();
   }
 }

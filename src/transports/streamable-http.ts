@@ -1,4 +1,5 @@
 import type { HttpAuth } from '../auth/types.js';
+import { McpLocalError } from '../errors/errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../wire/line.js';
 import type { JsonRpcMessage, JsonRpcNotification } from '../wire/jsonrpc.js';
 import type { Transport, TransportEvent, TransportHandlers } from '../wire/transport.js';
@@ -292,6 +293,15 @@ export function createStreamableHttpTransport(
     },
 
     start(h: TransportHandlers) {
+      // Closed before it started: the session's connect fails at once, as with nothing to send to.
+      if (connection.closed) {
+        return Promise.reject(
+          new McpLocalError(
+            'CONNECTION_CLOSED',
+            'The HTTP transport was closed before it started.',
+          ),
+        );
+      }
       connection.handlers = h;
     },
 

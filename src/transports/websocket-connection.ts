@@ -99,6 +99,18 @@ class WebSocketConnection implements WebSocketTransport {
   }
 
   start(h: TransportHandlers): Promise<void> {
+    // close() before start() ends an idle transport without handlers (it never had any).
+    if (
+      this.#state === 'closed' &&
+      (this.#handlers as TransportHandlers | undefined) === undefined
+    ) {
+      return Promise.reject(
+        new McpLocalError(
+          'CONNECTION_CLOSED',
+          'The WebSocket transport was closed before it started.',
+        ),
+      );
+    }
     if (this.#state !== 'idle') {
       throw new McpLocalError('INVALID_STATE', 'The WebSocket transport starts once.');
     }

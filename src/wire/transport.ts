@@ -70,7 +70,10 @@ export interface TransportEvent {
  * ```
  */
 export interface Transport {
-  /** Starts delivering to the handlers. Called once. */
+  /**
+   * Starts delivering to the handlers. Called once. After `close()`, it opens nothing and fails
+   * (or calls `handlers.closed`) with `CONNECTION_CLOSED`.
+   */
   start(handlers: TransportHandlers): void | Promise<void>;
   /**
    * Writes one message. May throw or return a rejected promise when it cannot; the dispatcher
