@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createClientSession, type SessionMessage } from '../src/index.js';
+import {
+  AuthorizationError,
+  createClientSession,
+  type HttpAuth,
+  type SessionMessage,
+} from '../src/index.js';
 import { defaultDelay } from '../src/transports/http/resumable-stream.js';
 import {
   createStreamableHttpTransport,
@@ -100,6 +105,37 @@ describe('Streamable HTTP: what a resume meets', () => {
     });
     expect(waits).toEqual([20]);
     expect(seen.filter((s) => s.method === 'GET')).toHaveLength(1);
+    await session.close();
+  });
+
+  it('fails the request at once, without trying again, when authorizing its resume fails', async () => {
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      sse(res).end('id: a-0\nretry: 20\ndata: \n\n');
+    });
+    const refusal = new AuthorizationError('unauthorized', 'The server refused the new token.');
+    let authorized = 0;
+    // An authorization that fails on the resume's GET (POSTs go through as they are).
+    const auth: HttpAuth = {
+      wrapFetch: (_server, inner) => (input, init) => {
+        if (init?.method !== 'GET') return inner(input, init);
+        authorized++;
+        return Promise.reject(refusal);
+      },
+    };
+    const { waits, delay } = recordingDelay();
+    const { session } = await legacySession(url, { delay, auth });
+    const error: unknown = await session.callTool('slow').catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringMatching(
+        /^The response stream of request \d+ \(tools\/call\) ended before its response, and the server refused to resume it: The server refused the new token\.$/,
+      ) as unknown,
+      cause: refusal,
+    });
+    expect(authorized).toBe(1);
+    expect(waits).toEqual([20]);
+    expect(seen.some((s) => s.method === 'GET')).toBe(false);
     await session.close();
   });
 
@@ -399,6 +435,61 @@ describe('Streamable HTTP: the standalone GET stream, reopened and given up', ()
     await session.close();
   });
 
+  it('with reconnect: { maxRetries: 0 }, is not reopened when the connection breaks, and says why', async () => {
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (req.method === 'GET') {
+        return void sse(res).write(event(toolsChanged, 'l-1'), () => res.socket?.destroy());
+      }
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    const lost = awaitEvent('stream-lost');
+    const { waits, delay } = recordingDelay();
+    const { session, messages } = await listeningSession(
+      url,
+      { delay, reconnect: { maxRetries: 0 } },
+      lost.onMessage,
+    );
+    // What undici says of a body cut by the server.
+    const failure = 'terminated: other side closed (UND_ERR_SOCKET)';
+    await expect(lost.reported).resolves.toEqual({
+      type: 'stream-lost',
+      message: `The standalone GET stream failed (${failure}) and is not reopened (reconnect.maxRetries is 0); server messages outside requests will not arrive.`,
+      cause: failure,
+    });
+    expect(waits).toEqual([]);
+    expect(seen.filter((s) => s.method === 'GET')).toHaveLength(1);
+    expect(exceptions(messages)).toEqual([]);
+    await session.close();
+  });
+
+  it('with reconnect: { maxRetries: 0 }, is given up quietly on 405, as with reconnection on', async () => {
+    let answered: () => void = () => {};
+    const getAnswered = new Promise<void>((resolve) => (answered = resolve));
+    const { url, seen } = await serve((req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res);
+      if (req.method === 'GET') return void res.writeHead(405).end();
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
+    });
+    // The GET's answer is read whole before the transport sees it (see the 404 case below).
+    const buffered: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (init?.method !== 'GET') return response;
+      const body = await response.arrayBuffer();
+      answered();
+      return new Response(body, response);
+    };
+    const { session, messages } = await listeningSession(url, {
+      fetch: buffered,
+      reconnect: { maxRetries: 0 },
+    });
+    await getAnswered;
+    await expect(session.listTools()).resolves.toMatchObject({ tools: [] });
+    expect(transportEvents(messages)).toEqual([]);
+    expect(seen.filter((s) => s.method === 'GET')).toHaveLength(1);
+    await session.close();
+  });
+
   it('is given up quietly on 404: no report, no stream exception', async () => {
     let answered: () => void = () => {};
     const getAnswered = new Promise<void>((resolve) => (answered = resolve));
@@ -543,11 +634,12 @@ describe('Streamable HTTP: resuming within the request’s timeout', () => {
 
 /**
  * A Streamable HTTP transport driven without a session: what it hands its handlers is kept,
- * `request` sends a request and resolves with its answer, `lost` lists the requests it gave up.
- * GETs go through `fetch` counted as they are made.
+ * `request` sends a request and resolves with its answer, `lost` lists the requests it gave up,
+ * `events` what it reported. GETs go through `fetch` counted as they are made.
  */
 async function bareTransport(url: string, options: Partial<StreamableHttpOptions> = {}) {
   const lost: [string | number, Error][] = [];
+  const events: TransportEvent[] = [];
   const messages: Record<string, unknown>[] = [];
   const waiting = new Map<unknown, (m: Record<string, unknown>) => void>();
   let gets = 0;
@@ -571,6 +663,7 @@ async function bareTransport(url: string, options: Partial<StreamableHttpOptions
     error: () => {},
     closed: () => {},
     lost: (id, error) => void lost.push([id, error]),
+    event: (e) => void events.push(e),
     timeLeft: () => Infinity,
   });
   const request = async (id: number, method: string, params: Record<string, unknown> = {}) => {
@@ -586,7 +679,7 @@ async function bareTransport(url: string, options: Partial<StreamableHttpOptions
   await transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   const cancel = (requestId: number) =>
     transport.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId } });
-  return { transport, request, cancel, lost, messages, gets: () => gets };
+  return { transport, request, cancel, lost, events, messages, gets: () => gets };
 }
 
 /** A server for bare transports: initialize and ping answered, tools/call's stream primed and ended. */
@@ -733,6 +826,46 @@ describe('Streamable HTTP: the standalone GET stream, opened once', () => {
     expect(bare.gets()).toBe(2);
     await bare.transport.close();
   });
+
+  it('keeps one stream open when the stream a renewal closed winds down after the new one opened', async () => {
+    let sessions = 0;
+    let expired = false;
+    const { url, seen } = await serve((req, rpc, res) => {
+      const sid = req.headers['mcp-session-id'];
+      if (rpc?.method === 'initialize') {
+        sessions++;
+        return initialize(rpc, res, `session-${sessions}`);
+      }
+      if (req.method === 'GET') return void sse(res).write(': open\n\n');
+      if (expired && sid === 'session-1') return void res.writeHead(404).end();
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: {} });
+    });
+    // The first stream's GET settles only when the test says, long after it was aborted.
+    let windDown: () => void = () => {};
+    let first = true;
+    const slowToStop: typeof fetch = (input, init) => {
+      if (init?.method !== 'GET' || !first) return fetch(input, init);
+      first = false;
+      return new Promise((_resolve, reject) => {
+        windDown = () => reject(new Error('aborted at last'));
+      });
+    };
+    const bare = await bareTransport(url, { standaloneStream: true, fetch: slowToStop });
+    expect(bare.gets()).toBe(1);
+    expired = true;
+    // A renewal: the first stream is aborted, a new one opened in the new session.
+    await bare.request(8, 'ping');
+    expect(bare.gets()).toBe(2);
+    windDown();
+    await bare.request(9, 'ping');
+    // Told again that the session is initialised: the new stream is open, none more is opened.
+    await bare.transport.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    await bare.request(10, 'ping');
+    expect(bare.gets()).toBe(2);
+    const gets = seen.filter((s) => s.method === 'GET');
+    expect(gets.map((s) => s.headers['mcp-session-id'])).toEqual(['session-2']);
+    await bare.transport.close();
+  });
 });
 
 describe('Streamable HTTP: a resume during a session renewal', () => {
@@ -773,6 +906,77 @@ describe('Streamable HTTP: a resume during a session renewal', () => {
     const gets = seen.filter((s) => s.method === 'GET');
     expect(gets.map((s) => s.headers['mcp-session-id'])).toEqual(['session-2']);
     await session.close();
+  });
+});
+
+describe('Streamable HTTP: a request cancelled while its resume waits for a renewal', () => {
+  it('sends no GET for it, asks authorize for none, and calls it neither lost nor resumed', async () => {
+    let sessions = 0;
+    let expired = false;
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let inWait: () => void = () => {};
+    const waiting = new Promise<void>((resolve) => (inWait = resolve));
+    let answerRenewal: () => void = () => {};
+    let held: () => void = () => {};
+    const renewalHeld = new Promise<void>((resolve) => (held = resolve));
+    const { url, seen } = await serve((req, rpc, res) => {
+      const sid = req.headers['mcp-session-id'];
+      if (rpc?.method === 'initialize') {
+        sessions++;
+        if (sessions === 1) return initialize(rpc, res, 'session-1');
+        // The renewal is under way: the resume's wait ends, and the renewal's answer waits.
+        open();
+        answerRenewal = () => initialize(rpc, res, 'session-2');
+        return held();
+      }
+      if (req.method === 'GET') return void res.writeHead(405).end();
+      if (expired && sid === 'session-1') return void res.writeHead(404).end();
+      if (rpc?.method === 'tools/call') return void sse(res).end('id: c-0\ndata: \n\n');
+      json(res, { jsonrpc: '2.0', id: rpc?.id, result: {} });
+    });
+    // The cancellation's POST fails, during the renewal: the request's resume is aborted then.
+    let failCancel: (error: Error) => void = () => {};
+    let cancelSent: () => void = () => {};
+    const cancelAtFetch = new Promise<void>((resolve) => (cancelSent = resolve));
+    const offlineForCancel: typeof fetch = (input, init) => {
+      if (typeof init?.body === 'string' && init.body.includes('notifications/cancelled')) {
+        cancelSent();
+        return new Promise((_resolve, reject) => (failCancel = reject));
+      }
+      return fetch(input, init);
+    };
+    const gated: NonNullable<StreamableHttpOptions['delay']> = async (_ms, signal) => {
+      inWait();
+      await gate;
+      if (signal.aborted) throw signal.reason as Error;
+    };
+    const asked: string[] = [];
+    const bare = await bareTransport(url, {
+      fetch: offlineForCancel,
+      delay: gated,
+      authorize: ({ method }) => {
+        asked.push(method);
+        return {};
+      },
+    });
+    void bare.request(7, 'tools/call', { name: 'x' });
+    await waiting;
+    const cancelling = bare.cancel(7);
+    await cancelAtFetch;
+    expired = true;
+    const ping = bare.request(8, 'ping');
+    await renewalHeld;
+    failCancel(new Error('offline'));
+    await expect(cancelling).rejects.toMatchObject({ code: 'TRANSPORT_ERROR' });
+    answerRenewal();
+    await expect(ping).resolves.toMatchObject({ id: 8, result: {} });
+    expect(asked).not.toContain('GET');
+    expect(bare.gets()).toBe(0);
+    expect(seen.some((s) => s.method === 'GET')).toBe(false);
+    expect(bare.lost).toEqual([]);
+    expect(bare.events.map((e) => e.type)).toEqual(['session-renewed']);
+    await bare.transport.close();
   });
 });
 
