@@ -34,13 +34,38 @@ const initialized: JsonRpcMessage = { jsonrpc: '2.0', method: 'notifications/ini
 const note = { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info' } };
 
 /**
- * A `fetch` that reads each answer whole before the transport sees it: what the transport does
- * with an answer then takes no I/O, and is over before the next answer arrives.
+ * A `fetch` that reads each event-stream answer whole before the transport sees it, and hands it
+ * over in one chunk: `read()` resolves once the transport has read past the end of the last one
+ * (its events all handled then) or given it up.
  */
-const buffered: typeof fetch = async (input, init) => {
-  const response = await fetch(input, init);
-  return new Response(await response.arrayBuffer(), response);
-};
+function handedWhole(): { fetch: typeof fetch; read: () => Promise<void> } {
+  let done: () => void = () => {};
+  let read = new Promise<void>((resolve) => (done = resolve));
+  const whole: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    if (response.headers.get('content-type') !== 'text/event-stream') return response;
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    read = new Promise<void>((resolve) => (done = resolve));
+    let given = false;
+    // With no queue, the stream is pulled only when the transport asks for more.
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull: (controller) => {
+          if (!given) {
+            given = true;
+            return controller.enqueue(bytes);
+          }
+          controller.close();
+          done();
+        },
+        cancel: () => done(),
+      },
+      { highWaterMark: 0 },
+    );
+    return new Response(body, response);
+  };
+  return { fetch: whole, read: () => read };
+}
 
 /** Records the process's unhandled rejections until `stop()`. */
 function unhandledRejections(): { reasons: unknown[]; stop: () => void } {
@@ -66,13 +91,14 @@ describe('Streamable HTTP: a transport sent to before start()', () => {
         .writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 'early-1' })
         .end('data: {not json\n\n' + event(note) + event(answer));
     });
+    const answers = handedWhole();
     const transport = createStreamableHttpTransport({
       url,
       standaloneStream: false,
-      fetch: buffered,
+      fetch: answers.fetch,
     });
     await transport.send(initializeRequest(0));
-    await transport.send(initialized);
+    await answers.read();
     expect(transport.sessionId).toBe('early-1');
     expect(transport.protocolVersion).toBe('2025-11-25');
     await transport.close();
@@ -83,17 +109,18 @@ describe('Streamable HTTP: a transport sent to before start()', () => {
       if (rpc?.method === 'initialize') return initialize(rpc, res);
       sse(res).end(event(note));
     });
+    const answers = handedWhole();
     const transport = createStreamableHttpTransport({
       url,
       standaloneStream: false,
-      fetch: buffered,
+      fetch: answers.fetch,
     });
     const unhandled = unhandledRejections();
     try {
       await transport.send(initializeRequest(0));
       await transport.send(ping(1));
-      // Another round trip: the ping's stream has been read and given up by then.
-      await transport.send(initialized);
+      await answers.read();
+      // A round trip more: a rejection left unhandled would have been reported by then.
       await transport.send(initialized);
       expect(unhandled.reasons).toEqual([]);
     } finally {
@@ -119,14 +146,16 @@ describe('Streamable HTTP: a transport sent to before start()', () => {
       waits.push(ms);
       return signal.aborted ? Promise.reject(signal.reason as Error) : Promise.resolve();
     };
+    const answers = handedWhole();
     const transport = createStreamableHttpTransport({
       url,
       standaloneStream: false,
-      fetch: buffered,
+      fetch: answers.fetch,
       delay,
     });
     await transport.send(initializeRequest(0));
     await transport.send(ping(1));
+    await answers.read();
     await transport.send(initialized);
     expect(waits).toEqual([7]);
     await getArrived;
