@@ -245,3 +245,49 @@ describe('Streamable HTTP: closed while a 404 is read', () => {
     expect(transport.sessionId).toBe('gone-2');
   });
 });
+
+describe('Streamable HTTP: a request whose protocol version stamp is not a string', () => {
+  it('goes with the legacy session’s headers, and keeps the session legacy (a cancellation is sent)', async () => {
+    const { url, seen } = await serve((_req, rpc, res) => {
+      if (rpc?.method === 'initialize') return initialize(rpc, res, 'legacy-1');
+      sse(res).write(': working\n\n');
+    });
+    let initializeAnswered: () => void = () => {};
+    const answered = new Promise<void>((resolve) => (initializeAnswered = resolve));
+    const transport = createStreamableHttpTransport({ url, standaloneStream: false });
+    await transport.start({
+      message: (m) => {
+        if ((m as { id?: unknown }).id === 0) initializeAnswered();
+      },
+      error: () => {},
+      closed: () => {},
+    });
+    await transport.send(initializeRequest(0));
+    await answered;
+    await transport.send(initialized);
+    // A version in a list: its text is a 2026 version, but it is no version string.
+    await transport.send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: {
+        name: 'x',
+        arguments: {},
+        _meta: { 'io.modelcontextprotocol/protocolVersion': ['2026-07-28'] },
+      },
+    });
+    await transport.send({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: 1 },
+    });
+    const call = seen.find((s) => s.rpc === 'tools/call');
+    expect(call?.headers).toMatchObject({
+      'mcp-protocol-version': '2025-11-25',
+      'mcp-session-id': 'legacy-1',
+    });
+    expect(call?.headers['mcp-method']).toBeUndefined();
+    expect(seen.filter((s) => s.rpc === 'notifications/cancelled')).toHaveLength(1);
+    await transport.close();
+  });
+});

@@ -71,12 +71,18 @@ export async function post(
   link.inFlight.add(controller);
   const request = 'method' in message && 'id' in message ? message : undefined;
   const requestId = request?.id;
+  // A request's entry, which a cancellation finds; forgotten unless a POST sent again took it over.
+  let release = (): void => {};
   // Stryker disable next-line ConditionalExpression: an entry under `undefined` is found only by a cancellation without a `requestId`, which the session never sends (its schema requires one); close clears it
-  if (requestId !== undefined) link.byId.set(requestId, controller);
+  if (requestId !== undefined) {
+    link.byId.set(requestId, controller);
+    release = () => {
+      if (link.byId.get(requestId) === controller) link.byId.delete(requestId);
+    };
+  }
   const forget = (): void => {
     link.inFlight.delete(controller);
-    if (requestId !== undefined && link.byId.get(requestId) === controller)
-      link.byId.delete(requestId);
+    release();
   };
   const session = link.session;
   const sentSession = session.id;

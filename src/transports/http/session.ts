@@ -109,11 +109,12 @@ export class HttpSession {
     if (lastEventId !== undefined) headers.set('Last-Event-ID', lastEventId);
     const stamped = message !== undefined ? stampOf(message) : undefined;
     if (
-      message !== undefined &&
-      'method' in message &&
-      // Stryker disable next-line ConditionalExpression: isModernVersion of a non-string is false too
       typeof stamped === 'string' &&
-      isModernVersion(stamped)
+      isModernVersion(stamped) &&
+      // Stryker disable next-line ConditionalExpression: narrows `message` for TypeScript; true changes nothing: only a request or notification has a stamp (stampOf)
+      message !== undefined &&
+      // Stryker disable next-line ConditionalExpression: narrows `message` for TypeScript; true changes nothing: only a request or notification has a stamp (stampOf)
+      'method' in message
     ) {
       // MCP 2026-07-28: the request metadata headers on every POST.
       const mirrored = requestHeaders(message, stamped, this.#toolOf(message));
