@@ -774,6 +774,8 @@ describe('Streamable HTTP: a request’s stream that resuming no longer serves',
     await bare.request(8, 'ping');
     expect(bare.lost).toEqual([]);
     expect(bare.gets()).toBe(1);
+    // The GET never answered: no resumption is reported.
+    expect(bare.events).toEqual([]);
     await bare.transport.close();
   });
 
