@@ -11,7 +11,8 @@ import { closeServers, event, initialize, json, serve, sse } from './support/scr
 /**
  * Edges of the Streamable HTTP transport, against a real HTTP server on 127.0.0.1 that the tests
  * script: a transport sent to before `start()` (no handlers yet: what the server sends is dropped,
- * and nothing throws), and a close that meets a session the server ended.
+ * and nothing throws), a close that meets a session the server ended, and a request whose
+ * protocol version stamp is not a string.
  */
 
 afterEach(closeServers);
