@@ -161,7 +161,10 @@ describe('WebSocket connection: states', () => {
     const closing = transport.close();
     expect(transport.state).toBe('closed');
     await expect(closing).resolves.toBeUndefined();
-    expect(thrown(() => transport.start(recorder()))).toMatchObject({ code: 'INVALID_STATE' });
+    await expect(transport.start(recorder())).rejects.toMatchObject({
+      code: 'CONNECTION_CLOSED',
+      message: 'The WebSocket transport was closed before it started.',
+    });
     expect(loads).toBe(0);
   });
 
