@@ -18,7 +18,8 @@ import {
   WebSocketClosedError,
 } from '../src/index.js';
 import { InvalidOutputSchemaError } from '../src/protocol/tool-output.js';
-import { clause, sentence } from '../src/errors/sentences.js';
+import { clause, counted, sentence } from '../src/errors/sentences.js';
+import { newStream, unresumable } from '../src/transports/http/resumable-stream.js';
 
 /**
  * Error messages are sentences: one that quotes another (a cause, a server's words) ends with one
@@ -63,6 +64,22 @@ describe('messages that quote another end with one full stop', () => {
     expect(sentence('it was skipped')).toBe('it was skipped.');
     expect(sentence('it was skipped.')).toBe('it was skipped.');
     expect(sentence('Is this an MCP endpoint?')).toBe('Is this an MCP endpoint?');
+  });
+
+  it('counts in the singular for one, else in the plural', () => {
+    expect([0, 1, 2].map((n) => counted(n, 'attempt'))).toEqual([
+      '0 attempts',
+      '1 attempt',
+      '2 attempts',
+    ]);
+  });
+
+  it('a stream that one attempt failed to resume says "1 attempt"', () => {
+    const stream = newStream(3, 'request 3 (tools/call)');
+    const error = unresumable(stream, { kind: 'exhausted', cause: new Error('fetch failed') }, 1);
+    expect(error.message).toBe(
+      'The response stream of request 3 (tools/call) ended before its response: 1 attempt to resume it failed, the last with fetch failed.',
+    );
   });
 });
 

@@ -18,6 +18,11 @@ export function sentence(text: string): string {
   return /[?!…]$/u.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
+/** `n` and the noun, plural unless `n` is 1: `1 attempt`, `5 attempts`. */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** The advice on a message over the size cap (`MESSAGE_TOO_LARGE`). */
 export const MAX_MESSAGE_BYTES_HINT = {
   text: "Raise maxMessageBytes if the server's messages are this large.",

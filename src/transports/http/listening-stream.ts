@@ -1,4 +1,4 @@
-import { clause } from '../../errors/sentences.js';
+import { clause, counted } from '../../errors/sentences.js';
 import { failureText } from './fetch-support.js';
 import { follow, newStream, type StreamResumer } from './resumable-stream.js';
 
@@ -61,7 +61,7 @@ export class ListeningStream {
       } else if (outcome.kind === 'exhausted') {
         link.report({
           type: 'stream-lost',
-          message: `The standalone GET stream could not be reopened after ${link.policy.maxRetries} attempts (the last: ${clause(failureText(outcome.cause))}); server messages outside requests will not arrive.`,
+          message: `The standalone GET stream could not be reopened after ${counted(link.policy.maxRetries, 'attempt')} (the last: ${clause(failureText(outcome.cause))}); server messages outside requests will not arrive.`,
           cause: failureText(outcome.cause),
         });
       }

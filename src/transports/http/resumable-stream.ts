@@ -1,5 +1,5 @@
 import { AuthorizationError, McpLocalError, StreamError } from '../../errors/errors.js';
-import { clause } from '../../errors/sentences.js';
+import { clause, counted } from '../../errors/sentences.js';
 import type { TransportEvent } from '../../wire/transport.js';
 import { HttpError, isTooLarge } from './errors.js';
 import { asError, errorBody, failureText, isSse } from './fetch-support.js';
@@ -316,7 +316,7 @@ export function unresumable(
   } else if (outcome.kind === 'refused') {
     text = `${start}, and the server refused to resume it: ${why}`;
   } else if (outcome.kind === 'exhausted') {
-    text = `${start}: ${maxRetries} attempts to resume it failed, the last with ${why}`;
+    text = `${start}: ${counted(maxRetries, 'attempt')} to resume it failed, the last with ${why}`;
   } else {
     text = `${start}: resuming it failed with ${why}, and the next attempt (in ${outcome.wait} ms) would come after the request's timeout (${Math.max(0, Math.round(outcome.left))} ms away)`;
   }
