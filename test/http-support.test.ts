@@ -162,6 +162,17 @@ describe('failureText, further', () => {
     );
   });
 
+  it('names a cause without a message by its code when it is a text, else by its name', () => {
+    const coded = Object.assign(new Error(''), { code: 'ECONNRESET' });
+    expect(failureText(new TypeError('fetch failed', { cause: coded }))).toBe(
+      'fetch failed: ECONNRESET',
+    );
+    const numbered = Object.assign(new RangeError(''), { code: 42 });
+    expect(failureText(new TypeError('fetch failed', { cause: numbered }))).toBe(
+      'fetch failed: RangeError',
+    );
+  });
+
   it('says an error once when its cause chain loops back to it', () => {
     const looping = Object.assign(new Error('stream broke'), { code: 'EX' });
     looping.cause = new Error('socket closed', { cause: looping });
