@@ -147,6 +147,11 @@ describe('Streamable HTTP renewal: which sessions are renewed', () => {
     expect(o.closed).toEqual([]);
     expect(o.transport.sessionId).toBe('s2');
     expect(o.events.map((e) => e.type)).toEqual(['session-renewed']);
+    // The renewal's own notifications/initialized stands for the one that met the 404: the new
+    // session is told once.
+    expect(
+      o.posts('notifications/initialized').map((c) => c.headers.get('mcp-session-id')),
+    ).toEqual(['s1', 's2']);
   });
 
   it('renews the session of a client that sent no notifications/initialized, sending none', async () => {

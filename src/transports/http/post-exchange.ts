@@ -158,6 +158,8 @@ async function refused(
       describeMessage(message),
     );
     await link.renewal.expire(sentSession, replayed, refusal);
+    // The renewal told the new session itself that the client is initialised.
+    if ((message as { method?: unknown }).method === 'notifications/initialized') return;
     return post(link, message, true);
   }
   // A JSON-RPC error in the body answers the request itself (2026: 400 + -32022, 404 + -32601; an
