@@ -10,6 +10,7 @@ import {
 } from '../src/index.js';
 import type { JsonRpcMessage } from '../src/wire/jsonrpc.js';
 import { closeServers, event, json, serve, sse, type Scripted } from './support/scripted-http.js';
+import { deferred } from './support/deferred.js';
 
 /**
  * The HTTP transport that finds which HTTP transport a server speaks (MCP 2025-03-26 … 2025-11-25
@@ -27,19 +28,6 @@ const request = (id: number, method = 'tools/list'): JsonRpcMessage => ({
 });
 
 const answer = (id: unknown) => ({ jsonrpc: '2.0', id, result: { tools: [] } });
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-}
-
-function deferred<T = void>(): Deferred<T> {
-  let resolve: (value: T) => void = () => {};
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
 
 /** Handlers that record what the transport delivers; `next` waits for the next message. */
 function recorder() {

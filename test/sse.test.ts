@@ -21,6 +21,7 @@ import {
   SseTransportError,
   type SessionMessage,
 } from '../src/index.js';
+import { deferred } from './support/deferred.js';
 
 /**
  * The HTTP+SSE transport (MCP 2024-11-05) and the HTTP transport that picks between it and
@@ -33,19 +34,6 @@ interface Seen {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-}
-
-function deferred<T = void>(): Deferred<T> {
-  let resolve: (value: T) => void = () => {};
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
 }
 
 const servers: Server[] = [];

@@ -26,6 +26,7 @@ import {
   sse,
   status,
 } from './support/scripted-fetch.js';
+import { deferred, failure } from './support/deferred.js';
 
 /**
  * One message's POST on Streamable HTTP and what the session learns from its answers, against a
@@ -54,20 +55,6 @@ function breaking(first: string, signal: AbortSignal, error?: Error): ReadableSt
       return undefined;
     },
   });
-}
-
-/** What a send failed with; undefined if it did not. */
-function failure(sent: void | Promise<void>): Promise<unknown> {
-  return Promise.resolve(sent).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
 }
 
 /** Lets the answers' bodies be read: turns of the event loop, no timers. */

@@ -25,6 +25,7 @@ import {
   status,
   until,
 } from './support/scripted-fetch.js';
+import { deferred, failure } from './support/deferred.js';
 
 /**
  * Renewing a legacy Streamable HTTP session the server ended (a 404 to a message that carried the
@@ -107,20 +108,6 @@ const endsS1: Answer = (call) =>
 async function handshake(transport: ReturnType<typeof open>['transport']): Promise<void> {
   await transport.send(initializeRequest(1));
   await transport.send(initialized);
-}
-
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-/** The error `sent` rejected with; undefined if it did not. */
-function failure(sent: Promise<void> | void): Promise<unknown> {
-  return Promise.resolve(sent).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
 }
 
 /** Lets the answers' bodies be read: turns of the event loop, no timers. */
