@@ -5,6 +5,7 @@ import {
   type JsonRpcMessage,
   type TransportHandlers,
 } from '../src/index.js';
+import { deferred } from './support/deferred.js';
 
 /**
  * The HTTP+SSE transport (MCP 2024-11-05) against a server scripted as a `fetch` in the test's
@@ -188,8 +189,7 @@ describe('HTTP+SSE: authorization (auth)', () => {
    */
   function slowUserAuth() {
     const hooks: ((active: boolean) => void)[] = [];
-    let authorized: () => void = () => {};
-    const user = new Promise<void>((resolve) => (authorized = resolve));
+    const { promise: user, resolve: authorized } = deferred();
     let first = true;
     const auth: HttpAuth = {
       wrapFetch: (_server, base, h) => {
@@ -329,8 +329,7 @@ describe('HTTP+SSE: sending', () => {
 
   it('close() aborts the POST under way, which rejects with CONNECTION_CLOSED, and not the POSTs already answered', async () => {
     const signals: (AbortSignal | undefined)[] = [];
-    let posted: () => void = () => {};
-    const hanging = new Promise<void>((resolve) => (posted = resolve));
+    const { promise: hanging, resolve: posted } = deferred();
     const { transport } = await connected((message, signal) => {
       signals.push(signal);
       if ('method' in message && message.method === 'ping') {

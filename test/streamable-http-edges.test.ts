@@ -7,6 +7,7 @@ import {
 } from '../src/transports/streamable-http.js';
 import type { JsonRpcMessage } from '../src/wire/jsonrpc.js';
 import { closeServers, event, initialize, json, serve, sse } from './support/scripted-http.js';
+import { deferred } from './support/deferred.js';
 
 /**
  * Edges of the Streamable HTTP transport, against a real HTTP server on 127.0.0.1 that the tests
@@ -132,8 +133,7 @@ describe('Streamable HTTP: a transport sent to before start()', () => {
   });
 
   it('still resumes a request whose stream ended early, after the server’s retry', async () => {
-    let got: () => void = () => {};
-    const getArrived = new Promise<void>((resolve) => (got = resolve));
+    const { promise: getArrived, resolve: got } = deferred();
     const { url, seen } = await serve((req, rpc, res) => {
       if (rpc?.method === 'initialize') return initialize(rpc, res);
       if (req.method === 'GET') {
@@ -212,8 +212,7 @@ describe('Streamable HTTP: a transport sent to before start()', () => {
 
 describe('Streamable HTTP: closed while a 404 is read', () => {
   it('with renewSession off, says it closed once, for the close, not again for the ended session', async () => {
-    let arrived: () => void = () => {};
-    const refusalArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const { promise: refusalArrived, resolve: arrived } = deferred();
     const { url } = await serve((_req, rpc, res) => {
       if (rpc?.method === 'initialize') return initialize(rpc, res, 'gone-2');
       // The 404's headers, and a body that never ends.
@@ -253,8 +252,7 @@ describe('Streamable HTTP: a request whose protocol version stamp is not a strin
       if (rpc?.method === 'initialize') return initialize(rpc, res, 'legacy-1');
       sse(res).write(': working\n\n');
     });
-    let initializeAnswered: () => void = () => {};
-    const answered = new Promise<void>((resolve) => (initializeAnswered = resolve));
+    const { promise: answered, resolve: initializeAnswered } = deferred();
     const transport = createStreamableHttpTransport({ url, standaloneStream: false });
     await transport.start({
       message: (m) => {

@@ -25,6 +25,7 @@ import {
   sse,
   toolResult,
 } from './support/scripted-http.js';
+import { deferred } from './support/deferred.js';
 
 /**
  * Resuming Streamable HTTP streams (MCP 2025-03-26..2025-11-25), against a real HTTP server on
@@ -332,8 +333,7 @@ describe('Streamable HTTP: the standalone GET stream, reopened and given up', ()
       json(res, { jsonrpc: '2.0', id: rpc?.id, result: { tools: [] } });
     });
     let changes = 0;
-    let twice: () => void = () => {};
-    const changedTwice = new Promise<void>((resolve) => (twice = resolve));
+    const { promise: changedTwice, resolve: twice } = deferred();
     const { waits, delay } = recordingDelay();
     const { session, messages } = await listeningSession(url, { delay });
     session.onListChanged('tools', () => {
@@ -464,8 +464,7 @@ describe('Streamable HTTP: the standalone GET stream, reopened and given up', ()
   });
 
   it('with reconnect: { maxRetries: 0 }, is given up quietly on 405, as with reconnection on', async () => {
-    let answered: () => void = () => {};
-    const getAnswered = new Promise<void>((resolve) => (answered = resolve));
+    const { promise: getAnswered, resolve: answered } = deferred();
     const { url, seen } = await serve((req, rpc, res) => {
       if (rpc?.method === 'initialize') return initialize(rpc, res);
       if (req.method === 'GET') return void res.writeHead(405).end();
@@ -491,8 +490,7 @@ describe('Streamable HTTP: the standalone GET stream, reopened and given up', ()
   });
 
   it('is given up quietly on 404: no report, no stream exception', async () => {
-    let answered: () => void = () => {};
-    const getAnswered = new Promise<void>((resolve) => (answered = resolve));
+    const { promise: getAnswered, resolve: answered } = deferred();
     const { url, seen } = await serve((req, rpc, res) => {
       if (rpc?.method === 'initialize') return initialize(rpc, res);
       if (req.method === 'GET') return void res.writeHead(404).end('none here');
@@ -549,8 +547,7 @@ describe('Streamable HTTP: the standalone GET stream, reopened and given up', ()
     let firstClosed: Promise<void> | undefined;
     let opened: (sessionId: unknown) => void = () => {};
     const reopened = new Promise<unknown>((resolve) => (opened = resolve));
-    let first: () => void = () => {};
-    const firstOpen = new Promise<void>((resolve) => (first = resolve));
+    const { promise: firstOpen, resolve: first } = deferred();
     const { url } = await serve((req, rpc, res) => {
       if (rpc?.method === 'initialize') {
         sessions++;
@@ -721,8 +718,7 @@ describe('Streamable HTTP: a request’s stream that resuming no longer serves',
 
   /** A fetch that says when the answer to a GET has arrived (its headers, not its body). */
   function answeredGets() {
-    let arrived: () => void = () => {};
-    const answered = new Promise<void>((resolve) => (arrived = resolve));
+    const { promise: answered, resolve: arrived } = deferred();
     const watching: typeof fetch = async (input, init) => {
       const response = await fetch(input, init);
       if (init?.method === 'GET') arrived();
@@ -746,8 +742,7 @@ describe('Streamable HTTP: a request’s stream that resuming no longer serves',
 
   it('calls a request cancelled during the wait before a resume neither lost nor resumed', async () => {
     const { url } = await resumingServer((_req, res) => void sse(res).end());
-    let inWait: () => void = () => {};
-    const waiting = new Promise<void>((resolve) => (inWait = resolve));
+    const { promise: waiting, resolve: inWait } = deferred();
     const untilAborted: NonNullable<StreamableHttpOptions['delay']> = (_ms, signal) =>
       new Promise((_resolve, reject) => {
         signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
@@ -764,8 +759,7 @@ describe('Streamable HTTP: a request’s stream that resuming no longer serves',
   });
 
   it('calls a request cancelled while its resume GET awaits an answer neither lost nor resumed again', async () => {
-    let arrived: () => void = () => {};
-    const getArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const { promise: getArrived, resolve: arrived } = deferred();
     const { url } = await resumingServer(() => arrived());
     const bare = await bareTransport(url, { delay: recordingDelay().delay });
     void bare.request(7, 'tools/call', { name: 'x' });
@@ -809,8 +803,7 @@ describe('Streamable HTTP: the standalone GET stream, opened once', () => {
 
   it('opens it again once the one before has ended', async () => {
     const { url } = await resumingServer((_req, res) => void res.writeHead(405).end());
-    let answered: () => void = () => {};
-    const refused = new Promise<void>((resolve) => (answered = resolve));
+    const { promise: refused, resolve: answered } = deferred();
     // The refusal is read whole before the transport sees it: it is done with before the next
     // answer arrives.
     const buffered: typeof fetch = async (input, init) => {
@@ -874,10 +867,8 @@ describe('Streamable HTTP: a resume during a session renewal', () => {
   it('waits for the renewal, and resumes in the new session', async () => {
     let sessions = 0;
     let expired = false;
-    let open: () => void = () => {};
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    let inWait: () => void = () => {};
-    const waiting = new Promise<void>((resolve) => (inWait = resolve));
+    const { promise: gate, resolve: open } = deferred();
+    const { promise: waiting, resolve: inWait } = deferred();
     const { url, seen } = await serve((req, rpc, res) => {
       const sid = req.headers['mcp-session-id'];
       if (rpc?.method === 'initialize') {
@@ -915,13 +906,10 @@ describe('Streamable HTTP: a request cancelled while its resume waits for a rene
   it('sends no GET for it, asks authorize for none, and calls it neither lost nor resumed', async () => {
     let sessions = 0;
     let expired = false;
-    let open: () => void = () => {};
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    let inWait: () => void = () => {};
-    const waiting = new Promise<void>((resolve) => (inWait = resolve));
+    const { promise: gate, resolve: open } = deferred();
+    const { promise: waiting, resolve: inWait } = deferred();
     let answerRenewal: () => void = () => {};
-    let held: () => void = () => {};
-    const renewalHeld = new Promise<void>((resolve) => (held = resolve));
+    const { promise: renewalHeld, resolve: held } = deferred();
     const { url, seen } = await serve((req, rpc, res) => {
       const sid = req.headers['mcp-session-id'];
       if (rpc?.method === 'initialize') {
@@ -939,8 +927,7 @@ describe('Streamable HTTP: a request cancelled while its resume waits for a rene
     });
     // The cancellation's POST fails, during the renewal: the request's resume is aborted then.
     let failCancel: (error: Error) => void = () => {};
-    let cancelSent: () => void = () => {};
-    const cancelAtFetch = new Promise<void>((resolve) => (cancelSent = resolve));
+    const { promise: cancelAtFetch, resolve: cancelSent } = deferred();
     const offlineForCancel: typeof fetch = (input, init) => {
       if (typeof init?.body === 'string' && init.body.includes('notifications/cancelled')) {
         cancelSent();
@@ -986,10 +973,8 @@ describe('Streamable HTTP: a resume waiting for a renewal that fails', () => {
   it('sends no GET, and asks authorize for none, once the connection has closed', async () => {
     let sessions = 0;
     let expired = false;
-    let open: () => void = () => {};
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    let inWait: () => void = () => {};
-    const waiting = new Promise<void>((resolve) => (inWait = resolve));
+    const { promise: gate, resolve: open } = deferred();
+    const { promise: waiting, resolve: inWait } = deferred();
     const { url, seen } = await serve((req, rpc, res) => {
       const sid = req.headers['mcp-session-id'];
       if (rpc?.method === 'initialize') {
